@@ -1,0 +1,5 @@
+"""Allows ``python -m packstation``."""
+
+from packstation.cli import main
+
+raise SystemExit(main())

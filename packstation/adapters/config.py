@@ -1,0 +1,207 @@
+"""Station configuration: a TOML-ish JSON file in the user config dir, overridden by environment
+variables, overridden by command-line flags. The API token is never a flag and never logged: it comes
+from ``PACKSTATION_API_TOKEN``, the OS keyring, or a file readable only by the user.
+
+Precedence (highest first): flag > environment variable > config file > built-in default.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "packstation"
+PRODUCTION_URL = "https://api.ingrid.com"
+STAGE_URL = "https://api-stage.ingrid.com"
+KEYRING_SERVICE = "packstation-ingrid-api"
+
+ENV_PREFIX = "PACKSTATION_"
+# config key -> environment variable
+ENV_VARS = {
+    "api_url": "PACKSTATION_API_URL",
+    "site_id": "PACKSTATION_SITE_ID",
+    "printer": "PACKSTATION_PRINTER",
+    "data_dir": "PACKSTATION_DATA_DIR",
+}
+TOKEN_ENV = "PACKSTATION_API_TOKEN"
+
+
+@dataclass(frozen=True)
+class BoxType:
+    """A box preset: scanning ``BOX:<code>`` closes the open box as this type."""
+
+    code: str
+    name: str
+    length_mm: int
+    width_mm: int
+    height_mm: int
+
+
+DEFAULT_BOX_TYPES = (
+    BoxType("S", "Small 25x18x10", 250, 180, 100),
+    BoxType("M", "Medium 35x25x15", 350, 250, 150),
+    BoxType("L", "Large 50x35x25", 500, 350, 250),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a station needs to know, except the token (see ``TokenStore``)."""
+
+    api_url: str = STAGE_URL
+    site_id: str = ""
+    printer: str = "preview"
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
+    station_id: str = field(
+        default_factory=lambda: os.uname().nodename if hasattr(os, "uname") else "station"
+    )
+    packer: str = ""
+    sounds: bool = True
+    auto_close_last_box: bool = True
+    default_box_type: str = "M"
+    box_types: tuple[BoxType, ...] = DEFAULT_BOX_TYPES
+    label_format: str = "svg"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "station.sqlite3"
+
+    def box_type(self, code: str) -> BoxType | None:
+        return next((b for b in self.box_types if b.code.upper() == code.upper()), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["data_dir"] = str(self.data_dir)
+        data["box_types"] = [asdict(b) for b in self.box_types]
+        return data
+
+
+def config_file_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.json"
+
+
+def _from_mapping(base: Config, data: dict[str, Any]) -> Config:
+    known = {f for f in Config.__dataclass_fields__}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known or value in (None, ""):
+            continue
+        if key == "data_dir":
+            value = Path(value).expanduser()
+        elif key == "box_types":
+            value = tuple(BoxType(**b) for b in value)
+        values[key] = value
+    return replace(base, **values)
+
+
+def load_config(
+    flags: dict[str, Any] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    path: Path | None = None,
+) -> Config:
+    """Build the effective configuration. A broken config file is reported, not fatal."""
+    environ = os.environ if environ is None else environ
+    path = path or config_file_path()
+    config = Config()
+    if path.exists():
+        try:
+            config = _from_mapping(config, json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("Ignoring unreadable config file %s: %s", path, exc)
+    env_values = {key: environ[var] for key, var in ENV_VARS.items() if environ.get(var)}
+    config = _from_mapping(config, env_values)
+    return _from_mapping(config, {k: v for k, v in (flags or {}).items() if v is not None})
+
+
+def save_config(config: Config, path: Path | None = None) -> Path:
+    path = path or config_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(config.to_json(), indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+class TokenStore:
+    """Where the API token rests: the OS keyring, else a 0600 file in the user config dir.
+
+    ``PACKSTATION_API_TOKEN`` in the environment wins over both (for services and CI).
+    """
+
+    def __init__(
+        self,
+        *,
+        environ: dict[str, str] | None = None,
+        fallback_file: Path | None = None,
+        use_keyring: bool = True,
+    ) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._file = fallback_file or Path(platformdirs.user_config_dir(APP_NAME)) / "token"
+        self._use_keyring = use_keyring
+
+    def _keyring(self):
+        if not self._use_keyring:
+            return None
+        try:
+            import keyring
+            from keyring.backends import fail, null
+
+            backend = keyring.get_keyring()
+            if isinstance(backend, fail.Keyring | null.Keyring):
+                return None
+            return keyring
+        except Exception:  # any keyring import/backend problem means "no keyring here"
+            return None
+
+    def get(self, account: str = "default") -> str | None:
+        if self._environ.get(TOKEN_ENV):
+            return self._environ[TOKEN_ENV]
+        kr = self._keyring()
+        if kr is not None:
+            try:
+                value = kr.get_password(KEYRING_SERVICE, account)
+                if value:
+                    return value
+            except Exception as exc:  # keyring daemons fail in many ways; the file is the fallback
+                log.info("Keyring unavailable (%s); using the token file", type(exc).__name__)
+        try:
+            return self._file.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def set(self, token: str, account: str = "default") -> str:
+        """Store the token; returns where it went ("keyring" or the file path)."""
+        kr = self._keyring()
+        if kr is not None:
+            try:
+                kr.set_password(KEYRING_SERVICE, account, token)
+                return "keyring"
+            except Exception as exc:
+                log.info("Keyring refused the token (%s); writing the token file", type(exc).__name__)
+        self._file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(token)
+        os.chmod(self._file, stat.S_IRUSR | stat.S_IWUSR)
+        return str(self._file)
+
+
+def config_from_args(args: Any) -> Config:
+    """The effective configuration for parsed command-line ``args`` (flags win)."""
+    flags = {
+        "api_url": getattr(args, "api_url", None),
+        "site_id": getattr(args, "site_id", None),
+        "printer": getattr(args, "printer", None),
+        "data_dir": getattr(args, "data_dir", None),
+    }
+    return load_config(flags)

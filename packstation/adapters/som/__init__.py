@@ -1,0 +1,1 @@
+"""Ingrid SOM API client (async, httpx) and its error hierarchy."""

@@ -1,0 +1,82 @@
+"""Command line entry point: ``packstation [options]`` starts the GUI; sub-commands do one job each.
+
+Sub-commands live in ``packstation.commands.<module>``; those modules keep heavy imports (Qt, httpx,
+escpos) inside ``run`` so that ``packstation --version`` and the CLI tools start fast and never load
+Qt unless they need it.
+Every expected failure ends as one clear line on stderr and a non-zero exit status, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from packstation import __version__
+from packstation.commands import UserFacingError
+
+# name -> (module under packstation.commands, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "api": ("api", "call one SOM API method and print the answer as JSON"),
+    "emulator": ("emulator", "run the SOM API emulator on loopback until interrupted"),
+    "prefetch": ("prefetch", "warm the offline cache with a wave of orders"),
+    "printers": ("printers", "list the USB printers this station can see, with their URIs"),
+    "print-test": ("print_test", "print a label file or the built-in test label"),
+    "print-commands": ("print_commands", "print the sheet of command and box-type barcodes"),
+    "outbox": ("outbox", "show or drain the queue of API operations"),
+}
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by the GUI and every sub-command. The API token is deliberately absent:
+    it never travels on a command line (it would show in ``ps`` and shell history)."""
+    parser.add_argument("--api-url", help="SOM API base URL (default: stage, or the config file)")
+    parser.add_argument("--site-id", help="Ingrid site id")
+    parser.add_argument("--printer", help="printer URI: usb:VID:PID, tcp://HOST[:PORT], file:PATH, preview")
+    parser.add_argument("--data-dir", help="folder for the station database and logs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="packstation",
+        description="Packing station for Ingrid SOM: scan an order, pack boxes, print one label per box.",
+    )
+    parser.add_argument("--version", action="version", version=f"packstation {__version__}")
+    add_common_options(parser)
+    parser.add_argument(
+        "--demo", action="store_true", help="run against the built-in emulator with demo orders"
+    )
+    parser.add_argument(
+        "--replay", metavar="SCRIPT", help="feed the scans of SCRIPT (one per line) as if scanned"
+    )
+    parser.add_argument(
+        "--exit-when-idle", action="store_true", help="quit once the replay is done and the queues are empty"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        add_common_options(sub_parser)
+        module = importlib.import_module(f"packstation.commands.{module_name}")
+        module.add_arguments(sub_parser)
+        sub_parser.set_defaults(command_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if getattr(args, "command_module", None) is not None:
+            return int(args.command_module.run(args) or 0)
+        from packstation.app import run_gui
+
+        return run_gui(args)
+    except KeyboardInterrupt:
+        return 130
+    except UserFacingError as exc:
+        print(f"packstation: {exc}", file=sys.stderr)
+        return exc.exit_status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""`packstation prefetch`: not built yet (placeholder so the command line parses)."""
+
+from packstation.commands import UserFacingError
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args) -> int:
+    raise UserFacingError("'prefetch' is not available in this build yet")

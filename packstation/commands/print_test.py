@@ -1,0 +1,11 @@
+"""`packstation print-test`: not built yet (placeholder so the command line parses)."""
+
+from packstation.commands import UserFacingError
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args) -> int:
+    raise UserFacingError("'print-test' is not available in this build yet")

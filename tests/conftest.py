@@ -1,0 +1,94 @@
+"""Test-wide setup, in the strict style of qutebrowser.
+
+* Qt runs offscreen, PySide6 is the binding for qasync and pytest-qt.
+* Warnings are errors (pyproject ``filterwarnings``), and a WARNING or worse logged by packstation
+  during a test fails it unless the test declares it with ``expected_log``.
+* ``qasync_loop`` gives GUI tests a real qasync event loop on the Qt main thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+# escpos writes a capabilities pickle into a new /tmp folder on every import unless told where.
+os.environ.setdefault(
+    "ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(tempfile.gettempdir(), "packstation-escpos")
+)
+# Keep tests away from the developer's real config, keyring and data.
+_TEST_HOME = tempfile.mkdtemp(prefix="packstation-test-home-")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_HOME, "config")
+os.environ["XDG_DATA_HOME"] = os.path.join(_TEST_HOME, "data")
+os.environ["XDG_STATE_HOME"] = os.path.join(_TEST_HOME, "state")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_TEST_HOME, "cache")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+for _var in (
+    "PACKSTATION_API_URL",
+    "PACKSTATION_SITE_ID",
+    "PACKSTATION_API_TOKEN",
+    "PACKSTATION_PRINTER",
+    "PACKSTATION_DATA_DIR",
+):
+    os.environ.pop(_var, None)
+
+import pytest  # noqa: E402
+
+
+class _LogChecker:
+    def __init__(self) -> None:
+        self.allowed: list[str] = []
+
+    def allow(self, fragment: str) -> None:
+        self.allowed.append(fragment)
+
+
+@pytest.fixture
+def expected_log() -> _LogChecker:
+    """Declare log messages (substrings) at WARNING or above that this test expects."""
+    return _LogChecker()
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_unexpected_warning_logs(request, caplog):
+    caplog.set_level(logging.INFO, logger="packstation")
+    yield
+    checker = request.node.funcargs.get("expected_log")
+    allowed = checker.allowed if checker else []
+    bad = [
+        r
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING
+        and r.name.startswith("packstation")
+        and not any(fragment in r.getMessage() for fragment in allowed)
+    ]
+    if bad:
+        lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in bad)
+        pytest.fail(f"unexpected warnings logged:\n{lines}", pytrace=False)
+
+
+@pytest.fixture
+def qasync_loop(qapp):
+    """A qasync loop on the Qt main thread, closed cleanly at teardown (see STACK-NOTES)."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        for _ in range(200):
+            if all(t.done() for t in pending):
+                break
+            qapp.processEvents()
+        loop.stop()
+        loop.close()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
