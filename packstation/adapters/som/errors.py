@@ -108,3 +108,7 @@ class MalformedResponseError(SomError):
 
     For writes this is treated like an unknown outcome by the outbox: the server said 2xx.
     """
+
+
+class LabelTooLargeError(PermanentError):
+    """A label download exceeded the client's size cap; it was aborted, nothing was kept."""
