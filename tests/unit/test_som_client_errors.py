@@ -332,9 +332,11 @@ def test_find_shipment_falls_back_across_query_parameters():
     assert found is not None and found.tos_id == ulid
     assert list(rec.requests[0].url.params) == ["tos_id"]  # ULID-shaped keys try tos_id first
 
-    rec = Recorder(err(400, {"message": "unsupported"}), ok(shipment_doc))
-    found = run_with(rec, lambda som: som.find_shipment("ACME12345"))
-    assert found is not None and found.external_id == "ACME12345"
+    by_tos = {"shipment": {**shipment_doc["shipment"], "tos_id": "TOS-77"}}
+    rec = Recorder(err(400, {"message": "unsupported"}), ok(by_tos))
+    found = run_with(rec, lambda som: som.find_shipment("TOS-77"))
+    assert found is not None and found.tos_id == "TOS-77"
+    assert [list(r.url.params) for r in rec.requests] == [["external_id"], ["tos_id"]]
 
     rec = Recorder(err(400, {"message": "unsupported"}), err(404, INGRID_ERROR))
     assert run_with(rec, lambda som: som.find_shipment("ACME99")) is None
