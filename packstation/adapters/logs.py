@@ -172,9 +172,12 @@ def setup_logging(log_dir: Path | None = None, *, level: str | int = "INFO", con
     root = logging.getLogger()
     for handler in handlers:
         handler.setFormatter(formatter)
-        handler.addFilter(RedactingFilter())
         handler._packstation = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    # Handlers others installed (escpos calls logging.basicConfig() on import) get scrubbed too.
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     root.setLevel(numeric)
     # httpx/httpcore at DEBUG dump headers; keep them at INFO unless someone asked for their debug.
     for noisy in ("httpcore", "hpack"):

@@ -97,3 +97,22 @@ def test_unknown_level_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="unknown log level"):
         logs.setup_logging(tmp_path, level="LOUD")
     assert not any(getattr(h, "_packstation", False) for h in logging.getLogger().handlers)
+
+
+def test_handlers_installed_by_others_are_scrubbed_too(tmp_path):
+    """escpos calls logging.basicConfig() on import; that stderr handler must not leak the token."""
+    import io
+
+    stream = io.StringIO()
+    foreign = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(foreign)
+    try:
+        logs.setup_logging(tmp_path)
+        logs.register_secret(TOKEN)
+        logging.getLogger("escpos.test").error("printer said %s", TOKEN)
+        assert "printer said" in stream.getvalue() and TOKEN not in stream.getvalue()
+    finally:
+        logging.getLogger().removeHandler(foreign)
+        logs.teardown_logging()
+        logs.forget_secrets()
+        logging.getLogger().setLevel(logging.WARNING)
