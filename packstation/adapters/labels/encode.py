@@ -1,0 +1,96 @@
+"""Encode rendered labels into the bytes a printer receives: ESC/POS raster or ZPL.
+
+ESC/POS bytes come from python-escpos itself (``image(impl="bitImageRaster")``, i.e. ``GS v 0``, and
+``cut()``), run against its in-memory ``Dummy`` printer with a profile of the head's real width: the
+default profile has no media width (it prints a warning on every image) and the shipped Epson profiles
+are 512 dots wide (``ImageWidthError`` at 576/832). Encoding in memory keeps the CPU work apart from the
+device I/O, so the transport can send in chunks with a timeout per chunk and report faults precisely.
+Raster labels for ZPL printers become one ``^GFA`` graphic field.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from functools import cache
+
+from packstation.adapters.labels.raster import Head, mono_to_pil
+from packstation.domain.raster import MonoImage
+
+ESC_INIT = b"\x1b@"
+# We cut tall labels into bands ourselves: escpos would convert the whole image once and then every
+# fragment again (twice the work), and smaller commands reach the printer's buffer sooner.
+BAND_ROWS = 256
+
+
+def ensure_escpos_env() -> None:
+    """escpos writes a capabilities pickle into a fresh /tmp folder on every import unless told where."""
+    os.environ.setdefault(
+        "ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(tempfile.gettempdir(), "packstation-escpos")
+    )
+    os.makedirs(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], exist_ok=True)
+
+
+@cache
+def escpos_profile_class(width_dots: int, dpi: int) -> type:
+    """A python-escpos profile class for a generic raster head of ``width_dots`` at ``dpi``."""
+    ensure_escpos_env()
+    from escpos import capabilities
+
+    data = copy.deepcopy(capabilities.CAPABILITIES["profiles"]["default"])
+    data["name"] = f"packstation-{width_dots}"
+    data["vendor"] = "Generic"
+    data["media"] = {
+        "dpi": dpi,
+        "width": {"mm": round(width_dots / dpi * 25.4, 1), "pixels": width_dots},
+    }
+    data["features"] = {**data.get("features", {}), "bitImageRaster": True, "paperFullCut": True}
+    # Subclassing escpos' Profile makes get_profile() accept an instance instead of a name.
+    return type(f"Packstation{width_dots}Profile", (capabilities.Profile,), {"profile_data": data})
+
+
+def escpos_profile(head: Head):
+    profile_class = escpos_profile_class(head.width, head.dpi)
+    # Profile.__init__ replaces the feature table with its argument: hand it ours.
+    return profile_class(features=dict(profile_class.profile_data["features"]))
+
+
+def encode_escpos(images: list[MonoImage], head: Head, *, cut: bool) -> bytes:
+    """ESC/POS bytes for the pages: initialise, then each page as GS v 0 raster, cut after each if asked."""
+    ensure_escpos_env()
+    from escpos.printer import Dummy
+
+    printer = Dummy(profile=escpos_profile(head))
+    printer._raw(ESC_INIT)
+    for image in images:
+        for band in bands(image, BAND_ROWS):
+            printer.image(mono_to_pil(band), impl="bitImageRaster", center=False, fragment_height=BAND_ROWS)
+        if cut:
+            printer.cut()
+    return printer.output
+
+
+def bands(image: MonoImage, rows: int) -> list[MonoImage]:
+    """Horizontal strips of at most ``rows`` rows (slices of the packed data, no pixel work)."""
+    if image.height <= rows:
+        return [image]
+    stride = image.row_bytes
+    return [
+        MonoImage(
+            image.width, min(rows, image.height - top), image.data[top * stride : (top + rows) * stride]
+        )
+        for top in range(0, image.height, rows)
+    ]
+
+
+def encode_zpl_graphic(images: list[MonoImage], head: Head) -> bytes:
+    """One ZPL label per page, each a single ``^GFA`` graphic field (uncompressed hex, 1 = black)."""
+    labels = []
+    for image in images:
+        total = len(image.data)
+        labels.append(
+            f"^XA^PW{head.width}^LL{image.height}^LH0,0^FO0,0"
+            f"^GFA,{total},{total},{image.row_bytes},{image.data.hex().upper()}^FS^XZ\n".encode("ascii")
+        )
+    return b"".join(labels)

@@ -1,0 +1,121 @@
+"""The label pipeline: label bytes in, printer bytes (or a preview) out. CPU only, no device I/O.
+
+``LabelPipeline.prepare`` is what the print queue runs in a worker thread for every job, and what
+``packstation print-test`` runs too, so a test print exercises exactly the production path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from packstation.adapters.labels import raster, safety
+from packstation.adapters.labels.detect import LabelFormat, detect_label_format
+from packstation.adapters.labels.encode import encode_escpos, encode_zpl_graphic
+from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchError
+from packstation.adapters.labels.raster import Head
+from packstation.domain.raster import LabelPreview, MonoImage, SvgRasterizer
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("escpos", "zpl")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the pipeline must know about the printer: head size, language, cutter, or screen preview."""
+
+    width: int = 576
+    dpi: int = 203
+    lang: str = "escpos"
+    cut: bool = True
+    preview: bool = False
+
+    @property
+    def head(self) -> Head:
+        return Head(self.width, self.dpi)
+
+
+@dataclass(frozen=True)
+class PrintPayload:
+    """A label ready for one printer: the exact bytes to send and what the preview shows."""
+
+    label_format: LabelFormat
+    data: bytes
+    preview: LabelPreview
+    render_seconds: float = 0.0
+    encode_seconds: float = 0.0
+    images: tuple[MonoImage, ...] = field(default=(), repr=False)
+
+
+class LabelPipeline:
+    """Detects, checks, renders and encodes labels. Thread-safe if the SVG rasteriser is."""
+
+    def __init__(self, svg_rasterizer: SvgRasterizer | None = None) -> None:
+        self.svg_rasterizer = svg_rasterizer
+
+    def render(
+        self, data: bytes, content_type: str | None, head: Head
+    ) -> tuple[LabelFormat, list[MonoImage]]:
+        """Rasterise an SVG/PDF/PNG label for ``head``; raises LabelError for ZPL or bad input."""
+        label_format = self.detect(data, content_type)
+        return label_format, self._render(label_format, data, head)
+
+    def detect(self, data: bytes, content_type: str | None = None) -> LabelFormat:
+        safety.check_label_size(data)
+        return detect_label_format(data, content_type)
+
+    def prepare(
+        self,
+        data: bytes,
+        *,
+        target: Target,
+        content_type: str | None = None,
+        tracking_number: str | None = None,
+    ) -> PrintPayload:
+        label_format = self.detect(data, content_type)
+        if label_format is LabelFormat.ZPL:
+            return self._prepare_zpl(data, target, tracking_number)
+        started = time.perf_counter()
+        images = self._render(label_format, data, target.head)
+        rendered = time.perf_counter()
+        if target.preview:
+            out = b""
+        elif target.lang == "zpl":
+            out = encode_zpl_graphic(images, target.head)
+        else:
+            out = encode_escpos(images, target.head, cut=target.cut)
+        encoded = time.perf_counter()
+        preview = LabelPreview(tuple(images), None, label_format.value, tracking_number)
+        return PrintPayload(label_format, out, preview, rendered - started, encoded - rendered, tuple(images))
+
+    def _prepare_zpl(self, data: bytes, target: Target, tracking_number: str | None) -> PrintPayload:
+        if target.preview:
+            text = data.decode("latin-1")
+            return PrintPayload(LabelFormat.ZPL, b"", LabelPreview((), text, "zpl", tracking_number))
+        if target.lang != "zpl":
+            raise LabelPrinterMismatchError(
+                "this label is ZPL but the printer speaks ESC/POS: use a ZPL printer (lang=zpl in its URI) "
+                "or ask the carrier for SVG, PDF or PNG labels"
+            )
+        return PrintPayload(LabelFormat.ZPL, data, LabelPreview((), None, "zpl", tracking_number))
+
+    def _render(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
+        try:
+            if label_format is LabelFormat.SVG:
+                return raster.render_svg(data, head, self.svg_rasterizer)
+            if label_format is LabelFormat.PDF:
+                return raster.render_pdf(data, head)
+            if label_format is LabelFormat.PNG:
+                return raster.render_png(data, head)
+        except LabelError:
+            raise
+        except MemoryError:
+            raise LabelError(f"the {label_format.value.upper()} label is too large to render") from None
+        except Exception as exc:  # a decoder bug must fail the job, not the station
+            log.error("rendering a %s label failed", label_format.value, exc_info=True)
+            raise LabelError(
+                f"the {label_format.value.upper()} label could not be rendered ({type(exc).__name__}: {exc})"
+            ) from None
+        raise LabelError(f"{label_format.value.upper()} labels cannot be rendered for a raster printer")
