@@ -1,0 +1,96 @@
+"""SQLite connections for the station database: one per thread, WAL, explicit write transactions.
+
+Every write transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front, so the busy
+timeout applies and a transaction never fails half-way with "database is locked" when it upgrades from
+reading to writing (measured in STACK-NOTES). Connections run in autocommit mode (``isolation_level
+None``) so that Python's sqlite3 never opens transactions behind our back; reads outside ``write()``
+are single statements and see a consistent snapshot each.
+
+Durability: ``synchronous=NORMAL`` in WAL mode. A commit is safe against the *process* dying at any
+instant (SIGKILL, crash): the WAL frame is in the OS before COMMIT returns. Only an OS crash or power
+cut can lose the last commits (never corrupt the file). That keeps a scan write well under a
+millisecond. The one place where a lost commit would matter is just before a non-idempotent API call
+(the server would know a box the station forgot), so those transactions ask for ``durable=True``:
+``synchronous=FULL`` for that commit, which fsyncs the WAL and with it everything committed before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    """Hands each thread its own connection to one database file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the station database is closed")
+            # check_same_thread=False only so that close() may close every thread's connection at
+            # shutdown; each connection is still used by the one thread that opened it.
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
+        conn = self.connection()
+        if conn.in_transaction:
+            raise RuntimeError("write transactions do not nest")
+        if durable:
+            conn.execute("PRAGMA synchronous = FULL")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            if durable:
+                conn.execute("PRAGMA synchronous = NORMAL")
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.connection().execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        return self.connection().execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
+        row = self.connection().execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()

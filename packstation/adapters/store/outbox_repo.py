@@ -1,0 +1,199 @@
+"""Outbox persistence: API operations written in the same transaction as the local change that caused
+them, claimed one at a time per shipment (the oldest active operation of a shipment blocks the later
+ones), and settled as done, rescheduled, needing attention or cancelled.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from packstation.domain.outbox import OpKind, OpState, OutboxOp
+
+_ACTIVE = "state IN ('pending', 'in_flight', 'needs_attention')"
+_HEADS = f"SELECT shipment_id, MIN(id) AS head FROM outbox WHERE {_ACTIVE} GROUP BY shipment_id"
+
+
+class OutboxMixin:
+    db: Any
+    _clock: Any
+
+    def _insert_op(
+        self,
+        conn: sqlite3.Connection,
+        kind: OpKind | str,
+        shipment_id: str,
+        payload: dict[str, Any],
+        box_id: int | None,
+    ) -> int:
+        now = self._clock()
+        cur = conn.execute(
+            "INSERT INTO outbox (shipment_id, kind, payload, box_id, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            (shipment_id, OpKind(kind).value, json.dumps(payload, sort_keys=True), box_id, now, now),
+        )
+        return int(cur.lastrowid)
+
+    def _finish_op(self, conn: sqlite3.Connection, op_id: int, state: OpState, note: str | None) -> None:
+        conn.execute(
+            "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ?",
+            (state.value, note, self._clock(), op_id),
+        )
+
+    def enqueue(
+        self, kind: OpKind | str, shipment_id: str, payload: dict[str, Any], box_id: int | None = None
+    ) -> int:
+        """Queue an API operation (book_pickup, cancel_delivery, publish_tracking_event,
+        create_shipment_from_tos) behind the shipment's earlier operations."""
+        with self.db.write() as conn:
+            return self._insert_op(conn, kind, shipment_id, payload, box_id)
+
+    # ------------------------------------------------------------------ the worker's side
+
+    def recover_interrupted_ops(self) -> int:
+        """At start-up: operations left in flight by a crash may or may not have reached the server."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'pending', outcome_unknown = 1, next_attempt_at = 0,"
+                " last_error = 'interrupted while the request was out; checking with Ingrid', updated_at = ?"
+                " WHERE state = 'in_flight'",
+                (self._clock(),),
+            )
+            conn.execute("UPDATE boxes SET state = 'queued' WHERE state = 'booking'")
+            return cur.rowcount
+
+    def due_ops(self, now: float, limit: int) -> list[OutboxOp]:
+        """The oldest active operation of each shipment, if it is pending and due; oldest due first."""
+        rows = self.db.query(
+            f"SELECT o.* FROM outbox o JOIN ({_HEADS}) h ON o.id = h.head"
+            " WHERE o.state = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
+            (now, limit),
+        )
+        return [outbox_op(r) for r in rows]
+
+    def next_due_at(self) -> float | None:
+        """When the earliest waiting head operation becomes due (None: nothing pending)."""
+        return self.db.scalar(
+            f"SELECT MIN(o.next_attempt_at) FROM outbox o JOIN ({_HEADS}) h ON o.id = h.head"
+            " WHERE o.state = 'pending'"
+        )
+
+    def claim_op(self, op_id: int) -> OutboxOp | None:
+        """Mark a pending operation in flight (attempts + 1) just before its request goes out.
+
+        Durable (fsync): if the machine loses power right after the request left, the station still
+        knows the operation was out and reconciles instead of forgetting it."""
+        with self.db.write(durable=True) as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ? AND state = 'pending'",
+                (self._clock(), op_id),
+            )
+            if cur.rowcount != 1:
+                return None
+            row = conn.execute("SELECT * FROM outbox WHERE id = ?", (op_id,)).fetchone()
+            if row["box_id"] is not None and row["kind"] == OpKind.BOOK_BOX:
+                conn.execute(
+                    "UPDATE boxes SET state = 'booking' WHERE id = ? AND state IN ('queued', 'failed')",
+                    (row["box_id"],),
+                )
+            return outbox_op(row)
+
+    def complete_op(self, op_id: int, note: str | None = None) -> None:
+        with self.db.write() as conn:
+            self._finish_op(conn, op_id, OpState.DONE, note)
+
+    def reschedule_op(self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False) -> None:
+        """Back to pending after a failed attempt; ``unknown`` marks that it may have been applied."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ?,"
+                " outcome_unknown = MAX(outcome_unknown, ?), updated_at = ? WHERE id = ?",
+                (error, next_attempt_at, int(unknown), self._clock(), op_id),
+            )
+            conn.execute(
+                "UPDATE boxes SET state = 'queued' WHERE id = (SELECT box_id FROM outbox WHERE id = ?)"
+                " AND state = 'booking'",
+                (op_id,),
+            )
+
+    def op_needs_attention(self, op_id: int, error: str) -> None:
+        """The server refused the operation: park it (and its shipment's later ones) for a person."""
+        with self.db.write() as conn:
+            self._finish_op(conn, op_id, OpState.NEEDS_ATTENTION, error)
+            conn.execute(
+                "UPDATE boxes SET state = 'failed', error = ?, updated_at = ?"
+                " WHERE id = (SELECT box_id FROM outbox WHERE id = ? AND kind = 'book_box')"
+                " AND state IN ('queued', 'booking')",
+                (error, self._clock(), op_id),
+            )
+
+    def retry_op(self, op_id: int) -> bool:
+        """A person asks to try a "needs attention" operation again now."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, updated_at = ?"
+                " WHERE id = ? AND state = 'needs_attention'",
+                (self._clock(), op_id),
+            )
+            conn.execute(
+                "UPDATE boxes SET state = 'queued', error = NULL WHERE id = (SELECT box_id FROM outbox"
+                " WHERE id = ? AND kind = 'book_box') AND state = 'failed'",
+                (op_id,),
+            )
+            return cur.rowcount == 1
+
+    def cancel_op(self, op_id: int, reason: str = "cancelled by a person") -> bool:
+        """Drop a "needs attention" operation that is not a box booking (void the box for those)."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'cancelled', last_error = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'needs_attention' AND kind != 'book_box'",
+                (reason, self._clock(), op_id),
+            )
+            return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ reading
+
+    def outbox_depth(self) -> int:
+        """Operations still to send (pending or in flight); "needs attention" ones are counted apart."""
+        return int(self.db.scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'in_flight')"))
+
+    def needs_attention(self) -> list[OutboxOp]:
+        rows = self.db.query("SELECT * FROM outbox WHERE state = 'needs_attention' ORDER BY id")
+        return [outbox_op(r) for r in rows]
+
+    def needs_attention_count(self) -> int:
+        return int(self.db.scalar("SELECT COUNT(*) FROM outbox WHERE state = 'needs_attention'"))
+
+    def get_op(self, op_id: int) -> OutboxOp | None:
+        row = self.db.query_one("SELECT * FROM outbox WHERE id = ?", (op_id,))
+        return None if row is None else outbox_op(row)
+
+    def ops(self, *, states: tuple[str, ...] | None = None, shipment_id: str | None = None) -> list[OutboxOp]:
+        sql, params = "SELECT * FROM outbox WHERE 1", []
+        if states:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            params += list(states)
+        if shipment_id is not None:
+            sql += " AND shipment_id = ?"
+            params.append(shipment_id)
+        return [outbox_op(r) for r in self.db.query(sql + " ORDER BY id", tuple(params))]
+
+
+def outbox_op(row: sqlite3.Row) -> OutboxOp:
+    return OutboxOp(
+        id=int(row["id"]),
+        shipment_id=row["shipment_id"],
+        kind=OpKind(row["kind"]),
+        payload=json.loads(row["payload"] or "{}"),
+        box_id=row["box_id"],
+        state=OpState(row["state"]),
+        attempts=int(row["attempts"]),
+        next_attempt_at=float(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        outcome_unknown=bool(row["outcome_unknown"]),
+        created_at=float(row["created_at"]),
+        updated_at=float(row["updated_at"]),
+    )

@@ -1,0 +1,146 @@
+"""Print jobs in the station database: the store's implementation of
+``packstation.domain.printing.PrintJobRepository`` (each method one short transaction)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
+
+INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"
+
+
+class PrintJobsMixin:
+    db: Any
+    _clock: Any
+
+    def _insert_print_job(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        kind: PrintJobKind,
+        printer_uri: str,
+        source_url: str | None = None,
+        payload: bytes | None = None,
+        tracking_number: str | None = None,
+        box_id: int | None = None,
+        reprint_of: int | None = None,
+    ) -> int:
+        now = self._clock()
+        cur = conn.execute(
+            "INSERT INTO print_jobs (kind, state, printer_uri, source_url, payload, tracking_number, box_id,"
+            " reprint_of, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                PrintJobKind(kind).value,
+                printer_uri,
+                source_url,
+                payload,
+                tracking_number,
+                box_id,
+                reprint_of,
+                now,
+                now,
+            ),
+        )
+        return int(cur.lastrowid)
+
+    def add_print_job(
+        self,
+        *,
+        kind: PrintJobKind,
+        printer_uri: str,
+        source_url: str | None = None,
+        payload: bytes | None = None,
+        tracking_number: str | None = None,
+        box_id: int | None = None,
+        reprint_of: int | None = None,
+    ) -> int:
+        with self.db.write() as conn:
+            return self._insert_print_job(
+                conn,
+                kind=kind,
+                printer_uri=printer_uri,
+                source_url=source_url,
+                payload=payload,
+                tracking_number=tracking_number,
+                box_id=box_id,
+                reprint_of=reprint_of,
+            )
+
+    def claim_print_job(self) -> PrintJob | None:
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT id FROM print_jobs WHERE state = 'queued' ORDER BY id LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE print_jobs SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ?",
+                (self._clock(), row["id"]),
+            )
+            return _job(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (row["id"],)).fetchone())
+
+    def finish_print_job(self, job_id: int) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET state = 'done', error = NULL, updated_at = ? WHERE id = ?",
+                (self._clock(), job_id),
+            )
+
+    def fail_print_job(self, job_id: int, reason: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
+                (reason, self._clock(), job_id),
+            )
+
+    def retry_failed_print_jobs(self) -> int:
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'failed'",
+                (self._clock(),),
+            ).rowcount
+
+    def recover_interrupted_print_jobs(self) -> int:
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE print_jobs SET state = 'failed', error = ?, updated_at = ? WHERE state = 'sending'",
+                (INTERRUPTED, self._clock()),
+            ).rowcount
+
+    def get_print_job(self, job_id: int) -> PrintJob | None:
+        row = self.db.query_one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))
+        return None if row is None else _job(row)
+
+    def list_print_jobs(
+        self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50
+    ) -> list[PrintJob]:
+        if states:
+            marks = ",".join("?" * len(states))
+            rows = self.db.query(
+                f"SELECT * FROM print_jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?",
+                (*(PrintJobState(s).value for s in states), limit),
+            )
+        else:
+            rows = self.db.query("SELECT * FROM print_jobs ORDER BY id DESC LIMIT ?", (limit,))
+        return [_job(r) for r in rows]
+
+
+def _job(row: sqlite3.Row) -> PrintJob:
+    return PrintJob(
+        id=int(row["id"]),
+        kind=PrintJobKind(row["kind"]),
+        state=PrintJobState(row["state"]),
+        printer_uri=row["printer_uri"],
+        source_url=row["source_url"],
+        payload=bytes(row["payload"]) if row["payload"] is not None else None,
+        tracking_number=row["tracking_number"],
+        box_id=row["box_id"],
+        attempts=int(row["attempts"]),
+        error=row["error"],
+        reprint_of=row["reprint_of"],
+        created_at=float(row["created_at"]),
+        updated_at=float(row["updated_at"]),
+    )

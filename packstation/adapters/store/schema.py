@@ -1,0 +1,176 @@
+"""The station database's schema and its forward migrations.
+
+The schema version lives in ``PRAGMA user_version``. At start-up ``migrate`` applies every migration
+newer than the file, each in its own ``BEGIN IMMEDIATE`` transaction together with the version bump, so
+a crash mid-upgrade leaves the file at a consistent earlier version. A file written by a newer app is
+refused with a clear message instead of being misread.
+
+Migrations are append-only: never edit a released one, add the next.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from packstation.adapters.store.connection import Database
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database file was written by a newer packstation."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(
+            f"this database was written by a newer packstation (schema {found}); update the app "
+            f"(this version understands schema {supported} and older)"
+        )
+        self.found = found
+        self.supported = supported
+
+
+_V1 = """
+CREATE TABLE shipments_cache (
+    id TEXT PRIMARY KEY,
+    external_id TEXT,
+    tos_id TEXT,
+    json TEXT NOT NULL,
+    fetched_at REAL NOT NULL
+);
+CREATE INDEX shipments_cache_external_id ON shipments_cache(external_id);
+CREATE INDEX shipments_cache_tos_id ON shipments_cache(tos_id);
+
+CREATE TABLE packing_sessions (
+    id TEXT PRIMARY KEY,
+    order_key TEXT NOT NULL,
+    shipment_id TEXT,
+    state TEXT NOT NULL CHECK (state IN ('open', 'parked', 'completed', 'cancelled')),
+    packer TEXT NOT NULL DEFAULT '',
+    snapshot TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX packing_sessions_state ON packing_sessions(state);
+
+CREATE TABLE boxes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES packing_sessions(id),
+    shipment_id TEXT NOT NULL,
+    slot INTEGER CHECK (slot IS NULL OR slot >= 1),
+    state TEXT NOT NULL
+        CHECK (state IN ('open', 'queued', 'booking', 'booked', 'printed', 'failed', 'voided')),
+    box_type TEXT NOT NULL DEFAULT '',
+    length_mm INTEGER,
+    width_mm INTEGER,
+    height_mm INTEGER,
+    weight_g INTEGER,
+    packer TEXT NOT NULL DEFAULT '',
+    station TEXT NOT NULL DEFAULT '',
+    items TEXT NOT NULL DEFAULT '{}',
+    local_tag TEXT UNIQUE,
+    parcel_id TEXT UNIQUE,
+    delivery_id TEXT,
+    tracking_number TEXT UNIQUE,
+    label_url TEXT,
+    error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    booked_at REAL,
+    printed_at REAL,
+    voided_at REAL
+);
+-- A slot is filled by exactly one box (a voided box that never got a parcel gives its slot back: NULL).
+CREATE UNIQUE INDEX boxes_shipment_slot ON boxes(shipment_id, slot) WHERE slot IS NOT NULL;
+CREATE INDEX boxes_session ON boxes(session_id);
+
+CREATE TABLE scans (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts REAL NOT NULL,
+    packer TEXT NOT NULL DEFAULT '',
+    station TEXT NOT NULL DEFAULT '',
+    session_id TEXT,
+    order_key TEXT,
+    raw TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX scans_session ON scans(session_id);
+CREATE TRIGGER scans_no_update BEFORE UPDATE ON scans
+BEGIN SELECT RAISE(ABORT, 'the scan log is append-only'); END;
+CREATE TRIGGER scans_no_delete BEFORE DELETE ON scans
+BEGIN SELECT RAISE(ABORT, 'the scan log is append-only'); END;
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    shipment_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    box_id INTEGER REFERENCES boxes(id),
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'in_flight', 'done', 'needs_attention', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    outcome_unknown INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+-- The worker's hot query: the oldest active operation of each shipment.
+CREATE INDEX outbox_active ON outbox(shipment_id, id)
+    WHERE state IN ('pending', 'in_flight', 'needs_attention');
+CREATE INDEX outbox_box ON outbox(box_id);
+
+CREATE TABLE print_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'done', 'failed')),
+    printer_uri TEXT NOT NULL,
+    source_url TEXT,
+    payload BLOB,
+    tracking_number TEXT,
+    box_id INTEGER REFERENCES boxes(id),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    reprint_of INTEGER REFERENCES print_jobs(id),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX print_jobs_state ON print_jobs(state, id);
+"""
+
+# Index i holds the script that takes the schema from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (triggers contain ';' inside BEGIN ... END)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if buffer.strip() and sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def schema_version(db: Database) -> int:
+    return int(db.scalar("PRAGMA user_version"))
+
+
+def migrate(db: Database) -> int:
+    """Bring the file up to ``SCHEMA_VERSION``; returns the version found before."""
+    found = schema_version(db)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNewError(found, SCHEMA_VERSION)
+    for version in range(found, SCHEMA_VERSION):
+        with db.write(durable=True) as conn:
+            # Re-check inside the lock: another process may have migrated meanwhile.
+            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if current > version:
+                continue
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+    return found

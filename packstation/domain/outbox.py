@@ -1,0 +1,140 @@
+"""The outbox as the domain sees it: kinds of API operations, their states, the retry policy, and the
+connectivity the station shows to the packer. Pure data and arithmetic; the worker lives in
+``packstation.adapters.outbox``.
+
+An operation is ``pending`` until sent, ``in_flight`` while a request is out, then ``done``,
+``needs_attention`` (the server refused it; a person must look) or ``cancelled`` (its box was voided
+before it went out). ``outcome_unknown`` marks an operation whose last attempt may or may not have
+reached the server (answer lost, app killed mid-call): it is reconciled with ``shipments.get`` before
+anything is sent again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from packstation.domain.view import Connectivity
+
+__all__ = [
+    "BackoffPolicy",
+    "Connectivity",
+    "ConnectivityTracker",
+    "OpKind",
+    "OpState",
+    "OutboxOp",
+    "OutboxStatus",
+]
+
+
+class OpKind(StrEnum):
+    BOOK_BOX = "book_box"  # make the box's slot a booked parcel (bookParcels / add_parcel / adopt)
+    BOOK_PICKUP = "book_pickup"
+    CANCEL_DELIVERY = "cancel_delivery"
+    PUBLISH_TRACKING_EVENT = "publish_tracking_event"
+    CREATE_SHIPMENT_FROM_TOS = "create_shipment_from_tos"
+
+
+class OpState(StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
+    NEEDS_ATTENTION = "needs_attention"
+    CANCELLED = "cancelled"
+
+
+# States in which an operation still holds its place in its shipment's queue.
+ACTIVE_STATES = (OpState.PENDING, OpState.IN_FLIGHT, OpState.NEEDS_ATTENTION)
+
+
+@dataclass(frozen=True)
+class OutboxOp:
+    id: int
+    shipment_id: str  # the ordering key: one shipment's operations go out strictly in id order
+    kind: OpKind
+    payload: dict[str, Any] = field(default_factory=dict, hash=False)
+    box_id: int | None = None
+    state: OpState = OpState.PENDING
+    attempts: int = 0
+    next_attempt_at: float = 0.0
+    last_error: str | None = None
+    outcome_unknown: bool = False
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class BackoffPolicy:
+    """Exponential back-off with full jitter in [delay/2, delay], capped; Retry-After wins when longer."""
+
+    base_s: float = 1.0
+    factor: float = 2.0
+    cap_s: float = 60.0
+
+    def delay(
+        self, attempts: int, *, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        """Seconds to wait before attempt number ``attempts + 1`` (``attempts`` >= 1 failed so far)."""
+        exponent = max(0, attempts - 1)
+        ceiling = min(self.cap_s, self.base_s * (self.factor ** min(exponent, 64)))
+        jittered = ceiling * (0.5 + 0.5 * (rng or random).random())
+        if retry_after is not None and retry_after > 0:
+            # The server said when; never earlier, but do not let a silly value park the queue for hours.
+            return max(jittered, min(retry_after, max(self.cap_s, 300.0)))
+        return jittered
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    connectivity: Connectivity = Connectivity.ONLINE
+    reason: str = ""
+    depth: int = 0  # operations still to send (pending + in flight)
+    needs_attention: int = 0
+
+
+class ConnectivityTracker:
+    """Folds the outcomes of API calls into the connectivity the packer sees.
+
+    online: the last call was answered. degraded: the server answers but with retryable errors or
+    lost answers. offline: the server could not be reached at all. paused: stopped on purpose
+    (token refused); only ``resume`` leaves it.
+    """
+
+    def __init__(self) -> None:
+        self.state = Connectivity.ONLINE
+        self.reason = ""
+
+    @property
+    def paused(self) -> bool:
+        return self.state is Connectivity.PAUSED
+
+    def _set(self, state: Connectivity, reason: str) -> bool:
+        if self.paused and state is not Connectivity.PAUSED:
+            return False
+        changed = (state, reason) != (self.state, self.reason)
+        self.state, self.reason = state, reason
+        return changed
+
+    def success(self) -> bool:
+        return self._set(Connectivity.ONLINE, "")
+
+    def unreachable(self, detail: str) -> bool:
+        return self._set(
+            Connectivity.OFFLINE,
+            f"Ingrid cannot be reached ({detail}). Packing continues; "
+            "labels print when the connection is back.",
+        )
+
+    def struggling(self, detail: str) -> bool:
+        return self._set(Connectivity.DEGRADED, f"Ingrid answers slowly or with errors ({detail}); retrying.")
+
+    def pause(self, reason: str) -> bool:
+        return self._set(Connectivity.PAUSED, reason)
+
+    def resume(self) -> bool:
+        if not self.paused:
+            return False
+        self.state, self.reason = Connectivity.ONLINE, ""
+        return True

@@ -1,0 +1,130 @@
+"""The station database on real SQLite files: schema, migrations, scans, cache and sessions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from packstation.adapters.store import SCHEMA_VERSION, SchemaTooNewError, Store
+from packstation.domain.models import Shipment
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "som"
+
+
+def shipment_doc(name: str = "shipments.create") -> Shipment:
+    return Shipment.from_api(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))["shipment"])
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "station.sqlite3")
+    yield s
+    s.close()
+
+
+def test_new_file_is_wal_at_current_schema_and_intact(store):
+    assert store.db.scalar("PRAGMA journal_mode") == "wal"
+    assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION
+    assert store.integrity_check() == "ok"
+
+
+def test_reopening_keeps_data_and_does_not_remigrate(tmp_path):
+    path = tmp_path / "station.sqlite3"
+    s = Store.open(path)
+    s.log_scan(raw="A", kind="item", outcome="ok")
+    s.close()
+    s2 = Store.open(path)
+    assert s2.scan_count() == 1
+    s2.close()
+
+
+def test_file_from_a_newer_app_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "station.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 3}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError) as err:
+        Store.open(path)
+    assert f"newer packstation (schema {SCHEMA_VERSION + 3}); update the app" in str(err.value)
+
+
+def test_scan_log_is_append_only(store):
+    scan_id = store.log_scan(
+        raw="7310000000001",
+        kind="item",
+        outcome="accepted",
+        session_id="s1",
+        order_key="ACME1",
+        packer="ann",
+        station="bench-1",
+    )
+    rows = store.scans()
+    assert [r["id"] for r in rows] == [scan_id]
+    assert (
+        rows[0]["raw"] == "7310000000001" and rows[0]["packer"] == "ann" and rows[0]["outcome"] == "accepted"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.db.write() as conn:
+        conn.execute("UPDATE scans SET outcome = 'x'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.db.write() as conn:
+        conn.execute("DELETE FROM scans")
+    assert store.scan_count() == 1
+    assert not hasattr(store, "delete_scan") and not hasattr(store, "update_scan")
+
+
+def test_shipment_cache_matches_id_external_id_and_tos_id(store):
+    shipment = shipment_doc()
+    store.cache_shipment(shipment)
+    for key in (shipment.id, shipment.external_id, shipment.tos_id):
+        assert store.cached_shipment(key) == shipment
+    assert store.cached_shipment("nope") is None
+    booked = shipment_doc("shipments.bookParcels")
+    store.cache_shipment(booked)  # another shipment, same external id: the newest answer wins
+    assert store.cached_shipment("ACME12345").id == booked.id
+
+
+def test_sessions_round_trip_and_filter_by_state(store):
+    store.save_session(
+        "s1", order_key="ACME1", shipment_id="sh1", state="open", packer="ann", snapshot={"a": 1}
+    )
+    store.save_session("s2", order_key="ACME2", shipment_id=None, state="parked", packer="bob", snapshot={})
+    store.save_session(
+        "s3", order_key="ACME3", shipment_id="sh3", state="completed", packer="bob", snapshot={}
+    )
+    loaded = store.load_session("s1")
+    assert loaded["snapshot"] == {"a": 1} and loaded["order_key"] == "ACME1" and loaded["state"] == "open"
+    assert [s["id"] for s in store.sessions()] == ["s1", "s2"]
+    assert [s["id"] for s in store.sessions(states=("completed",))] == ["s3"]
+    assert store.load_session("missing") is None
+    with pytest.raises(ValueError, match="unknown session state"):
+        store.save_session("s4", order_key="x", shipment_id=None, state="weird", packer="", snapshot={})
+
+
+def test_a_failed_write_transaction_leaves_nothing_behind(store):
+    with pytest.raises(RuntimeError), store.db.write() as conn:
+        conn.execute("INSERT INTO scans (ts, raw, kind, outcome) VALUES (1, 'x', 'item', 'ok')")
+        raise RuntimeError("boom")
+    assert store.scan_count() == 0
+
+
+def test_threads_each_get_their_own_connection_and_lose_no_write(store):
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(200):
+                store.log_scan(raw=f"{n}-{i}", kind="item", outcome="ok")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.scan_count() == 800
+    assert len({r["raw"] for r in store.scans(limit=10_000)}) == 800
