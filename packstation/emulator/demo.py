@@ -1,0 +1,225 @@
+"""Demo data: a small Nordic web shop's catalogue and orders, as a merchant backend would have sent them.
+
+``DEMO_ORDERS`` (24 orders already created as SOM shipments, external ids ACME10001..., plus 4 orders
+only known to Delivery Checkout by their ``tos_id``) and ``DEMO_CATALOGUE`` (SKU -> name, EAN-13,
+weight, dimensions) are fixed: the same on every run, so demos and tests can name them.
+The station uses ``barcode_aliases()`` to map the EAN-13 printed on each product to its SKU.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+from packstation.domain import gs1
+
+WAREHOUSE = {
+    "name": "Acme, Main Warehouse",
+    "address_lines": ["Frihamnsgatan 56"],
+    "postal_code": "11556",
+    "city": "Stockholm",
+    "country": "SE",
+}
+
+# sku, name, weight (g), (length, width, height) in mm, price (öre), tags
+_PRODUCTS = [
+    ("ACME-TEE-BLK-M", "Organic Tee, black, M", 180, (300, 250, 20), 24900, ["apparel"]),
+    ("ACME-TEE-WHT-L", "Organic Tee, white, L", 190, (300, 250, 20), 24900, ["apparel"]),
+    ("ACME-HOOD-GRY-M", "Hoodie, grey melange, M", 620, (350, 300, 60), 69900, ["apparel"]),
+    ("ACME-JEANS-32-32", "Slim Jeans, indigo, 32/32", 680, (350, 300, 50), 89900, ["apparel"]),
+    ("ACME-SOCK-3PK", "Wool Socks, 3-pack", 150, (200, 120, 40), 14900, ["apparel"]),
+    ("ACME-CAP-NVY", "Cap, navy", 110, (250, 200, 120), 19900, ["accessories"]),
+    ("ACME-BEANIE-RED", "Merino Beanie, red", 90, (220, 180, 30), 29900, ["accessories"]),
+    ("ACME-SCARF-OAT", "Lambswool Scarf, oat", 210, (300, 200, 50), 49900, ["accessories"]),
+    ("SKU12345", "Saucony Shadow 6000", 720, (600, 300, 250), 19900, ["shoes", "indigo", "class_one"]),
+    ("ACME-RUN-42", "Trail Runner, size 42", 790, (330, 210, 120), 129900, ["shoes"]),
+    ("ACME-BOOT-40", "Winter Boot, size 40", 1350, (360, 250, 150), 179900, ["shoes"]),
+    ("ACME-SANDAL-38", "Sandal, size 38", 420, (300, 180, 100), 59900, ["shoes"]),
+    ("ACME-BOTTLE-750", "Steel Bottle, 750 ml", 340, (280, 80, 80), 29900, ["outdoor"]),
+    ("ACME-MUG-ENAMEL", "Enamel Mug", 220, (120, 120, 100), 14900, ["outdoor", "fragile"]),
+    ("ACME-LAMP-HEAD", "Head Lamp, 400 lm", 160, (150, 100, 70), 39900, ["outdoor"]),
+    ("ACME-SEAT-PAD", "Sit Pad, foam", 70, (400, 300, 20), 9900, ["outdoor"]),
+    ("ACME-BAG-24L", "Day Pack, 24 l", 880, (450, 300, 150), 99900, ["bags"]),
+    ("ACME-TOTE-CANVAS", "Canvas Tote", 260, (400, 350, 20), 19900, ["bags"]),
+    ("ACME-WALLET-BRN", "Leather Wallet, brown", 95, (120, 100, 20), 39900, ["accessories"]),
+    ("ACME-BELT-90", "Leather Belt, 90 cm", 240, (300, 120, 40), 44900, ["accessories"]),
+    ("ACME-CANDLE-SOY", "Soy Candle, birch", 380, (100, 100, 110), 19900, ["home", "fragile"]),
+    ("ACME-THROW-WOOL", "Wool Throw", 1200, (400, 300, 120), 119900, ["home"]),
+    ("ACME-CUSHION-45", "Linen Cushion Cover, 45 cm", 230, (300, 250, 30), 29900, ["home"]),
+    ("ACME-BOOK-FIKA", "Book: The Art of Fika", 520, (240, 170, 25), 24900, ["books"]),
+]
+
+DEMO_CATALOGUE: dict[str, dict[str, Any]] = {
+    sku: {
+        "name": name,
+        "ean": gs1.make_ean13(f"735000{index + 1:06d}"),
+        "weight": weight,
+        "dimensions": {"length": dims[0], "width": dims[1], "height": dims[2]},
+        "price": price,
+        "tags": list(tags),
+    }
+    for index, (sku, name, weight, dims, price, tags) in enumerate(_PRODUCTS)
+}
+
+_CUSTOMERS = [
+    ("Erik Johansson", "SE", "0761234561"),
+    ("Ingrid Hansen", "NO", "+4791234567"),
+    ("Mette Jensen", "DK", "+4522334455"),
+    ("Aino Virtanen", "FI", "+358401234567"),
+    ("Sofia Lindqvist", "SE", "0709876543"),
+    ("Ole Nordmann", "NO", "+4740012345"),
+    ("Rasmus Nielsen", "DK", "+4530112233"),
+    ("Mikko Korhonen", "FI", "+358501112233"),
+    ("Maja Karlsson", "SE", "0734455667"),
+    ("Kari Olsen", "NO", "+4799887766"),
+    ("Freja Pedersen", "DK", "+4540506070"),
+    ("Laura Mäkinen", "FI", "+358445566778"),
+    ("Oskar Nilsson", "SE", "0722233445"),
+    ("Silje Haugen", "NO", "+4746123456"),
+    ("Mads Christensen", "DK", "+4528765432"),
+    ("Juha Nieminen", "FI", "+358407654321"),
+    ("Elin Bergström", "SE", "0768899001"),
+    ("Jonas Berg", "NO", "+4793344556"),
+    ("Ida Sørensen", "DK", "+4561234567"),
+    ("Venla Laine", "FI", "+358451234567"),
+]
+_PLACES = {
+    "SE": [
+        ("Industrigatan 5", "11239", "Stockholm"),
+        ("Storgatan 12 B", "41118", "Göteborg"),
+        ("Södra Förstadsgatan 28", "21143", "Malmö"),
+        ("Kungsgatan 47", "75321", "Uppsala"),
+        ("Rådhusesplanaden 14", "90326", "Umeå"),
+    ],
+    "NO": [
+        ("Karl Johans gate 22", "0159", "Oslo"),
+        ("Torgallmenningen 8", "5014", "Bergen"),
+        ("Olav Tryggvasons gate 18", "7011", "Trondheim"),
+        ("Elvegata 12", "4306", "Sandnes"),
+        ("Storgata 94", "9008", "Tromsø"),
+    ],
+    "DK": [
+        ("Vestergade 17", "1456", "København K"),
+        ("Søndergade 40", "8000", "Aarhus C"),
+        ("Kongensgade 33", "5000", "Odense C"),
+        ("Bispensgade 21", "9000", "Aalborg"),
+    ],
+    "FI": [
+        ("Mannerheimintie 12", "00100", "Helsinki"),
+        ("Hämeenkatu 9", "33100", "Tampere"),
+        ("Aurakatu 6", "20100", "Turku"),
+        ("Kirkkokatu 15", "90100", "Oulu"),
+    ],
+}
+_METHODS = {
+    "SE": ["pnl-mpc", "budbee-home", "dhl-servicepoint"],
+    "NO": ["bring-servicepoint", "pnl-mpc", "bring-home"],
+    "DK": ["pnl-mpc", "dhl-parcel"],
+    "FI": ["pnl-mpc", "budbee-home"],
+}
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ORDER_COUNT = 24
+TOS_ONLY_COUNT = 4
+
+
+def _make_orders() -> list[dict[str, Any]]:
+    rng = random.Random(20240515)
+    skus = list(DEMO_CATALOGUE)
+    orders = []
+    for index in range(ORDER_COUNT + TOS_ONLY_COUNT):
+        name, country, phone = _CUSTOMERS[index % len(_CUSTOMERS)]
+        street, postal_code, city = rng.choice(_PLACES[country])
+        if index == 0:
+            picked, quantities = ["SKU12345"], [1]  # the reference documents' order, for a first demo
+        else:
+            count = rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6, 8])
+            picked = rng.sample(skus, count)
+            quantities = [rng.choice([1, 1, 1, 2, 2, 3, 4]) for _ in picked]
+        units = sum(quantities)
+        parcels = 3 if units >= 14 else 2 if units >= 7 else 1
+        if index in (2, 7):
+            parcels = max(parcels, 2)
+        lines = [
+            {
+                "sku": sku,
+                "name": DEMO_CATALOGUE[sku]["name"],
+                "quantity": qty,
+                "ean": DEMO_CATALOGUE[sku]["ean"],
+                "weight": DEMO_CATALOGUE[sku]["weight"],
+                "dimensions": dict(DEMO_CATALOGUE[sku]["dimensions"]),
+                "tags": list(DEMO_CATALOGUE[sku]["tags"]),
+            }
+            for sku, qty in zip(picked, quantities, strict=True)
+        ]
+        address = {"address_lines": [street], "city": city, "postal_code": postal_code, "country": country}
+        tos_only = index >= ORDER_COUNT
+        external_id = f"ACME{10001 + index}"
+        tos_id = "01HZ" + "".join(rng.choice(_CROCKFORD) for _ in range(22))
+        orders.append(
+            {
+                "external_id": external_id,
+                "tos_id": tos_id,
+                "tos_only": tos_only,
+                # What the pick list's barcode carries: the order number, or for orders the merchant
+                # has not turned into shipments yet, the Delivery Checkout id.
+                "pick_list": tos_id if tos_only else external_id,
+                "shipping_method": rng.choice(_METHODS[country]),
+                "number_of_parcels": parcels,
+                "shipment_value": sum(DEMO_CATALOGUE[ln["sku"]]["price"] * ln["quantity"] for ln in lines),
+                "customer_info": {
+                    "name": name,
+                    "email": name.split()[0].lower().replace("ä", "a").replace("ø", "o") + "@example.com",
+                    "phone": phone,
+                    "address": dict(address),
+                },
+                "address_to": {"name": name, **copy.deepcopy(address)},
+                "address_from": dict(WAREHOUSE),
+                "lines": lines,
+            }
+        )
+    return orders
+
+
+DEMO_ORDERS: list[dict[str, Any]] = _make_orders()
+
+
+def barcode_aliases() -> dict[str, str]:
+    """EAN-13 printed on each demo product -> its SKU."""
+    return {item["ean"]: sku for sku, item in DEMO_CATALOGUE.items()}
+
+
+def goods_from_lines(lines: list[Any]) -> list[dict[str, Any]]:
+    """``contents.goods`` from (sku, name, qty) tuples or dicts; known SKUs get weight and size."""
+    goods = []
+    for line in lines:
+        if isinstance(line, dict):
+            sku, name, qty = line["sku"], line.get("name", ""), line.get("quantity", 1)
+        else:
+            sku, name, qty = line[0], line[1], line[2]
+        good: dict[str, Any] = {"sku": sku, "name": name, "quantity": qty}
+        known = DEMO_CATALOGUE.get(sku)
+        if known:
+            good.update(
+                weight=known["weight"], dimensions=dict(known["dimensions"]), tags=list(known["tags"])
+            )
+        if isinstance(line, dict):
+            good.update({k: v for k, v in line.items() if k in ("weight", "dimensions", "tags")})
+        goods.append(good)
+    return goods
+
+
+def order_request(order: dict[str, Any]) -> dict[str, Any]:
+    """The shipments.create body the merchant backend sends for a demo order."""
+    return {
+        "tos_id": order["tos_id"],
+        "shipping_method": order["shipping_method"],
+        "shipment_value": order["shipment_value"],
+        "number_of_parcels": order["number_of_parcels"],
+        "external_id": order["external_id"],
+        "customer_info": copy.deepcopy(order["customer_info"]),
+        "address_to": copy.deepcopy(order["address_to"]),
+        "address_from": copy.deepcopy(order["address_from"]),
+        "contents": {"description": "Acme web shop order", "goods": goods_from_lines(order["lines"])},
+        "direction_type": "OUTBOUND",
+    }
