@@ -1,0 +1,294 @@
+"""Printers as the print queue sees them: ``send(payload)`` the prepared bytes, ``probe()`` for presence.
+
+USB, TCP and file printers are python-escpos device classes (``Usb`` on pyusb, ``Network``, and a
+``File`` that appends instead of truncating); the bytes were produced by python-escpos in the label
+pipeline and are written here in chunks, so every chunk has its own timeout (a printer that stops taking
+data is a stalled printer, not a slow one) and a fault can say whether the label was half sent.
+Every low-level exception is translated into a ``PrinterError`` with a message a packer can act on.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from packstation.adapters.labels.encode import ensure_escpos_env, escpos_profile
+from packstation.adapters.labels.pipeline import PrintPayload
+from packstation.adapters.printers import errors as e
+from packstation.adapters.printers.uri import PrinterSpec, parse_printer_uri
+from packstation.domain.raster import LabelPreview
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 4096
+STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: paper sensor status
+NO_PAPER_MASK = 0x72  # python-escpos RT_MASK_NOPAPER
+STATUS_READ_TIMEOUT_MS = 300
+TCP_CLOSE_WAIT_S = 1.0
+
+PreviewSink = Callable[[LabelPreview], None]
+
+
+class Printer(Protocol):
+    spec: PrinterSpec
+
+    def send(self, payload: PrintPayload) -> None:
+        """Deliver the payload or raise PrinterError. Blocking: call it from a worker thread."""
+        ...
+
+    def probe(self) -> None:
+        """Raise PrinterError if the printer cannot be reached now. Prints nothing."""
+        ...
+
+
+class PreviewPrinter:
+    """The ``preview`` printer: hands the rendered label to a sink (the GUI's preview window)."""
+
+    def __init__(self, spec: PrinterSpec, sink: PreviewSink | None = None) -> None:
+        self.spec = spec
+        self.sink = sink
+        self.shown: list[LabelPreview] = []  # the last few previews, for a CLI or a test to look at
+
+    def send(self, payload: PrintPayload) -> None:
+        self.shown = [*self.shown[-9:], payload.preview]
+        if self.sink is not None:
+            self.sink(payload.preview)
+
+    def probe(self) -> None:
+        return None
+
+
+def _append_file_class():
+    ensure_escpos_env()
+    from escpos.printer import File
+
+    class AppendFile(File):
+        """escpos File opens with "wb" (truncating); a file printer must keep every label: append."""
+
+        def open(self, raise_not_found: bool = True) -> None:
+            if self._device:
+                self.close()
+            self.device = open(self.devfile, "ab")  # noqa: SIM115 - closed by close()
+
+    return AppendFile
+
+
+class EscposDevicePrinter:
+    """A USB, TCP or file printer driven through a python-escpos device class."""
+
+    def __init__(self, spec: PrinterSpec, *, usb_backend: Any = None) -> None:
+        self.spec = spec
+        self.usb_backend = usb_backend
+
+    # -- public ------------------------------------------------------------------------------------
+    def send(self, payload: PrintPayload) -> None:
+        data = payload.data
+        if not data:
+            return
+        sent = 0
+        device = self._open()
+        try:
+            if self.spec.kind == "usb" and self.spec.lang == "escpos":
+                self._check_paper(device)
+            for start in range(0, len(data), CHUNK_BYTES):
+                chunk = data[start : start + CHUNK_BYTES]
+                device._raw(chunk)
+                sent += len(chunk)
+            if self.spec.kind == "tcp":
+                self._finish_tcp(device)
+        except e.PrinterError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, sent, len(data)) from exc
+        finally:
+            self._close(device)
+
+    def probe(self) -> None:
+        if self.spec.kind == "file":
+            self._close(self._open())
+            return
+        device = self._open()
+        self._close(device)
+
+    # -- device handling -----------------------------------------------------------------------------
+    def _make_device(self):
+        ensure_escpos_env()
+        spec = self.spec
+        profile = escpos_profile(spec.target.head)
+        if spec.kind == "usb":
+            from escpos.printer import Usb
+
+            usb_args: dict[str, Any] = {}
+            if self.usb_backend is not None:
+                usb_args["backend"] = (
+                    self.usb_backend
+                )  # Usb() swallows a backend= keyword; this reaches find()
+            if spec.serial:
+                wanted = spec.serial
+                usb_args["custom_match"] = lambda dev: _serial_of(dev) == wanted
+            return Usb(
+                spec.vendor_id,
+                spec.product_id,
+                usb_args=usb_args,
+                timeout=int(spec.timeout_s * 1000),
+                profile=profile,
+            )
+        if spec.kind == "tcp":
+            from escpos.printer import Network
+
+            return Network(spec.host, spec.port, timeout=spec.timeout_s, profile=profile)
+        if spec.kind == "file":
+            return _append_file_class()(spec.path, profile=profile)
+        raise e.PrinterUriError(f"{spec.describe()} is not a device printer")
+
+    def _open(self):
+        device = self._make_device()
+        try:
+            device.open()
+        except Exception as exc:
+            self._close(device)
+            raise self._translate(exc, 0, 0) from exc
+        return device
+
+    @staticmethod
+    def _close(device) -> None:
+        try:
+            device.close()
+        except Exception:  # closing a dead device must not hide the real fault
+            log.debug("closing the printer failed", exc_info=True)
+
+    def _check_paper(self, device) -> None:
+        """Ask an ESC/POS USB printer for its paper sensor; printers that do not answer are assumed fine."""
+        import usb.core
+
+        device._raw(STATUS_PAPER)
+        try:
+            status = device.device.read(device.in_ep, 16, STATUS_READ_TIMEOUT_MS)
+        except usb.core.USBTimeoutError:
+            return
+        except usb.core.USBError as exc:
+            if exc.errno in (errno.ETIMEDOUT, errno.EPIPE, errno.EIO):
+                return
+            raise
+        if len(status) and status[0] & NO_PAPER_MASK == NO_PAPER_MASK:
+            raise e.PrinterOutOfPaperError(
+                f"the {self.spec.describe()} is out of paper: load a new roll; "
+                "the label prints when it is back"
+            )
+
+    def _finish_tcp(self, device) -> None:
+        """Half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
+        sock = device.device
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(TCP_CLOSE_WAIT_S)
+        try:
+            while sock.recv(4096):
+                pass
+        except TimeoutError:
+            pass  # many printers keep the connection open; everything was handed over
+
+    # -- error translation ---------------------------------------------------------------------------
+    def _translate(self, exc: BaseException, sent: int, total: int) -> e.PrinterError:
+        spec = self.spec
+        name = spec.describe()
+        cause = _root_cause(exc)
+        midway = 0 < sent < total
+        try:
+            import usb.core
+
+            usb_error: type | None = usb.core.USBError
+            no_backend: type | None = usb.core.NoBackendError
+        except ImportError:
+            usb_error = no_backend = None
+        if no_backend is not None and isinstance(cause, no_backend):
+            return e.UsbBackendMissingError(
+                "USB printing needs the libusb library, which is missing: install libusb-1.0-0 "
+                "(sudo apt-get install libusb-1.0-0)"
+            )
+        if spec.kind == "usb":
+            code = getattr(cause, "errno", None) if usb_error and isinstance(cause, usb_error) else None
+            timed_out = code == errno.ETIMEDOUT or type(cause).__name__ == "USBTimeoutError"
+            if code == errno.EACCES:
+                if sys.platform.startswith("linux"):
+                    return e.PrinterPermissionError(f"no permission to use the {name}: {e.UDEV_INSTALL_HINT}")
+                return e.PrinterPermissionError(f"no permission to use the {name}: another driver may own it")
+            if code == errno.EBUSY:
+                return e.PrinterBusyError(
+                    f"the {name} is in use by another program (or the usblp driver): close it and try again"
+                )
+            if timed_out:
+                return e.PrinterTimeoutError(
+                    f"the {name} stopped taking data for {spec.timeout_s:.0f} s"
+                    f"{' in the middle of a label' if sent else ''}: "
+                    "check paper, cover and that it is online"
+                )
+            gone = code == errno.ENODEV or (midway and usb_error and isinstance(cause, usb_error))
+            if gone and sent:
+                return e.PrinterDisconnectedError(
+                    f"the {name} was disconnected in the middle of a label: plug it back in; "
+                    "the label prints again when it is back"
+                )
+            if sent == 0:
+                return e.PrinterNotFoundError(
+                    f"{name} not found: check that it is switched on and its USB cable is plugged in"
+                )
+            return e.PrinterIOError(f"USB error on the {name}: {cause}")
+        if spec.kind == "tcp":
+            if isinstance(cause, TimeoutError):
+                if sent or total:
+                    return e.PrinterTimeoutError(
+                        f"the {name} stopped taking data for {spec.timeout_s:.0f} s: "
+                        "check paper, cover and that it is online"
+                    )
+                return e.PrinterNotFoundError(f"no answer from the {name} within {spec.timeout_s:.0f} s")
+            if isinstance(cause, ConnectionRefusedError):
+                return e.PrinterConnectionError(
+                    f"the {name} refused the connection: "
+                    "check that it is switched on and the address is right"
+                )
+            if isinstance(cause, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+                return e.PrinterConnectionError(
+                    f"the {name} dropped the connection"
+                    f"{' in the middle of a label' if sent else ''}: the label prints again when it is back"
+                )
+            if isinstance(cause, socket.gaierror):
+                return e.PrinterNotFoundError(f"cannot find the {name}: the host name is unknown")
+            if isinstance(cause, OSError):
+                return e.PrinterNotFoundError(f"cannot reach the {name}: {cause.strerror or cause}")
+            return e.PrinterIOError(f"error talking to the {name}: {cause}")
+        if spec.kind == "file" and isinstance(cause, OSError):
+            return e.PrinterIOError(f"cannot write to the {name}: {cause.strerror or cause}")
+        return e.PrinterIOError(f"error on the {name}: {type(cause).__name__}: {cause}")
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """escpos wraps the real error (DeviceNotFoundError raised inside an except): dig that one level out.
+
+    Other exceptions are taken as they are: their ``__context__`` is often an unrelated KeyError that
+    pyusb handled on the way (its endpoint cache)."""
+    if type(exc).__module__.startswith("escpos"):
+        inner = exc.__cause__ or exc.__context__
+        if inner is not None and not isinstance(inner, AssertionError):
+            return inner
+    return exc
+
+
+def _serial_of(device) -> str | None:
+    try:
+        return device.serial_number
+    except Exception:  # no permission to read strings, or no string descriptors
+        return None
+
+
+def make_printer(
+    uri: str | PrinterSpec, *, usb_backend: Any = None, preview_sink: PreviewSink | None = None
+) -> Printer:
+    """The default printer factory: a printer object for a URI (nothing is opened yet)."""
+    spec = uri if isinstance(uri, PrinterSpec) else parse_printer_uri(uri)
+    if spec.kind == "preview":
+        return PreviewPrinter(spec, preview_sink)
+    return EscposDevicePrinter(spec, usb_backend=usb_backend)

@@ -1,0 +1,227 @@
+"""The print queue worker: takes persisted print jobs one at a time and gets them onto paper.
+
+For each job: claim it (queued -> sending, atomically, so a job is only ever sent after a successful
+claim) -> download the label if needed -> render and encode in a worker thread -> send in the same
+worker thread -> done, or failed with a reason a packer can read. Nothing here blocks the event loop.
+
+A failed job stays in the store. When a job failed because of the printer or the network, the worker
+probes that printer every ``retry_interval_s``; once it answers, failed jobs go back to queued and print
+(once: the claim makes sure of that). A job interrupted mid-send (app killed) is left as failed by the
+store's start-up recovery, never resent blindly, because the label may already be out; a person asks
+for a reprint, which is a new job pointing at the original (``reprint_of``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from packstation.adapters.labels.errors import LabelError
+from packstation.adapters.labels.pipeline import LabelPipeline
+from packstation.adapters.printers.devices import Printer
+from packstation.adapters.printers.errors import PrinterError
+from packstation.domain.printing import PrintJob, PrintJobRepository, PrintJobState
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_REASON = "interrupted while printing: check whether the label came out; reprint it if not"
+
+# fetch_label(url) -> (bytes, content_type), or an object with .content and .content_type (SOM Label)
+FetchLabel = Callable[[str], Awaitable[Any]]
+PrinterFactory = Callable[[str], Printer]
+OnChange = Callable[[int], None]
+
+
+class PrintQueue:
+    def __init__(
+        self,
+        repo: PrintJobRepository,
+        printer_factory: PrinterFactory,
+        label_source: FetchLabel | None,
+        pipeline: LabelPipeline,
+        *,
+        on_change: OnChange | None = None,
+        retry_interval_s: float = 15.0,
+        idle_poll_s: float = 5.0,
+    ) -> None:
+        self.repo = repo
+        self.printer_factory = printer_factory
+        self.label_source = label_source
+        self.pipeline = pipeline
+        self.on_change = on_change
+        self.retry_interval_s = retry_interval_s
+        self.idle_poll_s = idle_poll_s
+        # One worker thread: the printer sees one job at a time and USB handles stay on one thread.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="packstation-print")
+        self._drain_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._waiting_for_printer: set[str] = set()  # URIs of printers whose faults failed jobs
+
+    # -- jobs in ------------------------------------------------------------------------------------
+    def enqueue(self, **job_fields: Any) -> int:
+        """Add a job (same keywords as ``PrintJobRepository.add_print_job``) and wake the worker."""
+        job_id = self.repo.add_print_job(**job_fields)
+        self._changed(job_id)
+        self.notify()
+        return job_id
+
+    def reprint(self, job_id: int) -> int:
+        """A person asked to print a job again: a new job, pointing at the original."""
+        original = self.repo.get_print_job(job_id)
+        if original is None:
+            raise KeyError(f"no print job {job_id}")
+        return self.enqueue(
+            kind=original.kind,
+            printer_uri=original.printer_uri,
+            source_url=original.source_url,
+            payload=original.payload,
+            tracking_number=original.tracking_number,
+            box_id=original.box_id,
+            reprint_of=original.reprint_of or original.id,
+        )
+
+    def retry_failed(self) -> int:
+        """Put every failed job back in the queue (the printer is back); returns how many."""
+        count = self.repo.retry_failed_print_jobs()
+        self._waiting_for_printer.clear()
+        if count:
+            log.info("Retrying %d failed print job(s)", count)
+            self.notify()
+        return count
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    @property
+    def waiting_for_printer(self) -> bool:
+        return bool(self._waiting_for_printer)
+
+    # -- the worker ---------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Process jobs until cancelled; probe printers that failed and retry once they answer."""
+        while True:
+            await self.drain()
+            timeout = self.retry_interval_s if self._waiting_for_printer else self.idle_poll_s
+            woken = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+                woken = True
+            self._wake.clear()
+            if not woken and self._waiting_for_printer:
+                await self.retry_if_printers_back()
+
+    async def drain(self) -> int:
+        """Process queued jobs until none is left; returns how many were processed."""
+        processed = 0
+        async with self._drain_lock:
+            while (job := self.repo.claim_print_job()) is not None:
+                await self._process(job)
+                processed += 1
+        return processed
+
+    async def retry_if_printers_back(self) -> bool:
+        """Probe the printers that failed jobs; if all answer, retry the failed jobs."""
+        loop = asyncio.get_running_loop()
+        for uri in sorted(self._waiting_for_printer):
+            try:
+                printer = self.printer_factory(uri)
+                await loop.run_in_executor(self._executor, printer.probe)
+            except PrinterError as exc:
+                log.debug("printer %s still unavailable: %s", uri, exc.user_message)
+                return False
+        self.retry_failed()
+        return True
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- one job --------------------------------------------------------------------------------------
+    async def _process(self, job: PrintJob) -> None:
+        self._changed(job.id)
+        loop = asyncio.get_running_loop()
+        retry_when_back = False
+        try:
+            data, content_type = await self._label_bytes(job)
+            printer = self.printer_factory(job.printer_uri)
+            payload = await loop.run_in_executor(
+                self._executor,
+                partial(
+                    self.pipeline.prepare,
+                    data,
+                    target=printer.spec.target,
+                    content_type=content_type,
+                    tracking_number=job.tracking_number,
+                ),
+            )
+            await loop.run_in_executor(self._executor, printer.send, payload)
+        except asyncio.CancelledError:
+            self._fail(job, INTERRUPTED_REASON)
+            raise
+        except (LabelError, PrinterError) as exc:
+            reason = exc.user_message
+            retry_when_back = getattr(exc, "retryable", False)
+        except _DownloadError as exc:
+            reason = str(exc)
+            retry_when_back = True
+        except Exception as exc:  # a bug must fail one job visibly, not stop the queue
+            log.error("print job %d failed unexpectedly", job.id, exc_info=True)
+            reason = f"unexpected error while printing ({type(exc).__name__}: {exc})"
+        else:
+            self.repo.finish_print_job(job.id)
+            log.info(
+                "Print job %d done (%s, %d bytes)", job.id, payload.label_format.value, len(payload.data)
+            )
+            self._changed(job.id)
+            return
+        if retry_when_back:
+            self._waiting_for_printer.add(job.printer_uri)
+        self._fail(job, reason)
+
+    async def _label_bytes(self, job: PrintJob) -> tuple[bytes, str | None]:
+        if job.payload is not None:
+            return bytes(job.payload), None
+        if not job.source_url:
+            raise LabelError("the print job has neither a label file nor a label URL")
+        if self.label_source is None:
+            raise LabelError("labels cannot be downloaded here (no label source configured)")
+        try:
+            result = await self.label_source(job.source_url)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise _DownloadError(f"could not download the label: {_one_line(exc)}") from exc
+        if isinstance(result, tuple):
+            content, content_type = result
+        else:
+            content, content_type = result.content, getattr(result, "content_type", None)
+        return bytes(content), content_type
+
+    def _fail(self, job: PrintJob, reason: str) -> None:
+        log.info("Print job %d failed: %s", job.id, reason)
+        self.repo.fail_print_job(job.id, reason)
+        self._changed(job.id)
+
+    def _changed(self, job_id: int) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(job_id)
+            except Exception:  # a broken listener must not break printing
+                log.error("print queue listener failed", exc_info=True)
+
+
+class _DownloadError(Exception):
+    pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def job_is_final(job: PrintJob) -> bool:
+    return job.state in (PrintJobState.DONE, PrintJobState.FAILED)
