@@ -1,0 +1,422 @@
+"""Packing one order into boxes: which units are scanned, which box they are in, which boxes are closed.
+
+``PackingSession`` is plain data plus rules, no I/O. It answers each operation with a ``PackResult``
+(outcome + a sentence for the packer). Rules:
+
+* An item scan matches a line by SKU, by the barcode alias table, or by SKU ignoring case. A match whose
+  line is already full is an over-scan. A code that is a known SKU or alias of something else is "not
+  in this order"; any other code is "unknown". Only added units change anything.
+* The first item opens box 1; an item scanned when no box is open opens the next box.
+* ``close_box`` refuses an empty box. ``new_box`` starts another box only when no box is open; a box
+  with items must be closed first (so no box is closed with a type the packer did not choose).
+* ``void_last_closed_box`` marks the last closed box voided and puts its units back to "not scanned"; the
+  voided box stays in the list (the packer must see what to unpack) but counts for nothing.
+* Box numbers are never reused: a box after a voided box 2 is box 3. The store maps boxes to parcels.
+* The session is complete when every expected unit is in a closed box and no box is open.
+
+``to_snapshot``/``from_snapshot`` round-trip the whole session through JSON-safe data, so a parked order
+or one open at a crash resumes exactly where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from packstation.domain.packing_order import (
+    DEFAULT_BOX_TYPES,
+    AliasCsvError,
+    BoxType,
+    OrderLine,
+    PackingOrder,
+    order_from_shipment,
+    parse_alias_csv,
+)
+from packstation.domain.view import BoxState, BoxView, LineView
+
+__all__ = [
+    "DEFAULT_BOX_TYPES",
+    "AliasCsvError",
+    "Box",
+    "BoxType",
+    "OrderLine",
+    "PackOutcome",
+    "PackResult",
+    "PackingOrder",
+    "PackingSession",
+    "SessionState",
+    "SnapshotError",
+    "order_from_shipment",
+    "parse_alias_csv",
+]
+
+SNAPSHOT_VERSION = 1
+
+
+class PackOutcome(StrEnum):
+    ADDED = "added"
+    OVER_SCAN = "over_scan"
+    NOT_IN_ORDER = "not_in_order"
+    UNKNOWN_CODE = "unknown_code"
+    BOX_CLOSED = "box_closed"
+    BOX_OPENED = "box_opened"
+    BOX_TYPE_SET = "box_type_set"
+    BOX_VOIDED = "box_voided"
+    REFUSED = "refused"  # a command with nothing to act on; the message says what to do instead
+
+
+_GOOD = {PackOutcome.ADDED, PackOutcome.BOX_CLOSED, PackOutcome.BOX_OPENED, PackOutcome.BOX_TYPE_SET}
+
+
+class SessionState(StrEnum):
+    PACKING = "packing"
+    PARKED = "parked"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+
+
+class SnapshotError(ValueError):
+    """A saved session that cannot be read back."""
+
+
+@dataclass(frozen=True)
+class PackResult:
+    outcome: PackOutcome
+    message: str
+    sku: str = ""
+    box_number: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in _GOOD
+
+
+@dataclass
+class Box:
+    """One physical box. ``items`` keeps SKUs in the order they were first packed."""
+
+    number: int
+    state: BoxState = BoxState.OPEN
+    items: dict[str, int] = field(default_factory=dict)
+    box_type: str = ""
+    dims_mm: tuple[int, int, int] | None = None
+    box_id: int | None = None  # the store's id, once the box is saved
+    tracking_number: str = ""
+    local_tag: str = ""
+    problem: str = ""
+    tag_printed: bool = False
+
+    @property
+    def units(self) -> int:
+        return sum(self.items.values())
+
+    @property
+    def closed(self) -> bool:
+        return self.state not in (BoxState.OPEN, BoxState.VOIDED)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "state": self.state.value,
+            "items": [[sku, qty] for sku, qty in self.items.items()],
+            "box_type": self.box_type,
+            "dims_mm": list(self.dims_mm) if self.dims_mm else None,
+            "box_id": self.box_id,
+            "tracking_number": self.tracking_number,
+            "local_tag": self.local_tag,
+            "problem": self.problem,
+            "tag_printed": self.tag_printed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Box:
+        dims = data.get("dims_mm")
+        box_id = data.get("box_id")
+        return cls(
+            number=int(data["number"]),
+            state=BoxState(data["state"]),
+            items={str(sku): int(qty) for sku, qty in data["items"]},
+            box_type=str(data.get("box_type", "")),
+            dims_mm=(int(dims[0]), int(dims[1]), int(dims[2])) if dims else None,
+            box_id=None if box_id is None else int(box_id),
+            tracking_number=str(data.get("tracking_number", "")),
+            local_tag=str(data.get("local_tag", "")),
+            problem=str(data.get("problem", "")),
+            tag_printed=bool(data.get("tag_printed", False)),
+        )
+
+    def view(self) -> BoxView:
+        return BoxView(
+            number=self.number,
+            state=self.state,
+            items=tuple(self.items.items()),
+            box_type=self.box_type,
+            tracking_number=self.tracking_number,
+            local_tag=self.local_tag,
+            problem=self.problem,
+        )
+
+
+def _units(n: int) -> str:
+    return f"{n} unit" if n == 1 else f"{n} units"
+
+
+class PackingSession:
+    """The packing of one order at the bench (see the module docstring for the rules)."""
+
+    def __init__(
+        self,
+        order: PackingOrder,
+        *,
+        session_id: str,
+        aliases: Mapping[str, str] | None = None,
+        catalogue: frozenset[str] = frozenset(),
+        source: str = "",
+    ) -> None:
+        self.order = order
+        self.session_id = session_id
+        self.source = source
+        self.state = SessionState.PACKING
+        self.boxes: list[Box] = []
+        self.aliases: Mapping[str, str] = aliases if aliases is not None else {}
+        self.catalogue = catalogue  # SKUs known to exist (other orders), for "not in this order"
+        self._lines = {line.sku: line for line in order.lines}
+        self._folded = {line.sku.casefold(): line.sku for line in order.lines}
+        self._scanned: dict[str, int] = dict.fromkeys(self._lines, 0)
+
+    # --- questions ---------------------------------------------------------------------------------
+
+    def line(self, sku: str) -> OrderLine | None:
+        return self._lines.get(sku)
+
+    def scanned(self, sku: str) -> int:
+        return self._scanned.get(sku, 0)
+
+    @property
+    def scanned_units(self) -> int:
+        return sum(self._scanned.values())
+
+    @property
+    def expected_units(self) -> int:
+        return sum(line.expected for line in self.order.lines)
+
+    @property
+    def open_box(self) -> Box | None:
+        last = self.boxes[-1] if self.boxes else None
+        return last if last is not None and last.state is BoxState.OPEN else None
+
+    @property
+    def all_scanned(self) -> bool:
+        return all(self._scanned[sku] >= line.expected for sku, line in self._lines.items())
+
+    @property
+    def is_complete(self) -> bool:
+        box = self.open_box
+        return self.all_scanned and (box is None or box.units == 0)
+
+    @property
+    def has_progress(self) -> bool:
+        """True once anything happened that abandoning would lose (a unit scanned or a box closed)."""
+        return any(box.units or box.state is not BoxState.OPEN for box in self.boxes)
+
+    def last_closed_box(self) -> Box | None:
+        return next((b for b in reversed(self.boxes) if b.closed), None)
+
+    def box(self, number: int) -> Box | None:
+        return next((b for b in self.boxes if b.number == number), None)
+
+    def box_by_id(self, box_id: int) -> Box | None:
+        return next((b for b in self.boxes if b.box_id == box_id), None)
+
+    def box_by_tag(self, tag: str) -> Box | None:
+        return next((b for b in self.boxes if b.local_tag and b.local_tag == tag), None)
+
+    def box_by_tracking(self, tracking_number: str) -> Box | None:
+        return next((b for b in self.boxes if b.tracking_number == tracking_number), None)
+
+    def closed_box_ids(self) -> list[int]:
+        """Store ids of every closed, not voided box (what cancelling the order must cancel)."""
+        return [b.box_id for b in self.boxes if b.closed and b.box_id is not None]
+
+    def resolve(self, code: str) -> str | None:
+        """The SKU of this order that ``code`` means, or None."""
+        if code in self._lines:
+            return code
+        alias = self.aliases.get(code)
+        if alias is not None and alias in self._lines:
+            return alias
+        return self._folded.get(code.casefold())
+
+    def is_known_elsewhere(self, code: str) -> bool:
+        return code in self.aliases or code in self.catalogue
+
+    # --- operations --------------------------------------------------------------------------------
+
+    def add_item(self, code: str) -> PackResult:
+        order_id = self.order.order_id
+        sku = self.resolve(code)
+        if sku is None:
+            if self.is_known_elsewhere(code):
+                other = self.aliases.get(code, code)
+                return PackResult(
+                    PackOutcome.NOT_IN_ORDER,
+                    f"Wrong item: {other} is not in order {order_id}. Put it back.",
+                    sku=other,
+                )
+            return PackResult(
+                PackOutcome.UNKNOWN_CODE,
+                f"Unknown barcode {code}: not an item of order {order_id}. "
+                "Put it aside, scan the right item.",
+            )
+        line = self._lines[sku]
+        done = self._scanned[sku]
+        if done >= line.expected:
+            packed = "it is packed" if line.expected == 1 else f"all {line.expected} are packed"
+            return PackResult(
+                PackOutcome.OVER_SCAN,
+                f"Too many: {sku} needs {line.expected}, {packed}. Put this one back.",
+                sku=sku,
+            )
+        box = self.open_box
+        if box is None:
+            box = Box(number=len(self.boxes) + 1)
+            self.boxes.append(box)
+        box.items[sku] = box.items.get(sku, 0) + 1
+        self._scanned[sku] = done + 1
+        name = f" {line.name}" if line.name and line.name != sku else ""
+        return PackResult(
+            PackOutcome.ADDED,
+            f"{sku}{name}: {done + 1} of {line.expected}, box {box.number}",
+            sku=sku,
+            box_number=box.number,
+        )
+
+    def close_box(self, box_type: BoxType | None = None) -> PackResult:
+        """Close the open box as ``box_type`` (None: the type chosen for it beforehand, if any)."""
+        box = self.open_box
+        if box is None or box.units == 0:
+            which = f"Box {box.number} is empty" if box else "No box is open"
+            return PackResult(PackOutcome.REFUSED, f"{which}: scan an item first.")
+        if box_type is not None:
+            box.box_type, box.dims_mm = box_type.code, box_type.dims_mm
+        box.state = BoxState.QUEUED
+        kind = f" ({box.box_type})" if box.box_type else ""
+        return PackResult(
+            PackOutcome.BOX_CLOSED,
+            f"Box {box.number}{kind} closed with {_units(box.units)}.",
+            box_number=box.number,
+        )
+
+    def choose_box_type(self, box_type: BoxType) -> PackResult:
+        """Set the type of the open, still empty box (opening the next box if none is open), so that
+        closing it (by command or by auto-close) uses that type."""
+        box = self.open_box
+        if box is None:
+            box = Box(number=len(self.boxes) + 1)
+            self.boxes.append(box)
+        box.box_type, box.dims_mm = box_type.code, box_type.dims_mm
+        return PackResult(
+            PackOutcome.BOX_TYPE_SET,
+            f"Box {box.number} will be {box_type.name} ({box_type.code}). Scan its items.",
+            box_number=box.number,
+        )
+
+    def new_box(self) -> PackResult:
+        box = self.open_box
+        if box is not None and box.units:
+            return PackResult(
+                PackOutcome.REFUSED,
+                f"Box {box.number} is still open with {_units(box.units)}: close it first "
+                "(CMD:CLOSE-BOX or a box type).",
+                box_number=box.number,
+            )
+        if box is not None:
+            return PackResult(PackOutcome.REFUSED, f"Box {box.number} is open and empty: scan its items.")
+        if self.all_scanned:
+            return PackResult(PackOutcome.REFUSED, f"Order {self.order.order_id} is fully packed.")
+        box = Box(number=len(self.boxes) + 1)
+        self.boxes.append(box)
+        return PackResult(
+            PackOutcome.BOX_OPENED, f"Box {box.number} started. Scan its items.", box_number=box.number
+        )
+
+    def void_last_closed_box(self) -> PackResult:
+        box = self.last_closed_box()
+        if box is None:
+            return PackResult(PackOutcome.REFUSED, "No closed box to void in this order.")
+        for sku, qty in box.items.items():
+            self._scanned[sku] -= qty
+        box.state = BoxState.VOIDED
+        box.problem = ""
+        return PackResult(
+            PackOutcome.BOX_VOIDED,
+            f"Box {box.number} voided: take its label off, unpack its {_units(box.units)} "
+            "and scan them again.",
+            box_number=box.number,
+        )
+
+    def drop_empty_open_box(self) -> None:
+        """Forget an open box that never got an item (the order is done without it)."""
+        box = self.open_box
+        if box is not None and box.units == 0:
+            self.boxes.pop()
+
+    # --- screen ------------------------------------------------------------------------------------
+
+    def lines_view(self) -> tuple[LineView, ...]:
+        return tuple(LineView(ln.sku, ln.name, ln.expected, self._scanned[ln.sku]) for ln in self.order.lines)
+
+    def boxes_view(self) -> tuple[BoxView, ...]:
+        return tuple(box.view() for box in self.boxes)
+
+    # --- persistence -------------------------------------------------------------------------------
+
+    def to_snapshot(self) -> dict[str, Any]:
+        return {
+            "version": SNAPSHOT_VERSION,
+            "session_id": self.session_id,
+            "state": self.state.value,
+            "source": self.source,
+            "order": self.order.to_json(),
+            "boxes": [box.to_json() for box in self.boxes],
+        }
+
+    @classmethod
+    def from_snapshot(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        aliases: Mapping[str, str] | None = None,
+        catalogue: frozenset[str] = frozenset(),
+    ) -> PackingSession:
+        try:
+            if data.get("version") != SNAPSHOT_VERSION:
+                raise SnapshotError(
+                    f"saved session has version {data.get('version')!r}, not {SNAPSHOT_VERSION}"
+                )
+            session = cls(
+                PackingOrder.from_json(data["order"]),
+                session_id=str(data["session_id"]),
+                aliases=aliases,
+                catalogue=catalogue,
+                source=str(data.get("source", "")),
+            )
+            session.state = SessionState(data["state"])
+            session.boxes = [Box.from_json(b) for b in data["boxes"]]
+        except SnapshotError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise SnapshotError(f"saved session cannot be read: {type(exc).__name__}: {exc}") from None
+        for box in session.boxes:
+            if box.state is BoxState.VOIDED:
+                continue
+            for sku, qty in box.items.items():
+                if sku not in session._scanned or qty < 0:
+                    raise SnapshotError(f"saved session: box {box.number} holds {sku!r}, not in the order")
+                session._scanned[sku] += qty
+        for sku, line in session._lines.items():
+            if session._scanned[sku] > line.expected:
+                raise SnapshotError(f"saved session: {sku} packed more than the order's {line.expected}")
+        return session
