@@ -1,11 +1,112 @@
-"""`packstation print-test`: not built yet (placeholder so the command line parses)."""
+"""`packstation print-test --printer URI [LABEL_FILE]`: print a label file, or the built-in test label.
+
+The label goes through exactly the path of a real job: a print job in a (throw-away) job store, the
+print queue worker, the label pipeline and the printer. Any failure is one line and exit status 1.
+With the ``preview`` printer the rendered label is saved as a PNG and its path printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
 
 from packstation.commands import UserFacingError
 
+BUILT_IN_FORMATS = ("svg", "pdf", "png", "zpl")
+USB_BACKEND = None  # tests put a fake pyusb backend here
 
-def add_arguments(parser):
-    pass
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "label_file", nargs="?", help="label to print (SVG, PDF, PNG or ZPL); default: test label"
+    )
+    parser.add_argument(
+        "--format",
+        dest="test_format",
+        choices=BUILT_IN_FORMATS,
+        help="format of the built-in test label (default: zpl for lang=zpl printers, else svg)",
+    )
 
 
 def run(args) -> int:
-    raise UserFacingError("'print-test' is not available in this build yet")
+    from packstation.adapters.config import config_from_args
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.uri import parse_printer_uri
+
+    uri = config_from_args(args).printer
+    try:
+        spec = parse_printer_uri(uri)
+    except PrinterError as exc:
+        raise UserFacingError(exc.user_message) from None
+    data, what = _label_bytes(args, spec)
+    preview_path = Path(tempfile.gettempdir()) / "packstation-preview.png"
+    job = _print_once(uri, data, preview_path)
+    if job.error:
+        raise UserFacingError(f"printing {what} on {spec.describe()} failed: {job.error}")
+    if spec.kind == "preview":
+        print(f"Printed {what} to the preview: {preview_path}")
+    else:
+        print(f"Printed {what} on the {spec.describe()}")
+    return 0
+
+
+def _label_bytes(args, spec) -> tuple[bytes, str]:
+    if args.label_file:
+        path = Path(args.label_file)
+        try:
+            return path.read_bytes(), str(path)
+        except OSError as exc:
+            raise UserFacingError(f"cannot read the label file {path}: {exc.strerror or exc}") from None
+    from packstation.domain import labelgen
+
+    fmt = args.test_format or ("zpl" if spec.lang == "zpl" else "svg")
+    return labelgen.make_test_label(fmt, dpi=spec.dpi), f"the built-in {fmt.upper()} test label"
+
+
+def _print_once(uri: str, data: bytes, preview_path: Path):
+    from functools import partial
+
+    from packstation.adapters.labels import LabelPipeline
+    from packstation.adapters.printers.devices import make_printer
+    from packstation.adapters.printers.queue import PrintQueue
+    from packstation.adapters.store.store import Store
+    from packstation.domain.printing import PrintJobKind
+
+    pipeline = LabelPipeline(_svg_rasterizer_if_needed(data))
+    factory = partial(
+        make_printer, usb_backend=USB_BACKEND, preview_sink=partial(_save_preview, preview_path)
+    )
+    with tempfile.TemporaryDirectory(prefix="packstation-print-test-") as folder:
+        store = Store.open(Path(folder) / "print-test.sqlite")
+        try:
+            queue = PrintQueue(store, factory, None, pipeline)
+            job_id = store.add_print_job(kind=PrintJobKind.TEST, printer_uri=uri, payload=data)
+            try:
+                asyncio.run(queue.drain())
+            finally:
+                queue.close()
+            return store.get_print_job(job_id)
+        finally:
+            store.close()
+
+
+def _svg_rasterizer_if_needed(data: bytes):
+    """Qt is loaded only when the label is an SVG (it is the one format that needs it)."""
+    from packstation.adapters.labels.detect import LabelFormat, sniff_format
+
+    if sniff_format(data) is not LabelFormat.SVG:
+        return None
+    from packstation.gui.raster import QtSvgRasterizer, ensure_qt_gui_app
+
+    ensure_qt_gui_app()
+    return QtSvgRasterizer()
+
+
+def _save_preview(path: Path, preview) -> None:
+    from packstation.adapters.labels.raster import mono_to_pil
+
+    if preview.images:
+        mono_to_pil(preview.images[0]).save(path)
+    elif preview.zpl is not None:
+        path.with_suffix(".zpl").write_text(preview.zpl, encoding="latin-1")

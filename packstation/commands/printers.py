@@ -1,11 +1,50 @@
-"""`packstation printers`: not built yet (placeholder so the command line parses)."""
+"""`packstation printers`: list the USB printers this station can see, with the URI to configure.
+
+Shows devices with a printer-class interface and devices from known receipt/label printer vendors.
+Without libusb it says to install libusb-1.0-0; a device whose name cannot be read is usually one the
+user has no permission for yet (the udev rule in resources/udev/ fixes that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from packstation.commands import UserFacingError
 
+USB_BACKEND: Any = None  # tests put a fake pyusb backend here
 
-def add_arguments(parser):
-    pass
+
+def add_arguments(parser) -> None:
+    parser.epilog = "Use a listed URI as the printer setting, e.g. packstation --printer usb:04b8:0e28"
+
+
+def format_printers(printers) -> list[str]:
+    if not printers:
+        return [
+            "No USB printers found. Check that the printer is on and plugged in; network printers "
+            "are not listed (use tcp://HOST:9100)."
+        ]
+    lines = []
+    for info in printers:
+        name = " ".join(part for part in (info.manufacturer, info.product) if part) or info.vendor_name
+        kind = "printer class" if info.printer_class else "known printer vendor"
+        note = (
+            ""
+            if info.serial or info.product
+            else "  (name unreadable: see resources/udev/60-packstation.rules)"
+        )
+        lines.append(f"{info.uri:<40} {name} [{info.vendor_name}; {kind}]{note}")
+    return lines
 
 
 def run(args) -> int:
-    raise UserFacingError("'printers' is not available in this build yet")
+    from packstation.adapters.printers.discovery import find_usb_printers
+    from packstation.adapters.printers.errors import PrinterError
+
+    try:
+        printers = find_usb_printers(backend=USB_BACKEND)
+    except PrinterError as exc:
+        raise UserFacingError(exc.user_message) from None
+    for line in format_printers(printers):
+        print(line)
+    return 0
