@@ -1,4 +1,4 @@
-"""The SOM emulator over real loopback HTTP with raw httpx: shapes, state machine, auth, faults, restart, CLI."""
+"""The SOM emulator over real loopback HTTP with raw httpx: shapes, states, auth, faults, restart, CLI."""
 
 from __future__ import annotations
 
