@@ -1,0 +1,87 @@
+"""Test helpers for printing: a loopback TCP "printer" that records what it receives, and label samples.
+
+``TcpPrinterServer`` listens on 127.0.0.1 (port 0), accepts connections on a thread, stores the bytes of
+each connection and the time its first byte arrived. Faults: ``reset_after`` (answer with a TCP reset
+once that many bytes arrived) and ``stall`` (accept, never read: the sender's buffers fill up).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+
+
+class TcpPrinterServer:
+    def __init__(self, *, reset_after: int | None = None, stall: bool = False) -> None:
+        self.reset_after = reset_after
+        self.stall = stall
+        self.connections: list[bytearray] = []
+        self.first_byte_at: list[float] = []
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if stall:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def uri(self) -> str:
+        return f"tcp://127.0.0.1:{self.port}"
+
+    @property
+    def received(self) -> bytes:
+        return b"".join(self.connections)
+
+    def _serve(self) -> None:
+        self._sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if self.stall:
+                self._held.append(conn)
+                continue
+            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
+
+    def _read(self, conn: socket.socket) -> None:
+        buffer = bytearray()
+        self.connections.append(buffer)
+        with conn:
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                if not buffer:
+                    self.first_byte_at.append(time.perf_counter())
+                buffer += chunk
+                if self.reset_after is not None and len(buffer) >= self.reset_after:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return  # closing with linger 0 sends RST
+
+    def wait_for(self, size: int, timeout: float = 10.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.received) >= size:
+                break
+            time.sleep(0.005)
+        return self.received
+
+    def close(self) -> None:
+        self._stop.set()
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
+        self._thread.join(timeout=2)
