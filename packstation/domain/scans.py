@@ -18,7 +18,6 @@ Barcode forms the station prints and reads:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
 from enum import StrEnum
@@ -100,9 +99,9 @@ def _unreadable(text: str) -> str:
     if len(text) > MAX_SCAN_LENGTH:
         return f"Scan too long ({len(text)} characters). Scan one barcode at a time."
     for char in text:
-        # Control characters, the replacement character (a decoding failure) and unassigned code points
+        # Control and format characters, odd separators, the replacement character (a decoding failure)
         # come from a misconfigured scanner or line noise, never from a barcode we print or stock.
-        if char == "\ufffd" or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        if char == "\ufffd" or (char != " " and not char.isprintable()):
             return (
                 "Unreadable scan (control characters). Scan the barcode again; "
                 "if it repeats, check the scanner."

@@ -118,11 +118,12 @@ def confirm_cancel(session: PackingSession) -> str:
 
 
 def cancelled(session: PackingSession, deliveries: int) -> str:
-    extra = (
-        f" {deliveries} label(s) are being cancelled: take them off and unpack the boxes."
-        if deliveries
-        else ""
-    )
+    if deliveries:
+        extra = f" {deliveries} label(s) are being cancelled: take them off, unpack the boxes."
+    elif session.has_progress:
+        extra = " Unpack its items and put them back."
+    else:
+        extra = ""
     return f"Order {session.order.order_id} cancelled.{extra} Scan the next order."
 
 

@@ -1,0 +1,50 @@
+"""The printed sheet of command and box-type barcodes the packer scans instead of touching the screen.
+
+``command_sheet`` lists (barcode text, caption) rows: every ``CMD:`` command, then ``BOX:<code>`` for
+each box-type preset, then an optional badge. Rendering and printing them is ``packstation
+print-commands``'s job; this module only decides what is on the sheet and in which order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
+from packstation.domain.scans import Command
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    barcode: str  # the exact text to encode (Code 128)
+    caption: str  # large text under the barcode
+    hint: str = ""  # one short line on when to use it
+
+
+COMMAND_CAPTIONS: dict[Command, tuple[str, str]] = {
+    Command.CLOSE_BOX: ("Close box", "Close the open box (default box type)"),
+    Command.NEW_BOX: ("New box", "Start another box for this order"),
+    Command.REPRINT: ("Reprint label", "Then scan a label or box tag; twice: last label"),
+    Command.VOID_BOX: ("Void last box", "Cancel the last closed box; its items go back"),
+    Command.PARK: ("Park order", "Set this order aside; scan it again to go on"),
+    Command.CANCEL: ("Cancel order", "Scan twice to abandon this order"),
+}
+
+
+def _mm(box: BoxType) -> str:
+    return f"{box.length_mm} x {box.width_mm} x {box.height_mm} mm"
+
+
+def command_sheet(box_types: Sequence[BoxType] = DEFAULT_BOX_TYPES, *, packer: str = "") -> list[SheetEntry]:
+    """The rows of the command sheet, commands first in the order a packer meets them."""
+    entries = [SheetEntry(command.barcode, *COMMAND_CAPTIONS[command]) for command in Command]
+    for box in box_types:
+        entries.append(SheetEntry(box.barcode, f"Close as {box.name} ({box.code})", _mm(box)))
+    if packer.strip():
+        entries.append(SheetEntry(f"USER:{packer.strip()}", f"Badge: {packer.strip()}", "Sign in"))
+    return entries
+
+
+def command_barcodes(box_types: Sequence[BoxType] = DEFAULT_BOX_TYPES) -> list[tuple[str, str]]:
+    """(barcode text, caption) pairs, the simplest form of ``command_sheet``."""
+    return [(entry.barcode, entry.caption) for entry in command_sheet(box_types)]
