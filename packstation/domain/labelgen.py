@@ -366,7 +366,7 @@ def _png(layout: Layout) -> bytes:
     # 1-bit output: a thermal head prints dots, not greys.
     mono = image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    mono.save(buffer, format="PNG", dpi=(layout.dpi, layout.dpi), optimize=True)
+    mono.save(buffer, format="PNG", dpi=(layout.dpi, layout.dpi))
     return buffer.getvalue()
 
 

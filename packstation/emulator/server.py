@@ -99,12 +99,14 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "packstation-som-emulator"
-    sys_version = ""
     timeout = 120  # an idle keep-alive connection is closed after this long
     server: _Server
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in two writes; without NODELAY, Nagle + delayed ACK add ~40 ms.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.emulator._track(self.connection, add=True)
 
     def finish(self) -> None:
@@ -116,7 +118,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("emulator http: " + format, *args)
 
+    def version_string(self) -> str:
+        return self.server_version
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own errors (bad request line, unknown HTTP verb) in Ingrid's shape too."""
+        self.close_connection = True
+        text = message or self.responses.get(code, ("error",))[0]
+        self._send_json(code, error_document(_GRPC_FOR_HTTP.get(code, 2), text))
+
     def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def do_OPTIONS(self) -> None:
         self._serve()
 
     def do_POST(self) -> None:
