@@ -14,7 +14,7 @@ import time
 
 
 class TcpPrinterServer:
-    def __init__(self, *, reset_after: int | None = None, stall: bool = False) -> None:
+    def __init__(self, *, reset_after: int | None = None, stall: bool = False, port: int = 0) -> None:
         self.reset_after = reset_after
         self.stall = stall
         self.connections: list[bytearray] = []
@@ -23,8 +23,9 @@ class TcpPrinterServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if stall:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind(("127.0.0.1", port))
         self._sock.listen(8)
+        self._sock.settimeout(0.1)
         self.port = self._sock.getsockname()[1]
         self._stop = threading.Event()
         self._held: list[socket.socket] = []
@@ -40,7 +41,6 @@ class TcpPrinterServer:
         return b"".join(self.connections)
 
     def _serve(self) -> None:
-        self._sock.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 conn, _ = self._sock.accept()

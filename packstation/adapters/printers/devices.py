@@ -77,6 +77,28 @@ def _append_file_class():
     return AppendFile
 
 
+def _closing_network_class():
+    ensure_escpos_env()
+    from escpos.printer import Network
+
+    class ClosingNetwork(Network):
+        """escpos Network leaks its socket when connect() fails (ResourceWarning): close it, then raise."""
+
+        def open(self, raise_not_found: bool = True) -> None:
+            if self._device:
+                self.close()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.timeout)
+                sock.connect((self.host, self.port))
+            except OSError:
+                sock.close()
+                raise
+            self.device = sock
+
+    return ClosingNetwork
+
+
 class EscposDevicePrinter:
     """A USB, TCP or file printer driven through a python-escpos device class."""
 
@@ -138,9 +160,7 @@ class EscposDevicePrinter:
                 profile=profile,
             )
         if spec.kind == "tcp":
-            from escpos.printer import Network
-
-            return Network(spec.host, spec.port, timeout=spec.timeout_s, profile=profile)
+            return _closing_network_class()(spec.host, spec.port, timeout=spec.timeout_s, profile=profile)
         if spec.kind == "file":
             return _append_file_class()(spec.path, profile=profile)
         raise e.PrinterUriError(f"{spec.describe()} is not a device printer")

@@ -1,0 +1,232 @@
+"""Printer faults end as specific, plain messages; through the queue a failed job stays visible and
+prints exactly once after the printer is back."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from packstation.adapters.labels import LabelPipeline
+from packstation.adapters.labels.pipeline import PrintPayload
+from packstation.adapters.printers import errors
+from packstation.adapters.printers.devices import make_printer
+from packstation.adapters.printers.queue import PrintQueue
+from packstation.adapters.store.store import Store
+from packstation.domain import labelgen
+from packstation.domain.printing import PrintJobKind, PrintJobState
+from packstation.domain.raster import LabelPreview
+from tests.support.escpos_decode import decode_escpos, read_barcodes
+from tests.support.fake_usb import PAPER_OUT, FakeUsbBackend, FakeUsbPrinter
+from tests.support.printing import TcpPrinterServer
+
+USB_URI = "usb:04b8:0e28"
+
+
+@pytest.fixture(scope="module")
+def label_payload() -> PrintPayload:
+    return LabelPipeline().prepare(labelgen.make_label("png", tracking_number="FAULT-1"), target=_target())
+
+
+def _target():
+    from packstation.adapters.labels import Target
+
+    return Target(width=576)
+
+
+def send_usb(payload, **faults) -> tuple[FakeUsbPrinter, errors.PrinterError | None]:
+    device = FakeUsbPrinter(**faults)
+    try:
+        make_printer(USB_URI + "?timeout=2", usb_backend=FakeUsbBackend([device])).send(payload)
+    except errors.PrinterError as exc:
+        return device, exc
+    return device, None
+
+
+def test_usb_unplugged_mid_job(label_payload):
+    device, exc = send_usb(label_payload, unplug_after_bytes=20_000)
+    assert isinstance(exc, errors.PrinterDisconnectedError)
+    assert "disconnected in the middle of a label" in exc.user_message
+    assert 0 < len(device.received) <= 20_000
+
+
+def test_usb_missing(label_payload):
+    _, exc = send_usb(label_payload, plugged=False)
+    assert isinstance(exc, errors.PrinterNotFoundError)
+    assert "not found" in exc.user_message and "plugged in" in exc.user_message
+
+
+def test_usb_busy(label_payload):
+    _, exc = send_usb(label_payload, busy=True)
+    assert isinstance(exc, errors.PrinterBusyError)
+    assert "in use by another program" in exc.user_message
+
+
+def test_usb_permission_names_the_udev_rule(label_payload, monkeypatch):
+    monkeypatch.setattr("sys.platform", "linux")
+    _, exc = send_usb(label_payload, permission_denied=True)
+    assert isinstance(exc, errors.PrinterPermissionError)
+    assert "resources/udev/60-packstation.rules" in exc.user_message
+    assert "/etc/udev/rules.d/" in exc.user_message
+
+
+def test_usb_stalled_printer_times_out_with_finite_timeout(label_payload):
+    backend = FakeUsbBackend([FakeUsbPrinter(stall=True)])
+    with pytest.raises(errors.PrinterTimeoutError, match="stopped taking data for 2 s"):
+        make_printer(USB_URI + "?timeout=2", usb_backend=backend).send(label_payload)
+    assert backend.timeouts_seen and all(t == 2000 for t in backend.timeouts_seen)
+
+
+def test_usb_out_of_paper(label_payload):
+    device, exc = send_usb(label_payload, paper_status=PAPER_OUT)
+    assert isinstance(exc, errors.PrinterOutOfPaperError)
+    assert "out of paper" in exc.user_message
+    assert bytes(device.received) == b"\x10\x04\x04"  # asked for status, sent no label
+
+
+def test_usb_printer_that_ignores_status_queries_still_prints(label_payload):
+    device, exc = send_usb(label_payload, paper_status=None)
+    assert exc is None
+    assert read_barcodes(decode_escpos(bytes(device.received)).pages[0]) == ["FAULT-1"]
+
+
+def test_libusb_missing_names_the_package(label_payload, monkeypatch):
+    import usb.core
+
+    def no_backend(*args, **kwargs):
+        raise usb.core.NoBackendError("No backend available")
+
+    monkeypatch.setattr(usb.core, "find", no_backend)
+    with pytest.raises(errors.UsbBackendMissingError, match=r"install libusb-1\.0-0"):
+        make_printer(USB_URI).send(label_payload)
+
+
+def test_tcp_refused(label_payload):
+    server = TcpPrinterServer()
+    uri = server.uri
+    server.close()
+    with pytest.raises(errors.PrinterConnectionError, match="refused the connection"):
+        make_printer(uri).send(label_payload)
+
+
+def test_tcp_reset_mid_send(label_payload):
+    server = TcpPrinterServer(reset_after=1000)
+    try:
+        with pytest.raises(errors.PrinterConnectionError, match="dropped the connection"):
+            make_printer(server.uri).send(label_payload)
+    finally:
+        server.close()
+
+
+def test_tcp_printer_that_stops_reading_times_out():
+    server = TcpPrinterServer(stall=True)
+    big = PrintPayload(label_payload_format(), b"\x00" * (32 * 1024 * 1024), LabelPreview())
+    try:
+        with pytest.raises(errors.PrinterTimeoutError, match="stopped taking data"):
+            make_printer(server.uri + "?timeout=1").send(big)
+    finally:
+        server.close()
+
+
+def label_payload_format():
+    from packstation.adapters.labels import LabelFormat
+
+    return LabelFormat.ZPL
+
+
+def test_file_printer_in_missing_folder(label_payload, tmp_path):
+    with pytest.raises(errors.PrinterIOError, match="cannot write to the file printer"):
+        make_printer(f"file:{tmp_path}/missing/out.bin").send(label_payload)
+
+
+# -- through the queue: failed, visible, retried once the printer is back, printed once ---------------
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "station.sqlite")
+    yield s
+    s.close()
+
+
+def test_usb_unplugged_job_fails_visibly_then_prints_once_after_replug(store):
+    device = FakeUsbPrinter(unplug_after_bytes=10_000)
+    backend = FakeUsbBackend([device])
+    changes: list[int] = []
+    queue = PrintQueue(
+        store,
+        lambda uri: make_printer(uri, usb_backend=backend),
+        None,
+        LabelPipeline(),
+        on_change=changes.append,
+    )
+    label = labelgen.make_label("pdf", tracking_number="REPLUG-1")
+    job_id = store.add_print_job(kind=PrintJobKind.LABEL, printer_uri=USB_URI, payload=label)
+
+    async def scenario():
+        assert await queue.drain() == 1
+        failed = store.get_print_job(job_id)
+        assert failed.state is PrintJobState.FAILED
+        assert "disconnected in the middle of a label" in failed.error
+        assert queue.waiting_for_printer
+        assert await queue.retry_if_printers_back() is False  # still unplugged: nothing retried
+        assert store.get_print_job(job_id).state is PrintJobState.FAILED
+
+        device.unplug_after_bytes = None
+        device.plugged = True
+        device.received.clear()
+        assert await queue.retry_if_printers_back() is True
+        assert await queue.drain() == 1
+        assert await queue.drain() == 0  # nothing left: the job is not sent twice
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        queue.close()
+    done = store.get_print_job(job_id)
+    assert done.state is PrintJobState.DONE and done.attempts == 2
+    pages = decode_escpos(bytes(device.received)).pages
+    assert len(pages) == 1 and read_barcodes(pages[0]) == ["REPLUG-1"]
+    assert job_id in changes
+
+
+def test_tcp_refused_job_is_retried_by_the_worker_when_the_printer_comes_up(store):
+    server = TcpPrinterServer()
+    port = server.port
+    server.close()
+    queue = PrintQueue(store, make_printer, None, LabelPipeline(), retry_interval_s=0.05, idle_poll_s=0.05)
+    uri = f"tcp://127.0.0.1:{port}"
+    job_id = store.add_print_job(
+        kind=PrintJobKind.LABEL, printer_uri=uri, payload=labelgen.make_label("png", tracking_number="UP-1")
+    )
+
+    async def scenario():
+        worker = asyncio.create_task(queue.run())
+        try:
+            for _ in range(200):
+                await asyncio.sleep(0.01)
+                if store.get_print_job(job_id).state is PrintJobState.FAILED:
+                    break
+            assert "refused the connection" in store.get_print_job(job_id).error
+            revived = TcpPrinterServer(port=port)  # the printer is back at its old address
+            try:
+                for _ in range(500):
+                    await asyncio.sleep(0.01)
+                    if store.get_print_job(job_id).state is PrintJobState.DONE:
+                        break
+                assert store.get_print_job(job_id).state is PrintJobState.DONE
+                received = revived.wait_for(1)
+            finally:
+                revived.close()
+        finally:
+            worker.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await worker
+        return received
+
+    try:
+        received = asyncio.run(scenario())
+    finally:
+        queue.close()
+    pages = decode_escpos(received).pages
+    assert [read_barcodes(p) for p in pages] == [["UP-1"]]
