@@ -184,6 +184,9 @@ def test_outbox_heads_block_later_ops_of_the_same_shipment(store):
     store.reschedule_op(op.id, error="HTTP 503", next_attempt_at=500.0, unknown=False)
     assert [o.box_id for o in store.due_ops(now=100.0, limit=10)] == [b1.id]
     assert store.next_due_at() == 0
+    store.op_needs_attention(op.id, "ignored: only an operation in flight can be refused")
+    assert store.get_op(op.id).state is OpState.PENDING
+    store.claim_op(op.id)
     store.op_needs_attention(op.id, "HTTP 400 | bad weight")
     assert store.box(a1.id).state is BoxState.FAILED and store.box(a1.id).error == "HTTP 400 | bad weight"
     assert [o.box_id for o in store.due_ops(now=10**10, limit=10)] == [b1.id]  # a2 still blocked

@@ -44,7 +44,8 @@ class BoxesMixin:
         with self.db.write() as conn:
             self._update_snapshot(conn, session_id, snapshot)
             slot = conn.execute(
-                "SELECT COALESCE(MAX(slot), 0) + 1 FROM boxes WHERE shipment_id = ?", (shipment_id,)
+                "SELECT COALESCE(MAX(slot), 0) + 1 FROM boxes WHERE shipment_id = ? AND slot IS NOT NULL",
+                (shipment_id,),
             ).fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO boxes (session_id, shipment_id, slot, state, box_type, length_mm, width_mm,"

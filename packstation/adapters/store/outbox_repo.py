@@ -41,6 +41,10 @@ class OutboxMixin:
             (state.value, note, self._clock(), op_id),
         )
 
+    def _op_state(self, conn: sqlite3.Connection, op_id: int) -> str | None:
+        row = conn.execute("SELECT state FROM outbox WHERE id = ?", (op_id,)).fetchone()
+        return None if row is None else row[0]
+
     def enqueue(
         self, kind: OpKind | str, shipment_id: str, payload: dict[str, Any], box_id: int | None = None
     ) -> int:
@@ -109,7 +113,8 @@ class OutboxMixin:
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ?,"
-                " outcome_unknown = MAX(outcome_unknown, ?), updated_at = ? WHERE id = ?",
+                " outcome_unknown = MAX(outcome_unknown, ?), updated_at = ?"
+                " WHERE id = ? AND state = 'in_flight'",
                 (error, next_attempt_at, int(unknown), self._clock(), op_id),
             )
             conn.execute(
@@ -121,6 +126,8 @@ class OutboxMixin:
     def op_needs_attention(self, op_id: int, error: str) -> None:
         """The server refused the operation: park it (and its shipment's later ones) for a person."""
         with self.db.write() as conn:
+            if self._op_state(conn, op_id) != OpState.IN_FLIGHT:
+                return
             self._finish_op(conn, op_id, OpState.NEEDS_ATTENTION, error)
             conn.execute(
                 "UPDATE boxes SET state = 'failed', error = ?, updated_at = ?"

@@ -118,6 +118,7 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_active ON outbox(shipment_id, id)
     WHERE state IN ('pending', 'in_flight', 'needs_attention');
 CREATE INDEX outbox_box ON outbox(box_id);
+CREATE INDEX outbox_state ON outbox(state);
 
 CREATE TABLE print_jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

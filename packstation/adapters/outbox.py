@@ -1,0 +1,431 @@
+"""The outbox worker: sends the station's queued API operations to Ingrid on the asyncio loop.
+
+* Per shipment strictly in order (the oldest active operation of a shipment blocks the later ones);
+  different shipments concurrently, bounded by ``concurrency``.
+* A box booking is planned from *fresh server state* every attempt (``shipments.get``, then
+  ``bookParcels`` / ``add_parcel`` / nothing): an earlier attempt whose answer was lost, or that a
+  crash interrupted, is adopted instead of repeated. One box = one parcel = one label.
+* Retryable failures back off exponentially with jitter, honouring Retry-After. A refused token
+  (401/403) pauses the whole outbox with one visible reason until ``resume()``; any other refusal
+  parks the operation as "needs attention" with the server's message.
+* Every SQLite call runs on one worker thread of its own (its own connection), so the loop (the GUI
+  thread under qasync) never waits on the disk; the durable claim before a request fsyncs.
+* Status (connectivity, depth, needs-attention count) goes to ``on_status(OutboxStatus)``; the GUI
+  wraps it in a Qt signal. ``on_box_booked(box_id)`` lets the app kick the print queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from packstation.adapters.som.errors import (
+    AuthError,
+    ConflictError,
+    MalformedResponseError,
+    NetworkError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermanentError,
+    RateLimitedError,
+    RetryableError,
+    ServerUnavailableError,
+    SomError,
+)
+from packstation.domain.booking import BookingAction, BoxState, plan_box_booking
+from packstation.domain.models import Shipment
+from packstation.domain.outbox import (
+    BackoffPolicy,
+    ConnectivityTracker,
+    OpKind,
+    OutboxOp,
+    OutboxStatus,
+)
+
+log = logging.getLogger(__name__)
+
+AUTH_REASON = "The API token was refused (HTTP {status}). Enter a valid token in Settings."
+IDLE_POLL_S = 5.0
+MAX_PLAN_STEPS = 4  # get -> book/add -> (book) -> adopt; more means the server is not converging
+
+
+class NeedsAttention(Exception):
+    """An operation a person must look at; the message says what and what to do."""
+
+
+class _Attempt:
+    """What one attempt did, for deciding whether its failure leaves the outcome unknown."""
+
+    write_started = False
+
+
+def _write_not_applied(exc: BaseException) -> bool:
+    """Errors after which a write certainly did not change anything on the server."""
+    if isinstance(exc, NetworkError | RateLimitedError):
+        return True
+    return isinstance(exc, ServerUnavailableError) and exc.status in (502, 503)
+
+
+class Outbox:
+    """The background sender. ``await run()`` until cancelled, or ``await drain(timeout)``."""
+
+    def __init__(
+        self,
+        store: Any,
+        client: Any,
+        *,
+        printer_uri: str,
+        concurrency: int = 8,
+        clock: Callable[[], float] = time.time,
+        on_status: Callable[[OutboxStatus], None] | None = None,
+        on_box_booked: Callable[[int], None] | None = None,
+        backoff: BackoffPolicy | None = None,
+        rng: random.Random | None = None,
+        fetch_before_book: bool = True,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.printer_uri = printer_uri
+        self.concurrency = max(1, concurrency)
+        self.clock = clock
+        self.on_status = on_status
+        self.on_box_booked = on_box_booked
+        self.backoff = backoff or BackoffPolicy()
+        self.rng = rng or random.Random()
+        # False: trust this worker's own last answer for a shipment instead of fetching it before
+        # the next box's booking (saves one call per box; only safe while this station alone writes
+        # the shipment). Any doubt (error, unknown outcome, restart) still fetches.
+        self.fetch_before_book = fetch_before_book
+        self.tracker = ConnectivityTracker()
+        self.calls = 0  # HTTP calls made (for benchmarks and diagnostics)
+        self._fresh: dict[str, Shipment] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
+        self._wake: asyncio.Event | None = None
+        self._status: OutboxStatus | None = None
+        self._running = False
+
+    # ------------------------------------------------------------------ public control
+
+    async def run(self) -> None:
+        """Send operations until cancelled."""
+        await self._loop(until_idle=False)
+
+    async def drain(self, timeout: float | None = None) -> OutboxStatus:
+        """Send until nothing more can be sent: the queue is empty, or what is left waits for a person
+        (needs attention) or for ``resume()`` (paused), or ``timeout`` passed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._loop(until_idle=True), timeout)
+        return await self.refresh_status()
+
+    def kick(self) -> None:
+        """Something was queued (or the network is back): look at the queue now."""
+        if self._wake is not None:
+            self._wake.set()
+
+    def pause(self, reason: str) -> None:
+        if self.tracker.pause(reason):
+            self._publish_soon()
+
+    def resume(self, client: Any = None) -> None:
+        """Leave the paused state (e.g. after a new token was entered), optionally with a new client."""
+        if client is not None:
+            self.client = client
+        if self.tracker.resume():
+            self._publish_soon()
+        self.kick()
+
+    @property
+    def paused(self) -> bool:
+        return self.tracker.paused
+
+    def status(self) -> OutboxStatus:
+        return self._status or OutboxStatus(self.tracker.state, self.tracker.reason)
+
+    async def refresh_status(self) -> OutboxStatus:
+        depth = await self._db(self.store.outbox_depth)
+        attention = await self._db(self.store.needs_attention_count)
+        status = OutboxStatus(self.tracker.state, self.tracker.reason, depth, attention)
+        if status != self._status:
+            self._status = status
+            if self.on_status is not None:
+                self.on_status(status)
+        return status
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def _publish_soon(self) -> None:
+        with contextlib.suppress(RuntimeError):  # no running loop: the next refresh publishes
+            asyncio.get_running_loop().create_task(self.refresh_status())
+
+    async def _loop(self, *, until_idle: bool) -> None:
+        if self._running:
+            raise RuntimeError("the outbox worker is already running")
+        self._running = True
+        self._wake = asyncio.Event()
+        tasks: set[asyncio.Task] = set()
+        try:
+            await self.refresh_status()
+            while True:
+                self._wake.clear()
+                if not self.paused and len(tasks) < self.concurrency:
+                    due = await self._db(self.store.due_ops, self.clock(), self.concurrency - len(tasks))
+                    busy = {t.get_name() for t in tasks}
+                    for op in due:
+                        if op.shipment_id in busy:
+                            continue
+                        busy.add(op.shipment_id)
+                        tasks.add(asyncio.create_task(self._process(op), name=op.shipment_id))
+                timeout = None
+                next_due = None if self.paused else await self._db(self.store.next_due_at)
+                if next_due is not None:
+                    timeout = max(0.0, next_due - self.clock())
+                # Idle: nothing in flight and nothing that could become due (operations stuck behind
+                # one that needs attention wait for a person, not for time).
+                if until_idle and not tasks and next_due is None:
+                    return
+                if timeout == 0 and len(tasks) >= self.concurrency:
+                    timeout = None  # due work waits for a free slot, i.e. for a task to finish
+                if not until_idle:
+                    # Safety net: look again now and then even if nobody kicks (e.g. another process).
+                    timeout = IDLE_POLL_S if timeout is None else min(timeout, IDLE_POLL_S)
+                wake = asyncio.create_task(self._wake.wait())
+                done, _ = await asyncio.wait(
+                    {wake, *tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                wake.cancel()
+                for task in done - {wake}:
+                    tasks.discard(task)
+                    if not task.cancelled() and task.exception() is not None:
+                        log.error("Outbox task failed: %r", task.exception())
+                if done - {wake}:
+                    await self.refresh_status()
+        finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            self._running = False
+            self._wake = None
+
+    # ------------------------------------------------------------------ one operation
+
+    async def _process(self, due: OutboxOp) -> None:
+        op = await self._db(self.store.claim_op, due.id)
+        if op is None:
+            return
+        attempt = _Attempt()
+        try:
+            await self._handle(op, attempt)
+        except asyncio.CancelledError:
+            # Shut down mid-call: the request may be out. Settle synchronously (we are cancelled).
+            self._fresh.pop(op.shipment_id, None)
+            self.store.reschedule_op(
+                op.id,
+                error="stopped while the request was out",
+                next_attempt_at=0,
+                unknown=attempt.write_started,
+            )
+            raise
+        except AuthError as exc:
+            await self._db(self.store.reschedule_op, op.id, error=exc.one_line(), next_attempt_at=0)
+            self.pause(AUTH_REASON.format(status=exc.status or 401))
+            log.warning("Outbox paused: the API token was refused (%s)", exc.one_line())
+        except NeedsAttention as exc:
+            await self._park(op, str(exc))
+        except ConflictError as exc:
+            await self._on_conflict(op, exc, attempt)
+        except PermanentError as exc:
+            await self._park(op, exc.one_line())
+        except (OutcomeUnknownError, MalformedResponseError, RetryableError) as exc:
+            await self._retry_later(op, exc, attempt)
+        except Exception as exc:  # a bug or an unexpected answer: visible, never a silent loop
+            log.exception("Outbox operation %s (%s) failed unexpectedly", op.id, op.kind)
+            await self._park(op, f"unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            if self.tracker.success():
+                self._publish_soon()
+
+    async def _park(self, op: OutboxOp, reason: str) -> None:
+        self._fresh.pop(op.shipment_id, None)
+        log.warning("Outbox operation %s (%s) needs attention: %s", op.id, op.kind, reason)
+        await self._db(self.store.op_needs_attention, op.id, reason)
+
+    async def _retry_later(self, op: OutboxOp, exc: SomError, attempt: _Attempt) -> None:
+        self._fresh.pop(op.shipment_id, None)
+        unknown = attempt.write_started and not _write_not_applied(exc)
+        retry_after = getattr(exc, "retry_after", None)
+        delay = self.backoff.delay(op.attempts, retry_after=retry_after, rng=self.rng)
+        await self._db(
+            self.store.reschedule_op,
+            op.id,
+            error=exc.one_line(),
+            next_attempt_at=self.clock() + delay,
+            unknown=unknown,
+        )
+        changed = (
+            self.tracker.unreachable(exc.message)
+            if isinstance(exc, NetworkError)
+            else (self.tracker.struggling(exc.one_line()))
+        )
+        if changed:
+            self._publish_soon()
+        log.info(
+            "Outbox operation %s (%s) retries in %.1f s: %s%s",
+            op.id,
+            op.kind,
+            delay,
+            exc.one_line(),
+            " (outcome unknown: reconciling first)" if unknown else "",
+        )
+
+    async def _on_conflict(self, op: OutboxOp, exc: ConflictError, attempt: _Attempt) -> None:
+        """409: for a box booking the server state moved under us (replan from a fresh fetch, a few
+        times); for other writes after an unknown outcome it means "already done"."""
+        if op.kind is OpKind.BOOK_BOX and op.attempts < 3:
+            self._fresh.pop(op.shipment_id, None)
+            await self._db(
+                self.store.reschedule_op, op.id, error=exc.one_line(), next_attempt_at=0, unknown=True
+            )
+            return
+        await self._park(op, exc.one_line())
+
+    async def _handle(self, op: OutboxOp, attempt: _Attempt) -> None:
+        if op.kind is OpKind.BOOK_BOX:
+            await self._book_box(op, attempt)
+        elif op.kind is OpKind.CANCEL_DELIVERY:
+            await self._repeatable_write(
+                op, attempt, self.client.cancel_delivery, op.payload["tracking_number"]
+            )
+        elif op.kind is OpKind.BOOK_PICKUP:
+            await self._repeatable_write(op, attempt, self.client.book_pickup, op.payload["tracking_number"])
+        elif op.kind is OpKind.PUBLISH_TRACKING_EVENT:
+            p = op.payload
+            occurred = datetime.fromisoformat(p["occurred_at"])
+            await self._repeatable_write(
+                op,
+                attempt,
+                self.client.publish_tracking_event,
+                p["tracking_number"],
+                p["custom_event_type_id"],
+                occurred,
+                p.get("tracking_status", "CUSTOM"),
+            )
+        elif op.kind is OpKind.CREATE_SHIPMENT_FROM_TOS:
+            await self._create_from_tos(op, attempt)
+        else:  # pragma: no cover - OpKind is closed
+            raise NeedsAttention(f"unknown operation kind {op.kind}")
+
+    async def _call(self, attempt: _Attempt, fn: Callable[..., Any], *args: Any, write: bool = True) -> Any:
+        self.calls += 1
+        if write:
+            attempt.write_started = True
+        result = await fn(*args)
+        if write:
+            attempt.write_started = False
+        return result
+
+    async def _repeatable_write(
+        self, op: OutboxOp, attempt: _Attempt, fn: Callable[..., Any], *args: Any
+    ) -> None:
+        """cancel_delivery, book_pickup, tracking events: repeating them after a lost answer is harmless
+        (the delivery already is cancelled / booked; an event at the same time is a duplicate at worst),
+        so they are resent; a refusal on the resend that says "already so" counts as done."""
+        try:
+            await self._call(attempt, fn, *args)
+        except (ConflictError, NotFoundError) as exc:
+            if not op.outcome_unknown:
+                raise
+            await self._db(self.store.complete_op, op.id, f"already applied: {exc.one_line()}")
+            return
+        await self._db(self.store.complete_op, op.id)
+
+    async def _create_from_tos(self, op: OutboxOp, attempt: _Attempt) -> None:
+        """Look the order up first, every attempt, so a create whose answer was lost is not repeated."""
+        tos_id = op.payload["tos_id"]
+        shipment = await self._call(attempt, self.client.find_shipment, tos_id, write=False)
+        if shipment is None:
+            request = {**op.payload.get("request", {}), "tos_id": tos_id}
+            shipment = await self._call(attempt, self.client.create_shipment, request)
+        await self._db(self.store.cache_shipment, shipment)
+        await self._db(self.store.complete_op, op.id)
+
+    async def _book_box(self, op: OutboxOp, attempt: _Attempt) -> None:
+        box = await self._db(self.store.box, op.box_id)
+        if box.tracking_number and box.state is not BoxState.VOIDED:
+            await self._db(self.store.complete_op, op.id, "already booked")
+            return
+        if box.slot is None:
+            await self._db(self.store.settle_voided_box, op.id, box.id)
+            return
+        shipment = None
+        if not self.fetch_before_book and op.attempts == 1 and not op.outcome_unknown:
+            shipment = self._fresh.get(box.shipment_id)
+        if shipment is None:
+            shipment = await self._get_shipment(box.shipment_id)
+        for _ in range(MAX_PLAN_STEPS):
+            plan = plan_box_booking(shipment, box.slot)
+            if plan.action is BookingAction.ADOPT:
+                self._fresh[box.shipment_id] = shipment
+                await self._db(self.store.cache_shipment, shipment)
+                if box.state is BoxState.VOIDED:
+                    await self._db(
+                        self.store.settle_voided_box,
+                        op.id,
+                        box.id,
+                        parcel_id=plan.parcel_id,
+                        delivery_id=plan.delivery_id,
+                        tracking_number=plan.tracking_number,
+                    )
+                    return
+                await self._db(
+                    self.store.record_box_booked,
+                    box.id,
+                    plan.parcel_id,
+                    plan.delivery_id,
+                    plan.tracking_number,
+                    plan.label_url,
+                    printer_uri=self.printer_uri,
+                    op_id=op.id,
+                )
+                if self.on_box_booked is not None:
+                    self.on_box_booked(box.id)
+                return
+            if (
+                box.state is BoxState.VOIDED
+            ):  # its parcel was never made (or never booked): give the slot back
+                await self._db(self.store.settle_voided_box, op.id, box.id)
+                return
+            if plan.action is BookingAction.WAIT:
+                raise NeedsAttention(f"{plan.reason}. Check the shipment in Ingrid.")
+            if plan.action is BookingAction.BOOK_PARCELS:
+                shipment = await self._call(attempt, self.client.book_parcels, box.shipment_id)
+            else:
+                shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
+        raise ServerUnavailableError(
+            f"Ingrid did not produce a tracking number for box {box.slot} after {MAX_PLAN_STEPS} steps",
+            method="outbox.book_box",
+        )
+
+    async def _get_shipment(self, shipment_id: str) -> Shipment:
+        self.calls += 1
+        try:
+            return await self.client.get_shipment(id=shipment_id)
+        except NotFoundError as exc:
+            raise NeedsAttention(
+                f"shipment {shipment_id} was not found in Ingrid ({exc.one_line()})"
+            ) from exc
