@@ -264,3 +264,27 @@ def manual_reading(text: str) -> Reading:
         value=Decimal(grams),
         source="manual",
     )
+
+
+# --- finding scales among HID devices -----------------------------------------------------------------
+
+SCALE_USAGE_PAGE = 0x8D
+
+
+def declares_scale_usage_page(report_descriptor: bytes) -> bool:
+    """Whether a HID report descriptor declares the Scale usage page (0x8D) in a Usage Page item."""
+    data = bytes(report_descriptor)
+    i = 0
+    while i < len(data):
+        prefix = data[i]
+        if prefix == 0xFE:  # long item: size byte, tag byte, data
+            if i + 1 >= len(data):
+                return False
+            i += 3 + data[i + 1]
+            continue
+        size = (0, 1, 2, 4)[prefix & 0x03]
+        value = int.from_bytes(data[i + 1 : i + 1 + size], "little")
+        if prefix & 0xFC == 0x04 and value == SCALE_USAGE_PAGE:  # global item "Usage Page"
+            return True
+        i += 1 + size
+    return False

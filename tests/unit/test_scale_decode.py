@@ -197,3 +197,15 @@ def test_manual_reading_and_gate():
     assert gate.decide(reading).allowed
     assert gate.decide_manual("31 kg").message.startswith("31.000 kg is over the 30.000 kg limit")
     assert gate.decide_manual("1.25").allowed is False
+
+
+def test_report_descriptor_usage_page():
+    from packstation.domain.scale import declares_scale_usage_page
+
+    assert declares_scale_usage_page(bytes.fromhex("058d0920a101c0"))
+    assert declares_scale_usage_page(bytes.fromhex("068d000920a101c0"))  # two-byte usage page
+    assert not declares_scale_usage_page(bytes.fromhex("05010906a101050719e029e7c0"))  # keyboard
+    # 0x8D as the data of another item (a Usage, tag 0x08) is not a usage page.
+    assert not declares_scale_usage_page(bytes.fromhex("0501098da101c0"))
+    assert not declares_scale_usage_page(b"\xfe")
+    assert not declares_scale_usage_page(b"")
