@@ -160,6 +160,7 @@ class Station(StationState):
         if session.is_complete:
             session.drop_empty_open_box()
             session.state = SessionState.COMPLETE
+            self._waiting = None  # finished: the packer scans the next order themselves
             message = f"{message} {text.order_done(session)}"
         else:
             message = f"{message} {text.stick_label()}"

@@ -170,7 +170,6 @@ class StationState:
         if session is None:
             return
         self.current = None
-        self._waiting = None
         self.finished[session.session_id] = session
         while len(self.finished) > self.settings.history_size:
             self.finished.popitem(last=False)

@@ -80,7 +80,7 @@ def order_complete_already(session: PackingSession) -> str:
 def finish_first(session: PackingSession, other: str) -> str:
     return (
         f"That is order {other}. Finish order {session.order.order_id} first, or park it (CMD:PARK) "
-        f"or cancel it (CMD:CANCEL); then order {other} opens."
+        f"or cancel it (CMD:CANCEL) to open order {other}."
     )
 
 
