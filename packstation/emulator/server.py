@@ -261,7 +261,10 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             return
 
-        if label_match:
+        if label_match and self.command not in ("GET", "HEAD"):
+            status, extra, content_type = 405, {"Allow": "GET"}, "application/json"
+            payload = json.dumps(error_document(12, "labels are fetched with GET")).encode()
+        elif label_match:
             status, payload, content_type = emu._label(label_match.group(1), label_match.group(2))
             extra = None
         else:
@@ -290,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = "invalid API token" if has_header else "missing Authorization: Bearer <token> header"
             return 401, error_document(UNAUTHENTICATED, message), {"WWW-Authenticate": "Bearer"}
         http_method, handler_name = route
-        if self.command != http_method:
+        if self.command != http_method and not (self.command == "HEAD" and http_method == "GET"):
             return 405, error_document(12, f"{method} expects {http_method}"), {"Allow": http_method}
         if http_method == "POST":
             if body_error:
@@ -307,6 +310,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, getattr(emu.service, handler_name)(argument), None
         except ApiError as exc:
             return exc.http_status, error_document(exc.code, exc.message), None
+        except Exception:
+            # A bug in the emulator: answer like a server would, and make it loud in the logs and tests.
+            log.exception("emulator: %s failed", method)
+            return 500, error_document(13, "internal error"), None
 
 
 class Emulator:

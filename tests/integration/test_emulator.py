@@ -323,6 +323,17 @@ def test_errors_have_ingrid_shape_and_trace_ids(emu, client):
         assert DEMO_TOKEN not in answer.text
 
 
+def test_odd_http_verbs_get_ingrid_errors_with_trace_ids(emu, client):
+    for verb, status in (("FOO", 501), ("PUT", 405), ("DELETE", 405)):
+        answer = client.request(verb, f"{SOM}/shipments.cancel")
+        assert answer.status_code == status
+        assert answer.headers["x-trace-id"]
+        assert answer.json()["message"]
+    head = client.head(f"{SOM}/shipments.get", params={"id": "x"})
+    assert head.status_code == 404 and head.headers["x-trace-id"] and head.content == b""
+    assert client.post("/v1/labels/abc.svg").status_code == 405
+
+
 def test_every_answer_is_recorded_with_its_status(emu, client):
     client.get(f"{SOM}/shipments.get", params={"id": "nope"})
     record = emu.requests[-1]
