@@ -1,0 +1,133 @@
+"""The boxes of the open order, one card each: number, a coloured state chip, tracking number or box tag,
+contents, and (when a box failed) the problem in plain words with what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from packstation.domain.view import BoxState, BoxView
+from packstation.gui.resources import icon_pixmap, set_style_state
+
+# What the chip says, in the packer's words.
+CHIP_TEXT = {
+    BoxState.OPEN: "PACKING",
+    BoxState.QUEUED: "WAITING TO SEND",
+    BoxState.BOOKING: "BOOKING…",
+    BoxState.BOOKED: "BOOKED · PRINTING",
+    BoxState.PRINTED: "LABEL PRINTED",
+    BoxState.FAILED: "NEEDS ATTENTION",
+    BoxState.VOIDED: "VOIDED",
+}
+
+
+def box_details(box: BoxView) -> str:
+    """The lines under the box title: tracking number or box tag and box type, then the contents."""
+    lines: list[str] = []
+    if box.tracking_number:
+        lines.append(f"Tracking {box.tracking_number}")
+    elif box.local_tag:
+        lines.append(f"Box tag {box.local_tag}")
+    units = sum(quantity for _sku, quantity in box.items)
+    kind = f"Type {box.box_type}  ·  " if box.box_type else ""
+    if units:
+        contents = ", ".join(f"{quantity}× {sku}" for sku, quantity in box.items[:4])
+        if len(box.items) > 4:
+            contents += f", +{len(box.items) - 4} more"
+        lines.append(f"{kind}{units} item{'s' if units != 1 else ''}: {contents}")
+    elif box.state is BoxState.OPEN:
+        lines.append("Empty: scan an item")
+    return "\n".join(lines)
+
+
+class BoxCard(QFrame):
+    def __init__(self, box: BoxView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("boxCard")
+        self.box = box
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 10, 8)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        self.title = QLabel(f"Box {box.number}")
+        self.title.setObjectName("boxTitle")
+        self.chip = QLabel(CHIP_TEXT.get(box.state, box.state.value.upper()))
+        self.chip.setObjectName("chip")
+        set_style_state(self.chip, box.state.value)
+        top.addWidget(self.title)
+        top.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addStretch(1)
+        layout.addLayout(top)
+        self.details = QLabel(box_details(box))
+        self.details.setObjectName("boxDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.details)
+        self.problem = QLabel(box.problem)
+        self.problem.setObjectName("boxProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(bool(box.problem))
+        layout.addWidget(self.problem)
+        set_style_state(self, box.state.value)
+
+
+class BoxesPanel(QFrame):
+    """A titled, scrollable column of BoxCards; the newest box stays in view."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("boxesPanel")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(6)
+        title_row = QHBoxLayout()
+        icon = QLabel()
+        icon.setPixmap(icon_pixmap("box", 28))
+        self.title = QLabel("Boxes")
+        self.title.setObjectName("panelTitle")
+        title_row.addWidget(icon)
+        title_row.addWidget(self.title)
+        title_row.addStretch(1)
+        outer.addLayout(title_row)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("boxesScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.container = QWidget()
+        self.container.setObjectName("boxesContainer")
+        self.cards_layout = QVBoxLayout(self.container)
+        self.cards_layout.setContentsMargins(0, 0, 0, 0)
+        self.cards_layout.setSpacing(8)
+        self.empty_label = QLabel("No boxes yet. The first item scanned opens box 1.")
+        self.empty_label.setObjectName("emptyHint")
+        self.empty_label.setWordWrap(True)
+        self.cards_layout.addWidget(self.empty_label)
+        self.cards_layout.addStretch(1)
+        self.scroll.setWidget(self.container)
+        outer.addWidget(self.scroll, 1)
+        self._boxes: tuple[BoxView, ...] = ()
+        self.cards: list[BoxCard] = []
+
+    def render(self, boxes: Sequence[BoxView]) -> None:
+        boxes = tuple(boxes)
+        if boxes == self._boxes:
+            return
+        self._boxes = boxes
+        for card in self.cards:
+            self.cards_layout.removeWidget(card)
+            card.deleteLater()
+        self.cards = []
+        self.empty_label.setVisible(not boxes)
+        for index, box in enumerate(boxes):
+            card = BoxCard(box, self.container)
+            self.cards_layout.insertWidget(1 + index, card)
+            self.cards.append(card)
+        self.title.setText(f"Boxes ({len(boxes)})" if boxes else "Boxes")
+        if self.cards:
+            last = self.cards[-1]
+            self.scroll.ensureWidgetVisible(last)

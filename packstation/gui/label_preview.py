@@ -1,0 +1,69 @@
+"""A small picture of the last label printed, so the packer can check it is the right one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+
+class LabelPreview(QFrame):
+    """Shows PNG bytes scaled to fit; a broken or missing image shows words, never crashes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("labelPreview")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setSpacing(4)
+        self.title = QLabel("Last label")
+        self.title.setObjectName("panelTitle")
+        self.image_label = QLabel()
+        self.image_label.setObjectName("labelImage")
+        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.image_label.setMinimumSize(QSize(120, 160))
+        layout.addWidget(self.title)
+        layout.addWidget(self.image_label, 1)
+        self._png: bytes | None = None
+        self._image = QImage()
+        self._show_text("No label printed yet")
+
+    @property
+    def has_image(self) -> bool:
+        return not self._image.isNull()
+
+    def render(self, png: bytes) -> None:
+        if png == self._png:
+            return
+        self._png = png
+        self._image = QImage()
+        if not png:
+            self._show_text("No label printed yet")
+            return
+        image = QImage.fromData(png, "PNG")
+        if image.isNull():
+            self._show_text("Label preview not available\n(the label itself is not affected)")
+            return
+        self._image = image
+        self._update_pixmap()
+
+    def _show_text(self, text: str) -> None:
+        self.image_label.setPixmap(QPixmap())
+        self.image_label.setText(text)
+
+    def _update_pixmap(self) -> None:
+        if self._image.isNull():
+            return
+        size = self.image_label.size()
+        if size.width() < 10 or size.height() < 10:
+            size = QSize(200, 300)
+        scaled = self._image.scaled(
+            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        self.image_label.setText("")
+        self.image_label.setPixmap(QPixmap.fromImage(scaled))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_pixmap()

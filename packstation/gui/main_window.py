@@ -1,0 +1,264 @@
+"""The packing station window: renders ``StationView``s and forwards scans, nothing else.
+
+As in qutebrowser and Electrum, the window holds no business logic. Everything it shows comes from the
+last ``StationView`` (or ``StatusView``/message) handed to it through the ``StationBridge``; the only
+call it makes into the station is ``controller.submit_scan(raw)`` (``packstation.domain.ports.ScanSink``)
+for each scan: from the keyboard-wedge scanner (wherever the focus is), from the manual entry field, or
+from ``bridge.publish_scan`` (replay files, other scanner kinds).
+
+A new ``Feedback`` object in a view is a new event: it flashes the window (green GOOD, red BAD, amber
+WARNING) and plays the matching sound. Re-rendering a view that carries the same Feedback object (a
+status change, a label preview) neither flashes nor sounds again.
+
+Wiring is one call: ``MainWindow(controller, bridge, sounds=SystemSoundPlayer())`` then ``show()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from packstation.domain.ports import ScanSink
+from packstation.domain.view import Feedback, StationView, StatusView, Tone
+from packstation.gui.banner import AttentionStrip, FeedbackBanner, PromptLine
+from packstation.gui.boxes_panel import BoxesPanel
+from packstation.gui.bridge import StationBridge
+from packstation.gui.feedback import BAD_FLASH, GOOD_FLASH, WARNING_FLASH, FlashOverlay, SoundPlayer
+from packstation.gui.label_preview import LabelPreview
+from packstation.gui.order_view import LinesTable, OrderHeaderWidget
+from packstation.gui.resources import icon_pixmap, load_stylesheet
+from packstation.gui.scanner import WedgeScanner
+from packstation.gui.status_bar import StationStatusBar
+
+WINDOW_TITLE = "packstation"
+
+
+class MainWindow(QMainWindow):
+    """The station's only window. ``render(view)`` draws; scans go to ``controller.submit_scan``."""
+
+    def __init__(
+        self,
+        controller: ScanSink,
+        bridge: StationBridge,
+        *,
+        sounds: SoundPlayer,
+        settings_opener: Callable[[], object] | None = None,
+        scanner: WedgeScanner | None = None,
+        flash_ms: int = 300,
+        apply_stylesheet: bool = True,
+    ) -> None:
+        super().__init__()
+        self._controller = controller
+        self._bridge = bridge
+        self.sounds = sounds
+        self._settings_opener = settings_opener
+        self._view: StationView | None = None
+        self.setWindowTitle(WINDOW_TITLE)
+        self.setObjectName("mainWindow")
+        self.setMinimumSize(1024, 680)
+        if apply_stylesheet:
+            self.setStyleSheet(load_stylesheet())
+        self._build()
+
+        self.flash = FlashOverlay(self.centralWidget(), duration_ms=flash_ms)
+        self.scanner = scanner if scanner is not None else WedgeScanner(self)
+        self.scanner.install()
+        self.scanner.scanned.connect(self._on_scan)
+        bridge.view_changed.connect(self.render)
+        bridge.status_changed.connect(self.render_status)
+        bridge.message.connect(self.show_message)
+        bridge.scan_received.connect(self._on_scan)
+        self.render(StationView())
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget()
+        central.setObjectName("central")
+        self.setCentralWidget(central)
+        root = QVBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        self.header = OrderHeaderWidget()
+        self.header.settings_requested.connect(self._open_settings)
+        self.header.settings_button.setVisible(self._settings_opener is not None)
+        root.addWidget(self.header)
+
+        body = QWidget()
+        body.setObjectName("body")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(14, 12, 14, 8)
+        body_layout.setSpacing(10)
+        self.banner = FeedbackBanner()
+        self.attention = AttentionStrip()
+        self.prompt = PromptLine()
+        body_layout.addWidget(self.banner)
+        body_layout.addWidget(self.attention)
+        body_layout.addWidget(self.prompt)
+
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        self.lines_stack = QStackedWidget()
+        self.lines_table = LinesTable()
+        self.lines_stack.addWidget(self._build_idle_page())
+        self.lines_stack.addWidget(self.lines_table)
+        columns.addWidget(self.lines_stack, 7)
+
+        self.boxes = BoxesPanel()
+        self.label_preview = LabelPreview()
+        self.label_preview.setFixedWidth(210)
+        columns.addWidget(self.boxes, 6)
+        columns.addWidget(self.label_preview)
+        body_layout.addLayout(columns, 1)
+
+        body_layout.addWidget(self._build_entry_row())
+        root.addWidget(body, 1)
+
+        self.status = StationStatusBar()
+        root.addWidget(self.status)
+
+        # Keyboard-only use: Ctrl+L (or F6) puts the cursor in the manual entry field.
+        for keys in ("Ctrl+L", "F6"):
+            QShortcut(QKeySequence(keys), self, activated=self.manual_entry.setFocus)
+        if self._settings_opener is not None:
+            QShortcut(QKeySequence("Ctrl+,"), self, activated=self._open_settings)
+
+    def _build_idle_page(self) -> QWidget:
+        page = QFrame()
+        page.setObjectName("idlePage")
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        icon = QLabel()
+        icon.setPixmap(icon_pixmap("scan", 120))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("Scan the pick list of the next order")
+        title.setObjectName("idleTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = QLabel("No scanner? Type the order number in the field below and press Enter.")
+        hint.setObjectName("idleHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        for widget in (icon, title, hint):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        return page
+
+    def _build_entry_row(self) -> QWidget:
+        row = QFrame()
+        row.setObjectName("entryRow")
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        caption = QLabel("Type a code:")
+        caption.setObjectName("entryCaption")
+        self.manual_entry = QLineEdit()
+        self.manual_entry.setObjectName("manualEntry")
+        self.manual_entry.setPlaceholderText("order, item or command, then Enter  (Ctrl+L)")
+        self.manual_entry.setClearButtonEnabled(True)
+        self.manual_entry.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.manual_entry.returnPressed.connect(self._submit_manual_entry)
+        self.last_scan_label = QLabel("")
+        self.last_scan_label.setObjectName("lastScan")
+        self.parked_label = QLabel("")
+        self.parked_label.setObjectName("parkedOrders")
+        self.parked_label.setWordWrap(True)
+        layout.addWidget(caption)
+        layout.addWidget(self.manual_entry, 3)
+        layout.addWidget(self.last_scan_label, 1)
+        layout.addWidget(self.parked_label, 2)
+        return row
+
+    # -- input: scans go to the controller, nowhere else ----------------------------------------
+
+    def _on_scan(self, raw: str) -> None:
+        shown = raw if len(raw) <= 40 else raw[:37] + "…"
+        self.last_scan_label.setText(f"Last scan: {shown}")
+        self._controller.submit_scan(raw)
+
+    def _submit_manual_entry(self) -> None:
+        text = self.manual_entry.text().strip()
+        self.manual_entry.clear()
+        if text:
+            self._on_scan(text)
+
+    def _open_settings(self) -> None:
+        if self._settings_opener is not None:
+            self._settings_opener()
+
+    # -- output: render what the station says ---------------------------------------------------
+
+    @property
+    def view(self) -> StationView | None:
+        return self._view
+
+    def render(self, view: StationView) -> None:
+        previous = self._view
+        self._view = view
+        self.header.render(view.order, view.packer, view.complete)
+        self.lines_table.render(view.lines)
+        self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
+        self.boxes.render(view.boxes)
+        self.label_preview.render(view.last_label_png)
+        self.prompt.render(view.prompt, view.pending_confirmation, view.complete)
+        self.attention.render(view)
+        self.status.render(view.status)
+        if view.parked_orders:
+            self.parked_label.setText("Parked: " + ", ".join(view.parked_orders))
+        else:
+            self.parked_label.setText("")
+        new_event = view.feedback is not None and (previous is None or view.feedback is not previous.feedback)
+        if new_event or (view.feedback is None and previous is not None and previous.feedback is not None):
+            self.banner.render(view.feedback)
+        if new_event:
+            self._signal(view.feedback.tone)
+
+    def render_status(self, status: StatusView) -> None:
+        """A status-only update (connectivity, outbox, printer) between two views."""
+        self.status.render(status)
+
+    def show_message(self, tone: str, text: str) -> None:
+        """A message from the runtime (not from a scan): shown on the banner with flash and sound."""
+        try:
+            parsed = Tone(tone)
+        except ValueError:
+            parsed = Tone.INFO
+        self.banner.render(Feedback(parsed, text))
+        self._signal(parsed)
+
+    def _signal(self, tone: Tone) -> None:
+        """Flash and sound: what the packer notices while looking at the box."""
+        if tone is Tone.GOOD:
+            self.flash.flash(GOOD_FLASH)
+            self.sounds.play_good()
+        elif tone is Tone.BAD:
+            self.flash.flash(BAD_FLASH)
+            self.sounds.play_error()
+        elif tone is Tone.WARNING:
+            self.flash.flash(WARNING_FLASH)
+            self.sounds.play_error()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.scanner.uninstall()
+        super().closeEvent(event)
+
+
+def apply_application_style(app: QApplication) -> None:
+    """Optional: the style sheet on the whole application (dialogs too), instead of per window."""
+    app.setStyleSheet(load_stylesheet())

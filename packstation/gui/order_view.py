@@ -1,0 +1,222 @@
+"""The order being packed: the header bar (order, customer, shipping method, packer) and the table of
+line items with scanned/expected counts. Both only render domain data; they hold no state of their own
+besides what was last drawn (to skip redrawing what did not change)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from packstation.domain.view import LineView, OrderHeader
+from packstation.gui.resources import icon_pixmap, set_style_state
+
+COMPLETE_BACKGROUND = QColor("#d3f2dc")
+COMPLETE_FOREGROUND = QColor("#0b4d22")
+REMAINING_BACKGROUND = QColor("#fff4cc")
+REMAINING_FOREGROUND = QColor("#111827")
+OVER_BACKGROUND = QColor("#fde2e2")
+
+
+class OrderHeaderWidget(QFrame):
+    """Dark bar across the top: the order in big letters, its details, the badge when served offline."""
+
+    settings_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderHeader")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(20, 10, 12, 10)
+        layout.setSpacing(16)
+
+        self.order_label = QLabel("No order open")
+        self.order_label.setObjectName("orderId")
+        self.details_label = QLabel("")
+        self.details_label.setObjectName("orderDetails")
+        self.details_label.setWordWrap(True)
+        self.cache_badge = QLabel("OFFLINE COPY")
+        self.cache_badge.setObjectName("cacheBadge")
+        self.cache_badge.setToolTip("The order was loaded from this station's memory while offline")
+        self.cache_badge.hide()
+
+        text_column = QVBoxLayout()
+        text_column.setSpacing(0)
+        title_row = QHBoxLayout()
+        title_row.setSpacing(14)
+        title_row.addWidget(self.order_label)
+        title_row.addWidget(self.cache_badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        title_row.addStretch(1)
+        text_column.addLayout(title_row)
+        text_column.addWidget(self.details_label)
+        layout.addLayout(text_column, 1)
+
+        self.packer_icon = QLabel()
+        self.packer_icon.setPixmap(icon_pixmap("person", 26))
+        self.packer_label = QLabel("")
+        self.packer_label.setObjectName("packerName")
+        layout.addWidget(self.packer_icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.packer_label, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self.settings_button = QToolButton()
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setText("Settings")
+        self.settings_button.setToolTip("Settings (API, printer, box types, sounds)")
+        self.settings_button.setIcon(icon_pixmap("settings", 28))
+        self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settings_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.settings_button.clicked.connect(self.settings_requested)
+        self.settings_button.hide()
+        layout.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._drawn: tuple | None = None
+
+    def render(self, order: OrderHeader | None, packer: str, complete: bool) -> None:
+        key = (order, packer, complete)
+        if key == self._drawn:
+            return
+        self._drawn = key
+        self.packer_label.setText(packer or "Not signed in: scan your badge")
+        set_style_state(self.packer_label, "ok" if packer else "missing")
+        if order is None:
+            self.order_label.setText("No order open")
+            self.details_label.setText("Ready for the next order")
+            self.cache_badge.hide()
+            set_style_state(self, "idle")
+            return
+        self.order_label.setText(f"Order {order.order_id}" + ("  ✓ packed" if complete else ""))
+        details = [part for part in (order.customer, order.shipping_method, order.destination) if part]
+        self.details_label.setText("   ·   ".join(details))
+        self.cache_badge.setVisible(order.source == "cache")
+        set_style_state(self, "complete" if complete else "open")
+
+
+class _ItemDelegate(QStyledItemDelegate):
+    """Draws the item column as two lines: the name large, the SKU small and grey under it."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        painter.save()
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        if background is not None:
+            painter.fillRect(option.rect, background)
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        rect = option.rect.adjusted(12, 4, -8, -4)
+        name_font = QFont(option.font)
+        name_font.setPointSize(17)
+        sku_font = QFont(option.font)
+        sku_font.setPointSize(12)
+        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        sku = index.data(SKU_ROLE) or ""
+        top = rect.adjusted(0, 0, 0, -rect.height() // 2 + 6)
+        bottom = rect.adjusted(0, rect.height() // 2 + 4, 0, 0)
+        painter.setFont(name_font)
+        painter.setPen(foreground.color() if foreground is not None else QColor("#111827"))
+        elided = QFontMetrics(name_font).elidedText(name, Qt.TextElideMode.ElideRight, top.width())
+        painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom), elided)
+        painter.setFont(sku_font)
+        painter.setPen(QColor("#4b5563"))
+        painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), sku)
+        painter.restore()
+
+
+SKU_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class LinesTable(QTableWidget):
+    """The order's lines: item (name over SKU), scanned/expected, what is left. Done lines green, lines
+    still to pack amber, over-scanned lines red."""
+
+    COLUMNS = ("Item", "Packed", "To go")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setObjectName("linesTable")
+        self.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.setItemDelegateForColumn(0, _ItemDelegate(self))
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.verticalHeader().setDefaultSectionSize(66)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._lines: tuple[LineView, ...] = ()
+        self._count_font = QFont()
+        self._count_font.setPointSize(22)
+        self._count_font.setBold(True)
+
+    @property
+    def lines(self) -> tuple[LineView, ...]:
+        return self._lines
+
+    def render(self, lines: Sequence[LineView]) -> None:
+        lines = tuple(lines)
+        if lines == self._lines:
+            return
+        old = self._lines
+        same_shape = len(old) == len(lines) and all(a.sku == b.sku for a, b in zip(old, lines, strict=True))
+        self._lines = lines
+        if not same_shape:
+            self.setRowCount(len(lines))
+            for row, line in enumerate(lines):
+                self._fill_row(row, line, create=True)
+            return
+        changed = [row for row, (a, b) in enumerate(zip(old, lines, strict=True)) if a != b]
+        for row in changed:
+            self._fill_row(row, lines[row], create=False)
+        if changed:  # show the line that was just scanned
+            self.scrollToItem(self.item(changed[-1], 0), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _fill_row(self, row: int, line: LineView, *, create: bool) -> None:
+        over = line.scanned > line.expected
+        remaining = max(0, line.expected - line.scanned)
+        if over:
+            to_go = f"{line.scanned - line.expected} too many"
+        elif remaining:
+            to_go = f"{remaining} more"
+        else:
+            to_go = "✓ done"
+        texts = (line.name or line.sku, f"{line.scanned} / {line.expected}", to_go)
+        if over:
+            background, foreground = OVER_BACKGROUND, QColor("#7f1d1d")
+        elif line.complete:
+            background, foreground = COMPLETE_BACKGROUND, COMPLETE_FOREGROUND
+        else:
+            background, foreground = REMAINING_BACKGROUND, REMAINING_FOREGROUND
+        for column, text in enumerate(texts):
+            item = self.item(row, column) if not create else None
+            if item is None:
+                item = QTableWidgetItem()
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                if column >= 1:
+                    item.setFont(self._count_font)
+                if column == 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(row, column, item)
+            item.setText(text)
+            if column == 0:
+                item.setData(SKU_ROLE, line.sku if line.name else "")
+            item.setBackground(QBrush(background))
+            item.setForeground(QBrush(foreground))

@@ -1,0 +1,100 @@
+"""The bottom bar: API connection, what is waiting to be sent, problems, printer, labels waiting.
+
+Always visible, in words: "OFFLINE: keep packing", "3 waiting to send", "Printer: out of paper"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from packstation.domain.view import Connectivity, StatusView
+from packstation.gui.resources import icon_pixmap, set_style_state
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def connectivity_text(status: StatusView) -> tuple[str, str, str]:
+    """(text, style state, icon name) for the connection item."""
+    reason = status.connectivity_reason
+    if status.connectivity is Connectivity.ONLINE:
+        return "Online", "ok", "online"
+    if status.connectivity is Connectivity.DEGRADED:
+        return f"Connection slow: {reason or 'still trying'}", "warn", "degraded"
+    if status.connectivity is Connectivity.OFFLINE:
+        return (f"OFFLINE: keep packing ({reason})" if reason else "OFFLINE: keep packing"), "bad", "offline"
+    return f"Sending paused: {reason or 'see settings'}", "warn", "paused"
+
+
+class StatusItem(QFrame):
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusItem")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 12, 4)
+        layout.setSpacing(8)
+        self.icon = QLabel()
+        self.text = QLabel("")
+        self.text.setObjectName(f"status_{name}")
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text)
+        self._icon_name = ""
+
+    def show_state(self, text: str, state: str, icon: str = "") -> None:
+        self.text.setText(text)
+        set_style_state(self, state)
+        set_style_state(self.text, state)
+        if icon != self._icon_name:
+            self._icon_name = icon
+            self.icon.setPixmap(icon_pixmap(icon, 22, tint="#ffffff") if icon else QPixmap())
+            self.icon.setVisible(bool(icon))
+
+
+class StationStatusBar(QFrame):
+    """Connection · outbox depth · needs attention · printer · labels waiting."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stationStatusBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(6)
+        self.connection = StatusItem("connection")
+        self.outbox = StatusItem("outbox")
+        self.attention = StatusItem("attention")
+        self.printer = StatusItem("printer")
+        self.labels = StatusItem("labels")
+        for item in (self.connection, self.outbox, self.attention, self.printer, self.labels):
+            layout.addWidget(item, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addStretch(1)
+        self._status: StatusView | None = None
+        self.render(StatusView())
+
+    def render(self, status: StatusView) -> None:
+        if status == self._status:
+            return
+        self._status = status
+        self.connection.show_state(*connectivity_text(status))
+        depth = status.outbox_depth
+        if depth:
+            when = " when back online" if status.connectivity is Connectivity.OFFLINE else ""
+            self.outbox.show_state(f"{depth} waiting to send{when}", "warn", "outbox")
+        else:
+            self.outbox.show_state("Nothing waiting to send", "muted", "outbox")
+        count = status.needs_attention
+        self.attention.setVisible(count > 0)
+        if count:
+            self.attention.show_state(f"{count} {_plural(count, 'needs', 'need')} attention", "bad", "alert")
+        self.printer.show_state(
+            status.printer_message or ("Printer ready" if status.printer_ok else "Printer problem"),
+            "ok" if status.printer_ok else "bad",
+            "printer",
+        )
+        waiting = status.labels_waiting
+        self.labels.setVisible(waiting > 0)
+        if waiting:
+            self.labels.show_state(
+                f"{waiting} {_plural(waiting, 'label', 'labels')} to print", "warn", "printer"
+            )
