@@ -1,0 +1,376 @@
+"""`packstation doctor`: check a station before a shift, one line per check with the fix.
+
+    OK   API reachable (42 ms)
+    FAIL Token refused by the API (HTTP 401) — enter a valid token in Settings or set PACKSTATION_API_TOKEN
+
+Exit status 1 when any check FAILs (something blocks packing); WARN lines are worth fixing but do not.
+Doctor only reads (apart from probe files in the data and printer folders): the database is opened
+read-only (opening it through the store would migrate it and recover "interrupted" operations of an app
+that may be running right now), printers are not claimed, and the only API call is ``shipments.get``
+for a made-up id: the SOM API has no ping endpoint, so a 404 means "reachable, and the token was
+accepted", 401/403 means the token was refused. The outbox's paused state lives in the running app;
+doctor reports its cause instead (a refused token).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+MIN_FREE_MB = 100  # below this the database and logs may fail to write: blocks packing
+LOW_FREE_MB = 1000
+API_TIMEOUT_S = 5.0
+PRINTER_CONNECT_TIMEOUT_S = 2.0
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+UDEV_RULE = RESOURCES / "udev" / "60-packstation.rules"
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str  # OK | WARN | FAIL
+    message: str
+    fix: str = ""
+
+    def line(self) -> str:
+        return f"{self.status:<4} {self.message}" + (f" — {self.fix}" if self.fix else "")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--offline", action="store_true", help="skip the API checks (no network call is made)"
+    )
+
+
+def run(args) -> int:
+    from packstation.adapters.config import config_from_args
+
+    checks = run_checks(config_from_args(args), offline=getattr(args, "offline", False))
+    for check in checks:
+        print(check.line())
+    failed = sum(c.status == FAIL for c in checks)
+    print(f"\n{len(checks)} checks: {failed} failed" if failed else f"\nAll {len(checks)} checks passed")
+    return 1 if failed else 0
+
+
+def run_checks(config, *, offline: bool = False, environ: dict[str, str] | None = None) -> list[Check]:
+    """Every check, in the order a person fixes things. Never raises for a broken station."""
+    from packstation.adapters.logs import register_secret
+
+    environ = os.environ if environ is None else environ
+    token, token_check = check_token(environ)
+    register_secret(token)
+    checks = [check_config_file(), token_check]
+    if not offline:
+        checks += check_api(config.api_url, token)
+    checks.append(check_printer(config.printer))
+    checks.append(check_data_dir(config.data_dir))
+    checks += check_database(config.database_path)
+    return checks
+
+
+# --- configuration and token ---------------------------------------------------------------------
+
+
+def check_config_file() -> Check:
+    from packstation.adapters.config import ENV_VARS, config_file_path
+
+    path = config_file_path()
+    if not path.exists():
+        from_env = sorted(var for var in ENV_VARS.values() if os.environ.get(var))
+        source = f"the environment ({', '.join(from_env)})" if from_env else "built-in defaults"
+        return Check(WARN, f"No config file at {path}; using {source}", "save the Settings once to create it")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        return Check(
+            FAIL, f"Config file {path} is unreadable ({exc})", "fix or delete it, then save Settings"
+        )
+    return Check(OK, f"Config file {path}")
+
+
+def check_token(environ) -> tuple[str | None, Check]:
+    """The token and where it comes from; the token itself is never printed."""
+    from packstation.adapters.config import TOKEN_ENV, TokenStore
+
+    fix = f"enter the API token in Settings or set {TOKEN_ENV}"
+    if environ.get(TOKEN_ENV):
+        return environ[TOKEN_ENV], Check(OK, f"API token found (environment variable {TOKEN_ENV})")
+    from_file = TokenStore(environ={}, use_keyring=False).get()
+    token = TokenStore(environ={}).get()
+    if not token:
+        return None, Check(FAIL, "No API token", fix)
+    source = "token file in the user config folder" if token == from_file else "the system keyring"
+    return token, Check(OK, f"API token found ({source})")
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def check_api(api_url: str, token: str | None) -> list[Check]:
+    """Reachability with latency, then whether the token is accepted; both from one request."""
+    import asyncio
+
+    try:
+        return asyncio.run(_check_api(api_url, token))
+    except ValueError as exc:  # the client refuses a malformed URL
+        return [
+            Check(FAIL, f"API URL is not usable: {exc}", "fix the API URL in Settings or PACKSTATION_API_URL")
+        ]
+
+
+async def _check_api(api_url: str, token: str | None) -> list[Check]:
+    import httpx
+
+    from packstation.adapters.som.client import SomClient
+    from packstation.adapters.som.errors import AuthError, NotFoundError, RetryableError, SomError
+
+    timeout = httpx.Timeout(API_TIMEOUT_S, connect=API_TIMEOUT_S / 2)
+    # Without a token, a placeholder one still tells whether the API answers at all.
+    client = SomClient(api_url, token or "packstation-doctor-no-token", timeout=timeout, read_retries=0)
+    started = time.perf_counter()
+    status: int | None = None
+    error: SomError | None = None
+    try:
+        async with client:
+            await client.get_shipment(id=str(uuid.uuid4()))
+        status = 200
+    except SomError as exc:
+        error, status = exc, exc.status
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    where = client.base_url.rstrip("/")
+    token_fix = (
+        "enter a valid token in Settings or set PACKSTATION_API_TOKEN (a token works only on its host)"
+    )
+
+    if error is not None and status is None:
+        reason = error.message if isinstance(error, RetryableError) else str(error)
+        return [
+            Check(
+                FAIL,
+                f"API not reachable at {where} ({reason})",
+                "check the network and the API URL (Settings or PACKSTATION_API_URL)",
+            ),
+        ]
+    reachable = Check(OK, f"API reachable at {where} ({elapsed_ms:.0f} ms)")
+    if isinstance(error, AuthError):
+        if not token:
+            return [reachable]  # "no token" is already a FAIL line of its own
+        return [
+            reachable,
+            Check(FAIL, f"Token refused by the API (HTTP {status}); the outbox stays paused", token_fix),
+        ]
+    if not token:
+        return [reachable]
+    if error is None or isinstance(error, NotFoundError):
+        return [reachable, Check(OK, "Token accepted by the API (shipments.get; there is no ping endpoint)")]
+    if status is not None and status >= 500:
+        return [
+            Check(
+                FAIL,
+                f"API at {where} answers with errors ({error.one_line()})",
+                "Ingrid may be down: packing goes on offline; check status with support",
+            )
+        ]
+    return [
+        reachable,
+        Check(WARN, f"API answered unexpectedly ({error.one_line()})", "send a support bundle"),
+    ]
+
+
+# --- printer ---------------------------------------------------------------------------------------
+
+
+def check_printer(uri: str) -> Check:
+    from packstation.adapters.printers.errors import PrinterUriError
+    from packstation.adapters.printers.uri import parse_printer_uri
+
+    try:
+        spec = parse_printer_uri(uri)
+    except PrinterUriError as exc:
+        return Check(FAIL, f"Printer setting {uri!r} is not usable", str(exc))
+    if spec.kind == "preview":
+        return Check(OK, "Printer: preview (labels are shown on screen, nothing is printed)")
+    if spec.kind == "file":
+        return _check_file_printer(Path(spec.path or ""))
+    if spec.kind == "tcp":
+        return _check_tcp_printer(spec.host or "", spec.port)
+    return _check_usb_printer(spec)
+
+
+def _check_file_printer(path: Path) -> Check:
+    folder = path.parent if str(path.parent) else Path(".")
+    fix = "choose a printer file in a folder this user can write"
+    if path.is_dir():
+        return Check(FAIL, f"File printer {path} is a folder", fix)
+    if not folder.is_dir():
+        return Check(FAIL, f"File printer folder {folder} does not exist", fix)
+    # Try for real (os.access says yes to root everywhere): append-open leaves an existing file as it
+    # is, and a new folder gets a probe file that is removed at once.
+    try:
+        if path.exists():
+            with open(path, "ab"):
+                pass
+        else:
+            with tempfile.TemporaryFile(dir=folder, prefix=".packstation-doctor-"):
+                pass
+    except OSError as exc:
+        return Check(FAIL, f"File printer {path} is not writable ({exc.strerror or exc})", fix)
+    return Check(OK, f"Printer: file {path} is writable")
+
+
+def _check_tcp_printer(host: str, port: int) -> Check:
+    started = time.perf_counter()
+    try:
+        with socket.create_connection((host, port), timeout=PRINTER_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+        return Check(
+            FAIL,
+            f"Network printer {host}:{port} not reachable ({reason})",
+            "check it is on, cabled, and the address in the printer setting",
+        )
+    return Check(
+        OK, f"Printer: network printer {host}:{port} ({(time.perf_counter() - started) * 1000:.0f} ms)"
+    )
+
+
+def _check_usb_printer(spec) -> Check:
+    import usb.core
+
+    name = spec.describe()
+    try:
+        devices = list(usb.core.find(find_all=True, idVendor=spec.vendor_id, idProduct=spec.product_id))
+    except usb.core.NoBackendError:
+        return Check(
+            FAIL,
+            f"Cannot look for the {name}: libusb is missing",
+            "install libusb-1.0-0 (sudo apt-get install libusb-1.0-0)",
+        )
+    except Exception as exc:  # pyusb backends fail in platform-specific ways
+        return Check(
+            FAIL, f"Cannot look for the {name} ({type(exc).__name__}: {exc})", "send a support bundle"
+        )
+    if not devices:
+        fix = "plug it in and switch it on; `packstation printers` lists the printers it can see"
+        return Check(FAIL, f"{name} is not connected", fix)
+    if sys.platform.startswith("linux"):
+        node = Path(f"/dev/bus/usb/{devices[0].bus:03d}/{devices[0].address:03d}")
+        if node.exists() and not os.access(node, os.R_OK | os.W_OK):
+            return Check(FAIL, f"No permission to use the {name} ({node})", udev_fix())
+    return Check(OK, f"Printer: {name} is connected")
+
+
+def udev_fix() -> str:
+    return (
+        f"install the udev rule: sudo cp {UDEV_RULE} /etc/udev/rules.d/ && "
+        "sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the printer"
+    )
+
+
+# --- data folder and database ----------------------------------------------------------------------
+
+
+def check_data_dir(data_dir: Path) -> Check:
+    fix = "set a writable data folder (Settings, --data-dir or PACKSTATION_DATA_DIR)"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".doctor-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        return Check(FAIL, f"Data folder {data_dir} is not writable ({exc.strerror or exc})", fix)
+    free_mb = shutil.disk_usage(data_dir).free // (1024 * 1024)
+    if free_mb < MIN_FREE_MB:
+        return Check(FAIL, f"Data folder {data_dir}: only {free_mb} MB free", "free disk space")
+    if free_mb < LOW_FREE_MB:
+        return Check(WARN, f"Data folder {data_dir}: {free_mb} MB free", "free some disk space soon")
+    return Check(OK, f"Data folder {data_dir} is writable ({free_mb / 1024:.1f} GB free)")
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+def check_database(path: Path) -> list[Check]:
+    if not path.exists():
+        return [Check(OK, f"No database yet at {path} (it is created at the first start)")]
+    try:
+        with _closing(open_read_only(path)) as db:
+            result = "\n".join(str(row[0]) for row in db.execute("PRAGMA integrity_check"))
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            summary = outbox_summary(db)
+    except sqlite3.Error as exc:
+        return [Check(FAIL, f"Database {path} cannot be read ({exc})", _db_fix(path))]
+    if result.strip() != "ok":
+        first = result.strip().splitlines()[0] if result.strip() else "no answer"
+        return [Check(FAIL, f"Database {path} is damaged ({first})", _db_fix(path))]
+    checks = [Check(OK, f"Database {path} is intact (schema {version})")]
+    return [*checks, *outbox_checks(summary)]
+
+
+def _db_fix(path: Path) -> str:
+    return f"stop packstation, keep a copy of {path.name} for support, and send a support bundle"
+
+
+class _closing:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.connection.close()
+
+
+def outbox_summary(db: sqlite3.Connection) -> dict[str, Any]:
+    """Counts of outbox operations and print jobs by state, and the needs-attention messages."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    summary: dict[str, Any] = {"outbox": {}, "needs_attention": [], "print_jobs": {}}
+    if "outbox" in tables:
+        summary["outbox"] = dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
+        summary["needs_attention"] = [
+            {"id": r["id"], "shipment_id": r["shipment_id"], "kind": r["kind"], "error": r["last_error"]}
+            for r in db.execute(
+                "SELECT id, shipment_id, kind, last_error FROM outbox"
+                " WHERE state = 'needs_attention' ORDER BY id"
+            )
+        ]
+    if "print_jobs" in tables:
+        summary["print_jobs"] = dict(
+            db.execute("SELECT state, COUNT(*) FROM print_jobs GROUP BY state").fetchall()
+        )
+    return summary
+
+
+def outbox_checks(summary: dict[str, Any]) -> list[Check]:
+    outbox = summary.get("outbox", {})
+    waiting = outbox.get("pending", 0) + outbox.get("in_flight", 0)
+    attention = outbox.get("needs_attention", 0)
+    if attention:
+        fix = "open the outbox in the app (or `packstation outbox`) to retry or cancel them"
+        checks = [Check(WARN, f"Outbox: {attention} operation(s) need attention, {waiting} waiting", fix)]
+    elif waiting:
+        checks = [Check(OK, f"Outbox: {waiting} operation(s) waiting to be sent")]
+    else:
+        checks = [Check(OK, "Outbox: empty, everything was sent")]
+    failed_prints = summary.get("print_jobs", {}).get("failed", 0)
+    if failed_prints:
+        checks.append(Check(WARN, f"{failed_prints} print job(s) failed", "reprint them from the app"))
+    return checks
