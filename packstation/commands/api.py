@@ -59,13 +59,43 @@ Exit status: 0 on success, 1 for any failure (one line on stderr with HTTP statu
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
+    parser.usage = "packstation api [options] METHOD [key=value | key:=JSON ...] [--json BODY]"
+    _add_call_options(parser, defaults=True)
     parser.add_argument("method", metavar="METHOD", help="e.g. shipments.get, deliveries.bookPickup")
-    parser.add_argument("fields", metavar="key=value", nargs="*", help="request fields (see below)")
-    parser.add_argument("--json", dest="json_body", metavar="BODY", help="request body as JSON, @FILE or -")
+    # REMAINDER so that --json/--timeout/--compact may also come between or after key=value
+    # arguments (plain argparse cannot intermix optionals with a nargs="*" positional).
+    parser.add_argument("fields", metavar="key=value", nargs=argparse.REMAINDER, help="request fields")
+
+
+def _add_call_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    default = {} if defaults else {"default": argparse.SUPPRESS}
     parser.add_argument(
-        "--timeout", type=float, default=15.0, metavar="SECONDS", help="wait this long for an answer"
+        "--json", dest="json_body", metavar="BODY", help="request body as JSON, @FILE or -", **default
     )
-    parser.add_argument("--compact", action="store_true", help="print JSON on one line")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for an answer (default 15)",
+        **({"default": 15.0} if defaults else default),
+    )
+    parser.add_argument("--compact", action="store_true", help="print JSON on one line", **default)
+
+
+def split_fields(args: argparse.Namespace) -> list[str]:
+    """Pull call options given after METHOD out of the key=value list (updates ``args``)."""
+    late = argparse.ArgumentParser(prog="packstation api", add_help=False, exit_on_error=False)
+    _add_call_options(late, defaults=False)
+    try:
+        options, pairs = late.parse_known_args(args.fields)
+    except argparse.ArgumentError as exc:
+        raise UserFacingError(str(exc)) from None
+    for name, value in vars(options).items():
+        setattr(args, name, value)
+    for pair in pairs:
+        if pair.startswith("-"):
+            raise UserFacingError(f"unknown option {pair!r} after METHOD (put --api-url etc. before it)")
+    return pairs
 
 
 def build_body(fields: list[str], json_body: str | None) -> dict[str, Any]:
@@ -135,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     method = args.method
     if not METHOD_NAME.match(method):
         raise UserFacingError(f"not a method name: {method!r} (known: {', '.join(KNOWN_METHODS)})")
-    body = build_body(args.fields, args.json_body)
+    body = build_body(split_fields(args), args.json_body)
     config = config_from_args(args)
     token = TokenStore().get()
     if not token:

@@ -366,3 +366,41 @@ def test_cli_bad_token_not_found_and_unreachable_are_one_line(emu):
     down = _cli(f"http://127.0.0.1:{free_port}", "shipments.get", "id=x")
     assert down.returncode != 0 and "Traceback" not in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1 and "cannot reach" in down.stderr
+
+
+def test_cli_json_body_typed_fields_timeout_and_non_json_answer(emu, tmp_path):
+    body_file = tmp_path / "order.json"
+    body_file.write_text(json.dumps(create_request()), encoding="utf-8")
+    created = _cli(emu.base_url, "shipments.create", "--json", f"@{body_file}", "number_of_parcels:=2")
+    assert created.returncode == 0, created.stderr
+    shipment = json.loads(created.stdout)["shipment"]
+    assert len(shipment["parcels"]) == 2 and shipment["shipment_value"] == 19900
+
+    added = _cli(emu.base_url, "shipments.add_parcel", f"shipment_id={shipment['id']}")
+    assert added.returncode == 0, added.stderr  # site_id comes from the configuration/emulator default
+    assert len(json.loads(added.stdout)["shipment"]["parcels"]) == 3
+
+    emu.add_fault(Fault(method="shipments.bookParcels", kind="hang", hang_s=5.0))
+    hung = _cli(emu.base_url, "shipments.bookParcels", f"shipment_id={shipment['id']}", "--timeout", "0.5")
+    assert hung.returncode != 0 and "Traceback" not in hung.stderr
+    assert len(hung.stderr.strip().splitlines()) == 1 and "may have been applied" in hung.stderr
+
+    with _RecordingServer() as not_an_api:  # answers 200 with an SVG to everything
+        odd = _cli(f"http://127.0.0.1:{not_an_api.port}", "shipments.get", "id=x")
+    assert odd.returncode != 0 and "Traceback" not in odd.stderr and "instead of JSON" in odd.stderr
+
+    bad = _cli(emu.base_url, "shipments.create", "--json", "{not json")
+    assert bad.returncode != 0 and "--json is not valid JSON" in bad.stderr
+
+
+def test_label_download_time_cap(emu):
+    delivery = _booked(emu).parcels[0].delivery
+    emu.add_fault(Fault(method="labels.get", kind="latency", delay_ms=2000))
+
+    async def fetch(som: SomClient):
+        som.label_timeout_s = 0.3
+        som.read_retries = 0
+        return await som.download_label(delivery.label_url)
+
+    with pytest.raises(RetryableError, match=r"did not finish within 0\.3 s"):
+        run(emu, fetch)
