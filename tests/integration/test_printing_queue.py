@@ -1,0 +1,192 @@
+"""The print queue on the real SQLite store: download, render, send, done; failures visible; reprints."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from packstation.adapters.labels import LabelPipeline
+from packstation.adapters.printers.devices import make_printer
+from packstation.adapters.printers.queue import PrintQueue
+from packstation.adapters.store.store import Store
+from packstation.domain import labelgen
+from packstation.domain.printing import PrintJobKind, PrintJobState
+from tests.support.escpos_decode import decode_escpos, read_barcodes
+
+LABELS = {
+    "https://labels.example/a.pdf": (
+        labelgen.make_label("pdf", tracking_number="Q-PDF-1"),
+        "application/pdf",
+    ),
+    "https://labels.example/b.png": (labelgen.make_label("png", tracking_number="Q-PNG-2"), "image/png"),
+}
+
+
+async def fetch_label(url: str):
+    await asyncio.sleep(0)
+    if url not in LABELS:
+        raise ConnectionError("502 Bad Gateway from the label host")
+    return LABELS[url]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "station.sqlite")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def out(tmp_path):
+    return tmp_path / "printer.bin"
+
+
+def make_queue(store, **kwargs):
+    return PrintQueue(store, make_printer, fetch_label, LabelPipeline(), **kwargs)
+
+
+def test_jobs_print_in_order_once_each(store, out):
+    changes: list[int] = []
+    queue = make_queue(store, on_change=changes.append)
+    uri = f"file:{out}"
+    first = queue.enqueue(kind=PrintJobKind.LABEL, printer_uri=uri, source_url="https://labels.example/a.pdf")
+    second = queue.enqueue(
+        kind=PrintJobKind.LABEL, printer_uri=uri, source_url="https://labels.example/b.png"
+    )
+    try:
+        assert asyncio.run(queue.drain()) == 2
+        assert asyncio.run(queue.drain()) == 0
+    finally:
+        queue.close()
+    assert [store.get_print_job(j).state for j in (first, second)] == [PrintJobState.DONE] * 2
+    pages = decode_escpos(out.read_bytes()).pages
+    assert [read_barcodes(p) for p in pages] == [["Q-PDF-1"], ["Q-PNG-2"]]
+    assert changes.count(first) >= 3  # queued, sending, done
+
+
+def test_download_failure_and_bad_label_fail_visibly(store, out):
+    queue = make_queue(store)
+    uri = f"file:{out}"
+    missing = queue.enqueue(
+        kind=PrintJobKind.LABEL, printer_uri=uri, source_url="https://labels.example/gone"
+    )
+    junk = queue.enqueue(kind=PrintJobKind.TEST, printer_uri=uri, payload=b"<html>oops</html>")
+    zpl = queue.enqueue(kind=PrintJobKind.TEST, printer_uri=uri, payload=labelgen.make_test_label("zpl"))
+    try:
+        asyncio.run(queue.drain())
+    finally:
+        queue.close()
+    failed = {job.id: job for job in store.list_print_jobs(states=(PrintJobState.FAILED,))}
+    assert set(failed) == {missing, junk, zpl}
+    assert failed[missing].error.startswith("could not download the label: 502 Bad Gateway")
+    assert "not an SVG image" in failed[junk].error
+    assert "ZPL" in failed[zpl].error and "ESC/POS" in failed[zpl].error
+    assert queue.waiting_for_printer  # the download failure is worth retrying later
+    assert not out.exists() or out.read_bytes() == b""
+
+
+def test_reprint_is_a_new_job_pointing_at_the_original(store, out):
+    queue = make_queue(store)
+    original = queue.enqueue(
+        kind=PrintJobKind.LABEL, printer_uri=f"file:{out}", source_url="https://labels.example/a.pdf"
+    )
+    try:
+        asyncio.run(queue.drain())
+        copy = queue.reprint(original)
+        asyncio.run(queue.drain())
+    finally:
+        queue.close()
+    assert copy != original
+    assert store.get_print_job(copy).reprint_of == original
+    assert store.get_print_job(copy).state is PrintJobState.DONE
+    assert len(decode_escpos(out.read_bytes()).pages) == 2
+    with pytest.raises(KeyError):
+        queue.reprint(9999)
+
+
+def test_rendering_and_sending_do_not_block_the_event_loop(store, out):
+    """While a job renders and sends in the worker thread, the loop keeps ticking."""
+    queue = make_queue(store)
+    loop_threads: set[int] = set()
+    for _ in range(3):
+        queue.enqueue(
+            kind=PrintJobKind.TEST,
+            printer_uri=f"file:{out}?width=832",
+            payload=labelgen.make_test_label("pdf"),
+        )
+
+    async def scenario():
+        ticks = 0
+        done = asyncio.create_task(queue.drain())
+        while not done.done():
+            loop_threads.add(threading.get_ident())
+            ticks += 1
+            await asyncio.sleep(0.001)
+        return ticks, await done
+
+    try:
+        ticks, processed = asyncio.run(scenario())
+    finally:
+        queue.close()
+    assert processed == 3
+    assert ticks > 3  # the loop ran between (and during) jobs
+
+
+def test_cancelled_mid_send_is_recorded_as_interrupted(store, tmp_path):
+    gate = threading.Event()
+
+    class SlowPrinter:
+        def __init__(self, uri):
+            self.spec = make_printer(uri).spec
+
+        def send(self, payload):
+            gate.wait(5)
+
+        def probe(self):
+            return None
+
+    queue = PrintQueue(store, SlowPrinter, None, LabelPipeline())
+    job_id = queue.enqueue(
+        kind=PrintJobKind.TEST, printer_uri="preview", payload=labelgen.make_test_label("png")
+    )
+
+    async def scenario():
+        task = asyncio.create_task(queue.drain())
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if store.get_print_job(job_id).state is PrintJobState.SENDING:
+                break
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gate.set()
+        queue.close()
+    job = store.get_print_job(job_id)
+    assert job.state is PrintJobState.FAILED and "interrupted" in job.error
+
+
+def test_preview_printer_hands_the_label_to_the_sink(store):
+    shown = []
+    queue = PrintQueue(
+        store, lambda uri: make_printer(uri, preview_sink=shown.append), fetch_label, LabelPipeline()
+    )
+    queue.enqueue(
+        kind=PrintJobKind.LABEL,
+        printer_uri="preview?width=832",
+        source_url="https://labels.example/b.png",
+        tracking_number="Q-PNG-2",
+    )
+    try:
+        asyncio.run(queue.drain())
+    finally:
+        queue.close()
+    [preview] = shown
+    assert preview.tracking_number == "Q-PNG-2" and preview.label_format == "png"
+    assert read_barcodes(preview.images[0]) == ["Q-PNG-2"]
