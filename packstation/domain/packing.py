@@ -183,8 +183,17 @@ class PackingSession:
         self.aliases: Mapping[str, str] = aliases if aliases is not None else {}
         self.catalogue = catalogue  # SKUs known to exist (other orders), for "not in this order"
         self._lines = {line.sku: line for line in order.lines}
+        if len(self._lines) != len(order.lines):
+            raise ValueError(f"order {order.order_id} lists a SKU twice; merge its lines first")
         self._folded = {line.sku.casefold(): line.sku for line in order.lines}
         self._scanned: dict[str, int] = dict.fromkeys(self._lines, 0)
+        # The screen's line list is rebuilt on every scan; keep it and change only the line that moved
+        # (a 200-line order must stay well under a frame per scan).
+        self._index = {line.sku: i for i, line in enumerate(order.lines)}
+        self._views: list[LineView] = []
+        self._views_tuple: tuple[LineView, ...] | None = None
+        self._remaining = 0
+        self._rebuild_counts()
 
     # --- questions ---------------------------------------------------------------------------------
 
@@ -196,7 +205,7 @@ class PackingSession:
 
     @property
     def scanned_units(self) -> int:
-        return sum(self._scanned.values())
+        return self.expected_units - self._remaining
 
     @property
     def expected_units(self) -> int:
@@ -209,7 +218,7 @@ class PackingSession:
 
     @property
     def all_scanned(self) -> bool:
-        return all(self._scanned[sku] >= line.expected for sku, line in self._lines.items())
+        return self._remaining == 0
 
     @property
     def is_complete(self) -> bool:
@@ -284,7 +293,7 @@ class PackingSession:
             box = Box(number=len(self.boxes) + 1)
             self.boxes.append(box)
         box.items[sku] = box.items.get(sku, 0) + 1
-        self._scanned[sku] = done + 1
+        self._set_scanned(sku, done + 1)
         name = f" {line.name}" if line.name and line.name != sku else ""
         return PackResult(
             PackOutcome.ADDED,
@@ -347,7 +356,7 @@ class PackingSession:
         if box is None:
             return PackResult(PackOutcome.REFUSED, "No closed box to void in this order.")
         for sku, qty in box.items.items():
-            self._scanned[sku] -= qty
+            self._set_scanned(sku, self._scanned[sku] - qty)
         box.state = BoxState.VOIDED
         box.problem = ""
         return PackResult(
@@ -363,10 +372,26 @@ class PackingSession:
         if box is not None and box.units == 0:
             self.boxes.pop()
 
+    def _set_scanned(self, sku: str, count: int) -> None:
+        line = self._lines[sku]
+        self._remaining -= count - self._scanned[sku]
+        self._scanned[sku] = count
+        self._views[self._index[sku]] = LineView(line.sku, line.name, line.expected, count)
+        self._views_tuple = None
+
+    def _rebuild_counts(self) -> None:
+        self._views = [
+            LineView(ln.sku, ln.name, ln.expected, self._scanned[ln.sku]) for ln in self.order.lines
+        ]
+        self._views_tuple = None
+        self._remaining = sum(ln.expected - self._scanned[ln.sku] for ln in self.order.lines)
+
     # --- screen ------------------------------------------------------------------------------------
 
     def lines_view(self) -> tuple[LineView, ...]:
-        return tuple(LineView(ln.sku, ln.name, ln.expected, self._scanned[ln.sku]) for ln in self.order.lines)
+        if self._views_tuple is None:
+            self._views_tuple = tuple(self._views)
+        return self._views_tuple
 
     def boxes_view(self) -> tuple[BoxView, ...]:
         return tuple(box.view() for box in self.boxes)
@@ -419,4 +444,5 @@ class PackingSession:
         for sku, line in session._lines.items():
             if session._scanned[sku] > line.expected:
                 raise SnapshotError(f"saved session: {sku} packed more than the order's {line.expected}")
+        session._rebuild_counts()
         return session

@@ -172,6 +172,16 @@ def test_bad_snapshots_raise_snapshot_error(mutate):
         PackingSession.from_snapshot(data)
 
 
+def test_duplicate_skus_must_be_merged_first():
+    twice = PackingOrder("O", "s", (OrderLine("A", "", 1), OrderLine("A", "", 2)))
+    with pytest.raises(ValueError, match="lists a SKU twice"):
+        PackingSession(twice, session_id="s")
+    data = session().to_snapshot()
+    data["order"]["lines"].append(["SKU-A", "again", 1])
+    with pytest.raises(SnapshotError):
+        PackingSession.from_snapshot(data)
+
+
 def test_order_from_shipment():
     shipment = Shipment.from_api(
         {
