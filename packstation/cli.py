@@ -29,13 +29,17 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
+def add_common_options(parser: argparse.ArgumentParser, *, default: object = None) -> None:
     """Options shared by the GUI and every sub-command. The API token is deliberately absent:
     it never travels on a command line (it would show in ``ps`` and shell history)."""
-    parser.add_argument("--api-url", help="SOM API base URL (default: stage, or the config file)")
-    parser.add_argument("--site-id", help="Ingrid site id")
-    parser.add_argument("--printer", help="printer URI: usb:VID:PID, tcp://HOST[:PORT], file:PATH, preview")
-    parser.add_argument("--data-dir", help="folder for the station database and logs")
+    parser.add_argument(
+        "--api-url", default=default, help="SOM API base URL (default: stage, or the config file)"
+    )
+    parser.add_argument("--site-id", default=default, help="Ingrid site id")
+    parser.add_argument(
+        "--printer", default=default, help="printer URI: usb:VID:PID, tcp://HOST[:PORT], file:PATH, preview"
+    )
+    parser.add_argument("--data-dir", default=default, help="folder for the station database and logs")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
-        add_common_options(sub_parser)
+        # SUPPRESS: an option given before the sub-command must not be reset to None by its copy here.
+        add_common_options(sub_parser, default=argparse.SUPPRESS)
         module = importlib.import_module(f"packstation.commands.{module_name}")
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(command_module=module)

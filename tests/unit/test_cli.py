@@ -1,0 +1,40 @@
+"""The command line parses as support staff type it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from packstation import __version__
+from packstation.cli import build_parser
+
+
+def test_shared_options_work_before_and_after_the_subcommand():
+    parser = build_parser()
+    assert parser.parse_args(["--api-url", "http://x", "api", "shipments.get"]).api_url == "http://x"
+    assert parser.parse_args(["api", "--api-url", "http://y", "shipments.get"]).api_url == "http://y"
+    assert parser.parse_args(["api", "shipments.get"]).api_url is None
+
+
+def test_version_prints_the_package_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "packstation", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"packstation {__version__}"
+
+
+def _option_strings(parser):
+    options = set()
+    for action in parser._actions:
+        options.update(action.option_strings)
+        for name, sub in (getattr(action, "choices", None) or {}).items():
+            if name != "emulator":  # the emulator's --token is its own fake token, not Ingrid's
+                options.update(_option_strings(sub))
+    return options
+
+
+def test_the_api_token_is_never_a_command_line_option():
+    options = _option_strings(build_parser())
+    assert "--api-url" in options
+    assert not [o for o in options if "token" in o]
