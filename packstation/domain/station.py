@@ -90,7 +90,9 @@ class Station(StationState):
         if pending == "reprint":
             if scan.command is Command.REPRINT:
                 return self._reprint_last()
-            if scan.kind in (ScanKind.TRACKING, ScanKind.BOX_TAG, ScanKind.CODE):
+            if scan.kind in (ScanKind.TRACKING, ScanKind.BOX_TAG) or (
+                scan.kind is ScanKind.CODE and not self._means_something(scan.value)
+            ):
                 return self._reprint_target(scan)
         if scan.kind is ScanKind.COMMAND:
             return self._command(Command(scan.value))
@@ -101,6 +103,11 @@ class Station(StationState):
         if scan.kind is ScanKind.BOX_TAG:
             return self._box_tag_alone(scan.value)
         return self._code(scan.value)
+
+    def _means_something(self, code: str) -> bool:
+        """True when ``code`` is an item or an id of the open order (then it is not a label to reprint)."""
+        session = self.current
+        return session is not None and (session.order.answers_to(code) or session.resolve(code) is not None)
 
     def _code(self, code: str) -> Reply:
         session = self.current

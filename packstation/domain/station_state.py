@@ -114,6 +114,20 @@ class StationState:
         self.view = StationView()
         self._refresh()
 
+    def apply_settings(self, settings: StationSettings) -> list[Effect]:
+        """New settings from the settings dialog. A badge sign-in outranks the configured packer name."""
+        if not self.packer or self.packer == self.settings.packer_name.strip():
+            self.packer = settings.packer_name.strip()
+        self.settings = settings
+        return self._event(None, [])
+
+    def set_aliases(self, aliases: Mapping[str, str], catalogue: Iterable[str] = ()) -> None:
+        """A new barcode alias table (CSV import) and known SKUs; open and parked orders use it at once."""
+        self.aliases = dict(aliases)
+        self.catalogue = frozenset(catalogue) | frozenset(self.aliases.values())
+        for session in self._sessions():
+            session.aliases, session.catalogue = self.aliases, self.catalogue
+
     @property
     def waiting_order(self) -> str:
         """The order scanned while another was open; it opens after CMD:PARK or CMD:CANCEL."""

@@ -29,9 +29,7 @@ def open_station() -> Station:
     station.order_loaded("ORD-BIG", big_order())
     aliases = {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(LINES)}
     aliases["7399999999999"] = "SKU-ELSEWHERE"
-    station.aliases = aliases
-    assert station.current is not None
-    station.current.aliases = aliases
+    station.set_aliases(aliases)
     return station
 
 
