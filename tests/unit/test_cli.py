@@ -28,7 +28,8 @@ def _option_strings(parser):
     options = set()
     for action in parser._actions:
         options.update(action.option_strings)
-        for name, sub in (getattr(action, "choices", None) or {}).items():
+        choices = getattr(action, "choices", None)
+        for name, sub in choices.items() if isinstance(choices, dict) else ():
             if name != "emulator":  # the emulator's --token is its own fake token, not Ingrid's
                 options.update(_option_strings(sub))
     return options
