@@ -17,6 +17,8 @@ from typing import Any
 
 import platformdirs
 
+from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "packstation"
@@ -36,24 +38,6 @@ TOKEN_ENV = "PACKSTATION_API_TOKEN"
 
 
 @dataclass(frozen=True)
-class BoxType:
-    """A box preset: scanning ``BOX:<code>`` closes the open box as this type."""
-
-    code: str
-    name: str
-    length_mm: int
-    width_mm: int
-    height_mm: int
-
-
-DEFAULT_BOX_TYPES = (
-    BoxType("S", "Small 25x18x10", 250, 180, 100),
-    BoxType("M", "Medium 35x25x15", 350, 250, 150),
-    BoxType("L", "Large 50x35x25", 500, 350, 250),
-)
-
-
-@dataclass(frozen=True)
 class Config:
     """Everything a station needs to know, except the token (see ``TokenStore``)."""
 
@@ -67,7 +51,7 @@ class Config:
     packer: str = ""
     sounds: bool = True
     auto_close_last_box: bool = True
-    default_box_type: str = "M"
+    default_box_type: str = "M"  # the box type CMD:CLOSE-BOX records
     box_types: tuple[BoxType, ...] = DEFAULT_BOX_TYPES
     label_format: str = "svg"
 
