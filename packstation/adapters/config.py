@@ -73,7 +73,7 @@ def config_file_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.json"
 
 
-def _from_mapping(base: Config, data: dict[str, Any]) -> Config:
+def apply_values(base: Config, data: dict[str, Any]) -> Config:
     known = {f for f in Config.__dataclass_fields__}
     values: dict[str, Any] = {}
     for key, value in data.items():
@@ -99,12 +99,12 @@ def load_config(
     config = Config()
     if path.exists():
         try:
-            config = _from_mapping(config, json.loads(path.read_text(encoding="utf-8")))
+            config = apply_values(config, json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as exc:
             log.warning("Ignoring unreadable config file %s: %s", path, exc)
     env_values = {key: environ[var] for key, var in ENV_VARS.items() if environ.get(var)}
-    config = _from_mapping(config, env_values)
-    return _from_mapping(config, {k: v for k, v in (flags or {}).items() if v is not None})
+    config = apply_values(config, env_values)
+    return apply_values(config, {k: v for k, v in (flags or {}).items() if v is not None})
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:

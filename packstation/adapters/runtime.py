@@ -1,0 +1,351 @@
+"""The station runtime: carries out what the domain's ``Station`` asks for, with the real adapters.
+
+``Station`` (domain) decides; this module does: it writes scans and boxes to the store, looks orders up,
+wakes the outbox, queues labels and box tags on the print queue, and feeds every answer back into the
+station as an event. After each step it publishes ``station.view`` through ``publish_view`` (the GUI's
+bridge in the app, a list in tests). It runs on the asyncio loop's thread (qasync's, i.e. the GUI
+thread, in the app); callbacks from worker threads are handed over with ``call_soon_threadsafe``.
+
+Why store writes run inline here: a scan-log row or a box close is one short ``BEGIN IMMEDIATE``
+transaction (well under a millisecond, see the README benchmark), and the scan must be on disk before
+the screen changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from packstation.domain import effects as fx
+from packstation.domain.labelgen import make_box_tag
+from packstation.domain.outbox import OutboxStatus
+from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
+from packstation.domain.raster import LabelPreview, MonoImage
+from packstation.domain.view import Connectivity, Feedback, StationView, StatusView, Tone
+
+log = logging.getLogger(__name__)
+
+PublishView = Callable[[StationView], None]
+OnFeedback = Callable[[Feedback], None]
+
+
+def mono_to_png(image: MonoImage) -> bytes:
+    """PNG bytes of a 1-bit label image, for the on-screen preview."""
+    from PIL import Image
+
+    # PIL's mode "1" stores 1 = white; ours is 1 = black.
+    inverted = bytes(b ^ 0xFF for b in image.data)
+    pil = Image.frombytes("1", (image.width, image.height), inverted, "raw", "1", image.row_bytes)
+    out = io.BytesIO()
+    pil.save(out, format="PNG")
+    return out.getvalue()
+
+
+class PreviewTee:
+    """Wraps a printer so that every label it printed is also shown on screen as the last label."""
+
+    def __init__(self, printer: Any, sink: Callable[[LabelPreview], None]) -> None:
+        self.printer = printer
+        self.sink = sink
+
+    def send(self, payload: Any) -> None:
+        self.printer.send(payload)
+        if not hasattr(self.printer, "shown"):  # the preview printer hands previews to the sink itself
+            self.sink(payload.preview)
+
+    def probe(self) -> None:
+        self.printer.probe()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.printer, name)
+
+
+class StationRuntime:
+    def __init__(
+        self,
+        station: Any,
+        store: Any,
+        lookup: Any,
+        *,
+        outbox: Any = None,
+        print_queue: Any = None,
+        printer_uri: str = "preview",
+        station_id: str = "",
+        publish_view: PublishView | None = None,
+        on_feedback: OnFeedback | None = None,
+        label_format: str = "svg",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.station = station
+        self.store = store
+        self.lookup = lookup
+        self.outbox = outbox
+        self.print_queue = print_queue
+        self.printer_uri = printer_uri
+        self.station_id = station_id
+        self.publish_view = publish_view or (lambda view: None)
+        self.on_feedback = on_feedback or (lambda feedback: None)
+        self.label_format = "zpl" if "lang=zpl" in printer_uri else label_format
+        self.clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.get_ident()
+        self._tasks: set[asyncio.Task] = set()
+        self._outbox_status = OutboxStatus()
+        self._printer_problem = ""
+
+    # ------------------------------------------------------------------ inputs
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._thread = threading.get_ident()
+
+    def submit_scan(self, raw: str) -> None:
+        """A scan arrived (scanner, manual entry, replay). Handled completely before returning, except
+        order look-ups, which answer later through ``station.order_loaded``."""
+        self._apply(self.station.handle_scan(raw, self.clock()))
+
+    @property
+    def busy(self) -> bool:
+        """True while an order look-up is running (a replay waits for it before the next scan)."""
+        return any(not t.done() for t in self._tasks)
+
+    def restore(self) -> None:
+        """At start-up: bring back open and parked sessions, and catch their boxes up with the store
+        (a box may have been booked or printed after its session snapshot was last written)."""
+        sessions = self.store.sessions(("open", "parked", "packing"))
+        self._apply(self.station.restore([s["snapshot"] for s in sessions if s.get("snapshot")]))
+        for session in sessions:
+            for box in self.store.boxes_for_session(session["id"]):
+                self._sync_box(box)
+
+    # ------------------------------------------------------------------ events from workers
+
+    def outbox_status_changed(self, status: OutboxStatus) -> None:
+        self._in_loop(self._status_changed, status)
+
+    def box_booked(self, box_id: int) -> None:
+        self._in_loop(self._box_booked, box_id)
+
+    def print_job_changed(self, job_id: int) -> None:
+        self._in_loop(self._print_job_changed, job_id)
+
+    def label_shown(self, preview: LabelPreview) -> None:
+        """From the print worker thread: the label that just printed, for the on-screen preview."""
+        if not preview.images:
+            return
+        png = mono_to_png(preview.images[0])
+        self._in_loop(lambda: self._apply(self.station.label_preview(png)))
+
+    def notify(self, tone: Tone, message: str) -> None:
+        self._in_loop(lambda: self._apply(self.station.notify(tone, message)))
+
+    # ------------------------------------------------------------------ effects
+
+    def _apply(self, effects: list[Any]) -> None:
+        for effect in effects:
+            try:
+                self._execute(effect)
+            except Exception as exc:  # a failed effect must not lose the rest or crash the loop
+                log.exception("Could not carry out %s", type(effect).__name__)
+                if not isinstance(effect, fx.Feedback):
+                    self._apply(self.station.notify(Tone.BAD, _effect_failure(effect, exc)))
+                    return
+        self.publish_view(self.station.view)
+
+    def _execute(self, effect: Any) -> None:
+        if isinstance(effect, fx.LogScan):
+            self.store.log_scan(
+                raw=effect.raw,
+                kind=effect.kind,
+                outcome=effect.outcome,
+                detail=effect.detail,
+                session_id=effect.session_id or None,
+                order_key=effect.order_key or None,
+                packer=effect.packer,
+                station=self.station_id,
+            )
+        elif isinstance(effect, fx.Feedback):
+            self.on_feedback(effect)
+        elif isinstance(effect, fx.SaveSession):
+            self.store.save_session(
+                effect.session_id,
+                order_key=effect.order_key,
+                shipment_id=effect.shipment_id,
+                state=effect.state,
+                packer=effect.packer,
+                snapshot=effect.snapshot,
+            )
+        elif isinstance(effect, fx.LookupOrder):
+            self._spawn(self._lookup(effect.key))
+        elif isinstance(effect, fx.CloseBox):
+            box = self.store.close_box(
+                session_id=effect.session_id,
+                snapshot=effect.snapshot,
+                shipment_id=effect.shipment_id,
+                box_type=effect.box_type,
+                dims_mm=effect.dims_mm,
+                weight_g=None,
+                items=effect.items,
+                packer=effect.packer,
+                station=self.station_id,
+            )
+            self._kick_outbox()
+            self._apply_nested(
+                self.station.box_queued(
+                    effect.box_number, box.id, box.local_tag, session_id=effect.session_id
+                )
+            )
+        elif isinstance(effect, fx.VoidBox):
+            if effect.box_id is not None:
+                self.store.void_box(effect.box_id, snapshot=effect.snapshot)
+                self._kick_outbox()
+        elif isinstance(effect, fx.CancelDeliveries):
+            self.store.cancel_session(effect.session_id)
+            self._kick_outbox()
+        elif isinstance(effect, fx.Reprint):
+            self._reprint(effect)
+        elif isinstance(effect, fx.PrintBoxTag):
+            self._print_box_tag(effect)
+        else:
+            raise TypeError(f"unknown effect {effect!r}")
+
+    def _apply_nested(self, effects: list[Any]) -> None:
+        for effect in effects:
+            self._execute(effect)
+
+    # ------------------------------------------------------------------ order look-up
+
+    async def _lookup(self, key: str) -> None:
+        try:
+            found = await self.lookup.open_order(key)
+        except Exception as exc:
+            log.warning("Order look-up for %s failed: %s", key, exc)
+            self._apply(self.station.order_not_found(key, _plain_lookup_error(exc)))
+            return
+        if found is None:
+            self._apply(
+                self.station.order_not_found(key, "no such order in Ingrid or in this station's cache")
+            )
+            return
+        shipment, source = found
+        self._apply(self.station.order_loaded(key, shipment, source))
+
+    # ------------------------------------------------------------------ boxes and labels
+
+    def _box_booked(self, box_id: int) -> None:
+        box = self.store.box(box_id)
+        if box.tracking_number:
+            self._apply(self.station.box_booked(box_id, box.tracking_number))
+        if self.print_queue is not None:
+            self.print_queue.notify()
+
+    def _sync_box(self, box: Any) -> None:
+        if box.tracking_number:
+            self._apply(self.station.box_booked(box.id, box.tracking_number))
+        if getattr(box, "printed_at", None):
+            self._apply(self.station.box_printed(box.id))
+
+    def _print_job_changed(self, job_id: int) -> None:
+        job: PrintJob | None = self.store.get_print_job(job_id)
+        if job is None:
+            return
+        if job.kind is PrintJobKind.LABEL and job.box_id is not None:
+            if job.state is PrintJobState.DONE:
+                self.store.mark_box_printed(job.box_id)
+                self._apply(self.station.box_printed(job.box_id))
+            elif job.state is PrintJobState.FAILED:
+                problem = f"Label did not print: {job.error}. It prints again when the printer is back."
+                self._apply(self.station.box_failed(job.box_id, problem))
+        self._printer_problem = job.error or "" if job.state is PrintJobState.FAILED else ""
+        self._status_changed(self._outbox_status)
+
+    def _reprint(self, effect: fx.Reprint) -> None:
+        if self.print_queue is None:
+            return
+        box = None
+        if effect.box_id is not None:
+            box = self.store.box(effect.box_id)
+        elif effect.tracking_number:
+            box = self.store.box_by_tag_or_tracking(effect.tracking_number)
+        jobs = [
+            j
+            for j in self.store.list_print_jobs(limit=500)
+            if box is not None and j.box_id == box.id and j.kind is PrintJobKind.LABEL
+        ]
+        if not jobs:
+            self._apply_nested(
+                self.station.notify(
+                    Tone.WARNING, "That box has no label yet: it prints once the box is booked."
+                )
+            )
+            return
+        self.print_queue.reprint(min(j.id for j in jobs))
+
+    def _print_box_tag(self, effect: fx.PrintBoxTag) -> None:
+        if self.print_queue is None:
+            return
+        payload = make_box_tag(
+            self.label_format,
+            effect.local_tag,
+            effect.order_key,
+            parcel_text=f"Box {effect.box_number}",
+        )
+        self.print_queue.enqueue(
+            kind=PrintJobKind.BOX_TAG, printer_uri=self.printer_uri, payload=payload, box_id=effect.box_id
+        )
+
+    def _kick_outbox(self) -> None:
+        if self.outbox is not None:
+            self.outbox.kick()
+
+    # ------------------------------------------------------------------ status
+
+    def _status_changed(self, status: OutboxStatus) -> None:
+        self._outbox_status = status
+        waiting = 0
+        if self.print_queue is not None:
+            waiting = len(
+                self.store.list_print_jobs(
+                    states=(PrintJobState.QUEUED, PrintJobState.SENDING, PrintJobState.FAILED), limit=1000
+                )
+            )
+        view = StatusView(
+            connectivity=Connectivity(status.connectivity),
+            connectivity_reason=status.reason,
+            outbox_depth=status.depth,
+            needs_attention=status.needs_attention,
+            printer_ok=not self._printer_problem,
+            printer_message=self._printer_problem or "Printer ready",
+            labels_waiting=waiting,
+        )
+        self._apply(self.station.status_changed(view))
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _in_loop(self, fn: Callable[..., None], *args: Any) -> None:
+        if self._loop is None or threading.get_ident() == self._thread:
+            fn(*args)
+        else:
+            self._loop.call_soon_threadsafe(fn, *args)
+
+
+def _plain_lookup_error(exc: Exception) -> str:
+    one_line = getattr(exc, "one_line", None)
+    return one_line() if callable(one_line) else str(exc) or type(exc).__name__
+
+
+def _effect_failure(effect: Any, exc: Exception) -> str:
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+        return "The disk is full: nothing more can be saved. Call IT before packing on."
+    name = type(effect).__name__
+    return f"Could not save ({name}): {exc}. Your last scan was not applied; scan it again or call IT."
