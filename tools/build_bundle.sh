@@ -29,4 +29,5 @@ echo
 echo "Built packstation $version in $((end - start)) s: $bundle"
 echo "Bundle size: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"
 echo "Largest parts:"
-du -sh "$bundle"/_internal/* 2>/dev/null | sort -rh | head -8 | sed 's/^/  /'
+# (sed, not head: head closing the pipe early would fail the script under pipefail)
+du -sh "$bundle"/_internal/* 2>/dev/null | sort -rh | sed -n '1,8s/^/  /p'
