@@ -104,6 +104,8 @@ def about(config) -> dict[str, Any]:
         "machine": platform.machine(),
         "frozen": bool(getattr(sys, "frozen", False)),
         "executable": sys.executable,
+        # What programs we start (sound players) see; a frozen app must not hand them its own libraries.
+        "child_ld_library_path": os.environ.get("LD_LIBRARY_PATH"),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "station_id": config.station_id,
     }

@@ -134,6 +134,8 @@ def test_frozen_doctor_and_support_bundle(bundle, tmp_path):
         about = json.loads(archive.read("about.json"))
         everything = b"".join(archive.read(n) for n in archive.namelist())
     assert about["frozen"] is True and about["qt"].startswith("6.")  # Qt loads inside the bundle
+    # Programs the app starts (sound players) get the user's loader path, not the bundle's libraries.
+    assert "_internal" not in (about["child_ld_library_path"] or "")
     assert DEMO_TOKEN.encode() not in everything
 
 
