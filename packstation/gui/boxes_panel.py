@@ -126,6 +126,7 @@ class BoxesPanel(QFrame):
         for index, box in enumerate(boxes):
             card = BoxCard(box, self.container)
             self.cards_layout.insertWidget(1 + index, card)
+            card.show()  # now, not on the layout's queued show: the screen is right after render()
             self.cards.append(card)
         self.title.setText(f"Boxes ({len(boxes)})" if boxes else "Boxes")
         if self.cards:

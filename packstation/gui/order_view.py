@@ -156,16 +156,19 @@ class LinesTable(QTableWidget):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._count_font = QFont()
+        self._count_font.setPointSize(22)
+        self._count_font.setBold(True)
+        # Fixed widths: ResizeToContents would measure every row on every scan (slow on long orders).
+        metrics = QFontMetrics(self._count_font)
+        for column, sample in ((1, " 888 / 888 "), (2, " 88 too many ")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
         self.setItemDelegateForColumn(0, _ItemDelegate(self))
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.verticalHeader().setDefaultSectionSize(66)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._lines: tuple[LineView, ...] = ()
-        self._count_font = QFont()
-        self._count_font.setPointSize(22)
-        self._count_font.setBold(True)
 
     @property
     def lines(self) -> tuple[LineView, ...]:

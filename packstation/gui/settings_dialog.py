@@ -1,0 +1,310 @@
+"""The settings dialog for warehouse IT: API environment and site, token, printer, box types, sounds,
+automatic box closing, packer name.
+
+A pure view: it shows the snapshot it is given and calls back; it reads and writes nothing itself.
+
+* ``on_save(values, token)``: ``values`` is a dict with the keys of the snapshot (``api_url``,
+  ``site_id``, ``printer``, ``packer``, ``sounds``, ``auto_close_last_box``, ``default_box_type``,
+  ``box_types`` as a list of ``{"code", "name", "length_mm", "width_mm", "height_mm"}``); ``token`` is
+  the new API token, or None when the packer left the field empty (keep the stored one). The token is
+  never shown back: the field only says "token stored". If ``on_save`` raises ValueError, its message is
+  shown and the dialog stays open.
+* ``on_test_print(uri)``: returns the result in words, or None when the result comes later through
+  ``show_test_print_result`` (the test print must not block the GUI thread).
+* ``list_printers()``: returns ``[(uri, description), ...]`` (e.g. what ``packstation printers`` finds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from packstation.gui.resources import load_stylesheet, set_style_state
+
+# The two Ingrid hosts (same values as packstation.adapters.config; the GUI may not import adapters).
+ENVIRONMENTS = (
+    ("Production", "https://api.ingrid.com"),
+    ("Stage (testing)", "https://api-stage.ingrid.com"),
+)
+CUSTOM = "Custom URL"
+BOX_COLUMNS = ("Code", "Name", "Length mm", "Width mm", "Height mm")
+_BOX_KEYS = ("code", "name", "length_mm", "width_mm", "height_mm")
+
+
+class SettingsDialog(QDialog):
+    def __init__(
+        self,
+        config_snapshot: Mapping[str, Any],
+        *,
+        on_save: Callable[[dict[str, Any], str | None], None],
+        on_test_print: Callable[[str], str | None],
+        list_printers: Callable[[], Iterable[tuple[str, str]]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("packstation settings")
+        self.setStyleSheet(load_stylesheet())
+        self.setMinimumWidth(760)
+        self._snapshot = dict(config_snapshot)
+        self._on_save = on_save
+        self._on_test_print = on_test_print
+        self._list_printers = list_printers
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_api_group())
+        layout.addWidget(self._build_printer_group())
+        layout.addWidget(self._build_boxes_group())
+        layout.addWidget(self._build_station_group())
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("saveError")
+        self.error_label.setStyleSheet("color: #b91c1c; font-weight: bold;")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.refresh_printers()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build_api_group(self) -> QGroupBox:
+        group = QGroupBox("Ingrid API")
+        form = QFormLayout(group)
+        self.environment = QComboBox()
+        for name, url in ENVIRONMENTS:
+            self.environment.addItem(f"{name}: {url}", url)
+        self.environment.addItem(CUSTOM, "")
+        self.custom_url = QLineEdit()
+        self.custom_url.setPlaceholderText("https://…")
+        api_url = str(self._snapshot.get("api_url", ENVIRONMENTS[1][1]))
+        index = self.environment.findData(api_url)
+        if index < 0:
+            index = self.environment.count() - 1
+            self.custom_url.setText(api_url)
+        self.environment.setCurrentIndex(index)
+        self.environment.currentIndexChanged.connect(self._update_custom_url)
+        self._update_custom_url()
+        self.site_id = QLineEdit(str(self._snapshot.get("site_id", "")))
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setObjectName("tokenField")
+        if self._snapshot.get("token_stored"):
+            self.token.setPlaceholderText("token stored (type a new one to replace it)")
+        else:
+            self.token.setPlaceholderText("no token stored: paste the API token")
+        form.addRow("Environment", self.environment)
+        form.addRow("Custom URL", self.custom_url)
+        form.addRow("Site id", self.site_id)
+        form.addRow("API token", self.token)
+        return group
+
+    def _build_printer_group(self) -> QGroupBox:
+        group = QGroupBox("Printer")
+        form = QFormLayout(group)
+        self.printer_uri = QLineEdit(str(self._snapshot.get("printer", "")))
+        self.printer_uri.setPlaceholderText(
+            "usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, file:/tmp/labels.bin, preview"
+        )
+        self.printer_list = QComboBox()
+        self.printer_list.activated.connect(self._pick_printer)
+        refresh = QPushButton("Refresh list")
+        refresh.clicked.connect(self.refresh_printers)
+        pick_row = QHBoxLayout()
+        pick_row.addWidget(self.printer_list, 1)
+        pick_row.addWidget(refresh)
+        self.test_print_button = QPushButton("Print test label")
+        self.test_print_button.clicked.connect(self.test_print)
+        self.test_print_result = QLabel("")
+        self.test_print_result.setObjectName("testPrintResult")
+        self.test_print_result.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_print_button)
+        test_row.addWidget(self.test_print_result, 1)
+        form.addRow("Printer URI", self.printer_uri)
+        form.addRow("Found", pick_row)
+        form.addRow("", test_row)
+        return group
+
+    def _build_boxes_group(self) -> QGroupBox:
+        group = QGroupBox("Box types (scan BOX:<code> to close a box as that type)")
+        column = QVBoxLayout(group)
+        self.box_table = QTableWidget(0, len(BOX_COLUMNS))
+        self.box_table.setHorizontalHeaderLabels(list(BOX_COLUMNS))
+        self.box_table.verticalHeader().hide()
+        self.box_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.box_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.box_table.setMinimumHeight(150)
+        for box in self._snapshot.get("box_types", ()) or ():
+            self._add_box_row(box)
+        add = QPushButton("Add box type")
+        add.clicked.connect(lambda: self._add_box_row({}))
+        remove = QPushButton("Remove selected")
+        remove.clicked.connect(self._remove_selected_boxes)
+        self.default_box_type = QLineEdit(str(self._snapshot.get("default_box_type", "")))
+        self.default_box_type.setMaximumWidth(120)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        row.addWidget(QLabel("Default for CMD:CLOSE-BOX:"))
+        row.addWidget(self.default_box_type)
+        column.addWidget(self.box_table)
+        column.addLayout(row)
+        return group
+
+    def _build_station_group(self) -> QGroupBox:
+        group = QGroupBox("This bench")
+        form = QFormLayout(group)
+        self.packer = QLineEdit(str(self._snapshot.get("packer", "")))
+        self.packer.setPlaceholderText("or scan a badge (USER:<name>)")
+        self.sounds = QCheckBox("Play a sound for good and wrong scans")
+        self.sounds.setChecked(bool(self._snapshot.get("sounds", True)))
+        self.auto_close = QCheckBox("Close the box by itself when the last item is scanned")
+        self.auto_close.setChecked(bool(self._snapshot.get("auto_close_last_box", True)))
+        form.addRow("Packer", self.packer)
+        form.addRow("", self.sounds)
+        form.addRow("", self.auto_close)
+        return group
+
+    # -- behaviour -----------------------------------------------------------------------------
+
+    def _update_custom_url(self) -> None:
+        self.custom_url.setEnabled(self.environment.currentData() == "")
+
+    def _add_box_row(self, box: Mapping[str, Any] | Any) -> None:
+        row = self.box_table.rowCount()
+        self.box_table.insertRow(row)
+        for column, key in enumerate(_BOX_KEYS):
+            value = box.get(key, "") if isinstance(box, Mapping) else getattr(box, key, "")
+            self.box_table.setItem(row, column, QTableWidgetItem(str(value)))
+
+    def _remove_selected_boxes(self) -> None:
+        for row in sorted({index.row() for index in self.box_table.selectedIndexes()}, reverse=True):
+            self.box_table.removeRow(row)
+
+    def refresh_printers(self) -> None:
+        self.printer_list.clear()
+        try:
+            printers = list(self._list_printers())
+        except Exception as exc:  # a device scan failing must not break the dialog
+            self.printer_list.addItem(f"Could not list printers: {exc}", "")
+            return
+        if not printers:
+            self.printer_list.addItem("No printers found (check the cable and power)", "")
+            return
+        self.printer_list.addItem("Choose a printer found on this computer…", "")
+        for uri, description in printers:
+            self.printer_list.addItem(f"{description}  ({uri})" if description else uri, uri)
+
+    def _pick_printer(self, index: int) -> None:
+        uri = self.printer_list.itemData(index)
+        if uri:
+            self.printer_uri.setText(uri)
+
+    def test_print(self) -> None:
+        uri = self.printer_uri.text().strip()
+        if not uri:
+            self.show_test_print_result(False, "Enter or choose a printer first.")
+            return
+        self.show_test_print_result(None, "Sending a test label…")
+        try:
+            result = self._on_test_print(uri)
+        except Exception as exc:
+            self.show_test_print_result(False, f"Test print failed: {exc}")
+            return
+        if result is not None:
+            self.show_test_print_result(True, str(result))
+
+    def show_test_print_result(self, ok: bool | None, text: str) -> None:
+        """Show how the test print went (call on the GUI thread, e.g. through a signal)."""
+        self.test_print_result.setText(text)
+        set_style_state(self.test_print_result, "" if ok is None else ("ok" if ok else "bad"))
+
+    def box_types(self) -> list[dict[str, Any]]:
+        """The box types as edited; raises ValueError naming the first bad cell."""
+        boxes: list[dict[str, Any]] = []
+        for row in range(self.box_table.rowCount()):
+            cells = [
+                (self.box_table.item(row, c).text() if self.box_table.item(row, c) else "").strip()
+                for c in range(len(_BOX_KEYS))
+            ]
+            if not any(cells):
+                continue
+            code, name = cells[0], cells[1]
+            if not code:
+                raise ValueError(f"Box type in row {row + 1} needs a code.")
+            box: dict[str, Any] = {"code": code, "name": name or code}
+            for key, label, text in zip(_BOX_KEYS[2:], BOX_COLUMNS[2:], cells[2:], strict=True):
+                try:
+                    value = int(text)
+                except ValueError:
+                    value = 0
+                if value <= 0:
+                    raise ValueError(f"Box type {code}: {label} must be a whole number above 0.")
+                box[key] = value
+            boxes.append(box)
+        codes = [box["code"].upper() for box in boxes]
+        duplicate = next((code for code in codes if codes.count(code) > 1), None)
+        if duplicate:
+            raise ValueError(f"Box type {duplicate} is listed twice.")
+        return boxes
+
+    def values(self) -> dict[str, Any]:
+        """What the dialog would save (without the token); raises ValueError on bad input."""
+        api_url = self.environment.currentData() or self.custom_url.text().strip()
+        if not api_url.startswith(("https://", "http://")):
+            raise ValueError("The custom API URL must start with https://")
+        return {
+            "api_url": api_url,
+            "site_id": self.site_id.text().strip(),
+            "printer": self.printer_uri.text().strip(),
+            "packer": self.packer.text().strip(),
+            "sounds": self.sounds.isChecked(),
+            "auto_close_last_box": self.auto_close.isChecked(),
+            "default_box_type": self.default_box_type.text().strip(),
+            "box_types": self.box_types(),
+        }
+
+    def save(self) -> None:
+        try:
+            values = self.values()
+            token = self.token.text().strip() or None
+            self._on_save(values, token)
+        except ValueError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        self.token.clear()  # the token does not linger in the widget
+        self.accept()
+
+    def keyPressEvent(self, event) -> None:
+        # Enter in a field must not save by accident (a stray scan would be swallowed anyway).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,36 @@
+"""Fakes shared by the GUI tests: a controller that records scans, a clock tests move by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+
+class FakeController:
+    """The window's only collaborator: it records scans and has nothing else to call."""
+
+    def __init__(self) -> None:
+        self.scans: list[str] = []
+
+    def submit_scan(self, raw: str) -> None:
+        self.scans.append(raw)
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, ms: float) -> None:
+        self.now += ms
+
+
+@pytest.fixture
+def controller() -> FakeController:
+    return FakeController()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

@@ -1,0 +1,179 @@
+"""Keyboard-wedge capture: scans are recognised by timing wherever the focus is and never typed into
+a widget; people typing slowly still reach the focused widget."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from packstation.gui.scanner import WedgeScanner
+
+pytestmark = pytest.mark.gui
+
+SCANNER_GAP_MS = 4  # a wedge scanner types a key every few ms
+HUMAN_GAP_MS = 180  # a fast person still needs >100 ms between keys
+
+
+@pytest.fixture
+def scanner(qapp, clock):
+    scanner = WedgeScanner(clock=clock)
+    scanner.install(qapp)
+    yield scanner
+    scanner.uninstall()
+
+
+@pytest.fixture
+def form(qtbot, qapp):
+    """A window with a focused line edit (like a field in the settings dialog) and a button."""
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    edit = QLineEdit()
+    button = QPushButton("OK")
+    layout.addWidget(edit)
+    layout.addWidget(button)
+    qtbot.addWidget(window)
+    window.show()
+    qapp.processEvents()  # offscreen: activation is only honoured once the window is really shown
+    window.activateWindow()
+    qapp.processEvents()
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    return window, edit, button
+
+
+def type_keys(qtbot, widget, text: str, clock, gap_ms: float, terminator=None) -> None:
+    for char in text:
+        clock.advance(gap_ms)
+        qtbot.keyClick(widget, char)
+    if terminator is not None:
+        clock.advance(gap_ms)
+        qtbot.keyClick(widget, terminator)
+
+
+def test_fast_burst_with_enter_is_a_scan_and_never_reaches_the_focused_field(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    with qtbot.waitSignal(scanner.scanned, timeout=1000) as signal:
+        type_keys(qtbot, edit, "ORD-10482", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+    assert signal.args == ["ORD-10482"]
+    qtbot.wait(scanner._release_timer.interval() + 50)  # give any wrongly held key a chance to leak
+    assert edit.text() == ""
+    assert scanner.holding == ""
+
+
+def test_tab_terminator_also_ends_a_scan_and_focus_stays(qtbot, scanner, form, clock):
+    _window, edit, button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "SKU-42-A", clock, SCANNER_GAP_MS, Qt.Key.Key_Tab)
+    assert scans == ["SKU-42-A"]
+    assert edit.text() == ""
+    assert not button.hasFocus()  # the Tab was swallowed with the scan
+
+
+def test_keypad_enter_terminates_too(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "CMD:CLOSE-BOX", clock, SCANNER_GAP_MS, Qt.Key.Key_Enter)
+    assert scans == ["CMD:CLOSE-BOX"]
+    assert edit.text() == ""
+
+
+def test_slow_typing_reaches_the_focused_field_in_order(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "hello", clock, HUMAN_GAP_MS)
+    clock.advance(HUMAN_GAP_MS)
+    qtbot.waitUntil(lambda: edit.text() == "hello", timeout=2000)
+    assert scans == []
+
+
+def test_slow_typing_then_enter_passes_the_enter_to_the_field(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    with qtbot.waitSignal(edit.returnPressed, timeout=1000):
+        type_keys(qtbot, edit, "ORD1", clock, HUMAN_GAP_MS, Qt.Key.Key_Return)
+    assert edit.text() == "ORD1"
+    assert scans == []
+
+
+def test_short_fast_burst_is_typing_not_a_scan(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "ab", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+    assert scans == []
+    assert edit.text() == "ab"
+
+
+def test_fast_burst_without_terminator_is_released_as_typing(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "abcdef", clock, SCANNER_GAP_MS)
+    clock.advance(500)
+    qtbot.waitUntil(lambda: edit.text() == "abcdef", timeout=2000)
+    assert scans == []
+
+
+def test_a_pause_in_the_middle_splits_typing_from_a_scan(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "xy", clock, HUMAN_GAP_MS)  # a person typed two letters
+    clock.advance(HUMAN_GAP_MS)
+    type_keys(qtbot, edit, "4006381333931", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)  # then a scan
+    assert scans == ["4006381333931"]
+    assert edit.text() == "xy"
+
+
+def test_scan_while_a_button_has_focus_does_not_click_it(qtbot, scanner, form, clock):
+    _window, _edit, button = form
+    clicks: list[bool] = []
+    button.clicked.connect(clicks.append)
+    button.setFocus()
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, button, "AB  CD", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)  # spaces would click
+    assert scans == ["AB  CD"]
+    assert clicks == []
+
+
+def test_non_printable_keys_pass_through(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    edit.setText("abc")
+    edit.end(False)
+    clock.advance(HUMAN_GAP_MS)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    assert edit.text() == "ab"
+
+
+def test_ctrl_shortcuts_are_not_captured(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    edit.setText("select me")
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert edit.selectedText() == "select me"
+    assert scanner.holding == ""
+
+
+def test_back_to_back_scans(qtbot, scanner, form, clock):
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    for code in ("ORD-1", "SKU-1", "SKU-2", "CMD:CLOSE-BOX"):
+        type_keys(qtbot, edit, code, clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+        clock.advance(300)
+    assert scans == ["ORD-1", "SKU-1", "SKU-2", "CMD:CLOSE-BOX"]
+    assert edit.text() == ""
+
+
+def test_uninstalled_scanner_leaves_keys_alone(qtbot, qapp, form, clock):
+    _window, edit, _button = form
+    scanner = WedgeScanner(clock=clock)
+    scanner.install(qapp)
+    scanner.uninstall()
+    type_keys(qtbot, edit, "ORD-7", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+    assert edit.text() == "ORD-7"

@@ -1,0 +1,177 @@
+"""The settings dialog shows a snapshot and hands back what was edited; the token is never shown."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from packstation.gui.settings_dialog import SettingsDialog
+
+pytestmark = pytest.mark.gui
+
+SNAPSHOT = {
+    "api_url": "https://api-stage.ingrid.com",
+    "site_id": "site-7",
+    "printer": "tcp://10.0.0.7:9100",
+    "packer": "Anna",
+    "sounds": True,
+    "auto_close_last_box": True,
+    "default_box_type": "M",
+    "box_types": [
+        {"code": "S", "name": "Small", "length_mm": 200, "width_mm": 150, "height_mm": 100},
+        {"code": "M", "name": "Medium", "length_mm": 300, "width_mm": 200, "height_mm": 150},
+    ],
+    "token_stored": True,
+}
+
+
+class Calls:
+    def __init__(self, test_print_result: str | None = "Test label printed.") -> None:
+        self.saved: list[tuple[dict, str | None]] = []
+        self.test_prints: list[str] = []
+        self.test_print_result = test_print_result
+
+    def on_save(self, values, token):
+        self.saved.append((values, token))
+
+    def on_test_print(self, uri):
+        self.test_prints.append(uri)
+        return self.test_print_result
+
+    @staticmethod
+    def list_printers():
+        return [("usb:0x0a5f:0x0164", "Zebra ZD421"), ("file:/tmp/labels.bin", "File (testing)")]
+
+
+def make_dialog(qtbot, snapshot=SNAPSHOT, calls=None):
+    calls = calls or Calls()
+    dialog = SettingsDialog(
+        snapshot, on_save=calls.on_save, on_test_print=calls.on_test_print, list_printers=calls.list_printers
+    )
+    qtbot.addWidget(dialog)
+    return dialog, calls
+
+
+def test_round_trip_without_changes_keeps_values_and_token(qtbot):
+    dialog, calls = make_dialog(qtbot)
+    assert dialog.token.text() == ""
+    assert "token stored" in dialog.token.placeholderText()
+    assert dialog.token.echoMode() == QLineEdit.EchoMode.Password
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    values, token = calls.saved[0]
+    assert token is None
+    expected = {k: v for k, v in SNAPSHOT.items() if k != "token_stored"}
+    assert values == expected
+
+
+def test_edits_reach_on_save_and_the_new_token_is_passed_separately(qtbot):
+    dialog, calls = make_dialog(qtbot)
+    dialog.environment.setCurrentIndex(0)  # production
+    dialog.site_id.setText(" site-9 ")
+    dialog.token.setText("c2VjcmV0LXRva2Vu")
+    dialog.packer.setText("Bo")
+    dialog.sounds.setChecked(False)
+    dialog.auto_close.setChecked(False)
+    dialog.printer_list.setCurrentIndex(1)
+    dialog.printer_list.activated.emit(1)
+    dialog.save()
+    values, token = calls.saved[0]
+    assert token == "c2VjcmV0LXRva2Vu"
+    assert "c2VjcmV0LXRva2Vu" not in repr(values)
+    assert values["api_url"] == "https://api.ingrid.com"
+    assert values["site_id"] == "site-9"
+    assert values["printer"] == "usb:0x0a5f:0x0164"
+    assert values["packer"] == "Bo"
+    assert values["sounds"] is False
+    assert values["auto_close_last_box"] is False
+    assert dialog.token.text() == ""  # not left in the widget
+
+
+def test_custom_url_and_box_type_edits(qtbot):
+    dialog, calls = make_dialog(qtbot, {**SNAPSHOT, "api_url": "http://127.0.0.1:8765"})
+    assert dialog.environment.currentText() == "Custom URL"
+    assert dialog.custom_url.text() == "http://127.0.0.1:8765"
+    dialog.box_table.selectRow(0)
+    dialog._remove_selected_boxes()
+    dialog._add_box_row({"code": "L", "name": "Large", "length_mm": 400, "width_mm": 300, "height_mm": 200})
+    dialog.save()
+    values, _token = calls.saved[0]
+    assert values["api_url"] == "http://127.0.0.1:8765"
+    assert [box["code"] for box in values["box_types"]] == ["M", "L"]
+
+
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        (["", "Nameless", "1", "1", "1"], "needs a code"),
+        (["X", "Bad", "10", "zero", "5"], "Width mm must be a whole number above 0"),
+        (["M", "Medium again", "1", "1", "1"], "listed twice"),
+    ],
+)
+def test_bad_box_types_are_explained_and_nothing_is_saved(qtbot, row, error):
+    dialog, calls = make_dialog(qtbot)
+    dialog._add_box_row(dict(zip(("code", "name", "length_mm", "width_mm", "height_mm"), row, strict=True)))
+    dialog.save()
+    assert calls.saved == []
+    assert error in dialog.error_label.text()
+    assert dialog.result() != dialog.DialogCode.Accepted
+
+
+def test_on_save_refusal_is_shown(qtbot):
+    calls = Calls()
+
+    def refuse(values, token):
+        raise ValueError("Site id site-9 is not known to Ingrid.")
+
+    calls.on_save = refuse
+    dialog, _ = make_dialog(qtbot, calls=calls)
+    dialog.save()
+    assert dialog.error_label.text() == "Site id site-9 is not known to Ingrid."
+
+
+def test_test_print_button_calls_back_with_the_uri_and_shows_the_result(qtbot):
+    dialog, calls = make_dialog(qtbot)
+    qtbot.mouseClick(dialog.test_print_button, Qt.MouseButton.LeftButton)
+    assert calls.test_prints == ["tcp://10.0.0.7:9100"]
+    assert dialog.test_print_result.text() == "Test label printed."
+    assert dialog.test_print_result.property("state") == "ok"
+
+
+def test_test_print_result_can_arrive_later_and_failures_are_words(qtbot):
+    dialog, _calls = make_dialog(qtbot, calls=Calls(test_print_result=None))
+    dialog.test_print()
+    assert dialog.test_print_result.text() == "Sending a test label…"
+    dialog.show_test_print_result(False, "Printer out of paper: load a new roll.")
+    assert dialog.test_print_result.property("state") == "bad"
+    dialog.printer_uri.setText("")
+    dialog.test_print()
+    assert dialog.test_print_result.text() == "Enter or choose a printer first."
+
+
+def test_printer_list_failure_does_not_break_the_dialog(qtbot):
+    calls = Calls()
+
+    def broken():
+        raise OSError("USB access denied")
+
+    dialog = SettingsDialog(
+        SNAPSHOT, on_save=calls.on_save, on_test_print=calls.on_test_print, list_printers=broken
+    )
+    qtbot.addWidget(dialog)
+    assert "USB access denied" in dialog.printer_list.itemText(0)
+
+
+def test_no_token_stored_says_so(qtbot):
+    dialog, _ = make_dialog(qtbot, {**SNAPSHOT, "token_stored": False})
+    assert "no token stored" in dialog.token.placeholderText()
+
+
+def test_enter_in_a_field_does_not_save(qtbot):
+    dialog, calls = make_dialog(qtbot)
+    dialog.show()
+    dialog.site_id.setFocus()
+    qtbot.keyClick(dialog.site_id, Qt.Key.Key_Return)
+    assert calls.saved == []
+    assert dialog.isVisible()
