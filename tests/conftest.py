@@ -92,3 +92,10 @@ def qasync_loop(qapp):
         loop.close()
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
+        # loop.stop() calls QApplication.exit(), which leaves Qt's "quit now" flag set: every later
+        # QEventLoop.exec() (qtbot.wait, waitUntil, waitSignal) would return at once and timers never
+        # fire. A real exec() that quits at once clears the flag again.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, qapp.quit)
+        qapp.exec()
