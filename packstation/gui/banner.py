@@ -41,7 +41,7 @@ class FeedbackBanner(QFrame):
         layout.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(text_column, 1)
         self.tone: str = "idle"
-        set_style_state(self, "idle")
+        self.render(None)
 
     def render(self, feedback: Feedback | None) -> None:
         if feedback is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from packstation.domain.view import BoxState, BoxView
@@ -130,5 +131,12 @@ class BoxesPanel(QFrame):
             self.cards.append(card)
         self.title.setText(f"Boxes ({len(boxes)})" if boxes else "Boxes")
         if self.cards:
-            last = self.cards[-1]
-            self.scroll.ensureWidgetVisible(last)
+            # After the layout has placed the new cards (next event-loop turn), show the newest box.
+            QTimer.singleShot(0, self._show_last_card)
+
+    def _show_last_card(self) -> None:
+        """Keep a box that needs attention in view; otherwise the newest box."""
+        failed = [card for card in self.cards if card.box.state is BoxState.FAILED]
+        card = failed[0] if failed else (self.cards[-1] if self.cards else None)
+        if card is not None and shiboken6.isValid(card):
+            self.scroll.ensureWidgetVisible(card, 0, 0)

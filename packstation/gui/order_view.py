@@ -157,13 +157,18 @@ class LinesTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self._count_font = QFont()
-        self._count_font.setPointSize(22)
+        self._count_font.setPointSize(21)
         self._count_font.setBold(True)
+        self._to_go_font = QFont()
+        self._to_go_font.setPointSize(16)
+        self._to_go_font.setBold(True)
         # Fixed widths: ResizeToContents would measure every row on every scan (slow on long orders).
-        metrics = QFontMetrics(self._count_font)
-        for column, sample in ((1, " 888 / 888 "), (2, " 88 too many ")):
+        for column, font, sample in (
+            (1, self._count_font, "888 / 888"),
+            (2, self._to_go_font, "88 too many"),
+        ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
+            self.setColumnWidth(column, QFontMetrics(font).horizontalAdvance(sample) + 28)
         self.setItemDelegateForColumn(0, _ItemDelegate(self))
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.verticalHeader().setDefaultSectionSize(66)
@@ -214,7 +219,7 @@ class LinesTable(QTableWidget):
                 item = QTableWidgetItem()
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if column >= 1:
-                    item.setFont(self._count_font)
+                    item.setFont(self._count_font if column == 1 else self._to_go_font)
                 if column == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.setItem(row, column, item)
