@@ -1,9 +1,353 @@
-"""Wiring: builds the adapters, the domain station and the GUI, and runs them on one qasync loop."""
+"""Wiring: the one place that knows every layer. Builds the adapters, the domain station and the GUI,
+and runs them on one qasync event loop on the main thread.
+
+``build_services`` assembles everything that is not Qt (store, SOM client, order look-up, outbox, print
+queue, station, runtime) so that it can be started, driven and stopped without a window as well.
+``run_gui`` adds the window, the scanner, the settings dialog and the replay driver.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from packstation.adapters.config import Config, TokenStore, apply_values, config_from_args, save_config
 from packstation.commands import UserFacingError
 
+log = logging.getLogger(__name__)
 
-def run_gui(args) -> int:
-    raise UserFacingError("the station window is not wired yet in this build")
+IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Any
+    client: Any
+    lookup: Any
+    outbox: Any
+    print_queue: Any
+    station: Any
+    runtime: Any
+    emulator: Any = None
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start the background workers on the running loop."""
+        loop = asyncio.get_event_loop()
+        self.runtime.bind_loop(loop)
+        self.tasks = [
+            asyncio.ensure_future(self.outbox.run()),
+            asyncio.ensure_future(self.print_queue.run()),
+        ]
+
+    async def idle(self) -> bool:
+        """True when nothing is left to send or print and no look-up is running."""
+        from packstation.domain.printing import PrintJobState
+
+        if self.runtime.busy:
+            return False
+        status = await self.outbox.refresh_status()
+        if status.depth and not self.outbox.paused and not status.needs_attention:
+            return False
+        if status.depth > status.needs_attention and not self.outbox.paused:
+            return False
+        active = self.store.list_print_jobs(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
+        return not active
+
+    def problems(self) -> list[str]:
+        """What a person must look at after an unattended run (replay): refused operations, failed jobs."""
+        from packstation.domain.printing import PrintJobState
+
+        found = [f"needs attention: {item}" for item in self.store.needs_attention()]
+        if self.outbox.paused:
+            found.append(f"outbox paused: {self.outbox.status().reason}")
+        for job in self.store.list_print_jobs(states=(PrintJobState.FAILED,), limit=100):
+            found.append(f"print job {job.id} failed: {job.error}")
+        return found
+
+    async def aclose(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.print_queue.close()
+        self.outbox.close()
+        await self.client.aclose()
+        if self.emulator is not None:
+            self.emulator.stop()
+        self.store.close()
+
+
+def demo_config(config: Config, args: Any) -> tuple[Config, Any, str]:
+    """``--demo``: the embedded emulator with demo orders, the preview printer, a fresh data folder."""
+    from packstation.emulator import DEMO_TOKEN, Emulator
+
+    emulator = Emulator(token=DEMO_TOKEN, seed_demo=True, label_format=config.label_format).start()
+    data_dir = (
+        Path(args.data_dir)
+        if getattr(args, "data_dir", None)
+        else Path(tempfile.mkdtemp(prefix="packstation-demo-"))
+    )
+    config = replace(
+        config,
+        api_url=emulator.base_url,
+        site_id=emulator.site_id,
+        printer=getattr(args, "printer", None) or "preview",
+        data_dir=data_dir,
+        packer=config.packer or "Demo packer",
+    )
+    return config, emulator, DEMO_TOKEN
+
+
+def load_aliases(config: Config, demo: bool) -> dict[str, str]:
+    from packstation.domain.packing_order import AliasCsvError, parse_alias_csv
+
+    aliases: dict[str, str] = {}
+    if demo:
+        from packstation.emulator.demo import barcode_aliases
+
+        aliases.update(barcode_aliases())
+    path = config.data_dir / "barcodes.csv"
+    if path.exists():
+        try:
+            aliases.update(parse_alias_csv(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, AliasCsvError) as exc:
+            log.warning("Barcode alias file %s not loaded: %s", path, exc)
+    return aliases
+
+
+def build_services(
+    config: Config,
+    token: str,
+    *,
+    svg_rasterizer: Any,
+    publish_view: Any = None,
+    aliases: dict[str, str] | None = None,
+    emulator: Any = None,
+    usb_backend: Any = None,
+) -> Services:
+    from packstation.adapters.labels.pipeline import LabelPipeline
+    from packstation.adapters.order_lookup import OrderLookup
+    from packstation.adapters.outbox import Outbox
+    from packstation.adapters.printers.devices import make_printer
+    from packstation.adapters.printers.queue import PrintQueue
+    from packstation.adapters.runtime import PreviewTee, StationRuntime
+    from packstation.adapters.som.client import SomClient
+    from packstation.adapters.store import Store
+    from packstation.domain.station import Station
+    from packstation.domain.station_state import StationSettings
+
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store.open(config.database_path)
+    except OSError as exc:
+        raise UserFacingError(f"cannot use the data folder {config.data_dir}: {exc.strerror or exc}") from exc
+    store.recover_interrupted_print_jobs()
+    client = SomClient(config.api_url, token, site_id=config.site_id)
+    lookup = OrderLookup(store, client)
+    settings = StationSettings(
+        auto_close=config.auto_close_last_box,
+        default_box_type=config.default_box_type,
+        box_types=tuple(config.box_types),
+        packer_name=config.packer,
+    )
+    station = Station(settings, aliases=aliases or {})
+    runtime = StationRuntime(
+        station,
+        store,
+        lookup,
+        printer_uri=config.printer,
+        station_id=config.station_id,
+        publish_view=publish_view,
+        label_format=config.label_format,
+    )
+
+    def printer_factory(uri: str) -> Any:
+        return PreviewTee(
+            make_printer(uri, usb_backend=usb_backend, preview_sink=runtime.label_shown), runtime.label_shown
+        )
+
+    print_queue = PrintQueue(
+        store,
+        printer_factory,
+        client.download_label,
+        LabelPipeline(svg_rasterizer),
+        on_change=runtime.print_job_changed,
+    )
+    outbox = Outbox(
+        store,
+        client,
+        printer_uri=config.printer,
+        on_status=runtime.outbox_status_changed,
+        on_box_booked=runtime.box_booked,
+    )
+    runtime.outbox, runtime.print_queue = outbox, print_queue
+    if not token:
+        outbox.pause(
+            "No API token is set. Open Settings (Ctrl+,) and enter the token, then restart packstation."
+        )
+    return Services(config, store, client, lookup, outbox, print_queue, station, runtime, emulator)
+
+
+def read_replay_script(path: str) -> list[str]:
+    """One scan per line; blank lines and lines starting with # are skipped."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserFacingError(f"cannot read the replay script {path}: {exc}") from exc
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> None:
+    """Feed scans as a scanner would, waiting for each order look-up before the next scan."""
+    for raw in scans:
+        while services.runtime.busy:
+            await asyncio.sleep(settle_s)
+        submit(raw)
+        await asyncio.sleep(settle_s)
+    while services.runtime.busy:
+        await asyncio.sleep(settle_s)
+
+
+async def wait_until_idle(services: Services, timeout: float = IDLE_TIMEOUT_S) -> bool:
+    loop = asyncio.get_event_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        services.outbox.kick()
+        services.print_queue.notify()
+        if await services.idle():
+            await asyncio.sleep(0.2)  # let the last job's callbacks reach the screen
+            if await services.idle():
+                return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+def run_gui(args: Any) -> int:
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from packstation.adapters.logs import register_secret, setup_logging
+
+    config = config_from_args(args)
+    emulator = None
+    if args.demo:
+        config, emulator, token = demo_config(config, args)
+    else:
+        token = TokenStore().get() or ""
+    register_secret(token)
+    setup_logging(config.data_dir / "logs" if args.demo else None)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("packstation")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            return loop.run_until_complete(_run_window(app, args, config, token, emulator))
+    finally:
+        asyncio.set_event_loop(None)
+
+
+async def _run_window(app: Any, args: Any, config: Config, token: str, emulator: Any) -> int:
+    from packstation.gui.bridge import StationBridge
+    from packstation.gui.feedback import SystemSoundPlayer
+    from packstation.gui.main_window import MainWindow
+    from packstation.gui.raster import QtSvgRasterizer
+
+    bridge = StationBridge()
+    services = build_services(
+        config,
+        token,
+        svg_rasterizer=QtSvgRasterizer(),
+        publish_view=bridge.publish_view,
+        aliases=load_aliases(config, demo=bool(args.demo)),
+        emulator=emulator,
+    )
+    window = MainWindow(
+        services.runtime,
+        bridge,
+        sounds=SystemSoundPlayer(enabled=config.sounds and not args.replay),
+        settings_opener=lambda: open_settings(window, services),
+    )
+    if args.demo:
+        window.setWindowTitle(window.windowTitle() + " (demo)")
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    app.lastWindowClosed.connect(closed.set)
+    services.start()
+    services.runtime.restore()
+    bridge.publish_view(services.station.view)
+    window.showMaximized() if not args.replay else window.show()
+    exit_code = 0
+    try:
+        if args.replay:
+            await replay(services, read_replay_script(args.replay), bridge.publish_scan)
+        if args.exit_when_idle:
+            if not await wait_until_idle(services):
+                print("packstation: still busy after the replay; giving up", file=sys.stderr)
+                exit_code = 3
+            elif problems := services.problems():
+                for line in problems:
+                    print(f"packstation: {line}", file=sys.stderr)
+                exit_code = 1
+        else:
+            await closed.wait()
+    finally:
+        window.close()
+        await services.aclose()
+    return exit_code
+
+
+def open_settings(window: Any, services: Services) -> None:
+    from packstation.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(
+        services.config.to_json(),
+        on_save=lambda values, token: save_settings(services.config, values, token),
+        on_test_print=lambda uri: queue_test_print(services, uri),
+        list_printers=list_usb_printers,
+        parent=window,
+    )
+    dialog.exec()
+
+
+def save_settings(config: Config, values: dict[str, Any], token: str | None) -> None:
+    save_config(apply_values(config, values))
+    if token:
+        TokenStore().set(token)
+    log.info("Settings saved; they apply from the next start")
+
+
+def queue_test_print(services: Services, uri: str) -> str:
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.uri import parse_printer_uri
+    from packstation.domain.labelgen import make_test_label
+    from packstation.domain.printing import PrintJobKind
+
+    try:
+        spec = parse_printer_uri(uri)
+    except PrinterError as exc:
+        return exc.user_message
+    fmt = "zpl" if getattr(spec, "lang", "escpos") == "zpl" else "svg"
+    services.print_queue.enqueue(kind=PrintJobKind.TEST, printer_uri=uri, payload=make_test_label(fmt))
+    return "Test label sent to the printer queue; it prints in a moment."
+
+
+def list_usb_printers() -> list[tuple[str, str]]:
+    from packstation.adapters.printers.discovery import find_usb_printers
+    from packstation.adapters.printers.errors import PrinterError
+
+    try:
+        return [(p.uri, p.description) for p in find_usb_printers()]
+    except PrinterError as exc:
+        return [("", exc.user_message)]

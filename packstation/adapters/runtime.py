@@ -31,6 +31,13 @@ from packstation.domain.view import Connectivity, Feedback, StationView, StatusV
 log = logging.getLogger(__name__)
 
 PublishView = Callable[[StationView], None]
+# The domain's session states, as the store's schema names them.
+STORE_SESSION_STATE = {
+    "packing": "open",
+    "parked": "parked",
+    "complete": "completed",
+    "cancelled": "cancelled",
+}
 OnFeedback = Callable[[Feedback], None]
 
 
@@ -38,9 +45,8 @@ def mono_to_png(image: MonoImage) -> bytes:
     """PNG bytes of a 1-bit label image, for the on-screen preview."""
     from PIL import Image
 
-    # PIL's mode "1" stores 1 = white; ours is 1 = black.
-    inverted = bytes(b ^ 0xFF for b in image.data)
-    pil = Image.frombytes("1", (image.width, image.height), inverted, "raw", "1", image.row_bytes)
+    # PIL's mode "1" stores 1 = white; ours is 1 = black: the "1;I" raw mode inverts while reading.
+    pil = Image.frombytes("1", (image.width, image.height), image.data, "raw", "1;I", image.row_bytes)
     out = io.BytesIO()
     pil.save(out, format="PNG")
     return out.getvalue()
@@ -107,7 +113,15 @@ class StationRuntime:
     def submit_scan(self, raw: str) -> None:
         """A scan arrived (scanner, manual entry, replay). Handled completely before returning, except
         order look-ups, which answer later through ``station.order_loaded``."""
-        self._apply(self.station.handle_scan(raw, self.clock()))
+        try:
+            effects = self.station.handle_scan(raw, self.clock())
+        except Exception:  # a bug in the state machine must not lose the scan nor kill the window
+            log.exception("The station could not handle a scan")
+            self.store.log_scan(
+                raw=raw, kind="error", outcome="internal_error", detail="", station=self.station_id
+            )
+            effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
+        self._apply(effects)
 
     @property
     def busy(self) -> bool:
@@ -117,7 +131,7 @@ class StationRuntime:
     def restore(self) -> None:
         """At start-up: bring back open and parked sessions, and catch their boxes up with the store
         (a box may have been booked or printed after its session snapshot was last written)."""
-        sessions = self.store.sessions(("open", "parked", "packing"))
+        sessions = self.store.sessions(("open", "parked"))
         self._apply(self.station.restore([s["snapshot"] for s in sessions if s.get("snapshot")]))
         for session in sessions:
             for box in self.store.boxes_for_session(session["id"]):
@@ -176,7 +190,7 @@ class StationRuntime:
                 effect.session_id,
                 order_key=effect.order_key,
                 shipment_id=effect.shipment_id,
-                state=effect.state,
+                state=STORE_SESSION_STATE.get(effect.state, effect.state),
                 packer=effect.packer,
                 snapshot=effect.snapshot,
             )

@@ -1,0 +1,140 @@
+"""The whole station without a window: scans in, parcels booked on the emulator over loopback HTTP,
+labels out of a file printer as ESC/POS bytes that decode back to a scannable tracking number."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from packstation.adapters.config import Config
+from packstation.app import build_services, replay, wait_until_idle
+from packstation.domain.view import BoxState
+from packstation.emulator import DEMO_TOKEN, Emulator
+from tests.support.escpos_decode import decode_escpos, read_barcodes
+
+
+@pytest.fixture
+def emulator():
+    emu = Emulator(token=DEMO_TOKEN, port=0).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def station_config(tmp_path, emulator):
+    return Config(
+        api_url=emulator.base_url,
+        site_id=emulator.site_id,
+        printer=f"file:{tmp_path / 'printer.bin'}",
+        data_dir=tmp_path / "data",
+        packer="Tester",
+        station_id="bench-1",
+    )
+
+
+def run_station(config, scans, qapp, *, before=None):
+    from packstation.gui.raster import QtSvgRasterizer
+
+    views = []
+
+    async def scenario():
+        services = build_services(
+            config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer(), publish_view=views.append
+        )
+        services.start()
+        try:
+            if before:
+                before(services)
+            await replay(services, scans, services.runtime.submit_scan)
+            assert await wait_until_idle(services, timeout=60)
+            return services, services.station.view, services.problems()
+        finally:
+            await services.aclose()
+
+    services, view, problems = asyncio.run(scenario())
+    return services, view, problems, views
+
+
+def labels_printed(config):
+    with open(config.printer.removeprefix("file:"), "rb") as printed:
+        data = printed.read()
+    return [code for page in decode_escpos(data).pages for code in read_barcodes(page)]
+
+
+def test_one_box_order_books_one_parcel_and_prints_its_label(emulator, station_config, qapp):
+    shipment_id = emulator.seed_shipment("ORD-1", [("SKU-A", "Mug", 2)])
+    _, view, problems, views = run_station(station_config, ["ORD-1", "SKU-A", "SKU-A"], qapp)
+
+    assert problems == []
+    assert view.complete
+    assert [b.state for b in view.boxes] == [BoxState.PRINTED]
+    assert emulator.parcel_count(shipment_id) == 1
+    tracking = view.boxes[0].tracking_number
+    assert len(tracking) == 20
+    assert labels_printed(station_config) == [tracking]
+    assert len(views) > 3  # every step was published to the screen
+
+
+def test_three_boxes_three_parcels_three_labels(emulator, station_config, qapp):
+    shipment_id = emulator.seed_shipment(
+        "ORD-3", [("SKU-A", "Mug", 1), ("SKU-B", "Plate", 1), ("SKU-C", "Bowl", 1)]
+    )
+    scans = ["ORD-3", "SKU-A", "BOX:S", "SKU-B", "CMD:CLOSE-BOX", "SKU-C"]
+    _, view, problems, _ = run_station(station_config, scans, qapp)
+
+    assert problems == []
+    assert emulator.parcel_count(shipment_id) == 3
+    trackings = [b.tracking_number for b in view.boxes]
+    assert len(set(trackings)) == 3
+    assert sorted(labels_printed(station_config)) == sorted(trackings)
+
+
+def test_unknown_order_is_refused_and_logged(emulator, station_config, qapp):
+    _, view, _, _ = run_station(station_config, ["NO-SUCH-ORDER"], qapp)
+    assert view.order is None
+    assert view.feedback.tone.value == "bad"
+    from packstation.adapters.store import Store
+
+    store = Store.open(station_config.database_path)
+    assert [s["raw"] for s in store.scans()] == ["NO-SUCH-ORDER"]
+    store.close()
+
+
+def test_offline_boxes_get_tags_then_labels_when_the_api_returns(emulator, station_config, qapp):
+    shipment_id = emulator.seed_shipment("ORD-OFF", [("SKU-A", "Mug", 1), ("SKU-B", "Plate", 1)])
+    config = replace(station_config)
+    # Load the order while online, so it is in the cache; then the API goes away mid-order.
+    run_station(config, ["ORD-OFF"], qapp)
+
+    async def offline_then_back():
+        from packstation.gui.raster import QtSvgRasterizer
+
+        services = build_services(config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer())
+        services.start()
+        try:
+            services.runtime.restore()
+            emulator.stop()
+            await replay(services, ["SKU-A", "CMD:CLOSE-BOX"], services.runtime.submit_scan)
+            for _ in range(100):
+                if services.station.view.status.connectivity.value == "offline":
+                    break
+                services.outbox.kick()
+                await asyncio.sleep(0.05)
+            offline_view = services.station.view
+            emulator.start()
+            await replay(services, ["SKU-B"], services.runtime.submit_scan)
+            assert await wait_until_idle(services, timeout=60)
+            return offline_view, services.station.view
+        finally:
+            await services.aclose()
+
+    offline_view, final_view = asyncio.run(offline_then_back())
+    assert offline_view.status.connectivity.value == "offline"
+    assert offline_view.boxes[0].local_tag.startswith("BOX-")
+    assert emulator.parcel_count(shipment_id) == 2
+    trackings = [b.tracking_number for b in final_view.boxes]
+    printed = labels_printed(config)
+    assert offline_view.boxes[0].local_tag in printed  # the temporary box tag came out first
+    assert sorted(t for t in printed if t.isdigit()) == sorted(trackings)
