@@ -282,6 +282,9 @@ async def _run_window(app: Any, args: Any, config: Config, token: str, emulator:
     if args.demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
     closed = asyncio.Event()
+    # We quit ourselves once the workers are shut down; Qt quitting on the last window would stop the
+    # loop under our feet (qasync: "Event loop stopped before Future completed").
+    app.setQuitOnLastWindowClosed(False)
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
     services.start()
