@@ -148,6 +148,16 @@ class TokenStore:
             return None
 
     def get(self, account: str = "default") -> str | None:
+        """The token, or None. Whatever is returned is registered with the log redaction first, so no
+        code path that reads the token can leak it into a log file."""
+        token = self._lookup(account)
+        if token:
+            from packstation.adapters.logs import register_secret
+
+            register_secret(token)
+        return token
+
+    def _lookup(self, account: str) -> str | None:
         if self._environ.get(TOKEN_ENV):
             return self._environ[TOKEN_ENV]
         kr = self._keyring()
