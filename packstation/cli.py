@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "print-test": ("print_test", "print a label file or the built-in test label"),
     "print-commands": ("print_commands", "print the sheet of command and box-type barcodes"),
     "outbox": ("outbox", "show or drain the queue of API operations"),
+    "end-of-day": ("end_of_day", "book the carrier pickups of the day's parcels and print the manifest"),
     "doctor": ("doctor", "check this station before a shift: config, token, API, printer, disk, database"),
     "support-bundle": ("support_bundle", "write a zip of logs, settings (no secrets) and checks for support"),
 }

@@ -18,6 +18,7 @@ class LabelFormat(StrEnum):
     PDF = "pdf"
     PNG = "png"
     ZPL = "zpl"
+    ESCPOS = "escpos"  # ready-made receipt bytes of a document print job; never sniffed from a label
 
 
 CONTENT_TYPES: dict[str, LabelFormat] = {

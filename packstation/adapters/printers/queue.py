@@ -21,11 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from packstation.adapters.labels.errors import LabelError
-from packstation.adapters.labels.pipeline import LabelPipeline
+from packstation.adapters.labels.detect import LabelFormat
+from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchError
+from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
 from packstation.adapters.printers.errors import PrinterError
-from packstation.domain.printing import PrintJob, PrintJobRepository, PrintJobState
+from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobRepository, PrintJobState
+from packstation.domain.raster import LabelPreview
 
 log = logging.getLogger(__name__)
 
@@ -148,16 +150,19 @@ class PrintQueue:
         try:
             data, content_type = await self._label_bytes(job)
             printer = self.printer_factory(job.printer_uri)
-            payload = await loop.run_in_executor(
-                self._executor,
-                partial(
-                    self.pipeline.prepare,
-                    data,
-                    target=printer.spec.target,
-                    content_type=content_type,
-                    tracking_number=job.tracking_number,
-                ),
-            )
+            if job.kind is PrintJobKind.DOCUMENT:
+                payload = document_payload(data, printer.spec.target)
+            else:
+                payload = await loop.run_in_executor(
+                    self._executor,
+                    partial(
+                        self.pipeline.prepare,
+                        data,
+                        target=printer.spec.target,
+                        content_type=content_type,
+                        tracking_number=job.tracking_number,
+                    ),
+                )
             await loop.run_in_executor(self._executor, printer.send, payload)
         except asyncio.CancelledError:
             self._fail(job, INTERRUPTED_REASON)
@@ -212,6 +217,16 @@ class PrintQueue:
                 self.on_change(job_id)
             except Exception:  # a broken listener must not break printing
                 log.error("print queue listener failed", exc_info=True)
+
+
+def document_payload(data: bytes, target: Target) -> PrintPayload:
+    """A DOCUMENT job's bytes (manifest, packing slip: ESC/POS receipt text) go to the printer as they
+    are, never through the label renderer. The preview printer shows nothing for them."""
+    if target.lang == "zpl" and not target.preview:
+        raise LabelPrinterMismatchError(
+            "this document is ESC/POS receipt text but the printer speaks ZPL: send it to a receipt printer"
+        )
+    return PrintPayload(LabelFormat.ESCPOS, b"" if target.preview else data, LabelPreview((), None, "escpos"))
 
 
 class _DownloadError(Exception):

@@ -138,8 +138,28 @@ CREATE TABLE print_jobs (
 CREATE INDEX print_jobs_state ON print_jobs(state, id);
 """
 
+# End of day: boxes handed to the carriers. A pickup run groups the boxes of one end-of-day (one
+# manifest); a box is handed over when its book_pickup operation is done, recorded by the trigger in the
+# same transaction as the operation's completion, so a crash cannot separate the two.
+_V2 = """
+CREATE TABLE pickup_runs (
+    id TEXT PRIMARY KEY,
+    station TEXT NOT NULL DEFAULT '',
+    started_at REAL NOT NULL,
+    finished_at REAL
+);
+ALTER TABLE boxes ADD COLUMN pickup_run TEXT REFERENCES pickup_runs(id);
+ALTER TABLE boxes ADD COLUMN handed_over_at REAL;
+CREATE INDEX boxes_pickup_run ON boxes(pickup_run);
+CREATE TRIGGER outbox_pickup_done AFTER UPDATE OF state ON outbox
+WHEN NEW.kind = 'book_pickup' AND NEW.state = 'done' AND NEW.box_id IS NOT NULL
+BEGIN
+    UPDATE boxes SET handed_over_at = COALESCE(handed_over_at, NEW.updated_at) WHERE id = NEW.box_id;
+END;
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

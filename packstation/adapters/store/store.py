@@ -19,6 +19,7 @@ from typing import Any
 from packstation.adapters.store.boxes import BoxesMixin
 from packstation.adapters.store.connection import Database
 from packstation.adapters.store.outbox_repo import OutboxMixin
+from packstation.adapters.store.pickups import PickupsMixin
 from packstation.adapters.store.print_jobs import PrintJobsMixin
 from packstation.adapters.store.schema import SCHEMA_VERSION, migrate
 from packstation.domain.models import ModelError, Shipment
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 SESSION_STATES = ("open", "parked", "completed", "cancelled")
 
 
-class Store(BoxesMixin, OutboxMixin, PrintJobsMixin):
+class Store(BoxesMixin, OutboxMixin, PrintJobsMixin, PickupsMixin):
     """The station database. Create with ``Store.open(path)``; ``close()`` at shutdown."""
 
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:

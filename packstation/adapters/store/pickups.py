@@ -1,0 +1,114 @@
+"""Pickup runs (end of day) in the station database.
+
+``start_pickup_run`` puts, in one transaction, every booked box not handed over yet into the open run
+and queues one ``book_pickup`` operation per tracking number (never a second one while the first is still
+active or done). The schema's trigger stamps ``handed_over_at`` when such an operation completes, in the
+same transaction. The manifest reads the run's handed-over boxes with the last known server state.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from packstation.domain.end_of_day import PickupProgress
+from packstation.domain.models import ModelError, Shipment
+from packstation.domain.outbox import OpKind
+
+# A box left behind by an earlier run (its pickup was refused) joins the current one.
+_ELIGIBLE = "tracking_number IS NOT NULL AND state != 'voided' AND handed_over_at IS NULL"
+
+
+class PickupsMixin:
+    db: Any
+    _clock: Any
+
+    def open_pickup_run(self) -> str | None:
+        """The run started and not finished yet (an end of day still going on), if any."""
+        return self.db.scalar(
+            "SELECT id FROM pickup_runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
+        )
+
+    def start_pickup_run(self, station: str = "") -> str:
+        """Continue the open run or start one, and queue the pickups of every booked box that is not
+        handed over and not in the run yet. Safe to call again at any time: nothing is queued twice."""
+        now = self._clock()
+        with self.db.write(durable=True) as conn:
+            row = conn.execute(
+                "SELECT id FROM pickup_runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()
+            run_id = row[0] if row else f"run-{uuid.uuid4().hex[:12]}"
+            if row is None:
+                conn.execute(
+                    "INSERT INTO pickup_runs (id, station, started_at) VALUES (?, ?, ?)",
+                    (run_id, station, now),
+                )
+            boxes = conn.execute(
+                f"SELECT id, shipment_id, tracking_number FROM boxes WHERE {_ELIGIBLE} ORDER BY id"
+            ).fetchall()
+            for box in boxes:
+                queued = conn.execute(
+                    "SELECT 1 FROM outbox WHERE box_id = ? AND kind = ? AND state != 'cancelled' LIMIT 1",
+                    (box["id"], OpKind.BOOK_PICKUP.value),
+                ).fetchone()
+                if queued is None:
+                    self._insert_op(
+                        conn,
+                        OpKind.BOOK_PICKUP,
+                        box["shipment_id"],
+                        {"tracking_number": box["tracking_number"]},
+                        box["id"],
+                    )
+                conn.execute("UPDATE boxes SET pickup_run = ? WHERE id = ?", (run_id, box["id"]))
+        return run_id
+
+    def pickup_progress(self, run_id: str | None) -> PickupProgress:
+        if run_id is None:
+            return PickupProgress(None, 0, 0)
+        row = self.db.query_one(
+            "SELECT COUNT(*) AS total, COUNT(handed_over_at) AS done FROM boxes"
+            " WHERE pickup_run = ? AND state != 'voided'",
+            (run_id,),
+        )
+        refused = self.db.query(
+            "SELECT b.tracking_number, o.last_error FROM boxes b JOIN outbox o ON o.box_id = b.id"
+            " WHERE b.pickup_run = ? AND b.handed_over_at IS NULL AND o.kind = ?"
+            " AND o.state = 'needs_attention' ORDER BY b.id",
+            (run_id, OpKind.BOOK_PICKUP.value),
+        )
+        attention = tuple(f"{r['tracking_number']}: {r['last_error'] or 'refused'}" for r in refused)
+        return PickupProgress(run_id, int(row["total"]), int(row["done"]), attention)
+
+    def handed_over_boxes(self, run_id: str) -> list[tuple[dict[str, Any], Shipment | None]]:
+        """The run's handed-over boxes (oldest first), each with its shipment's last known server state."""
+        rows = self.db.query(
+            "SELECT b.id, b.shipment_id, b.tracking_number, b.weight_g, b.length_mm, b.width_mm,"
+            " b.height_mm, b.handed_over_at, s.order_key, c.json AS shipment_json FROM boxes b"
+            " LEFT JOIN packing_sessions s ON s.id = b.session_id"
+            " LEFT JOIN shipments_cache c ON c.id = b.shipment_id"
+            " WHERE b.pickup_run = ? AND b.handed_over_at IS NOT NULL AND b.state != 'voided'"
+            " ORDER BY b.id",
+            (run_id,),
+        )
+        result = []
+        for row in rows:
+            data = dict(row)
+            shipment = None
+            if data.pop("shipment_json"):
+                try:
+                    shipment = Shipment.from_api(json.loads(row["shipment_json"]))
+                except (ValueError, ModelError):
+                    shipment = None
+            result.append((data, shipment))
+        return result
+
+    def pickup_run_started_at(self, run_id: str) -> float | None:
+        return self.db.scalar("SELECT started_at FROM pickup_runs WHERE id = ?", (run_id,))
+
+    def finish_pickup_run(self, run_id: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE pickup_runs SET finished_at = COALESCE(finished_at, ?) WHERE id = ?",
+                (self._clock(), run_id),
+            )

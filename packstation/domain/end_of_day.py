@@ -1,0 +1,98 @@
+"""End of day as the domain sees it: how far the hand-over of the day's parcels got, what the GUI may ask
+of the end-of-day service, and how one handed-over box becomes a manifest line.
+
+A *pickup run* is one end-of-day: every box this station booked (tracking number, not voided) that was
+not handed over yet gets one ``book_pickup`` operation in the outbox; a box counts as handed over once
+that operation is done. The run's manifest lists exactly the boxes it handed over. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from packstation.domain.manifest import Manifest, ManifestEntry
+from packstation.domain.models import Shipment
+
+
+@dataclass(frozen=True)
+class PickupProgress:
+    """Where a pickup run stands. ``attention``: one line per pickup the server refused."""
+
+    run_id: str | None
+    total: int
+    handed_over: int
+    attention: tuple[str, ...] = ()
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.handed_over
+
+    @property
+    def complete(self) -> bool:
+        """Every box of the run is handed over (trivially so for a run with nothing to hand over)."""
+        return self.handed_over >= self.total
+
+    @property
+    def stuck(self) -> bool:
+        """Something waits for a person, not for the network."""
+        return bool(self.attention)
+
+    def summary(self) -> str:
+        if self.total == 0:
+            return "Nothing to hand over: no booked parcels are waiting for a pickup."
+        text = f"Pickups booked: {self.handed_over} of {self.total}"
+        if self.attention:
+            text += f"; {len(self.attention)} need attention"
+        return text
+
+
+class EndOfDayPort(Protocol):
+    """What the end-of-day dialog needs; ``packstation.adapters.end_of_day.EndOfDay`` implements it.
+    Every method returns quickly (the pickups themselves go out through the outbox)."""
+
+    def start(self) -> PickupProgress:
+        """Queue the pickups of every booked box not handed over yet and wake the outbox."""
+        ...
+
+    def progress(self) -> PickupProgress: ...
+
+    def print_manifest(self) -> str:
+        """Queue the manifest on the receipt printer; returns a sentence for the packer."""
+        ...
+
+    def export_csv(self, path: str) -> str: ...
+
+    def export_pdf(self, path: str) -> str: ...
+
+    def finish(self) -> None:
+        """The run is over (all handed over, manifest out): the next end of day starts a new one."""
+        ...
+
+
+def manifest_entry_for_box(box: Mapping[str, Any], shipment: Shipment | None) -> ManifestEntry:
+    """A handed-over box (store row: tracking_number, shipment_id, order_key, weight_g, dimensions) as
+    a manifest line; the shipping method and order id come from the last known server state."""
+    tracking = box["tracking_number"]
+    method = None
+    order_id = box.get("order_key") or None
+    if shipment is not None:
+        delivery = next((d for d in shipment.deliveries if d.tracking_number == tracking), None)
+        method = (delivery.shipping_method if delivery else None) or shipment.shipping_method
+        order_id = shipment.external_id or shipment.tos_id or order_id
+    dims = (box.get("length_mm"), box.get("width_mm"), box.get("height_mm"))
+    return ManifestEntry(
+        tracking_number=tracking,
+        shipping_method=method,
+        order_id=order_id,
+        weight_g=box.get("weight_g") or None,
+        dimensions=dims if all(isinstance(d, int) and d > 0 for d in dims) else None,
+        shipment_id=box.get("shipment_id"),
+    )
+
+
+def manifest_is_exact(manifest: Manifest, tracking_numbers: list[str]) -> bool:
+    """True if the manifest lists exactly these tracking numbers, each once (a self-check)."""
+    listed = [e.tracking_number for e in manifest.entries]
+    return len(listed) == len(set(listed)) and set(listed) == set(tracking_numbers)
