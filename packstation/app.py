@@ -278,6 +278,7 @@ async def _run_window(app: Any, args: Any, config: Config, token: str, emulator:
         bridge,
         sounds=SystemSoundPlayer(enabled=config.sounds and not args.replay),
         settings_opener=lambda: open_settings(window, services),
+        actions=[("End of day", "Ctrl+E", lambda: open_end_of_day(window, services))],
     )
     if args.demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
@@ -322,6 +323,20 @@ def open_settings(window: Any, services: Services) -> None:
         parent=window,
     )
     dialog.exec()
+
+
+def open_end_of_day(window: Any, services: Services) -> None:
+    from packstation.adapters.end_of_day import EndOfDay
+    from packstation.gui.end_of_day_dialog import EndOfDayDialog
+
+    service = EndOfDay(
+        services.store,
+        station=services.config.station_id,
+        printer_uri=services.config.printer,
+        kick=services.outbox.kick,
+        enqueue_print=services.print_queue.enqueue,
+    )
+    EndOfDayDialog(service, parent=window).exec()
 
 
 def save_settings(config: Config, values: dict[str, Any], token: str | None) -> None:

@@ -72,6 +72,9 @@ class EndOfDay:
     def progress(self) -> PickupProgress:
         return self.store.pickup_progress(self.run_id)
 
+    def candidates(self) -> int:
+        return self.store.pickup_candidates()
+
     def manifest(self) -> Manifest:
         if self.run_id is None:
             raise RuntimeError("no end of day started")

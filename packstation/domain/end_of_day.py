@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from packstation.domain.manifest import Manifest, ManifestEntry
+from packstation.domain.manifest import ManifestEntry
 from packstation.domain.models import Shipment
 
 
@@ -58,6 +58,10 @@ class EndOfDayPort(Protocol):
 
     def progress(self) -> PickupProgress: ...
 
+    def candidates(self) -> int:
+        """Booked parcels that the next ``start`` would add (not handed over, not in the run yet)."""
+        ...
+
     def print_manifest(self) -> str:
         """Queue the manifest on the receipt printer; returns a sentence for the packer."""
         ...
@@ -90,9 +94,3 @@ def manifest_entry_for_box(box: Mapping[str, Any], shipment: Shipment | None) ->
         dimensions=dims if all(isinstance(d, int) and d > 0 for d in dims) else None,
         shipment_id=box.get("shipment_id"),
     )
-
-
-def manifest_is_exact(manifest: Manifest, tracking_numbers: list[str]) -> bool:
-    """True if the manifest lists exactly these tracking numbers, each once (a self-check)."""
-    listed = [e.tracking_number for e in manifest.entries]
-    return len(listed) == len(set(listed)) and set(listed) == set(tracking_numbers)

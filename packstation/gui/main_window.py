@@ -15,7 +15,7 @@ Wiring is one call: ``MainWindow(controller, bridge, sounds=SystemSoundPlayer())
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         *,
         sounds: SoundPlayer,
         settings_opener: Callable[[], object] | None = None,
+        actions: Sequence[tuple[str, str, Callable[[], object]]] = (),
         scanner: WedgeScanner | None = None,
         flash_ms: int = 300,
         apply_stylesheet: bool = True,
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self._bridge = bridge
         self.sounds = sounds
         self._settings_opener = settings_opener
+        self._actions = tuple(actions)  # (button text, shortcut, callback): end of day, stats, ...
         self._view: StationView | None = None
         self.setWindowTitle(WINDOW_TITLE)
         self.setObjectName("mainWindow")
@@ -98,6 +101,7 @@ class MainWindow(QMainWindow):
         self.header.settings_requested.connect(self._open_settings)
         self.header.settings_button.setVisible(self._settings_opener is not None)
         root.addWidget(self.header)
+        self.action_buttons = [self._add_header_action(*action) for action in self._actions]
 
         body = QWidget()
         body.setObjectName("body")
@@ -137,6 +141,21 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, activated=self.manual_entry.setFocus)
         if self._settings_opener is not None:
             QShortcut(QKeySequence("Ctrl+,"), self, activated=self._open_settings)
+
+    def _add_header_action(self, text: str, shortcut: str, callback: Callable[[], object]) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName("headerAction")
+        button.setText(text)
+        button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(lambda: callback())
+        layout = self.header.layout()
+        layout.insertWidget(
+            layout.indexOf(self.header.settings_button), button, 0, Qt.AlignmentFlag.AlignVCenter
+        )
+        if shortcut:
+            QShortcut(QKeySequence(shortcut), self, activated=lambda: callback())
+        return button
 
     def _build_idle_page(self) -> QWidget:
         page = QFrame()

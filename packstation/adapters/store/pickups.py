@@ -63,6 +63,15 @@ class PickupsMixin:
                 conn.execute("UPDATE boxes SET pickup_run = ? WHERE id = ?", (run_id, box["id"]))
         return run_id
 
+    def pickup_candidates(self) -> int:
+        """Booked boxes not handed over and not in a pickup run yet: what an end of day would add."""
+        return int(
+            self.db.scalar(
+                f"SELECT COUNT(*) FROM boxes WHERE {_ELIGIBLE} AND (pickup_run IS NULL OR pickup_run NOT IN"
+                " (SELECT id FROM pickup_runs WHERE finished_at IS NULL))"
+            )
+        )
+
     def pickup_progress(self, run_id: str | None) -> PickupProgress:
         if run_id is None:
             return PickupProgress(None, 0, 0)
