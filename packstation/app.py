@@ -169,6 +169,7 @@ def build_services(
         station_id=config.station_id,
         publish_view=publish_view,
         label_format=config.label_format,
+        packed_event_type=config.custom_event_type_id if config.publish_packed_event else None,
     )
 
     def printer_factory(uri: str) -> Any:

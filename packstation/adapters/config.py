@@ -54,6 +54,8 @@ class Config:
     default_box_type: str = "M"  # the box type CMD:CLOSE-BOX records
     box_types: tuple[BoxType, ...] = DEFAULT_BOX_TYPES
     label_format: str = "svg"
+    publish_packed_event: bool = False  # a CUSTOM tracking event per parcel when its order is packed
+    custom_event_type_id: str = "packed"
 
     @property
     def database_path(self) -> Path:

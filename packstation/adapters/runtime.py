@@ -86,6 +86,7 @@ class StationRuntime:
         on_feedback: OnFeedback | None = None,
         label_format: str = "svg",
         clock: Callable[[], float] = time.time,
+        packed_event_type: str | None = None,
     ) -> None:
         self.station = station
         self.store = store
@@ -98,6 +99,7 @@ class StationRuntime:
         self.on_feedback = on_feedback or (lambda feedback: None)
         self.label_format = "zpl" if "lang=zpl" in printer_uri else label_format
         self.clock = clock
+        self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.get_ident()
         self._tasks: set[asyncio.Task] = set()
@@ -194,6 +196,8 @@ class StationRuntime:
                 packer=effect.packer,
                 snapshot=effect.snapshot,
             )
+            if effect.state == "complete":
+                self._queue_packed_events(effect.session_id)
         elif isinstance(effect, fx.LookupOrder):
             self._spawn(self._lookup(effect.key))
         elif isinstance(effect, fx.CloseBox):
@@ -253,10 +257,15 @@ class StationRuntime:
 
     def _box_booked(self, box_id: int) -> None:
         box = self.store.box(box_id)
+        self._queue_packed_events(box.session_id)  # an order completed before its last box was booked
         if box.tracking_number:
             self._apply(self.station.box_booked(box_id, box.tracking_number))
         if self.print_queue is not None:
             self.print_queue.notify()
+
+    def _queue_packed_events(self, session_id: str) -> None:
+        if self.packed_event_type and self.store.queue_packed_events(session_id, self.packed_event_type):
+            self._kick_outbox()
 
     def _sync_box(self, box: Any) -> None:
         if box.tracking_number:
