@@ -61,17 +61,27 @@ class NeedsAttention(Exception):
     """An operation a person must look at; the message says what and what to do."""
 
 
-class _Attempt:
-    """What one attempt did, for deciding whether its failure leaves the outcome unknown."""
-
-    write_started = False
-
-
-def _write_not_applied(exc: BaseException) -> bool:
+def _write_not_applied(exc: BaseException | None) -> bool:
     """Errors after which a write certainly did not change anything on the server."""
     if isinstance(exc, NetworkError | RateLimitedError):
         return True
     return isinstance(exc, ServerUnavailableError) and exc.status in (502, 503)
+
+
+class _Attempt:
+    """What one attempt did to the server, for deciding whether its failure leaves it in doubt."""
+
+    def __init__(self) -> None:
+        self.writes_answered = 0  # writes that were applied (their answer came back)
+        self.write_out = False  # a write request is out right now
+
+    def maybe_changed_server(self, exc: BaseException | None = None) -> bool:
+        """True if the server may hold a change this station has not recorded yet. Then the
+        operation is marked outcome-unknown: nothing may treat it as never sent (voiding a box
+        gives its slot back only when the server cannot have a parcel for it)."""
+        if self.writes_answered:
+            return True
+        return self.write_out and not _write_not_applied(exc)
 
 
 class Outbox:
@@ -210,9 +220,12 @@ class Outbox:
                 wake.cancel()
                 for task in done - {wake}:
                     tasks.discard(task)
-                    if not task.cancelled() and task.exception() is not None:
-                        log.error("Outbox task failed: %r", task.exception())
-                if done - {wake}:
+                    error = None if task.cancelled() else task.exception()
+                    if error is not None and not isinstance(error, Exception):
+                        raise error  # SystemExit, KeyboardInterrupt and the like end the worker
+                    if error is not None:
+                        log.error("Outbox task failed: %r", error)
+                if done:  # a finished operation, or a kick: something was queued, the depth changed
                     await self.refresh_status()
         finally:
             for task in tasks:
@@ -238,7 +251,7 @@ class Outbox:
                 op.id,
                 error="stopped while the request was out",
                 next_attempt_at=0,
-                unknown=attempt.write_started,
+                unknown=attempt.maybe_changed_server(),
             )
             raise
         except AuthError as exc:
@@ -246,28 +259,28 @@ class Outbox:
             self.pause(AUTH_REASON.format(status=exc.status or 401))
             log.warning("Outbox paused: the API token was refused (%s)", exc.one_line())
         except NeedsAttention as exc:
-            await self._park(op, str(exc))
+            await self._park(op, str(exc), attempt)
         except ConflictError as exc:
             await self._on_conflict(op, exc, attempt)
         except PermanentError as exc:
-            await self._park(op, exc.one_line())
+            await self._park(op, exc.one_line(), attempt)
         except (OutcomeUnknownError, MalformedResponseError, RetryableError) as exc:
             await self._retry_later(op, exc, attempt)
         except Exception as exc:  # a bug or an unexpected answer: visible, never a silent loop
             log.exception("Outbox operation %s (%s) failed unexpectedly", op.id, op.kind)
-            await self._park(op, f"unexpected error: {type(exc).__name__}: {exc}")
+            await self._park(op, f"unexpected error: {type(exc).__name__}: {exc}", attempt)
         else:
             if self.tracker.success():
                 self._publish_soon()
 
-    async def _park(self, op: OutboxOp, reason: str) -> None:
+    async def _park(self, op: OutboxOp, reason: str, attempt: _Attempt) -> None:
         self._fresh.pop(op.shipment_id, None)
         log.warning("Outbox operation %s (%s) needs attention: %s", op.id, op.kind, reason)
-        await self._db(self.store.op_needs_attention, op.id, reason)
+        await self._db(self.store.op_needs_attention, op.id, reason, unknown=attempt.maybe_changed_server())
 
     async def _retry_later(self, op: OutboxOp, exc: SomError, attempt: _Attempt) -> None:
         self._fresh.pop(op.shipment_id, None)
-        unknown = attempt.write_started and not _write_not_applied(exc)
+        unknown = attempt.maybe_changed_server(exc)
         retry_after = getattr(exc, "retry_after", None)
         delay = self.backoff.delay(op.attempts, retry_after=retry_after, rng=self.rng)
         await self._db(
@@ -302,7 +315,7 @@ class Outbox:
                 self.store.reschedule_op, op.id, error=exc.one_line(), next_attempt_at=0, unknown=True
             )
             return
-        await self._park(op, exc.one_line())
+        await self._park(op, exc.one_line(), attempt)
 
     async def _handle(self, op: OutboxOp, attempt: _Attempt) -> None:
         if op.kind is OpKind.BOOK_BOX:
@@ -332,11 +345,12 @@ class Outbox:
 
     async def _call(self, attempt: _Attempt, fn: Callable[..., Any], *args: Any, write: bool = True) -> Any:
         self.calls += 1
-        if write:
-            attempt.write_started = True
+        if not write:
+            return await fn(*args)
+        attempt.write_out = True
         result = await fn(*args)
-        if write:
-            attempt.write_started = False
+        attempt.write_out = False
+        attempt.writes_answered += 1
         return result
 
     async def _repeatable_write(

@@ -1,0 +1,248 @@
+"""The real station window, wired as ``packstation.app._run_window`` wires it, for end-to-end tests.
+
+``LiveStation`` builds the real services (``build_services``: SQLite store, SOM client over loopback HTTP
+to the emulator, outbox, print queue into a file printer), a ``StationBridge``, a ``NullSoundPlayer`` and
+the ``MainWindow`` with a ``WedgeScanner`` on an injected clock, on the test's qasync loop. Scans go in as
+a packer's would: a keyboard-wedge burst of key events into the window (``wedge``), or the bridge's
+``publish_scan`` (``scan``), the path replay files and serial scanners take. Helpers read back what the
+window shows (lines table, box cards, banner, status bar) and what came out of the printer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from packstation.adapters.config import Config
+from packstation.app import build_services, load_aliases, wait_until_idle
+from packstation.domain.printing import PrintJobKind
+from packstation.emulator import DEMO_TOKEN
+from packstation.gui.bridge import StationBridge
+from packstation.gui.feedback import NullSoundPlayer
+from packstation.gui.main_window import MainWindow
+from packstation.gui.raster import QtSvgRasterizer
+from packstation.gui.scanner import WedgeScanner
+from tests.support.escpos_decode import decode_escpos, read_barcodes
+
+WAIT_MS = 30_000  # generous: a slow CI machine; the waits return as soon as the condition holds
+KEY_GAP_MS = 4.0  # a wedge scanner's gap between keys (the scanner's limit is 40 ms)
+
+
+class ManualClock:
+    """Milliseconds the test moves by hand, so the scanner's timing filter is deterministic."""
+
+    def __init__(self, start: float = 10_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, ms: float) -> None:
+        self.now += ms
+
+
+@dataclass(frozen=True)
+class ShownLine:
+    item: str
+    packed: str
+    to_go: str
+
+
+@dataclass(frozen=True)
+class ShownBox:
+    title: str
+    chip: str
+    details: str
+    problem: str
+
+
+class LiveStation:
+    """The app's window and services on the test's qasync loop."""
+
+    def __init__(self, qtbot: Any, config: Config, *, token: str = DEMO_TOKEN) -> None:
+        self.qtbot = qtbot
+        self.config = config
+        self.clock = ManualClock()
+        self.sounds = NullSoundPlayer()
+        self.bridge = StationBridge()
+        self.services = build_services(
+            config,
+            token,
+            svg_rasterizer=QtSvgRasterizer(),
+            publish_view=self.bridge.publish_view,
+            aliases=load_aliases(config, demo=False),  # the data folder's barcodes.csv, as the app loads it
+        )
+        self.scanner = WedgeScanner(clock=self.clock)
+        self.window = MainWindow(
+            self.services.runtime,
+            self.bridge,
+            sounds=self.sounds,
+            settings_opener=lambda: None,
+            scanner=self.scanner,
+            flash_ms=60_000,  # the flash stays up until the next one: the test can look at it
+        )
+        self.window.resize(1280, 800)
+        self._closed = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def start(self) -> LiveStation:
+        self.services.start()
+        self.services.runtime.restore()
+        self.bridge.publish_view(self.services.station.view)
+        self.window.show()
+        self.qtbot.waitExposed(self.window)
+        return self
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.window.close()
+        self.run(self.services.aclose())
+        self.window.deleteLater()
+
+    def run(self, coro: Any, timeout_ms: int = WAIT_MS) -> Any:
+        """Run a coroutine on the qasync loop while Qt spins; return its result."""
+        task = asyncio.ensure_future(coro)
+        self.qtbot.waitUntil(task.done, timeout=timeout_ms)
+        return task.result()
+
+    def wait_for(self, condition: Callable[[], Any], timeout_ms: int = WAIT_MS) -> None:
+        self.qtbot.waitUntil(lambda: bool(condition()), timeout=timeout_ms)
+
+    def settle(self) -> None:
+        """Until no order look-up runs and the window has drawn the station's latest view."""
+        self.wait_for(lambda: not self.services.runtime.busy)
+        self.wait_for(lambda: self.window.view == self.services.station.view)
+        QApplication.processEvents()
+
+    def wait_idle(self) -> None:
+        """Until everything is sent and printed (``--exit-when-idle``'s test), and the screen shows it."""
+        assert self.run(wait_until_idle(self.services, timeout=WAIT_MS / 1000 - 2), WAIT_MS) is True
+        self.settle()
+
+    # -- scans ----------------------------------------------------------------------------------
+
+    def scan(self, raw: str) -> None:
+        """A scan from a non-keyboard source (replay, serial scanner): the bridge's ``publish_scan``."""
+        self.bridge.publish_scan(raw)
+        self.settle()
+
+    def wedge(self, raw: str, *, terminator: Qt.Key = Qt.Key.Key_Return) -> None:
+        """A keyboard-wedge scanner typing ``raw`` and Enter into whatever has the focus."""
+        target = QApplication.focusWidget() or self.window
+        for char in raw:
+            self.clock.advance(KEY_GAP_MS)
+            QTest.keyClick(target, char)
+        self.clock.advance(KEY_GAP_MS)
+        QTest.keyClick(target, terminator)
+        self.clock.advance(1_000)  # the packer reaches for the next item
+        self.settle()
+
+    def scans(self, *raws: str) -> None:
+        for raw in raws:
+            self.scan(raw)
+
+    # -- what the window shows ------------------------------------------------------------------
+
+    @property
+    def view(self) -> Any:
+        return self.window.view
+
+    def shown_lines(self) -> list[ShownLine]:
+        table = self.window.lines_table
+        return [
+            ShownLine(*(table.item(row, column).text() for column in range(3)))
+            for row in range(table.rowCount())
+        ]
+
+    def shown_line(self, name: str) -> ShownLine:
+        return next(line for line in self.shown_lines() if line.item == name)
+
+    def shown_boxes(self) -> list[ShownBox]:
+        return [
+            ShownBox(card.title.text(), card.chip.text(), card.details.text(), card.problem.text())
+            for card in self.window.boxes.cards
+        ]
+
+    @property
+    def banner(self) -> tuple[str, str]:
+        """(tone, message) of the feedback banner."""
+        return self.window.banner.tone, self.window.banner.message_label.text()
+
+    @property
+    def header(self) -> str:
+        return self.window.header.order_label.text()
+
+    def status_texts(self) -> dict[str, str]:
+        bar = self.window.status
+        return {
+            name: getattr(bar, name).text.text()
+            for name in ("connection", "outbox", "attention", "printer", "labels")
+            if getattr(bar, name).isVisible()
+        }
+
+    def grab_color(self, widget: Any) -> tuple[int, int, int]:
+        """The average colour of a widget as drawn on screen (flash overlay included)."""
+        image = widget.grab().toImage()
+        width, height = image.width(), image.height()
+        samples = [
+            image.pixelColor(x, y)
+            for x in range(0, width, max(1, width // 24))
+            for y in range(0, height, max(1, height // 12))
+        ]
+        count = len(samples)
+        return (
+            sum(c.red() for c in samples) // count,
+            sum(c.green() for c in samples) // count,
+            sum(c.blue() for c in samples) // count,
+        )
+
+    # -- what happened outside -------------------------------------------------------------------
+
+    @property
+    def printer_path(self) -> Path:
+        return Path(self.config.printer.removeprefix("file:"))
+
+    def printed_codes(self) -> list[str]:
+        """Every barcode read back from the ESC/POS bytes the file printer received, in print order."""
+        if not self.printer_path.exists():
+            return []
+        pages = decode_escpos(self.printer_path.read_bytes()).pages
+        return [code for page in pages for code in read_barcodes(page)]
+
+    def boxes_in_store(self) -> list[Any]:
+        return self.services.store.all_boxes()
+
+    def label_jobs(self) -> list[Any]:
+        jobs = self.services.store.list_print_jobs(limit=1000)
+        return sorted((j for j in jobs if j.kind is PrintJobKind.LABEL), key=lambda j: j.id)
+
+
+def write_alias_csv(config: Config, aliases: dict[str, str]) -> None:
+    """The data folder's ``barcodes.csv`` (``barcode,sku``): the EANs printed on the products."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    rows = "".join(f"{barcode},{sku}\n" for barcode, sku in aliases.items())
+    (config.data_dir / "barcodes.csv").write_text("barcode,sku\n" + rows, encoding="utf-8")
+
+
+def station_config(tmp_path: Path, emulator: Any, **changes: Any) -> Config:
+    values: dict[str, Any] = {
+        "api_url": emulator.base_url,
+        "site_id": emulator.site_id,
+        "printer": f"file:{tmp_path / 'printer.bin'}",
+        "data_dir": tmp_path / "data",
+        "packer": "Tester",
+        "station_id": "e2e-1",
+        "sounds": False,
+    }
+    values.update(changes)
+    return Config(**values)
