@@ -241,6 +241,8 @@ def run_gui(args: Any) -> int:
     from packstation.adapters.logs import register_secret, setup_logging
 
     config = config_from_args(args)
+    # A missing or unreadable script is one clear line before anything starts (emulator, window).
+    scans = read_replay_script(args.replay) if args.replay else []
     emulator = None
     if args.demo:
         config, emulator, token = demo_config(config, args)
@@ -254,12 +256,14 @@ def run_gui(args: Any) -> int:
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(_run_window(app, args, config, token, emulator))
+            return loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
     finally:
         asyncio.set_event_loop(None)
 
 
-async def _run_window(app: Any, args: Any, config: Config, token: str, emulator: Any) -> int:
+async def _run_window(
+    app: Any, args: Any, config: Config, token: str, emulator: Any, scans: list[str] | None = None
+) -> int:
     from packstation.gui.bridge import StationBridge
     from packstation.gui.feedback import SystemSoundPlayer
     from packstation.gui.main_window import MainWindow
@@ -279,7 +283,10 @@ async def _run_window(app: Any, args: Any, config: Config, token: str, emulator:
         bridge,
         sounds=SystemSoundPlayer(enabled=config.sounds and not args.replay),
         settings_opener=lambda: open_settings(window, services),
-        actions=[("End of day", "Ctrl+E", lambda: open_end_of_day(window, services))],
+        actions=[
+            ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
+            ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
+        ],
     )
     if args.demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
@@ -296,7 +303,7 @@ async def _run_window(app: Any, args: Any, config: Config, token: str, emulator:
     exit_code = 0
     try:
         if args.replay:
-            await replay(services, read_replay_script(args.replay), bridge.publish_scan)
+            await replay(services, scans or [], bridge.publish_scan)
         if args.exit_when_idle:
             if not await wait_until_idle(services):
                 print("packstation: still busy after the replay; giving up", file=sys.stderr)
@@ -338,6 +345,13 @@ def open_end_of_day(window: Any, services: Services) -> None:
         enqueue_print=services.print_queue.enqueue,
     )
     EndOfDayDialog(service, parent=window).exec()
+
+
+def open_stats(window: Any, services: Services) -> None:
+    from packstation.adapters.stats import load_day_stats, save_stats_csv
+    from packstation.gui.stats_dialog import StatsDialog
+
+    StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
 
 
 def save_settings(config: Config, values: dict[str, Any], token: str | None) -> None:

@@ -22,6 +22,7 @@ from packstation.adapters.store.outbox_repo import OutboxMixin
 from packstation.adapters.store.pickups import PickupsMixin
 from packstation.adapters.store.print_jobs import PrintJobsMixin
 from packstation.adapters.store.schema import SCHEMA_VERSION, migrate
+from packstation.adapters.store.stats_repo import StatsMixin
 from packstation.domain.models import ModelError, Shipment
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 SESSION_STATES = ("open", "parked", "completed", "cancelled")
 
 
-class Store(BoxesMixin, OutboxMixin, PrintJobsMixin, PickupsMixin):
+class Store(BoxesMixin, OutboxMixin, PrintJobsMixin, PickupsMixin, StatsMixin):
     """The station database. Create with ``Store.open(path)``; ``close()`` at shutdown."""
 
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
