@@ -214,10 +214,12 @@ class Outbox:
                     # Safety net: look again now and then even if nobody kicks (e.g. another process).
                     timeout = IDLE_POLL_S if timeout is None else min(timeout, IDLE_POLL_S)
                 wake = asyncio.create_task(self._wake.wait())
-                done, _ = await asyncio.wait(
-                    {wake, *tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-                )
-                wake.cancel()
+                try:
+                    done, _ = await asyncio.wait(
+                        {wake, *tasks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:  # also when the worker is cancelled: a pending wake task is an error at exit
+                    wake.cancel()
                 for task in done - {wake}:
                     tasks.discard(task)
                     error = None if task.cancelled() else task.exception()
