@@ -90,6 +90,12 @@ def qasync_loop(qapp):
             qapp.processEvents()
         loop.stop()
         loop.close()
+        # qasync's timer QObject may still have Qt timers running; destroy it now, on this thread. Left to
+        # the cyclic garbage collector it can die on a worker thread, and a later timer event segfaults.
+        import shiboken6
+
+        if shiboken6.isValid(loop._timer):
+            shiboken6.delete(loop._timer)
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         # loop.stop() calls QApplication.exit(), which leaves Qt's "quit now" flag set: every later

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -107,7 +108,11 @@ class LiveStation:
         self._closed = True
         self.window.close()
         self.run(self.services.aclose())
-        self.window.deleteLater()
+        # Destroy the window (and its timers) here, on the GUI thread. Left to Python's cyclic garbage
+        # collector it may be destroyed on whichever thread collects (a worker's), while its running
+        # timers are registered with the GUI thread: a later timer event then hits freed memory.
+        shiboken6.delete(self.window)
+        shiboken6.delete(self.scanner)
 
     def run(self, coro: Any, timeout_ms: int = WAIT_MS) -> Any:
         """Run a coroutine on the qasync loop while Qt spins; return its result."""

@@ -1,0 +1,116 @@
+"""`packstation print-commands`: the sheet of command and box-type barcodes, printed through the print
+queue into a file printer (ESC/POS bytes decoded back, every barcode read with zxing-cpp), as ZPL, and
+written to PNG/SVG/PDF files."""
+
+from __future__ import annotations
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from packstation import cli
+from packstation.domain.commands_sheet import command_sheet
+from tests.support.escpos_decode import decode_escpos, read_barcodes
+
+EXPECTED = [entry.barcode for entry in command_sheet()]
+
+
+def test_sheet_has_the_commands_and_box_types():
+    assert EXPECTED[:6] == [
+        "CMD:CLOSE-BOX",
+        "CMD:NEW-BOX",
+        "CMD:REPRINT",
+        "CMD:VOID-BOX",
+        "CMD:PARK",
+        "CMD:CANCEL",
+    ]
+    assert EXPECTED[6:] == ["BOX:S", "BOX:M", "BOX:L"]
+
+
+@pytest.mark.parametrize(
+    ("query", "width", "dpi"), [("", 576, 203), ("?width=832", 832, 203), ("?dpi=300&width=1200", 1200, 300)]
+)
+def test_printed_sheet_reads_back_every_command(tmp_path, capsys, query, width, dpi):
+    out = tmp_path / "printer.bin"
+    assert cli.main(["print-commands", "--printer", f"file:{out}{query}"]) == 0
+    assert "9 codes on 2 labels" in capsys.readouterr().out
+
+    pages = decode_escpos(out.read_bytes()).pages
+    assert [(p.width, p.height) for p in pages] == [(width, 6 * dpi)] * 2  # laid out in the head's dots
+    assert [code for page in pages for code in read_barcodes(page)] == EXPECTED
+
+
+def test_zpl_printer_gets_zpl_with_native_barcodes(tmp_path):
+    out = tmp_path / "printer.zpl"
+    assert cli.main(["print-commands", "--printer", f"file:{out}?lang=zpl&width=832"]) == 0
+    zpl = out.read_text(encoding="utf-8")
+    assert zpl.count("^XA") == 2
+    assert zpl.count("^BCN") == len(EXPECTED)
+    for code in EXPECTED:
+        assert f"^FD{code}^FS" in zpl
+
+
+def test_output_png_is_one_long_image_with_every_code(tmp_path, capsys):
+    path = tmp_path / "sheet.png"
+    assert cli.main(["print-commands", "--output", str(path)]) == 0
+    assert str(path) in capsys.readouterr().out
+    image = Image.open(path)
+    assert image.size == (812, 2 * 1218)
+    found = sorted(zxingcpp.read_barcodes(image), key=lambda r: r.position.top_left.y)
+    assert [r.text for r in found] == EXPECTED
+
+
+def test_output_svg_renders_to_every_code(tmp_path, qapp):
+    from packstation.gui.raster import QtSvgRasterizer
+    from tests.support.escpos_decode import to_pil
+
+    path = tmp_path / "sheet.svg"
+    assert cli.main(["print-commands", "--output", str(path)]) == 0
+    svg = path.read_bytes()
+    assert b'viewBox="0 0 812 2436"' in svg and b'width="4.0000in"' in svg
+    image = to_pil(QtSvgRasterizer()(svg, 812, 2436))
+    found = sorted(zxingcpp.read_barcodes(image), key=lambda r: r.position.top_left.y)
+    assert [r.text for r in found] == EXPECTED
+
+
+def test_output_pdf_has_one_4x6_page_per_label(tmp_path):
+    import pypdfium2
+
+    path = tmp_path / "sheet.pdf"
+    assert cli.main(["print-commands", "--output", str(path)]) == 0
+    document = pypdfium2.PdfDocument(path.read_bytes())
+    try:
+        assert len(document) == 2
+        codes = []
+        for page in document:
+            assert tuple(round(v) for v in page.get_size()) == (288, 432)
+            bitmap = page.render(scale=203 / 72, grayscale=True)
+            image = bitmap.to_pil()
+            found = sorted(zxingcpp.read_barcodes(image), key=lambda r: r.position.top_left.y)
+            codes += [r.text for r in found]
+    finally:
+        document.close()
+    assert codes == EXPECTED
+
+
+def test_unknown_output_format_is_one_clear_line(tmp_path, capsys):
+    assert cli.main(["print-commands", "--output", str(tmp_path / "sheet.txt")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "packstation: cannot write sheet.txt: use a file name ending in .png, .svg or .pdf"
+
+
+def test_unwritable_output_is_one_clear_line(tmp_path, capsys):
+    assert cli.main(["print-commands", "--output", str(tmp_path / "missing" / "sheet.png")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("packstation: cannot write")
+
+
+def test_bad_printer_uri_is_one_clear_line(capsys):
+    assert cli.main(["print-commands", "--printer", "lpt1:"]) == 1
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_unreachable_printer_fails_with_exit_1(tmp_path, capsys):
+    assert cli.main(["print-commands", "--printer", f"file:{tmp_path / 'no-such-dir' / 'p.bin'}"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "printing the command sheet" in err[0]
