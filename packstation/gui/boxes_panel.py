@@ -74,6 +74,19 @@ class BoxCard(QFrame):
         layout.addWidget(self.problem)
         set_style_state(self, box.state.value)
 
+    def show_box(self, box: BoxView) -> None:
+        """Show another state of a box in this card (cheaper than a new card: no widgets, no polish)."""
+        if box == self.box:
+            return
+        self.box = box
+        self.title.setText(f"Box {box.number}")
+        self.chip.setText(CHIP_TEXT.get(box.state, box.state.value.upper()))
+        set_style_state(self.chip, box.state.value)
+        self.details.setText(box_details(box))
+        self.problem.setText(box.problem)
+        self.problem.setVisible(bool(box.problem))
+        set_style_state(self, box.state.value)
+
 
 class BoxesPanel(QFrame):
     """A titled, scrollable column of BoxCards; the newest box stays in view."""
@@ -119,12 +132,17 @@ class BoxesPanel(QFrame):
         if boxes == self._boxes:
             return
         self._boxes = boxes
-        for card in self.cards:
+        # Every item scan changes the open box: update the cards in place and add or drop only the
+        # difference (rebuilding every card on each scan cost ~15 ms plus their style polish).
+        for card in self.cards[len(boxes) :]:
             self.cards_layout.removeWidget(card)
             card.deleteLater()
-        self.cards = []
+        del self.cards[len(boxes) :]
         self.empty_label.setVisible(not boxes)
         for index, box in enumerate(boxes):
+            if index < len(self.cards):
+                self.cards[index].show_box(box)
+                continue
             card = BoxCard(box, self.container)
             self.cards_layout.insertWidget(1 + index, card)
             card.show()  # now, not on the layout's queued show: the screen is right after render()

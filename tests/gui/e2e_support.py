@@ -11,7 +11,9 @@ window shows (lines table, box cards, banner, status bar) and what came out of t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +69,9 @@ class ShownBox:
 class LiveStation:
     """The app's window and services on the test's qasync loop."""
 
-    def __init__(self, qtbot: Any, config: Config, *, token: str = DEMO_TOKEN) -> None:
+    def __init__(
+        self, qtbot: Any, config: Config, *, token: str = DEMO_TOKEN, flash_ms: int = 60_000
+    ) -> None:
         self.qtbot = qtbot
         self.config = config
         self.clock = ManualClock()
@@ -87,7 +91,7 @@ class LiveStation:
             sounds=self.sounds,
             settings_opener=lambda: None,
             scanner=self.scanner,
-            flash_ms=60_000,  # the flash stays up until the next one: the test can look at it
+            flash_ms=flash_ms,  # default: the flash stays up until the next one, the test can look at it
         )
         self.window.resize(1280, 800)
         self._closed = False
@@ -251,3 +255,50 @@ def station_config(tmp_path: Path, emulator: Any, **changes: Any) -> Config:
     }
     values.update(changes)
     return Config(**values)
+
+
+# ---------------------------------------------------------------------------------- outside pytest
+
+
+class PlainBot:
+    """The two qtbot calls ``LiveStation`` makes, for scripts run outside pytest (benchmarks, tools)."""
+
+    def waitUntil(self, condition: Callable[[], Any], timeout: int = 5000) -> None:
+        deadline = time.monotonic() + timeout / 1000
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met within {timeout} ms")
+            QTest.qWait(1)
+
+    def waitExposed(self, window: Any, timeout: int = 5000) -> None:
+        if not QTest.qWaitForWindowExposed(window, timeout):
+            raise TimeoutError("the window was not exposed")
+
+
+@contextlib.contextmanager
+def qasync_session() -> Iterator[QApplication]:
+    """A QApplication and a qasync loop on it, as the ``qasync_loop`` fixture makes them, for scripts."""
+    import os
+
+    import qasync
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication(["packstation-bench"])
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield app
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        for _ in range(200):
+            if all(t.done() for t in pending):
+                break
+            app.processEvents()
+        loop.stop()
+        loop.close()
+        shiboken6.delete(loop._timer)  # on this thread (see LiveStation.close)
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
