@@ -161,7 +161,12 @@ def run(count: int) -> dict[str, float]:
                 assert sorted(printed) == sorted(b.tracking_number for b in boxes)
                 assert station.services.problems() == []
             finally:
-                station.close()
+                try:
+                    station.close()
+                except TimeoutError:
+                    # Seen once in 100-order runs: the print-queue worker never woke up to its
+                    # cancellation (a lost loop wake-up). The figures above are complete; say so.
+                    print("replay_orders: the app's workers did not shut down within 30 s", file=sys.stderr)
         finally:
             emulator.stop()
     pacing = len(scans) * SETTLE_S
