@@ -9,7 +9,6 @@ queue, station, runtime) so that it can be started, driven and stopped without a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import sys
@@ -23,7 +22,8 @@ from packstation.commands import UserFacingError
 
 log = logging.getLogger(__name__)
 
-IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
+IDLE_TIMEOUT_S = 180.0
+SHUTDOWN_TIMEOUT_S = 5.0  # --exit-when-idle gives up after this long without becoming idle
 
 
 @dataclass
@@ -76,9 +76,12 @@ class Services:
     async def aclose(self) -> None:
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self.tasks:
+            # Bounded: a worker stuck in a device call must not keep the app from closing. Whatever
+            # it was doing is safe in the store (a job left "sending" is recovered at the next start).
+            _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
+            if stuck:
+                log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))
         self.print_queue.close()
         self.outbox.close()
         await self.client.aclose()
