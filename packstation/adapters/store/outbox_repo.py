@@ -123,12 +123,15 @@ class OutboxMixin:
                 (op_id,),
             )
 
-    def op_needs_attention(self, op_id: int, error: str) -> None:
-        """The server refused the operation: park it (and its shipment's later ones) for a person."""
+    def op_needs_attention(self, op_id: int, error: str, *, unknown: bool = False) -> None:
+        """The server refused the operation: park it (and its shipment's later ones) for a person.
+        ``unknown``: an earlier step of the attempt may have changed the server (reconcile later)."""
         with self.db.write() as conn:
             if self._op_state(conn, op_id) != OpState.IN_FLIGHT:
                 return
             self._finish_op(conn, op_id, OpState.NEEDS_ATTENTION, error)
+            if unknown:
+                conn.execute("UPDATE outbox SET outcome_unknown = 1 WHERE id = ?", (op_id,))
             conn.execute(
                 "UPDATE boxes SET state = 'failed', error = ?, updated_at = ?"
                 " WHERE id = (SELECT box_id FROM outbox WHERE id = ? AND kind = 'book_box')"

@@ -1,0 +1,90 @@
+"""SIGKILL a station process at random instants while it closes boxes and its outbox talks to the
+emulator, restart it each time, and check that nothing was lost or booked twice once it drains."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from packstation.adapters.store import Store
+from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from tests.support.station_driver import check_invariants, scan_raw, seed_orders
+
+ROOT = Path(__file__).resolve().parents[2]
+KILLS = 20
+SCANS_PER_BOX = 2
+
+
+def start_station(db_path: Path, emu: Emulator, plan: dict) -> subprocess.Popen:
+    env = {**os.environ, "PACKSTATION_API_TOKEN": DEMO_TOKEN}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.station_driver", str(db_path), emu.base_url, json.dumps(plan)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_loses_nothing_and_books_nothing_twice(tmp_path):
+    seed = random.randrange(1_000_000)
+    rng = random.Random(seed)
+    emu = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0)
+    emu.start()
+    try:
+        shipments = seed_orders(emu, 4, prefix="CRASH")
+        plan = {
+            "site_id": emu.site_id,
+            "shipments": [{"id": s, "order_key": f"KEY-{i}", "boxes": 4} for i, s in enumerate(shipments)],
+        }
+        # Widen the windows in which a kill lands mid-request, and lose some answers on purpose.
+        emu.add_fault(Fault(method="*", kind="latency", delay_ms=40))
+        every_third = set(range(1, 500, 3))
+        emu.add_fault(Fault(method="shipments.add_parcel", kind="commit-then-drop", calls=every_third))
+        emu.add_fault(Fault(method="shipments.bookParcels", kind="commit-then-drop", calls={1, 3}))
+        db_path = tmp_path / "station.sqlite3"
+        kills = 0
+        for _ in range(KILLS):
+            proc = start_station(db_path, emu, plan)
+            time.sleep(rng.uniform(0.15, 0.9))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait(timeout=10)
+            proc.stdout.close()
+            proc.stderr.close()
+        final = start_station(db_path, emu, plan)
+        out, err = final.communicate(timeout=60)
+        assert final.returncode == 0 and "DRAINED" in out, f"seed {seed}: {out}\n{err}"
+
+        store = Store.open(db_path)
+        try:
+            assert store.integrity_check() == "ok"
+            totals = check_invariants(emu, store, shipments)
+            assert totals == {"boxes": 16, "parcels": 16}, f"seed {seed}"
+            for item in plan["shipments"]:
+                assert len(store.boxes_for_session(f"session-{item['id']}")) == item["boxes"]
+            raws = Counter(s["raw"] for s in store.scans(limit=100_000))
+            expected = {
+                scan_raw(item["order_key"], box, n)
+                for item in plan["shipments"]
+                for box in range(1, item["boxes"] + 1)
+                for n in range(1, SCANS_PER_BOX + 1)
+            }
+            assert set(raws) == expected and set(raws.values()) == {1}, f"seed {seed}: scans lost or doubled"
+        finally:
+            store.close()
+        assert kills >= KILLS // 2, f"seed {seed}: only {kills} kills landed while the station ran"
+    finally:
+        emu.stop()
