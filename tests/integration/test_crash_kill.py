@@ -21,6 +21,8 @@ from tests.support.station_driver import check_invariants, scan_raw, seed_orders
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20
+SHIPMENTS = 8
+BOXES = 5
 SCANS_PER_BOX = 2
 
 
@@ -43,10 +45,13 @@ def test_sigkill_at_random_points_loses_nothing_and_books_nothing_twice(tmp_path
     emu = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0)
     emu.start()
     try:
-        shipments = seed_orders(emu, 4, prefix="CRASH")
+        shipments = seed_orders(emu, SHIPMENTS, prefix="CRASH")
         plan = {
             "site_id": emu.site_id,
-            "shipments": [{"id": s, "order_key": f"KEY-{i}", "boxes": 4} for i, s in enumerate(shipments)],
+            "pace_s": 0.1,
+            "shipments": [
+                {"id": s, "order_key": f"KEY-{i}", "boxes": BOXES} for i, s in enumerate(shipments)
+            ],
         }
         # Widen the windows in which a kill lands mid-request, and lose some answers on purpose.
         emu.add_fault(Fault(method="*", kind="latency", delay_ms=40))
@@ -57,13 +62,15 @@ def test_sigkill_at_random_points_loses_nothing_and_books_nothing_twice(tmp_path
         kills = 0
         for _ in range(KILLS):
             proc = start_station(db_path, emu, plan)
-            time.sleep(rng.uniform(0.15, 0.9))
+            time.sleep(rng.uniform(0.2, 0.7))  # the interpreter and imports take ~0.3 s of it
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
-            proc.wait(timeout=10)
+            finished = proc.wait(timeout=10) == 0
             proc.stdout.close()
             proc.stderr.close()
+            if finished:
+                break  # it got through everything between two kills: nothing left to interrupt
         final = start_station(db_path, emu, plan)
         out, err = final.communicate(timeout=60)
         assert final.returncode == 0 and "DRAINED" in out, f"seed {seed}: {out}\n{err}"
@@ -72,7 +79,7 @@ def test_sigkill_at_random_points_loses_nothing_and_books_nothing_twice(tmp_path
         try:
             assert store.integrity_check() == "ok"
             totals = check_invariants(emu, store, shipments)
-            assert totals == {"boxes": 16, "parcels": 16}, f"seed {seed}"
+            assert totals == {"boxes": SHIPMENTS * BOXES, "parcels": SHIPMENTS * BOXES}, f"seed {seed}"
             for item in plan["shipments"]:
                 assert len(store.boxes_for_session(f"session-{item['id']}")) == item["boxes"]
             raws = Counter(s["raw"] for s in store.scans(limit=100_000))
@@ -85,6 +92,7 @@ def test_sigkill_at_random_points_loses_nothing_and_books_nothing_twice(tmp_path
             assert set(raws) == expected and set(raws.values()) == {1}, f"seed {seed}: scans lost or doubled"
         finally:
             store.close()
-        assert kills >= KILLS // 2, f"seed {seed}: only {kills} kills landed while the station ran"
+        assert kills >= 12, f"seed {seed}: only {kills} kills landed while the station ran"
+        print(f"crash test: seed {seed}, {kills} kills")
     finally:
         emu.stop()

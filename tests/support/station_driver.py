@@ -170,7 +170,7 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
                         store, item["id"], order_key=item["order_key"], number=round_ + 1, logged=logged
                     )
                     outbox.kick()
-                    await asyncio.sleep(0.005)
+                    await asyncio.sleep(plan.get("pace_s", 0.005))  # a packer takes a moment per box
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
         status = await outbox.drain(timeout=60)
