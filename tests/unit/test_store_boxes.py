@@ -207,3 +207,22 @@ def test_operations_in_flight_at_a_crash_become_outcome_unknown(tmp_path):
     assert op.state is OpState.PENDING and op.outcome_unknown and op.attempts == 1
     assert s2.box(box.id).state is BoxState.QUEUED
     s2.close()
+
+
+def test_packed_events_are_queued_once_when_the_order_is_complete_and_booked(store):
+    a, b = close(store), close(store)
+    [op_a, op_b] = store.ops()
+    store.record_box_booked(a.id, "p1", "d1", "TRK1", None, printer_uri="preview", op_id=op_a.id)
+    assert store.queue_packed_events("s1", "packed") == 0  # the order is still open
+    store.save_session(
+        "s1", order_key="ACME1", shipment_id="sh1", state="completed", packer="ann", snapshot={}
+    )
+    assert store.queue_packed_events("s1", "packed") == 0  # box b has no tracking number yet
+    store.record_box_booked(b.id, "p2", "d2", "TRK2", None, printer_uri="preview", op_id=op_b.id)
+    assert store.queue_packed_events("s1", "packed") == 2
+    assert store.queue_packed_events("s1", "packed") == 0  # never twice
+    events = store.ops(states=("pending",))
+    assert {(e.kind, e.payload["tracking_number"], e.payload["custom_event_type_id"]) for e in events} == {
+        (OpKind.PUBLISH_TRACKING_EVENT, "TRK1", "packed"),
+        (OpKind.PUBLISH_TRACKING_EVENT, "TRK2", "packed"),
+    }

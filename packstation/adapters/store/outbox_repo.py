@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
 from packstation.domain.outbox import OpKind, OpState, OutboxOp
@@ -52,6 +53,42 @@ class OutboxMixin:
         create_shipment_from_tos) behind the shipment's earlier operations."""
         with self.db.write() as conn:
             return self._insert_op(conn, kind, shipment_id, payload, box_id)
+
+    def queue_packed_events(self, session_id: str, custom_event_type_id: str) -> int:
+        """Once an order's session is completed and all its live boxes are booked, queue one
+        ``publish_tracking_event`` ("packed") per box, never twice for a box. One transaction;
+        returns how many were queued now (0: not ready yet, or already queued)."""
+        with self.db.write() as conn:
+            session = conn.execute(
+                "SELECT state FROM packing_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if session is None or session["state"] != "completed":
+                return 0
+            boxes = conn.execute(
+                "SELECT id, shipment_id, tracking_number FROM boxes"
+                " WHERE session_id = ? AND state != 'voided'",
+                (session_id,),
+            ).fetchall()
+            if not boxes or any(not b["tracking_number"] for b in boxes):
+                return 0
+            occurred_at = datetime.fromtimestamp(self._clock(), UTC).isoformat()
+            queued = 0
+            for box in boxes:
+                exists = conn.execute(
+                    "SELECT 1 FROM outbox WHERE box_id = ? AND kind = ? AND state != 'cancelled'",
+                    (box["id"], OpKind.PUBLISH_TRACKING_EVENT.value),
+                ).fetchone()
+                if exists:
+                    continue
+                payload = {
+                    "tracking_number": box["tracking_number"],
+                    "custom_event_type_id": custom_event_type_id,
+                    "occurred_at": occurred_at,
+                    "tracking_status": "CUSTOM",
+                }
+                self._insert_op(conn, OpKind.PUBLISH_TRACKING_EVENT, box["shipment_id"], payload, box["id"])
+                queued += 1
+            return queued
 
     # ------------------------------------------------------------------ the worker's side
 
