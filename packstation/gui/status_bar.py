@@ -17,15 +17,16 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def connectivity_text(status: StatusView) -> tuple[str, str, str]:
-    """(text, style state, icon name) for the connection item."""
-    reason = status.connectivity_reason
+    """(text, style state, icon name) for the connection item. Short enough never to be cut off at
+    1024 px; the full reason (with the technical detail) is the item's tooltip, and a paused outbox's
+    reason also stands in the attention strip above."""
     if status.connectivity is Connectivity.ONLINE:
         return "Online", "ok", "online"
     if status.connectivity is Connectivity.DEGRADED:
-        return f"Connection slow: {reason or 'still trying'}", "warn", "degraded"
+        return "Connection slow: still trying", "warn", "degraded"
     if status.connectivity is Connectivity.OFFLINE:
-        return (f"OFFLINE: keep packing ({reason})" if reason else "OFFLINE: keep packing"), "bad", "offline"
-    return f"Sending paused: {reason or 'see settings'}", "warn", "paused"
+        return "OFFLINE: keep packing, labels print when back", "bad", "offline"
+    return "Sending paused: see the red strip", "warn", "paused"
 
 
 class StatusItem(QFrame):
@@ -77,6 +78,7 @@ class StationStatusBar(QFrame):
             return
         self._status = status
         self.connection.show_state(*connectivity_text(status))
+        self.connection.setToolTip(status.connectivity_reason)
         depth = status.outbox_depth
         if depth:
             when = " when back online" if status.connectivity is Connectivity.OFFLINE else ""

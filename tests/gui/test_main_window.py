@@ -192,17 +192,29 @@ def test_offline_view_shows_connectivity_queue_box_tags_and_cache_badge(window):
     ("connectivity", "reason", "expected"),
     [
         (Connectivity.ONLINE, "", "Online"),
-        (Connectivity.DEGRADED, "answers are slow", "Connection slow: answers are slow"),
+        (Connectivity.DEGRADED, "answers are slow", "Connection slow: still trying"),
         (
-            Connectivity.PAUSED,
-            "the API token was refused: ask IT",
-            "Sending paused: the API token was refused: ask IT",
+            Connectivity.OFFLINE,
+            "Ingrid cannot be reached (cannot reach 127.0.0.1:9999: connection refused). Packing continues",
+            "OFFLINE: keep packing, labels print when back",
         ),
+        (Connectivity.PAUSED, "the API token was refused: ask IT", "Sending paused: see the red strip"),
     ],
 )
 def test_connectivity_states_in_words(window, connectivity, reason, expected):
+    """The status bar says the state in a few words that always fit; the reason is its tooltip."""
     window.render_status(StatusView(connectivity=connectivity, connectivity_reason=reason))
     assert window.status.connection.text.text() == expected
+    assert window.status.connection.toolTip() == reason
+
+
+def test_paused_reason_stands_in_the_attention_strip(window):
+    reason = "The API token was refused (HTTP 401). Enter a valid token in Settings."
+    window.render(
+        StationView(status=StatusView(connectivity=Connectivity.PAUSED, connectivity_reason=reason))
+    )
+    assert not window.attention.isHidden()
+    assert reason in window.attention.label.text()
 
 
 def test_complete_order_and_confirmation_prompt_and_parked_orders(window):
