@@ -40,7 +40,7 @@ from packstation.adapters.som.errors import (
     ServerUnavailableError,
     SomError,
 )
-from packstation.domain.booking import BookingAction, BoxState, plan_box_booking
+from packstation.domain.booking import BookingAction, BoxRecord, BoxState, plan_box_booking
 from packstation.domain.models import Shipment
 from packstation.domain.outbox import (
     BackoffPolicy,
@@ -160,8 +160,12 @@ class Outbox:
         return self._status or OutboxStatus(self.tracker.state, self.tracker.reason)
 
     async def refresh_status(self) -> OutboxStatus:
-        depth = await self._db(self.store.outbox_depth)
-        attention = await self._db(self.store.needs_attention_count)
+        depth, attention = await self._db(
+            lambda: (self.store.outbox_depth(), self.store.needs_attention_count())
+        )
+        return self._set_status(depth, attention)
+
+    def _set_status(self, depth: int, attention: int) -> OutboxStatus:
         status = OutboxStatus(self.tracker.state, self.tracker.reason, depth, attention)
         if status != self._status:
             self._status = status
@@ -178,6 +182,14 @@ class Outbox:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
+    def _poll(self, free: int) -> tuple[list[OutboxOp], float | None, int, int]:
+        """Runs on the database thread."""
+        now = self.clock()
+        heads = self.store.pending_heads(limit=max(free, 1))
+        next_due = heads[0].next_attempt_at if heads else None
+        due = [op for op in heads if op.next_attempt_at <= now][:free]
+        return due, next_due, self.store.outbox_depth(), self.store.needs_attention_count()
+
     def _publish_soon(self) -> None:
         with contextlib.suppress(RuntimeError):  # no running loop: the next refresh publishes
             asyncio.get_running_loop().create_task(self.refresh_status())
@@ -189,19 +201,21 @@ class Outbox:
         self._wake = asyncio.Event()
         tasks: set[asyncio.Task] = set()
         try:
-            await self.refresh_status()
             while True:
                 self._wake.clear()
-                if not self.paused and len(tasks) < self.concurrency:
-                    due = await self._db(self.store.due_ops, self.clock(), self.concurrency - len(tasks))
-                    busy = {t.get_name() for t in tasks}
-                    for op in due:
-                        if op.shipment_id in busy:
-                            continue
-                        busy.add(op.shipment_id)
-                        tasks.add(asyncio.create_task(self._process(op), name=op.shipment_id))
+                # One trip to the database thread per turn: what is due, when the next is, the counts.
+                free = 0 if self.paused else self.concurrency - len(tasks)
+                due, next_due, depth, attention = await self._db(self._poll, free)
+                self._set_status(depth, attention)
+                busy = {t.get_name() for t in tasks}
+                for op in due:
+                    if op.shipment_id in busy:
+                        continue
+                    busy.add(op.shipment_id)
+                    tasks.add(asyncio.create_task(self._process(op), name=op.shipment_id))
+                if self.paused:
+                    next_due = None
                 timeout = None
-                next_due = None if self.paused else await self._db(self.store.next_due_at)
                 if next_due is not None:
                     timeout = max(0.0, next_due - self.clock())
                 # Idle: nothing in flight and nothing that could become due (operations stuck behind
@@ -227,8 +241,8 @@ class Outbox:
                         raise error  # SystemExit, KeyboardInterrupt and the like end the worker
                     if error is not None:
                         log.error("Outbox task failed: %r", error)
-                if done:  # a finished operation, or a kick: something was queued, the depth changed
-                    await self.refresh_status()
+                # (the next turn's poll refreshes the status: an operation finished, or a kick said
+                # something was queued)
         finally:
             for task in tasks:
                 task.cancel()
@@ -240,12 +254,12 @@ class Outbox:
     # ------------------------------------------------------------------ one operation
 
     async def _process(self, due: OutboxOp) -> None:
-        op = await self._db(self.store.claim_op, due.id)
+        op, box = await self._db(self._claim, due)
         if op is None:
             return
         attempt = _Attempt()
         try:
-            await self._handle(op, attempt)
+            await self._handle(op, attempt, box)
         except asyncio.CancelledError:
             # Shut down mid-call: the request may be out. Settle synchronously (we are cancelled).
             self._fresh.pop(op.shipment_id, None)
@@ -319,9 +333,15 @@ class Outbox:
             return
         await self._park(op, exc.one_line(), attempt)
 
-    async def _handle(self, op: OutboxOp, attempt: _Attempt) -> None:
+    def _claim(self, due: OutboxOp) -> tuple[OutboxOp | None, BoxRecord | None]:
+        """Runs on the database thread: claim the operation and read its box in one trip."""
+        op = self.store.claim_op(due.id)
+        box = self.store.box(op.box_id) if op is not None and op.box_id is not None else None
+        return op, box
+
+    async def _handle(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
         if op.kind is OpKind.BOOK_BOX:
-            await self._book_box(op, attempt)
+            await self._book_box(op, attempt, box)
         elif op.kind is OpKind.CANCEL_DELIVERY:
             await self._repeatable_write(
                 op, attempt, self.client.cancel_delivery, op.payload["tracking_number"]
@@ -380,8 +400,9 @@ class Outbox:
         await self._db(self.store.cache_shipment, shipment)
         await self._db(self.store.complete_op, op.id)
 
-    async def _book_box(self, op: OutboxOp, attempt: _Attempt) -> None:
-        box = await self._db(self.store.box, op.box_id)
+    async def _book_box(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
+        if box is None:
+            raise NeedsAttention(f"operation {op.id} names no box")
         if box.tracking_number and box.state is not BoxState.VOIDED:
             await self._db(self.store.complete_op, op.id, "already booked")
             return
@@ -397,8 +418,8 @@ class Outbox:
             plan = plan_box_booking(shipment, box.slot)
             if plan.action is BookingAction.ADOPT:
                 self._fresh[box.shipment_id] = shipment
-                await self._db(self.store.cache_shipment, shipment)
                 if box.state is BoxState.VOIDED:
+                    await self._db(self.store.cache_shipment, shipment)
                     await self._db(
                         self.store.settle_voided_box,
                         op.id,
@@ -408,22 +429,21 @@ class Outbox:
                         tracking_number=plan.tracking_number,
                     )
                     return
-                await self._db(
-                    self.store.record_box_booked,
+                job = await self._db(
+                    self._record_booked,
+                    shipment,
+                    op.id,
                     box.id,
                     plan.parcel_id,
                     plan.delivery_id,
                     plan.tracking_number,
                     plan.label_url,
                     printer_uri=self.printer_uri,
-                    op_id=op.id,
                 )
-                if self.on_box_booked is not None:
+                if job is not None and self.on_box_booked is not None:
                     self.on_box_booked(box.id)
                 return
-            if (
-                box.state is BoxState.VOIDED
-            ):  # its parcel was never made (or never booked): give the slot back
+            if box.state is BoxState.VOIDED:  # its parcel was never made or booked: give the slot back
                 await self._db(self.store.settle_voided_box, op.id, box.id)
                 return
             if plan.action is BookingAction.WAIT:
@@ -436,6 +456,12 @@ class Outbox:
             f"Ingrid did not produce a tracking number for box {box.slot} after {MAX_PLAN_STEPS} steps",
             method="outbox.book_box",
         )
+
+    def _record_booked(self, shipment: Shipment, *args: Any, **kwargs: Any) -> int | None:
+        """Runs on the database thread: remember the server's answer and settle the box (booked with
+        its label job, or cancelled if it was voided meanwhile) in one trip."""
+        self.store.cache_shipment(shipment)
+        return self.store.settle_box_booking(*args, **kwargs)
 
     async def _get_shipment(self, shipment_id: str) -> Shipment:
         self.calls += 1

@@ -79,12 +79,12 @@ def test_prefetch_without_a_token_or_orders_is_one_clear_line(emu, tmp_path):
 
 
 def test_outbox_shows_drains_and_retries(emu, tmp_path):
-    a, b = seed_orders(emu, 2)
+    [a] = seed_orders(emu, 1)
     store = Store.open(tmp_path / "station.sqlite3")
-    close_boxes(store, {a: 2, b: 1})
+    close_boxes(store, {a: 2})
     store.close()
     shown = packstation(emu, tmp_path, "outbox")
-    assert shown.returncode == 0 and "3 operation(s) waiting to be sent, 0 needing attention" in shown.stdout
+    assert shown.returncode == 0 and "2 operation(s) waiting to be sent, 0 needing attention" in shown.stdout
 
     emu.add_fault(Fault(method="shipments.bookParcels", kind="status", status=400, calls={1}))
     drained = packstation(emu, tmp_path, "outbox", "--drain")
@@ -97,7 +97,7 @@ def test_outbox_shows_drains_and_retries(emu, tmp_path):
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert "0 operation(s) waiting to be sent, 0 needing attention" in retried.stdout
     store = Store.open(tmp_path / "station.sqlite3")
-    assert check_invariants(emu, store, [a, b]) == {"boxes": 3, "parcels": 3}
+    assert check_invariants(emu, store, [a]) == {"boxes": 2, "parcels": 2}
     store.close()
     again = packstation(emu, tmp_path, "outbox", "--retry", op_id)
     assert again.returncode == 1 and "does not need attention" in again.stderr

@@ -248,3 +248,25 @@ def test_voiding_an_unsent_box_gives_its_slot_to_the_next_box(emu, store):
     _status, _ = drain(emu, store)
     assert store.box(third.id).slot == 2
     assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
+
+
+def test_a_box_voided_while_its_booking_is_out_gets_its_parcel_cancelled(emu, store):
+    [shipment] = seed_orders(emu, 1)
+    [box] = close_boxes(store, {shipment: 1})
+    emu.add_fault(Fault(method="shipments.bookParcels", kind="latency", delay_ms=300))
+
+    async def void_while_out(outbox):
+        while store.box(box.id).state is not BoxState.BOOKING:
+            await asyncio.sleep(0.01)
+        store.void_box(box.id)  # the packer tears the box open while bookParcels is on its way
+
+    booked = []
+    drain(emu, store, during=void_while_out, on_box_booked=booked.append)
+    voided = store.box(box.id)
+    assert voided.state is BoxState.VOIDED and voided.tracking_number and booked == []
+    assert store.list_print_jobs() == []  # no label for a voided box
+    assert [(op.kind, op.state) for op in store.ops()] == [
+        (OpKind.BOOK_BOX, OpState.DONE),
+        (OpKind.CANCEL_DELIVERY, OpState.DONE),
+    ]
+    check_invariants(emu, store, [shipment])

@@ -185,38 +185,69 @@ class BoxesMixin:
         """The box is parcel ``parcel_id``: record it and queue its LABEL print job in the same
         transaction (a booked box never loses its label). Completes outbox op ``op_id`` if given.
         Repeating it for the same parcel returns the existing job."""
-        now = self._clock()
         with self.db.write() as conn:
             row = conn.execute("SELECT * FROM boxes WHERE id = ?", (box_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no box {box_id}")
-            if row["tracking_number"] and row["tracking_number"] != tracking_number:
-                raise ValueError(f"box {box_id} already has tracking number {row['tracking_number']}")
             if row["state"] == BoxState.VOIDED:
                 raise ValueError(f"box {box_id} was voided")
-            existing = conn.execute(
-                "SELECT id FROM print_jobs WHERE box_id = ? AND kind = ? AND reprint_of IS NULL"
-                " ORDER BY id LIMIT 1",
-                (box_id, PrintJobKind.LABEL.value),
-            ).fetchone()
-            conn.execute(
-                "UPDATE boxes SET state = CASE WHEN state = 'printed' THEN state ELSE 'booked' END,"
-                " parcel_id = ?, delivery_id = ?, tracking_number = ?, label_url = ?, error = NULL,"
-                " booked_at = COALESCE(booked_at, ?), updated_at = ? WHERE id = ?",
-                (parcel_id, delivery_id, tracking_number, label_url, now, now, box_id),
+            return self._record_booked_in(
+                conn, row, parcel_id, delivery_id, tracking_number, label_url, printer_uri, op_id
             )
-            if op_id is not None:
-                self._finish_op(conn, op_id, OpState.DONE, None)
-            if existing is not None:
-                return int(existing["id"])
-            return self._insert_print_job(
-                conn,
-                kind=PrintJobKind.LABEL,
-                printer_uri=printer_uri,
-                source_url=label_url,
-                tracking_number=tracking_number,
-                box_id=box_id,
+
+    def settle_box_booking(
+        self,
+        op_id: int,
+        box_id: int,
+        parcel_id: str,
+        delivery_id: str | None,
+        tracking_number: str,
+        label_url: str | None,
+        *,
+        printer_uri: str,
+    ) -> int | None:
+        """The worker's result for a box booking, in one transaction: the box is booked (returns its
+        label job), or, if the packer voided it while the request was out, its parcel is recorded
+        and cancelled instead (returns None)."""
+        with self.db.write() as conn:
+            row = conn.execute("SELECT * FROM boxes WHERE id = ?", (box_id,)).fetchone()
+            if row["state"] == BoxState.VOIDED:
+                self._settle_voided_in(conn, row, op_id, parcel_id, delivery_id, tracking_number)
+                return None
+            return self._record_booked_in(
+                conn, row, parcel_id, delivery_id, tracking_number, label_url, printer_uri, op_id
             )
+
+    def _record_booked_in(
+        self, conn, row, parcel_id, delivery_id, tracking_number, label_url, printer_uri, op_id
+    ) -> int:
+        box_id = int(row["id"])
+        now = self._clock()
+        if row["tracking_number"] and row["tracking_number"] != tracking_number:
+            raise ValueError(f"box {box_id} already has tracking number {row['tracking_number']}")
+        existing = conn.execute(
+            "SELECT id FROM print_jobs WHERE box_id = ? AND kind = ? AND reprint_of IS NULL"
+            " ORDER BY id LIMIT 1",
+            (box_id, PrintJobKind.LABEL.value),
+        ).fetchone()
+        conn.execute(
+            "UPDATE boxes SET state = CASE WHEN state = 'printed' THEN state ELSE 'booked' END,"
+            " parcel_id = ?, delivery_id = ?, tracking_number = ?, label_url = ?, error = NULL,"
+            " booked_at = COALESCE(booked_at, ?), updated_at = ? WHERE id = ?",
+            (parcel_id, delivery_id, tracking_number, label_url, now, now, box_id),
+        )
+        if op_id is not None:
+            self._finish_op(conn, op_id, OpState.DONE, None)
+        if existing is not None:
+            return int(existing["id"])
+        return self._insert_print_job(
+            conn,
+            kind=PrintJobKind.LABEL,
+            printer_uri=printer_uri,
+            source_url=label_url,
+            tracking_number=tracking_number,
+            box_id=box_id,
+        )
 
     def settle_voided_box(
         self,
@@ -229,26 +260,28 @@ class BoxesMixin:
     ) -> None:
         """The worker's verdict on a box voided while its booking was in doubt: its parcel exists
         (record it and queue ``cancel_delivery``) or it does not (give the slot back)."""
-        now = self._clock()
         with self.db.write() as conn:
             row = conn.execute("SELECT * FROM boxes WHERE id = ?", (box_id,)).fetchone()
-            if tracking_number:
-                conn.execute(
-                    "UPDATE boxes SET parcel_id = ?, delivery_id = ?, tracking_number = ?, updated_at = ?"
-                    " WHERE id = ?",
-                    (parcel_id, delivery_id, tracking_number, now, box_id),
-                )
-                self._finish_op(conn, op_id, OpState.DONE, "box voided: its parcel is being cancelled")
-                self._insert_op(
-                    conn,
-                    OpKind.CANCEL_DELIVERY,
-                    row["shipment_id"],
-                    {"tracking_number": tracking_number},
-                    box_id,
-                )
-            else:
-                self._release_slot(conn, row)
-                self._finish_op(conn, op_id, OpState.CANCELLED, "box voided before a parcel was created")
+            self._settle_voided_in(conn, row, op_id, parcel_id, delivery_id, tracking_number)
+
+    def _settle_voided_in(self, conn, row, op_id, parcel_id, delivery_id, tracking_number) -> None:
+        if tracking_number:
+            conn.execute(
+                "UPDATE boxes SET parcel_id = ?, delivery_id = ?, tracking_number = ?, updated_at = ?"
+                " WHERE id = ?",
+                (parcel_id, delivery_id, tracking_number, self._clock(), row["id"]),
+            )
+            self._finish_op(conn, op_id, OpState.DONE, "box voided: its parcel is being cancelled")
+            self._insert_op(
+                conn,
+                OpKind.CANCEL_DELIVERY,
+                row["shipment_id"],
+                {"tracking_number": tracking_number},
+                row["id"],
+            )
+        else:
+            self._release_slot(conn, row)
+            self._finish_op(conn, op_id, OpState.CANCELLED, "box voided before a parcel was created")
 
     def mark_box_printed(self, box_id: int) -> None:
         now = self._clock()

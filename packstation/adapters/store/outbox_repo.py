@@ -113,6 +113,15 @@ class OutboxMixin:
         )
         return [outbox_op(r) for r in rows]
 
+    def pending_heads(self, limit: int) -> list[OutboxOp]:
+        """The pending head operations (oldest active per shipment), soonest due first."""
+        rows = self.db.query(
+            f"SELECT o.* FROM outbox o JOIN ({_HEADS}) h ON o.id = h.head"
+            " WHERE o.state = 'pending' ORDER BY o.next_attempt_at, o.id LIMIT ?",
+            (limit,),
+        )
+        return [outbox_op(r) for r in rows]
+
     def next_due_at(self) -> float | None:
         """When the earliest waiting head operation becomes due (None: nothing pending)."""
         return self.db.scalar(
