@@ -255,6 +255,7 @@ def run_gui(args: Any) -> int:
     setup_logging(config.data_dir / "logs" if args.demo else None)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("packstation")
+    apply_language(app, config.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -323,7 +324,18 @@ async def _run_window(
     return exit_code
 
 
+def apply_language(app: Any, code: str) -> None:
+    """The feedback sentences (domain catalogue) and the window's words (Qt translation) in ``code``."""
+    from packstation.adapters.translations import load_domain_language, qt_translation_file
+    from packstation.gui.i18n import install_translation
+
+    load_domain_language(code)
+    qm_file = qt_translation_file(code)
+    install_translation(app, code, str(qm_file) if qm_file else None)
+
+
 def open_settings(window: Any, services: Services) -> None:
+    from packstation.adapters.translations import available_languages
     from packstation.gui.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(
@@ -331,6 +343,7 @@ def open_settings(window: Any, services: Services) -> None:
         on_save=lambda values, token: save_settings(services.config, values, token),
         on_test_print=lambda uri: queue_test_print(services, uri),
         list_printers=list_usb_printers,
+        languages=available_languages(),
         parent=window,
     )
     dialog.exec()

@@ -56,6 +56,7 @@ class Config:
     label_format: str = "svg"
     publish_packed_event: bool = False  # a CUSTOM tracking event per parcel when its order is packed
     custom_event_type_id: str = "packed"
+    language: str = "en"  # UI and feedback language; a translation file must exist for it
 
     @property
     def database_path(self) -> Path:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from packstation.domain.i18n import t
 from packstation.domain.packing_box import Box
 from packstation.domain.packing_order import (
     DEFAULT_BOX_TYPES,
@@ -95,7 +96,7 @@ class PackResult:
 
 
 def _units(n: int) -> str:
-    return f"{n} unit" if n == 1 else f"{n} units"
+    return t("{n} unit", n=n) if n == 1 else t("{n} units", n=n)
 
 
 class PackingSession:
@@ -206,21 +207,30 @@ class PackingSession:
                 other = self.aliases.get(code, code)
                 return PackResult(
                     PackOutcome.NOT_IN_ORDER,
-                    f"Wrong item: {other} is not in order {order_id}. Put it back.",
+                    t("Wrong item: {sku} is not in order {order}. Put it back.", sku=other, order=order_id),
                     sku=other,
                 )
             return PackResult(
                 PackOutcome.UNKNOWN_CODE,
-                f"Unknown barcode {code}: not an item of order {order_id}. "
-                "Put it aside, scan the right item.",
+                t(
+                    "Unknown barcode {code}: not an item of order {order}. "
+                    "Put it aside, scan the right item.",
+                    code=code,
+                    order=order_id,
+                ),
             )
         line = self._lines[sku]
         done = self._scanned[sku]
         if done >= line.expected:
-            packed = "it is packed" if line.expected == 1 else f"all {line.expected} are packed"
+            packed = t("it is packed") if line.expected == 1 else t("all {n} are packed", n=line.expected)
             return PackResult(
                 PackOutcome.OVER_SCAN,
-                f"Too many: {sku} needs {line.expected}, {packed}. Put this one back.",
+                t(
+                    "Too many: {sku} needs {n}, {packed}. Put this one back.",
+                    sku=sku,
+                    n=line.expected,
+                    packed=packed,
+                ),
                 sku=sku,
             )
         box = self.open_box
@@ -232,7 +242,14 @@ class PackingSession:
         name = f" {line.name}" if line.name and line.name != sku else ""
         return PackResult(
             PackOutcome.ADDED,
-            f"{sku}{name}: {done + 1} of {line.expected}, box {box.number}",
+            t(
+                "{sku}{name}: {done} of {n}, box {box}",
+                sku=sku,
+                name=name,
+                done=done + 1,
+                n=line.expected,
+                box=box.number,
+            ),
             sku=sku,
             box_number=box.number,
         )
@@ -241,15 +258,15 @@ class PackingSession:
         """Close the open box as ``box_type`` (None: the type chosen for it beforehand, if any)."""
         box = self.open_box
         if box is None or box.units == 0:
-            which = f"Box {box.number} is empty" if box else "No box is open"
-            return PackResult(PackOutcome.REFUSED, f"{which}: scan an item first.")
+            which = t("Box {box} is empty", box=box.number) if box else t("No box is open")
+            return PackResult(PackOutcome.REFUSED, t("{which}: scan an item first.", which=which))
         if box_type is not None:
             box.box_type, box.dims_mm = box_type.code, box_type.dims_mm
         box.state = BoxState.QUEUED
         kind = f" ({box.box_type})" if box.box_type else ""
         return PackResult(
             PackOutcome.BOX_CLOSED,
-            f"Box {box.number}{kind} closed with {_units(box.units)}.",
+            t("Box {box}{kind} closed with {units}.", box=box.number, kind=kind, units=_units(box.units)),
             box_number=box.number,
         )
 
@@ -263,7 +280,12 @@ class PackingSession:
         box.box_type, box.dims_mm = box_type.code, box_type.dims_mm
         return PackResult(
             PackOutcome.BOX_TYPE_SET,
-            f"Box {box.number} will be {box_type.name} ({box_type.code}). Scan its items.",
+            t(
+                "Box {box} will be {name} ({code}). Scan its items.",
+                box=box.number,
+                name=box_type.name,
+                code=box_type.code,
+            ),
             box_number=box.number,
         )
 
@@ -272,32 +294,44 @@ class PackingSession:
         if box is not None and box.units:
             return PackResult(
                 PackOutcome.REFUSED,
-                f"Box {box.number} is still open with {_units(box.units)}: close it first "
-                "(CMD:CLOSE-BOX or a box type).",
+                t(
+                    "Box {box} is still open with {units}: close it first (CMD:CLOSE-BOX or a box type).",
+                    box=box.number,
+                    units=_units(box.units),
+                ),
                 box_number=box.number,
             )
         if box is not None:
-            return PackResult(PackOutcome.REFUSED, f"Box {box.number} is open and empty: scan its items.")
+            return PackResult(
+                PackOutcome.REFUSED, t("Box {box} is open and empty: scan its items.", box=box.number)
+            )
         if self.all_scanned:
-            return PackResult(PackOutcome.REFUSED, f"Order {self.order.order_id} is fully packed.")
+            return PackResult(
+                PackOutcome.REFUSED, t("Order {order} is fully packed.", order=self.order.order_id)
+            )
         box = Box(number=len(self.boxes) + 1)
         self.boxes.append(box)
         return PackResult(
-            PackOutcome.BOX_OPENED, f"Box {box.number} started. Scan its items.", box_number=box.number
+            PackOutcome.BOX_OPENED,
+            t("Box {box} started. Scan its items.", box=box.number),
+            box_number=box.number,
         )
 
     def void_last_closed_box(self) -> PackResult:
         box = self.last_closed_box()
         if box is None:
-            return PackResult(PackOutcome.REFUSED, "No closed box to void in this order.")
+            return PackResult(PackOutcome.REFUSED, t("No closed box to void in this order."))
         for sku, qty in box.items.items():
             self._set_scanned(sku, self._scanned[sku] - qty)
         box.state = BoxState.VOIDED
         box.problem = ""
         return PackResult(
             PackOutcome.BOX_VOIDED,
-            f"Box {box.number} voided: take its label off, unpack its {_units(box.units)} "
-            "and scan them again.",
+            t(
+                "Box {box} voided: take its label off, unpack its {units} and scan them again.",
+                box=box.number,
+                units=_units(box.units),
+            ),
             box_number=box.number,
         )
 

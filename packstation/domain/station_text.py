@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from packstation.domain.i18n import t
 from packstation.domain.packing import Box, BoxType, PackingOrder, PackingSession, SessionState
 from packstation.domain.scans import Command
 from packstation.domain.view import OrderHeader
@@ -16,115 +17,156 @@ from packstation.domain.view import OrderHeader
 if TYPE_CHECKING:
     from packstation.domain.station import Station
 
-SIGN_IN_FIRST = "Sign in first: scan your badge (USER:your name)."
-NO_ORDER = "No order is open: scan an order first."
-NO_LABEL_YET = "No label printed at this bench yet. Scan a label or box tag after CMD:REPRINT to reprint it."
+
+# Module attributes read at use time, so they follow the language chosen at start-up.
+def __getattr__(name: str) -> str:
+    english = _CONSTANTS.get(name)
+    if english is None:
+        raise AttributeError(name)
+    return t(english)
+
+
+_CONSTANTS = {
+    "SIGN_IN_FIRST": "Sign in first: scan your badge (USER:your name).",
+    "NO_ORDER": "No order is open: scan an order first.",
+    "NO_LABEL_YET": (
+        "No label printed at this bench yet. Scan a label or box tag after CMD:REPRINT to reprint it."
+    ),
+}
 
 
 def _units(n: int) -> str:
-    return f"{n} unit" if n == 1 else f"{n} units"
+    return t("{n} unit", n=n) if n == 1 else t("{n} units", n=n)
 
 
 def signed_in(name: str) -> str:
-    return f"Signed in: {name}."
+    return t("Signed in: {name}.", name=name)
 
 
 def opened(order: PackingOrder) -> str:
     units = sum(line.expected for line in order.lines)
-    lines = "1 line" if len(order.lines) == 1 else f"{len(order.lines)} lines"
-    return f"Order {order.order_id}: {lines}, {_units(units)}. Scan the items."
+    count = len(order.lines)
+    lines = t("{n} line", n=count) if count == 1 else t("{n} lines", n=count)
+    return t(
+        "Order {order}: {lines}, {units}. Scan the items.",
+        order=order.order_id,
+        lines=lines,
+        units=_units(units),
+    )
 
 
 def already_booked(order: PackingOrder) -> str:
-    return (
-        f"Order {order.order_id} already has {order.booked_parcels} booked parcel(s) "
-        "from an earlier packing. "
-        "Boxes you close now are added as more parcels. Wrong order? Scan CMD:CANCEL twice."
+    return t(
+        "Order {order} already has {parcels} booked parcel(s) from an earlier packing. "
+        "Boxes you close now are added as more parcels. Wrong order? Scan CMD:CANCEL twice.",
+        order=order.order_id,
+        parcels=order.booked_parcels,
     )
 
 
 def looking_up(key: str) -> str:
-    return f"Opening order {key}…"
+    return t("Opening order {order}…", order=key)
 
 
 def still_loading(key: str) -> str:
-    return f"Order {key} is still loading. Wait a moment."
+    return t("Order {order} is still loading. Wait a moment.", order=key)
 
 
 def wait_for_order(key: str) -> str:
-    return f"Order {key} is still loading: wait for its lines, then scan that again."
+    return t("Order {order} is still loading: wait for its lines, then scan that again.", order=key)
 
 
 def loading_stopped(key: str) -> str:
-    return f"Stopped opening order {key}. Scan an order."
+    return t("Stopped opening order {order}. Scan an order.", order=key)
 
 
 def not_found(key: str, reason: str) -> str:
     reason = reason.strip()
     extra = f" ({reason.rstrip('.')})" if reason else ""
-    return f"Order {key} not found{extra}. Check the pick list and scan it again, or ask your lead."
+    return t(
+        "Order {order} not found{reason}. Check the pick list and scan it again, or ask your lead.",
+        order=key,
+        reason=extra,
+    )
 
 
 def nothing_to_pack(order_id: str) -> str:
-    return f"Order {order_id} has no items to pack. Ask your lead to check it; scan the next order."
+    return t(
+        "Order {order} has no items to pack. Ask your lead to check it; scan the next order.", order=order_id
+    )
 
 
 def already_open(session: PackingSession) -> str:
-    return f"Order {session.order.order_id} is already open. Scan its items."
+    return t("Order {order} is already open. Scan its items.", order=session.order.order_id)
 
 
 def order_complete_already(session: PackingSession) -> str:
-    return f"Order {session.order.order_id} is complete. Scan the next order."
+    return t("Order {order} is complete. Scan the next order.", order=session.order.order_id)
 
 
 def finish_first(session: PackingSession, other: str) -> str:
-    return (
-        f"That is order {other}. Finish order {session.order.order_id} first, or park it (CMD:PARK) "
-        f"or cancel it (CMD:CANCEL) to open order {other}."
+    return t(
+        "That is order {other}. Finish order {order} first, or park it (CMD:PARK) "
+        "or cancel it (CMD:CANCEL) to open order {other}.",
+        other=other,
+        order=session.order.order_id,
     )
 
 
 def resumed(session: PackingSession) -> str:
     box = session.open_box
-    where = f", box {box.number} open" if box else ""
-    return (
-        f"Order {session.order.order_id} resumed: {session.scanned_units} of "
-        f"{_units(session.expected_units)} packed{where}. Scan the items."
+    where = t(", box {box} open", box=box.number) if box else ""
+    return t(
+        "Order {order} resumed: {done} of {units} packed{where}. Scan the items.",
+        order=session.order.order_id,
+        done=session.scanned_units,
+        units=_units(session.expected_units),
+        where=where,
     )
 
 
 def close_now(box_number: int) -> str:
-    return f"All items packed: close box {box_number} (CMD:CLOSE-BOX or a box type)."
+    return t("All items packed: close box {box} (CMD:CLOSE-BOX or a box type).", box=box_number)
 
 
 def stick_label() -> str:
-    return "Stick its label on when it prints."
+    return t("Stick its label on when it prints.")
 
 
 def order_done(session: PackingSession) -> str:
     count = sum(1 for b in session.boxes if b.closed)
-    boxes = "1 box" if count == 1 else f"{count} boxes"
-    return f"Order {session.order.order_id} complete ({boxes}). Stick the labels on; scan the next order."
+    boxes = t("{n} box", n=count) if count == 1 else t("{n} boxes", n=count)
+    return t(
+        "Order {order} complete ({boxes}). Stick the labels on; scan the next order.",
+        order=session.order.order_id,
+        boxes=boxes,
+    )
 
 
 def parked(session: PackingSession) -> str:
-    return f"Order {session.order.order_id} parked: set it aside. Scan it again to go on."
+    return t("Order {order} parked: set it aside. Scan it again to go on.", order=session.order.order_id)
 
 
 def confirm_cancel(session: PackingSession) -> str:
     closed = sum(1 for b in session.boxes if b.closed)
-    extra = f" Its {closed} closed box(es) will be cancelled." if closed else ""
-    return f"Scan CMD:CANCEL again to cancel order {session.order.order_id}.{extra} Anything else keeps it."
+    extra = t(" Its {n} closed box(es) will be cancelled.", n=closed) if closed else ""
+    return t(
+        "Scan CMD:CANCEL again to cancel order {order}.{extra} Anything else keeps it.",
+        order=session.order.order_id,
+        extra=extra,
+    )
 
 
 def cancelled(session: PackingSession, deliveries: int) -> str:
     if deliveries:
-        extra = f" {deliveries} label(s) are being cancelled: take them off, unpack the boxes."
+        extra = t(" {n} label(s) are being cancelled: take them off, unpack the boxes.", n=deliveries)
     elif session.has_progress:
-        extra = " Unpack its items and put them back."
+        extra = t(" Unpack its items and put them back.")
     else:
         extra = ""
-    return f"Order {session.order.order_id} cancelled.{extra} Scan the next order."
+    return t(
+        "Order {order} cancelled.{extra} Scan the next order.", order=session.order.order_id, extra=extra
+    )
 
 
 def no_order_for(command: Command) -> str:
@@ -136,54 +178,69 @@ def no_order_for(command: Command) -> str:
         Command.CANCEL: "nothing to cancel",
         Command.REPRINT: "nothing to reprint",
     }[command]
-    return f"No order is open, {what}. Scan an order first."
+    return t("No order is open, {what}. Scan an order first.", what=t(what))
 
 
 def unknown_box_type(code: str, types: Sequence[BoxType]) -> str:
-    known = ", ".join(t.code for t in types) or "none configured"
-    return f"Unknown box type {code} (known: {known}). Scan a box type from the command sheet."
+    known = ", ".join(b.code for b in types) or t("none configured")
+    return t(
+        "Unknown box type {code} (known: {known}). Scan a box type from the command sheet.",
+        code=code,
+        known=known,
+    )
 
 
 def reprint_which(last: tuple[str, int] | None) -> str:
     if last is None:
-        return "Reprint: scan the label or box tag to reprint."
+        return t("Reprint: scan the label or box tag to reprint.")
     order_id, box_number = last
-    return (
-        f"Reprint: scan the label or box tag to reprint, or CMD:REPRINT again for the last label "
-        f"(order {order_id}, box {box_number})."
+    return t(
+        "Reprint: scan the label or box tag to reprint, or CMD:REPRINT again for the last label "
+        "(order {order}, box {box}).",
+        order=order_id,
+        box=box_number,
     )
 
 
 def reprinting(order_id: str, box_number: int) -> str:
-    return f"Reprinting the label of box {box_number} (order {order_id})."
+    return t("Reprinting the label of box {box} (order {order}).", box=box_number, order=order_id)
 
 
 def reprinting_label(tracking_number: str) -> str:
-    return f"Reprinting label {tracking_number}."
+    return t("Reprinting label {tracking}.", tracking=tracking_number)
 
 
 def label_scanned(where: tuple[str, int] | None) -> str:
-    what = f"the label of box {where[1]} (order {where[0]})" if where else "a shipping label"
-    return f"That is {what}, not an item. To reprint it: scan CMD:REPRINT, then the label."
+    if where:
+        what = t("the label of box {box} (order {order})", box=where[1], order=where[0])
+    else:
+        what = t("a shipping label")
+    return t("That is {what}, not an item. To reprint it: scan CMD:REPRINT, then the label.", what=what)
 
 
 def looking_for_tag(tag: str) -> str:
-    return f"Looking for box {tag}: its label prints if it is booked."
+    return t("Looking for box {tag}: its label prints if it is booked.", tag=tag)
 
 
 def tag_not_booked(order_id: str, box: Box) -> str:
-    return (
-        f"Box {box.number} (order {order_id}) is not booked yet; its label prints by itself when it is. "
-        "Set the box aside with its tag."
+    return t(
+        "Box {box} (order {order}) is not booked yet; its label prints by itself when it is. "
+        "Set the box aside with its tag.",
+        box=box.number,
+        order=order_id,
     )
 
 
 def box_problem(order_id: str, box_number: int, problem: str) -> str:
-    return f"Box {box_number} of order {order_id}: {problem}"
+    return t("Box {box} of order {order}: {problem}", box=box_number, order=order_id, problem=problem)
 
 
 def restore_problems(problems: Sequence[str]) -> str:
-    return f"{len(problems)} saved order(s) could not be restored: {problems[0]}. Tell your lead."
+    return t(
+        "{n} saved order(s) could not be restored: {first}. Tell your lead.",
+        n=len(problems),
+        first=problems[0],
+    )
 
 
 def header(session: PackingSession) -> OrderHeader:
@@ -199,9 +256,9 @@ def header(session: PackingSession) -> OrderHeader:
 
 def pending(kind: str, session: PackingSession | None) -> str:
     if kind == "cancel" and session is not None:
-        return f"Scan CMD:CANCEL again to cancel order {session.order.order_id}"
+        return t("Scan CMD:CANCEL again to cancel order {order}", order=session.order.order_id)
     if kind == "reprint":
-        return "Scan the label or box tag to reprint (CMD:REPRINT again: last label)"
+        return t("Scan the label or box tag to reprint (CMD:REPRINT again: last label)")
     return ""
 
 
@@ -209,19 +266,19 @@ def prompt(station: Station) -> str:
     """The next step, in a few words."""
     session = station.current
     if not station.packer:
-        return "Sign in: scan your badge"
+        return t("Sign in: scan your badge")
     if session is None:
         if station.loading_key:
-            return f"Opening order {station.loading_key}…"
-        return "Scan an order or a parked order" if station.parked else "Scan an order"
+            return t("Opening order {order}…", order=station.loading_key)
+        return t("Scan an order or a parked order") if station.parked else t("Scan an order")
     if session.state is SessionState.COMPLETE:
-        return "Order complete: scan the next order"
+        return t("Order complete: scan the next order")
     if station.waiting_order:
-        return f"Finish, park (CMD:PARK) or cancel (CMD:CANCEL) order {session.order.order_id}"
+        return t("Finish, park (CMD:PARK) or cancel (CMD:CANCEL) order {order}", order=session.order.order_id)
     box = session.open_box
     if session.all_scanned and box is not None and box.units:
-        return f"All packed: close box {box.number} (CMD:CLOSE-BOX or a box type)"
+        return t("All packed: close box {box} (CMD:CLOSE-BOX or a box type)", box=box.number)
     if box is not None and box.units:
-        return f"Scan the next item for box {box.number}, or close it"
+        return t("Scan the next item for box {box}, or close it", box=box.number)
     number = box.number if box is not None else len(session.boxes) + 1
-    return f"Scan an item for box {number}"
+    return t("Scan an item for box {box}", box=number)

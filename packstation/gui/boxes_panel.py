@@ -100,7 +100,7 @@ class BoxesPanel(QFrame):
         title_row = QHBoxLayout()
         icon = QLabel()
         icon.setPixmap(icon_pixmap("box", 28))
-        self.title = QLabel("Boxes")
+        self.title = QLabel(self.tr("Boxes"))
         self.title.setObjectName("panelTitle")
         title_row.addWidget(icon)
         title_row.addWidget(self.title)
@@ -117,7 +117,7 @@ class BoxesPanel(QFrame):
         self.cards_layout = QVBoxLayout(self.container)
         self.cards_layout.setContentsMargins(0, 0, 0, 0)
         self.cards_layout.setSpacing(8)
-        self.empty_label = QLabel("No boxes yet. The first item scanned opens box 1.")
+        self.empty_label = QLabel(self.tr("No boxes yet. The first item scanned opens box 1."))
         self.empty_label.setObjectName("emptyHint")
         self.empty_label.setWordWrap(True)
         self.cards_layout.addWidget(self.empty_label)
@@ -147,7 +147,9 @@ class BoxesPanel(QFrame):
             self.cards_layout.insertWidget(1 + index, card)
             card.show()  # now, not on the layout's queued show: the screen is right after render()
             self.cards.append(card)
-        self.title.setText(f"Boxes ({len(boxes)})" if boxes else "Boxes")
+        self.title.setText(
+            self.tr("Boxes (%1)").replace("%1", str(len(boxes))) if boxes else self.tr("Boxes")
+        )
         if self.cards:
             # After the layout has placed the new cards (next event-loop turn), show the newest box.
             QTimer.singleShot(0, self._show_last_card)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QDate, QTimer
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -29,10 +29,6 @@ from packstation.domain.end_of_day import EndOfDayPort, PickupProgress
 ChoosePath = Callable[[str, str, str], str | None]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EndOfDayDialog", text)
-
-
 class EndOfDayDialog(QDialog):
     def __init__(
         self,
@@ -47,12 +43,12 @@ class EndOfDayDialog(QDialog):
         self._choose_path = choose_path or self._ask_path
         self._output_made = False
         self.setObjectName("endOfDayDialog")
-        self.setWindowTitle(_tr("End of day"))
+        self.setWindowTitle(self.tr("End of day"))
         self.setMinimumWidth(560)
 
         layout = QVBoxLayout(self)
         intro = QLabel(
-            _tr(
+            self.tr(
                 "Books the carrier pickup for every parcel packed here that has not been handed over yet, "
                 "then prints the pickup manifest for the driver."
             )
@@ -70,11 +66,11 @@ class EndOfDayDialog(QDialog):
         self.result_label.setObjectName("eodResult")
         self.result_label.setWordWrap(True)
 
-        self.start_button = QPushButton(_tr("Book pickups"))
-        self.print_button = QPushButton(_tr("Print manifest"))
-        self.csv_button = QPushButton(_tr("Export CSV…"))
-        self.pdf_button = QPushButton(_tr("Export PDF…"))
-        self.close_button = QPushButton(_tr("Close"))
+        self.start_button = QPushButton(self.tr("Book pickups"))
+        self.print_button = QPushButton(self.tr("Print manifest"))
+        self.csv_button = QPushButton(self.tr("Export CSV…"))
+        self.pdf_button = QPushButton(self.tr("Export PDF…"))
+        self.close_button = QPushButton(self.tr("Close"))
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
         self.print_button.clicked.connect(lambda: self._output(self.service.print_manifest))
@@ -111,20 +107,20 @@ class EndOfDayDialog(QDialog):
         waiting = self.service.candidates()
         if waiting:
             self.candidates_label.setText(
-                _tr("%n parcel(s) not handed over yet.").replace("%n", str(waiting))
+                self.tr("%n parcel(s) not handed over yet.").replace("%n", str(waiting))
                 if progress.run_id is None
-                else _tr("%n more parcel(s) were booked since; Book pickups adds them.").replace(
+                else self.tr("%n more parcel(s) were booked since; Book pickups adds them.").replace(
                     "%n", str(waiting)
                 )
             )
         else:
             self.candidates_label.setText(
-                "" if progress.run_id else _tr("No parcels are waiting for a pickup.")
+                "" if progress.run_id else self.tr("No parcels are waiting for a pickup.")
             )
         self.progress_bar.setRange(0, max(progress.total, 1))
         self.progress_bar.setValue(progress.handed_over if progress.total else (1 if progress.run_id else 0))
         self.progress_bar.setFormat(
-            _tr("%1 of %2 pickups booked")
+            self.tr("%1 of %2 pickups booked")
             .replace("%1", str(progress.handed_over))
             .replace("%2", str(progress.total))
         )
@@ -132,15 +128,15 @@ class EndOfDayDialog(QDialog):
             self.status_label.setText("")
         elif progress.stuck:
             self.status_label.setText(
-                _tr("Ingrid refused these pickups; check them in Ingrid:")
+                self.tr("Ingrid refused these pickups; check them in Ingrid:")
                 + "\n"
                 + "\n".join(progress.attention)
             )
         elif progress.complete:
-            self.status_label.setText(_tr("All pickups are booked. Print or export the manifest."))
+            self.status_label.setText(self.tr("All pickups are booked. Print or export the manifest."))
         else:
             self.status_label.setText(
-                _tr("Booking pickups… This continues in the background if you close this window.")
+                self.tr("Booking pickups… This continues in the background if you close this window.")
             )
         ready = progress.run_id is not None and progress.complete
         self.start_button.setEnabled(progress.run_id is None or bool(waiting))
@@ -151,7 +147,7 @@ class EndOfDayDialog(QDialog):
 
     def _export(self, kind: str) -> None:
         name = f"manifest-{QDate.currentDate().toString('yyyy-MM-dd')}.{kind}"
-        title = _tr("Save the manifest as CSV") if kind == "csv" else _tr("Save the manifest as PDF")
+        title = self.tr("Save the manifest as CSV") if kind == "csv" else self.tr("Save the manifest as PDF")
         path = self._choose_path(title, name, "CSV (*.csv)" if kind == "csv" else "PDF (*.pdf)")
         if not path:
             return
@@ -162,7 +158,7 @@ class EndOfDayDialog(QDialog):
         try:
             message = action()
         except OSError as exc:
-            message = _tr("Could not save the manifest: %1").replace("%1", exc.strerror or str(exc))
+            message = self.tr("Could not save the manifest: %1").replace("%1", exc.strerror or str(exc))
         else:
             self._output_made = True
         self.result_label.setText(message)

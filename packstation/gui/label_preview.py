@@ -16,18 +16,19 @@ class LabelPreview(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(4)
-        self.title = QLabel("Last label")
+        self.title = QLabel(self.tr("Last label"))
         self.title.setObjectName("panelTitle")
         self.image_label = QLabel()
         self.image_label.setObjectName("labelImage")
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_label.setWordWrap(True)  # longer words in other languages
         self.image_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.image_label.setMinimumSize(QSize(120, 160))
         layout.addWidget(self.title)
         layout.addWidget(self.image_label, 1)
         self._png: bytes | None = None
         self._image = QImage()
-        self._show_text("No label printed yet")
+        self._show_text(self.tr("No label printed yet"))
 
     @property
     def has_image(self) -> bool:
@@ -39,11 +40,11 @@ class LabelPreview(QFrame):
         self._png = png
         self._image = QImage()
         if not png:
-            self._show_text("No label printed yet")
+            self._show_text(self.tr("No label printed yet"))
             return
         image = QImage.fromData(png, "PNG")
         if image.isNull():
-            self._show_text("Label preview not available\n(the label itself is not affected)")
+            self._show_text(self.tr("Label preview not available\n(the label itself is not affected)"))
             return
         self._image = image
         self._update_pixmap()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -46,6 +46,11 @@ from packstation.gui.scanner import WedgeScanner
 from packstation.gui.status_bar import StationStatusBar
 
 WINDOW_TITLE = "packstation"
+# Header actions the app adds (translated when the buttons are made; listed here for lupdate).
+ACTION_NAMES = (
+    QT_TRANSLATE_NOOP("MainWindow", "End of day"),
+    QT_TRANSLATE_NOOP("MainWindow", "Packer stats"),
+)
 
 
 class MainWindow(QMainWindow):
@@ -145,6 +150,7 @@ class MainWindow(QMainWindow):
     def _add_header_action(self, text: str, shortcut: str, callback: Callable[[], object]) -> QToolButton:
         button = QToolButton()
         button.setObjectName("headerAction")
+        text = QCoreApplication.translate("MainWindow", text)
         button.setText(text)
         button.setToolTip(f"{text} ({shortcut})" if shortcut else text)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -165,10 +171,10 @@ class MainWindow(QMainWindow):
         icon = QLabel()
         icon.setPixmap(icon_pixmap("scan", 120))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("Scan the pick list of the next order")
+        title = QLabel(self.tr("Scan the pick list of the next order"))
         title.setObjectName("idleTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel("No scanner? Type the order number in the field below and press Enter.")
+        hint = QLabel(self.tr("No scanner? Type the order number in the field below and press Enter."))
         hint.setObjectName("idleHint")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
@@ -183,11 +189,11 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        caption = QLabel("Type a code:")
+        caption = QLabel(self.tr("Type a code:"))
         caption.setObjectName("entryCaption")
         self.manual_entry = QLineEdit()
         self.manual_entry.setObjectName("manualEntry")
-        self.manual_entry.setPlaceholderText("order, item or command, then Enter  (Ctrl+L)")
+        self.manual_entry.setPlaceholderText(self.tr("order, item or command, then Enter  (Ctrl+L)"))
         self.manual_entry.setClearButtonEnabled(True)
         self.manual_entry.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.manual_entry.returnPressed.connect(self._submit_manual_entry)
@@ -206,7 +212,7 @@ class MainWindow(QMainWindow):
 
     def _on_scan(self, raw: str) -> None:
         shown = raw if len(raw) <= 40 else raw[:37] + "…"
-        self.last_scan_label.setText(f"Last scan: {shown}")
+        self.last_scan_label.setText(self.tr("Last scan: %1").replace("%1", shown))
         self._controller.submit_scan(raw)
 
     def _submit_manual_entry(self) -> None:
@@ -237,7 +243,7 @@ class MainWindow(QMainWindow):
         self.attention.render(view)
         self.status.render(view.status)
         if view.parked_orders:
-            self.parked_label.setText("Parked: " + ", ".join(view.parked_orders))
+            self.parked_label.setText(self.tr("Parked: %1").replace("%1", ", ".join(view.parked_orders)))
         else:
             self.parked_label.setText("")
         new_event = view.feedback is not None and (previous is None or view.feedback is not previous.feedback)

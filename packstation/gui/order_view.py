@@ -46,7 +46,7 @@ class OrderHeaderWidget(QFrame):
         layout.setContentsMargins(20, 10, 12, 10)
         layout.setSpacing(16)
 
-        self.order_label = QLabel("No order open")
+        self.order_label = QLabel(self.tr("No order open"))
         self.order_label.setObjectName("orderId")
         self.details_label = QLabel("")
         self.details_label.setObjectName("orderDetails")
@@ -76,8 +76,8 @@ class OrderHeaderWidget(QFrame):
 
         self.settings_button = QToolButton()
         self.settings_button.setObjectName("settingsButton")
-        self.settings_button.setText("Settings")
-        self.settings_button.setToolTip("Settings (API, printer, box types, sounds)")
+        self.settings_button.setText(self.tr("Settings"))
+        self.settings_button.setToolTip(self.tr("Settings (API, printer, box types, sounds)"))
         self.settings_button.setIcon(icon_pixmap("settings", 28))
         self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.settings_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -91,15 +91,17 @@ class OrderHeaderWidget(QFrame):
         if key == self._drawn:
             return
         self._drawn = key
-        self.packer_label.setText(packer or "Not signed in: scan your badge")
+        self.packer_label.setText(packer or self.tr("Not signed in: scan your badge"))
         set_style_state(self.packer_label, "ok" if packer else "missing")
         if order is None:
-            self.order_label.setText("No order open")
-            self.details_label.setText("Ready for the next order")
+            self.order_label.setText(self.tr("No order open"))
+            self.details_label.setText(self.tr("Ready for the next order"))
             self.cache_badge.hide()
             set_style_state(self, "idle")
             return
-        self.order_label.setText(f"Order {order.order_id}" + ("  ✓ packed" if complete else ""))
+        self.order_label.setText(
+            self.tr("Order %1").replace("%1", order.order_id) + (self.tr("  ✓ packed") if complete else "")
+        )
         details = [part for part in (order.customer, order.shipping_method, order.destination) if part]
         self.details_label.setText("   ·   ".join(details))
         self.cache_badge.setVisible(order.source == "cache")
@@ -146,7 +148,7 @@ class LinesTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(self.COLUMNS), parent)
         self.setObjectName("linesTable")
-        self.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.setHorizontalHeaderLabels([self.tr("Item"), self.tr("Packed"), self.tr("To go")])
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -201,11 +203,11 @@ class LinesTable(QTableWidget):
         over = line.scanned > line.expected
         remaining = max(0, line.expected - line.scanned)
         if over:
-            to_go = f"{line.scanned - line.expected} too many"
+            to_go = self.tr("%1 too many").replace("%1", str(line.scanned - line.expected))
         elif remaining:
-            to_go = f"{remaining} more"
+            to_go = self.tr("%1 more").replace("%1", str(remaining))
         else:
-            to_go = "✓ done"
+            to_go = self.tr("✓ done")
         texts = (line.name or line.sku, f"{line.scanned} / {line.expected}", to_go)
         if over:
             background, foreground = OVER_BACKGROUND, QColor("#7f1d1d")

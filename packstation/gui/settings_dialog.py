@@ -59,17 +59,19 @@ class SettingsDialog(QDialog):
         on_save: Callable[[dict[str, Any], str | None], None],
         on_test_print: Callable[[str], str | None],
         list_printers: Callable[[], Iterable[tuple[str, str]]],
+        languages: Iterable[tuple[str, str]] = (("en", "English"), ("sv", "Svenska")),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setWindowTitle("packstation settings")
+        self.setWindowTitle(self.tr("packstation settings"))
         self.setStyleSheet(load_stylesheet())
         self.setMinimumWidth(760)
         self._snapshot = dict(config_snapshot)
         self._on_save = on_save
         self._on_test_print = on_test_print
         self._list_printers = list_printers
+        self._languages = list(languages)  # (code, name): English plus every translation found
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_api_group())
@@ -93,14 +95,14 @@ class SettingsDialog(QDialog):
     # -- building ------------------------------------------------------------------------------
 
     def _build_api_group(self) -> QGroupBox:
-        group = QGroupBox("Ingrid API")
+        group = QGroupBox(self.tr("Ingrid API"))
         form = QFormLayout(group)
         self.environment = QComboBox()
         for name, url in ENVIRONMENTS:
             self.environment.addItem(f"{name}: {url}", url)
         self.environment.addItem(CUSTOM, "")
         self.custom_url = QLineEdit()
-        self.custom_url.setPlaceholderText("https://…")
+        self.custom_url.setPlaceholderText(self.tr("https://…"))
         api_url = str(self._snapshot.get("api_url", ENVIRONMENTS[1][1]))
         index = self.environment.findData(api_url)
         if index < 0:
@@ -114,17 +116,17 @@ class SettingsDialog(QDialog):
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setObjectName("tokenField")
         if self._snapshot.get("token_stored"):
-            self.token.setPlaceholderText("token stored (type a new one to replace it)")
+            self.token.setPlaceholderText(self.tr("token stored (type a new one to replace it)"))
         else:
-            self.token.setPlaceholderText("no token stored: paste the API token")
-        form.addRow("Environment", self.environment)
-        form.addRow("Custom URL", self.custom_url)
-        form.addRow("Site id", self.site_id)
-        form.addRow("API token", self.token)
+            self.token.setPlaceholderText(self.tr("no token stored: paste the API token"))
+        form.addRow(self.tr("Environment"), self.environment)
+        form.addRow(self.tr("Custom URL"), self.custom_url)
+        form.addRow(self.tr("Site id"), self.site_id)
+        form.addRow(self.tr("API token"), self.token)
         return group
 
     def _build_printer_group(self) -> QGroupBox:
-        group = QGroupBox("Printer")
+        group = QGroupBox(self.tr("Printer"))
         form = QFormLayout(group)
         self.printer_uri = QLineEdit(str(self._snapshot.get("printer", "")))
         self.printer_uri.setPlaceholderText(
@@ -132,12 +134,12 @@ class SettingsDialog(QDialog):
         )
         self.printer_list = QComboBox()
         self.printer_list.activated.connect(self._pick_printer)
-        refresh = QPushButton("Refresh list")
+        refresh = QPushButton(self.tr("Refresh list"))
         refresh.clicked.connect(self.refresh_printers)
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.printer_list, 1)
         pick_row.addWidget(refresh)
-        self.test_print_button = QPushButton("Print test label")
+        self.test_print_button = QPushButton(self.tr("Print test label"))
         self.test_print_button.clicked.connect(self.test_print)
         self.test_print_result = QLabel("")
         self.test_print_result.setObjectName("testPrintResult")
@@ -145,13 +147,13 @@ class SettingsDialog(QDialog):
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_print_button)
         test_row.addWidget(self.test_print_result, 1)
-        form.addRow("Printer URI", self.printer_uri)
-        form.addRow("Found", pick_row)
+        form.addRow(self.tr("Printer URI"), self.printer_uri)
+        form.addRow(self.tr("Found"), pick_row)
         form.addRow("", test_row)
         return group
 
     def _build_boxes_group(self) -> QGroupBox:
-        group = QGroupBox("Box types (scan BOX:<code> to close a box as that type)")
+        group = QGroupBox(self.tr("Box types (scan BOX:<code> to close a box as that type)"))
         column = QVBoxLayout(group)
         self.box_table = QTableWidget(0, len(BOX_COLUMNS))
         self.box_table.setHorizontalHeaderLabels(list(BOX_COLUMNS))
@@ -161,9 +163,9 @@ class SettingsDialog(QDialog):
         self.box_table.setMinimumHeight(150)
         for box in self._snapshot.get("box_types", ()) or ():
             self._add_box_row(box)
-        add = QPushButton("Add box type")
+        add = QPushButton(self.tr("Add box type"))
         add.clicked.connect(lambda: self._add_box_row({}))
-        remove = QPushButton("Remove selected")
+        remove = QPushButton(self.tr("Remove selected"))
         remove.clicked.connect(self._remove_selected_boxes)
         self.default_box_type = QLineEdit(str(self._snapshot.get("default_box_type", "")))
         self.default_box_type.setMaximumWidth(120)
@@ -171,22 +173,28 @@ class SettingsDialog(QDialog):
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
-        row.addWidget(QLabel("Default for CMD:CLOSE-BOX:"))
+        row.addWidget(QLabel(self.tr("Default for CMD:CLOSE-BOX:")))
         row.addWidget(self.default_box_type)
         column.addWidget(self.box_table)
         column.addLayout(row)
         return group
 
     def _build_station_group(self) -> QGroupBox:
-        group = QGroupBox("This bench")
+        group = QGroupBox(self.tr("This bench"))
         form = QFormLayout(group)
         self.packer = QLineEdit(str(self._snapshot.get("packer", "")))
-        self.packer.setPlaceholderText("or scan a badge (USER:<name>)")
-        self.sounds = QCheckBox("Play a sound for good and wrong scans")
+        self.packer.setPlaceholderText(self.tr("or scan a badge (USER:<name>)"))
+        self.sounds = QCheckBox(self.tr("Play a sound for good and wrong scans"))
         self.sounds.setChecked(bool(self._snapshot.get("sounds", True)))
-        self.auto_close = QCheckBox("Close the box by itself when the last item is scanned")
+        self.auto_close = QCheckBox(self.tr("Close the box by itself when the last item is scanned"))
         self.auto_close.setChecked(bool(self._snapshot.get("auto_close_last_box", True)))
-        form.addRow("Packer", self.packer)
+        self.language = QComboBox()
+        for code, name in self._languages:
+            self.language.addItem(name, code)
+        current = self.language.findData(self._snapshot.get("language", "en"))
+        self.language.setCurrentIndex(max(current, 0))
+        form.addRow(self.tr("Packer"), self.packer)
+        form.addRow(self.tr("Language"), self.language)
         form.addRow("", self.sounds)
         form.addRow("", self.auto_close)
         return group
@@ -215,9 +223,9 @@ class SettingsDialog(QDialog):
             self.printer_list.addItem(f"Could not list printers: {exc}", "")
             return
         if not printers:
-            self.printer_list.addItem("No printers found (check the cable and power)", "")
+            self.printer_list.addItem(self.tr("No printers found (check the cable and power)"), "")
             return
-        self.printer_list.addItem("Choose a printer found on this computer…", "")
+        self.printer_list.addItem(self.tr("Choose a printer found on this computer…"), "")
         for uri, description in printers:
             self.printer_list.addItem(f"{description}  ({uri})" if description else uri, uri)
 
@@ -229,9 +237,9 @@ class SettingsDialog(QDialog):
     def test_print(self) -> None:
         uri = self.printer_uri.text().strip()
         if not uri:
-            self.show_test_print_result(False, "Enter or choose a printer first.")
+            self.show_test_print_result(False, self.tr("Enter or choose a printer first."))
             return
-        self.show_test_print_result(None, "Sending a test label…")
+        self.show_test_print_result(None, self.tr("Sending a test label…"))
         try:
             result = self._on_test_print(uri)
         except Exception as exc:
@@ -285,6 +293,7 @@ class SettingsDialog(QDialog):
             "printer": self.printer_uri.text().strip(),
             "packer": self.packer.text().strip(),
             "sounds": self.sounds.isChecked(),
+            "language": self.language.currentData() or "en",
             "auto_close_last_box": self.auto_close.isChecked(),
             "default_box_type": self.default_box_type.text().strip(),
             "box_types": self.box_types(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,10 +28,6 @@ from packstation.domain.stats import DayStats, format_duration
 
 # Distinct, colour-blind friendly (Okabe-Ito) colours, one per packer.
 PACKER_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("StatsDialog", text)
 
 
 class HourlyBarChart(QWidget):
@@ -123,18 +119,18 @@ class StatsDialog(QDialog):
         self._save_csv = save_csv
         self._choose_path = choose_path or self._ask_path
         self.setObjectName("statsDialog")
-        self.setWindowTitle(_tr("Packer statistics"))
+        self.setWindowTitle(self.tr("Packer statistics"))
         self.resize(960, 680)
         layout = QVBoxLayout(self)
 
         self.tiles: dict[str, QLabel] = {}
         tiles = QGridLayout()
         names = (
-            ("orders", _tr("Orders today")),
-            ("boxes", _tr("Boxes today")),
-            ("errors", _tr("Scan error rate")),
-            ("avg", _tr("Average time per order")),
-            ("waiting", _tr("Labels waiting")),
+            ("orders", self.tr("Orders today")),
+            ("boxes", self.tr("Boxes today")),
+            ("errors", self.tr("Scan error rate")),
+            ("avg", self.tr("Average time per order")),
+            ("waiting", self.tr("Labels waiting")),
         )
         for column, (key, caption) in enumerate(names):
             tile = QFrame()
@@ -154,20 +150,20 @@ class StatsDialog(QDialog):
         layout.addLayout(tiles)
 
         charts = QHBoxLayout()
-        self.orders_chart = HourlyBarChart(_tr("Orders per hour"))
-        self.boxes_chart = HourlyBarChart(_tr("Boxes per hour"))
+        self.orders_chart = HourlyBarChart(self.tr("Orders per hour"))
+        self.boxes_chart = HourlyBarChart(self.tr("Boxes per hour"))
         charts.addWidget(self.orders_chart)
         charts.addWidget(self.boxes_chart)
         layout.addLayout(charts, 1)
 
         headers = [
-            _tr("Packer"),
-            _tr("Orders"),
-            _tr("Boxes"),
-            _tr("Orders/h"),
-            _tr("Boxes/h"),
-            _tr("Scan errors"),
-            _tr("Avg time/order"),
+            self.tr("Packer"),
+            self.tr("Orders"),
+            self.tr("Boxes"),
+            self.tr("Orders/h"),
+            self.tr("Boxes/h"),
+            self.tr("Scan errors"),
+            self.tr("Avg time/order"),
         ]
         self.table = QTableWidget(0, len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -180,9 +176,9 @@ class StatsDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
-        self.refresh_button = QPushButton(_tr("Refresh"))
-        self.export_button = QPushButton(_tr("Export CSV…"))
-        self.close_button = QPushButton(_tr("Close"))
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.close_button = QPushButton(self.tr("Close"))
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export)
         self.export_button.setEnabled(save_csv is not None)
@@ -226,7 +222,7 @@ class StatsDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         if not stats.packers:
-            self.message.setText(_tr("Nothing packed today yet."))
+            self.message.setText(self.tr("Nothing packed today yet."))
 
     def export(self) -> None:
         if self._save_csv is None or self.stats is None:
@@ -237,10 +233,12 @@ class StatsDialog(QDialog):
         try:
             self.message.setText(self._save_csv(self.stats, path))
         except OSError as exc:
-            self.message.setText(_tr("Could not save: %1").replace("%1", exc.strerror or str(exc)))
+            self.message.setText(self.tr("Could not save: %1").replace("%1", exc.strerror or str(exc)))
 
     def _ask_path(self, name: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, _tr("Save the statistics as CSV"), name, "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the statistics as CSV"), name, "CSV (*.csv)"
+        )
         return path or None
 
     def done(self, result: int) -> None:

@@ -16,6 +16,7 @@ SNAPSHOT = {
     "printer": "tcp://10.0.0.7:9100",
     "packer": "Anna",
     "sounds": True,
+    "language": "en",
     "auto_close_last_box": True,
     "default_box_type": "M",
     "box_types": [

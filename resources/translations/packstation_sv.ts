@@ -1,0 +1,498 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="sv_SE">
+<context>
+    <name>BoxesPanel</name>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="103"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="151"/>
+        <source>Boxes</source>
+        <translation>Kartonger</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="120"/>
+        <source>No boxes yet. The first item scanned opens box 1.</source>
+        <translation>Inga kartonger än. Första skannade varan öppnar kartong 1.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="151"/>
+        <source>Boxes (%1)</source>
+        <translation>Kartonger (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>EndOfDayDialog</name>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="46"/>
+        <source>End of day</source>
+        <translation>Dagsavslut</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="52"/>
+        <source>Books the carrier pickup for every parcel packed here that has not been handed over yet, then prints the pickup manifest for the driver.</source>
+        <translation>Bokar transportörens upphämtning för varje kolli som packats här och inte lämnats över än, och skriver sedan ut upphämtningslistan till chauffören.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="69"/>
+        <source>Book pickups</source>
+        <translation>Boka upphämtning</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="70"/>
+        <source>Print manifest</source>
+        <translation>Skriv ut lista</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="71"/>
+        <source>Export CSV…</source>
+        <translation>Exportera CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="72"/>
+        <source>Export PDF…</source>
+        <translation>Exportera PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="73"/>
+        <source>Close</source>
+        <translation>Stäng</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="110"/>
+        <source>%n parcel(s) not handed over yet.</source>
+        <translation>%n kolli har inte lämnats över än.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="112"/>
+        <source>%n more parcel(s) were booked since; Book pickups adds them.</source>
+        <translation>%n kolli till har bokats sedan dess; Boka upphämtning lägger till dem.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="118"/>
+        <source>No parcels are waiting for a pickup.</source>
+        <translation>Inga kolli väntar på upphämtning.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="123"/>
+        <source>%1 of %2 pickups booked</source>
+        <translation>%1 av %2 upphämtningar bokade</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="131"/>
+        <source>Ingrid refused these pickups; check them in Ingrid:</source>
+        <translation>Ingrid avvisade de här upphämtningarna; kontrollera dem i Ingrid:</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="136"/>
+        <source>All pickups are booked. Print or export the manifest.</source>
+        <translation>Alla upphämtningar är bokade. Skriv ut eller exportera listan.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="139"/>
+        <source>Booking pickups… This continues in the background if you close this window.</source>
+        <translation>Bokar upphämtningar… Det fortsätter i bakgrunden om du stänger fönstret.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="150"/>
+        <source>Save the manifest as CSV</source>
+        <translation>Spara listan som CSV</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="150"/>
+        <source>Save the manifest as PDF</source>
+        <translation>Spara listan som PDF</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/end_of_day_dialog.py" line="161"/>
+        <source>Could not save the manifest: %1</source>
+        <translation>Kunde inte spara listan: %1</translation>
+    </message>
+</context>
+<context>
+    <name>LabelPreview</name>
+    <message>
+        <location filename="../../packstation/gui/label_preview.py" line="19"/>
+        <source>Last label</source>
+        <translation>Senaste etikett</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/label_preview.py" line="30"/>
+        <location filename="../../packstation/gui/label_preview.py" line="42"/>
+        <source>No label printed yet</source>
+        <translation>Ingen etikett utskriven än</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/label_preview.py" line="46"/>
+        <source>Label preview not available
+(the label itself is not affected)</source>
+        <translation>Förhandsvisning saknas
+(själva etiketten påverkas inte)</translation>
+    </message>
+</context>
+<context>
+    <name>LinesTable</name>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="151"/>
+        <source>Item</source>
+        <translation>Vara</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="151"/>
+        <source>Packed</source>
+        <translation>Packat</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="151"/>
+        <source>To go</source>
+        <translation>Kvar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="206"/>
+        <source>%1 too many</source>
+        <translation>%1 för många</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="208"/>
+        <source>%1 more</source>
+        <translation>%1 till</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="210"/>
+        <source>✓ done</source>
+        <translation>✓ klart</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="51"/>
+        <source>End of day</source>
+        <translation>Dagsavslut</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="52"/>
+        <source>Packer stats</source>
+        <translation>Packarstatistik</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="174"/>
+        <source>Scan the pick list of the next order</source>
+        <translation>Skanna plocklistan för nästa order</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="177"/>
+        <source>No scanner? Type the order number in the field below and press Enter.</source>
+        <translation>Ingen skanner? Skriv ordernumret i fältet nedan och tryck Enter.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="192"/>
+        <source>Type a code:</source>
+        <translation>Skriv en kod:</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="196"/>
+        <source>order, item or command, then Enter  (Ctrl+L)</source>
+        <translation>order, vara eller kommando, sedan Enter  (Ctrl+L)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="215"/>
+        <source>Last scan: %1</source>
+        <translation>Senaste skanning: %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="246"/>
+        <source>Parked: %1</source>
+        <translation>Parkerade: %1</translation>
+    </message>
+</context>
+<context>
+    <name>OrderHeaderWidget</name>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="49"/>
+        <location filename="../../packstation/gui/order_view.py" line="97"/>
+        <source>No order open</source>
+        <translation>Ingen order öppen</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="79"/>
+        <source>Settings</source>
+        <translation>Inställningar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="80"/>
+        <source>Settings (API, printer, box types, sounds)</source>
+        <translation>Inställningar (API, skrivare, kartongtyper, ljud)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="94"/>
+        <source>Not signed in: scan your badge</source>
+        <translation>Inte inloggad: skanna din bricka</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="98"/>
+        <source>Ready for the next order</source>
+        <translation>Redo för nästa order</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="103"/>
+        <source>Order %1</source>
+        <translation>Order %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="103"/>
+        <source>  ✓ packed</source>
+        <translation>  ✓ packad</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="67"/>
+        <source>packstation settings</source>
+        <translation>packstation – inställningar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="98"/>
+        <source>Ingrid API</source>
+        <translation>Ingrid API</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="105"/>
+        <source>https://…</source>
+        <translation>https://…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="119"/>
+        <source>token stored (type a new one to replace it)</source>
+        <translation>token sparad (skriv en ny för att ersätta den)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="121"/>
+        <source>no token stored: paste the API token</source>
+        <translation>ingen token sparad: klistra in API-token</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="122"/>
+        <source>Environment</source>
+        <translation>Miljö</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="123"/>
+        <source>Custom URL</source>
+        <translation>Egen URL</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="124"/>
+        <source>Site id</source>
+        <translation>Site-id</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="125"/>
+        <source>API token</source>
+        <translation>API-token</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="129"/>
+        <source>Printer</source>
+        <translation>Skrivare</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="137"/>
+        <source>Refresh list</source>
+        <translation>Uppdatera listan</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="142"/>
+        <source>Print test label</source>
+        <translation>Skriv ut testetikett</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="150"/>
+        <source>Printer URI</source>
+        <translation>Skrivar-URI</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="151"/>
+        <source>Found</source>
+        <translation>Hittade</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="156"/>
+        <source>Box types (scan BOX:&lt;code&gt; to close a box as that type)</source>
+        <translation>Kartongtyper (skanna BOX:&lt;kod&gt; för att stänga en kartong som den typen)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="166"/>
+        <source>Add box type</source>
+        <translation>Lägg till kartongtyp</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="168"/>
+        <source>Remove selected</source>
+        <translation>Ta bort markerade</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="176"/>
+        <source>Default for CMD:CLOSE-BOX:</source>
+        <translation>Standard för CMD:CLOSE-BOX:</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="183"/>
+        <source>This bench</source>
+        <translation>Den här bänken</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="186"/>
+        <source>or scan a badge (USER:&lt;name&gt;)</source>
+        <translation>eller skanna en bricka (USER:&lt;namn&gt;)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="187"/>
+        <source>Play a sound for good and wrong scans</source>
+        <translation>Spela ett ljud vid rätt och fel skanning</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="189"/>
+        <source>Close the box by itself when the last item is scanned</source>
+        <translation>Stäng kartongen automatiskt när sista varan skannas</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="196"/>
+        <source>Packer</source>
+        <translation>Packare</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="197"/>
+        <source>Language</source>
+        <translation>Språk</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="226"/>
+        <source>No printers found (check the cable and power)</source>
+        <translation>Inga skrivare hittades (kontrollera kabel och ström)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="228"/>
+        <source>Choose a printer found on this computer…</source>
+        <translation>Välj en skrivare som hittats på den här datorn…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="240"/>
+        <source>Enter or choose a printer first.</source>
+        <translation>Ange eller välj en skrivare först.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="242"/>
+        <source>Sending a test label…</source>
+        <translation>Skickar en testetikett…</translation>
+    </message>
+</context>
+<context>
+    <name>StatsDialog</name>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="122"/>
+        <source>Packer statistics</source>
+        <translation>Packarstatistik</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="129"/>
+        <source>Orders today</source>
+        <translation>Order i dag</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="130"/>
+        <source>Boxes today</source>
+        <translation>Kartonger i dag</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="131"/>
+        <source>Scan error rate</source>
+        <translation>Andel felskanningar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="132"/>
+        <source>Average time per order</source>
+        <translation>Snittid per order</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="133"/>
+        <source>Labels waiting</source>
+        <translation>Etiketter som väntar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="153"/>
+        <source>Orders per hour</source>
+        <translation>Order per timme</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="154"/>
+        <source>Boxes per hour</source>
+        <translation>Kartonger per timme</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="160"/>
+        <source>Packer</source>
+        <translation>Packare</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="161"/>
+        <source>Orders</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="162"/>
+        <source>Boxes</source>
+        <translation>Kartonger</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="163"/>
+        <source>Orders/h</source>
+        <translation>Order/h</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="164"/>
+        <source>Boxes/h</source>
+        <translation>Kartonger/h</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="165"/>
+        <source>Scan errors</source>
+        <translation>Felskanningar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="166"/>
+        <source>Avg time/order</source>
+        <translation>Snittid/order</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="179"/>
+        <source>Refresh</source>
+        <translation>Uppdatera</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="180"/>
+        <source>Export CSV…</source>
+        <translation>Exportera CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="181"/>
+        <source>Close</source>
+        <translation>Stäng</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="225"/>
+        <source>Nothing packed today yet.</source>
+        <translation>Inget packat i dag än.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="236"/>
+        <source>Could not save: %1</source>
+        <translation>Kunde inte spara: %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/stats_dialog.py" line="240"/>
+        <source>Save the statistics as CSV</source>
+        <translation>Spara statistiken som CSV</translation>
+    </message>
+</context>
+</TS>
