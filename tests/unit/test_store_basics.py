@@ -128,3 +128,19 @@ def test_threads_each_get_their_own_connection_and_lose_no_write(store):
     assert errors == []
     assert store.scan_count() == 800
     assert len({r["raw"] for r in store.scans(limit=10_000)}) == 800
+
+
+def test_forward_migration_upgrades_an_older_file_and_keeps_its_data(tmp_path, monkeypatch):
+    from packstation.adapters.store import schema
+
+    path = tmp_path / "station.sqlite3"
+    old = Store.open(path)
+    old.log_scan(raw="kept", kind="item", outcome="ok")
+    old.close()
+    v2 = "ALTER TABLE scans ADD COLUMN weight_g INTEGER;\nCREATE INDEX scans_kind ON scans(kind);"
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, v2))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    new = Store.open(path)
+    assert new.db.scalar("PRAGMA user_version") == SCHEMA_VERSION + 1
+    assert new.scans()[0]["raw"] == "kept" and "weight_g" in new.scans()[0]
+    new.close()
