@@ -347,7 +347,7 @@ class Outbox:
                 op, attempt, self.client.cancel_delivery, op.payload["tracking_number"]
             )
         elif op.kind is OpKind.BOOK_PICKUP:
-            await self._repeatable_write(op, attempt, self.client.book_pickup, op.payload["tracking_number"])
+            await self._book_pickup(op, attempt)
         elif op.kind is OpKind.PUBLISH_TRACKING_EVENT:
             p = op.payload
             occurred = datetime.fromisoformat(p["occurred_at"])
@@ -389,6 +389,22 @@ class Outbox:
             await self._db(self.store.complete_op, op.id, f"already applied: {exc.one_line()}")
             return
         await self._db(self.store.complete_op, op.id)
+
+    async def _book_pickup(self, op: OutboxOp, attempt: _Attempt) -> None:
+        """After an unknown outcome, ask Ingrid first (deliveries.get): a delivery already in "pickup"
+        is done, a cancelled one needs a person; only otherwise is bookPickup (harmless to repeat) sent."""
+        tracking = op.payload["tracking_number"]
+        if op.outcome_unknown:
+            delivery = await self._call(attempt, self.client.get_delivery, tracking, write=False)
+            status = (delivery.delivery_status or "").lower()
+            if status == "pickup":
+                await self._db(self.store.complete_op, op.id, "pickup was already booked")
+                return
+            if status == "cancelled":
+                raise NeedsAttention(
+                    f"delivery {tracking} is cancelled in Ingrid; its pickup cannot be booked"
+                )
+        await self._repeatable_write(op, attempt, self.client.book_pickup, tracking)
 
     async def _create_from_tos(self, op: OutboxOp, attempt: _Attempt) -> None:
         """Look the order up first, every attempt, so a create whose answer was lost is not repeated."""

@@ -132,12 +132,16 @@ def test_lost_answers_and_503_bursts_still_book_each_pickup_once(emu, store):
     progress = end_of_day_run(emu, store, eod, timeout=30)
     assert progress.complete and progress.total == len(expected) == 5
     assert_exactly_once(emu, store, eod.manifest(), expected)
-    # Lost answers were resent (the server applied them once: a delivery goes to "pickup" once).
-    assert len(emu.requests_for("deliveries.bookPickup")) > 5
+    # Commit-then-drop: applied, answer lost; the reconcile sees "pickup" and sends nothing more.
+    assert len(emu.requests_for("deliveries.bookPickup")) >= 5
     unknown = store.db.scalar(
         "SELECT COUNT(*) FROM outbox WHERE kind = 'book_pickup' AND outcome_unknown = 1"
     )
     assert unknown >= 1
+    # Each lost answer was reconciled with deliveries.get before anything was sent again.
+    assert len(emu.requests_for("deliveries.get")) >= 1
+    notes = store.db.query("SELECT last_error FROM outbox WHERE kind = 'book_pickup' AND outcome_unknown = 1")
+    assert any(r["last_error"] == "pickup was already booked" for r in notes)
 
 
 def test_emulator_stopped_then_restarted_mid_run(emu, store):
