@@ -73,8 +73,12 @@ class OrderLookup:
         try:
             return await self.client.create_shipment({"tos_id": key})
         except OutcomeUnknownError:
-            # The create may have happened: ask before trying anything else.
-            return await self.client.find_shipment(key)
+            # The create may have happened: ask before trying anything else. If Ingrid still does not
+            # know it, say "try again" (the error), not "no such order".
+            created = await self.client.find_shipment(key)
+            if created is None:
+                raise
+            return created
         except NotFoundError:
             return None  # Ingrid knows no checkout order with that tos_id either
 
