@@ -1,0 +1,89 @@
+"""Order look-up against the emulator over loopback HTTP and a real SQLite store: the API first, the
+cache when the API cannot be reached, and a guarded create for checkout orders with only a tos_id."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from packstation.adapters.order_lookup import OrderLookup
+from packstation.adapters.som.client import SomClient
+from packstation.adapters.som.errors import NetworkError
+from packstation.adapters.store import Store
+from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+
+TOS_ID = "01HZYNTCCXXW1HTYWAJZEA0X3J"
+
+
+@pytest.fixture
+def emulator():
+    emu = Emulator(token=DEMO_TOKEN, port=0).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = Store.open(tmp_path / "station.sqlite3")
+    yield db
+    db.close()
+
+
+def lookup_run(emulator, store, coro_factory):
+    async def run():
+        client = SomClient(emulator.base_url, DEMO_TOKEN, site_id=emulator.site_id)
+        try:
+            return await coro_factory(OrderLookup(store, client))
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+def test_found_online_is_cached_then_served_offline(emulator, store):
+    emulator.seed_shipment("ORD-7", [("SKU-A", "Mug", 2)])
+    shipment, source = lookup_run(emulator, store, lambda lookup: lookup.open_order("ORD-7"))
+    assert source == "api"
+    assert shipment.external_id == "ORD-7"
+
+    emulator.stop()
+    cached, source = lookup_run(emulator, store, lambda lookup: lookup.open_order("ORD-7"))
+    assert source == "cache"
+    assert cached == shipment
+
+
+def test_offline_and_not_cached_raises_the_network_error(emulator, store):
+    emulator.stop()
+    with pytest.raises(NetworkError):
+        lookup_run(emulator, store, lambda lookup: lookup.open_order("ORD-NEVER-SEEN"))
+
+
+def test_unknown_order_is_none(emulator, store):
+    assert lookup_run(emulator, store, lambda lookup: lookup.open_order("NO-SUCH-ORDER")) is None
+
+
+def test_tos_id_only_order_creates_its_shipment_once(emulator, store):
+    emulator.seed_tos_order(TOS_ID, [("SKU-B", "Plate", 1)])
+    shipment, source = lookup_run(emulator, store, lambda lookup: lookup.open_order(TOS_ID))
+    assert source == "api"
+    assert shipment.tos_id == TOS_ID
+    again, _ = lookup_run(emulator, store, lambda lookup: lookup.open_order(TOS_ID))
+    assert again.id == shipment.id
+    assert len(emulator.requests_for("shipments.create")) == 1
+
+
+def test_lost_create_answer_is_reconciled_not_repeated(emulator, store):
+    emulator.seed_tos_order(TOS_ID, [("SKU-B", "Plate", 1)])
+    emulator.add_fault(Fault(method="shipments.create", kind="commit-then-drop", calls={1}))
+    shipment, _ = lookup_run(emulator, store, lambda lookup: lookup.open_order(TOS_ID))
+    assert shipment.tos_id == TOS_ID
+    assert len(emulator.requests_for("shipments.create")) == 1
+    assert emulator.find_shipment(tos_id=TOS_ID).id == shipment.id
+
+
+def test_prefetch_reports_each_order(emulator, store):
+    emulator.seed_shipment("ORD-8", [("SKU-A", "Mug", 1)])
+    results = lookup_run(emulator, store, lambda lookup: lookup.prefetch(["ORD-8", "NOPE"]))
+    assert [(r.key, r.status) for r in results] == [("ORD-8", "cached"), ("NOPE", "not found")]
+    assert store.cached_shipment("ORD-8") is not None
