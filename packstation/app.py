@@ -37,6 +37,7 @@ class Services:
     station: Any
     runtime: Any
     emulator: Any = None
+    scale: Any = None  # adapters.scale.Scale when a USB scale is configured
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
@@ -47,6 +48,11 @@ class Services:
             asyncio.ensure_future(self.outbox.run()),
             asyncio.ensure_future(self.print_queue.run()),
         ]
+        if self.scale is not None:
+            # Readings arrive on the scale's reader thread; the runtime hands them to the loop's thread.
+            self.scale.poll(
+                self.runtime.weight_changed, lambda error: self.runtime.scale_failed(error.user_message)
+            )
 
     async def idle(self) -> bool:
         """True when nothing is left to send or print and no look-up is running."""
@@ -74,6 +80,8 @@ class Services:
         return found
 
     async def aclose(self) -> None:
+        if self.scale is not None:
+            await asyncio.to_thread(self.scale.close)  # joins the reader: no callback after this
         for task in self.tasks:
             task.cancel()
         if self.tasks:
@@ -137,6 +145,7 @@ def build_services(
     aliases: dict[str, str] | None = None,
     emulator: Any = None,
     usb_backend: Any = None,
+    scale_backend: Any = None,
 ) -> Services:
     from packstation.adapters.labels.pipeline import LabelPipeline
     from packstation.adapters.order_lookup import OrderLookup
@@ -144,11 +153,16 @@ def build_services(
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
     from packstation.adapters.runtime import PreviewTee, StationRuntime
+    from packstation.adapters.scale import scale_from_setting
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import Store
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
 
+    try:
+        scale = scale_from_setting(config.scale, backend=scale_backend)
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store.open(config.database_path)
@@ -162,6 +176,9 @@ def build_services(
         default_box_type=config.default_box_type,
         box_types=tuple(config.box_types),
         packer_name=config.packer,
+        weight_mode=config.weight_mode,
+        require_weight=config.require_weight and bool(config.weight_mode),
+        manual_weight=config.manual_weight or config.weight_mode == "manual",
     )
     station = Station(settings, aliases=aliases or {})
     runtime = StationRuntime(
@@ -199,7 +216,9 @@ def build_services(
         outbox.pause(
             "No API token is set. Open Settings (Ctrl+,) and enter the token, then restart packstation."
         )
-    return Services(config, store, client, lookup, outbox, print_queue, station, runtime, emulator)
+    return Services(
+        config, store, client, lookup, outbox, print_queue, station, runtime, emulator, scale=scale
+    )
 
 
 def read_replay_script(path: str) -> list[str]:

@@ -57,6 +57,9 @@ class Config:
     publish_packed_event: bool = False  # a CUSTOM tracking event per parcel when its order is packed
     custom_event_type_id: str = "packed"
     language: str = "en"  # UI and feedback language; a translation file must exist for it
+    scale: str = ""  # "" no scale; "usb" (any USB HID scale) or "usb:VID:PID" (hex); "manual": typed
+    require_weight: bool = True  # with a scale (or "manual"): a box closes only with a usable weight
+    manual_weight: bool = True  # typed weights (W:1.25kg) allowed as the fallback when the scale fails
 
     @property
     def database_path(self) -> Path:
@@ -64,6 +67,14 @@ class Config:
 
     def box_type(self, code: str) -> BoxType | None:
         return next((b for b in self.box_types if b.code.upper() == code.upper()), None)
+
+    @property
+    def weight_mode(self) -> str:
+        """The station's weight mode (domain ``station_weight``): "", "scale" or "manual"."""
+        setting = self.scale.strip().lower()
+        if not setting:
+            return ""
+        return "manual" if setting == "manual" else "scale"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -76,11 +87,15 @@ def config_file_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.json"
 
 
+# Settings whose empty value means something ("no scale", "no receipt printer"), so "" is applied.
+EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer"})
+
+
 def apply_values(base: Config, data: dict[str, Any]) -> Config:
     known = {f for f in Config.__dataclass_fields__}
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key not in known or value in (None, ""):
+        if key not in known or value is None or (value == "" and key not in EMPTY_MEANS_OFF):
             continue
         if key == "data_dir":
             value = Path(value).expanduser()

@@ -160,6 +160,14 @@ class StationRuntime:
     def notify(self, tone: Tone, message: str) -> None:
         self._in_loop(lambda: self._apply(self.station.notify(tone, message)))
 
+    def weight_changed(self, reading: Any) -> None:
+        """From the scale's reader thread: a new reading (a domain ``Reading``)."""
+        self._in_loop(lambda: self._apply(self.station.weight_changed(reading)))
+
+    def scale_failed(self, message: str) -> None:
+        """From the scale's reader thread: the scale cannot be read; ``message`` says what to do."""
+        self._in_loop(lambda: self._apply(self.station.scale_failed(message)))
+
     # ------------------------------------------------------------------ effects
 
     def _apply(self, effects: list[Any]) -> None:
@@ -207,7 +215,11 @@ class StationRuntime:
                 shipment_id=effect.shipment_id,
                 box_type=effect.box_type,
                 dims_mm=effect.dims_mm,
-                weight_g=None,
+                # Weight and dimensions stay with the box here (and on the manifest): the SOM API has no
+                # documented place for a parcel's weight on an existing shipment (add_parcel and
+                # bookParcels take only ids; shipments.update has no parcels; weights exist only per
+                # line item on create), so none is sent.
+                weight_g=effect.weight_g,
                 items=effect.items,
                 packer=effect.packer,
                 station=self.station_id,

@@ -480,6 +480,26 @@ class ScalePoller:
             log.exception("scale callback failed")
 
 
+def scale_from_setting(setting: str, *, backend: Any = None, sysfs_root: str = SYSFS_HID) -> Scale | None:
+    """The USB scale a ``Config.scale`` setting names: "usb" (the first scale found) or "usb:VID:PID"
+    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line."""
+    text = (setting or "").strip().lower()
+    if text in ("", "manual"):
+        return None
+    kind, _, ids = text.partition(":")
+    if kind != "usb":
+        raise ValueError(f"scale setting {setting!r}: use usb, usb:VID:PID (like usb:0922:8003) or manual")
+    if not ids:
+        return Scale(backend=backend, sysfs_root=sysfs_root)
+    vendor, _, product = ids.partition(":")
+    try:
+        vendor_id = int(vendor, 16)
+        product_id = int(product, 16) if product else None
+    except ValueError:
+        raise ValueError(f"scale setting {setting!r}: the ids are hex numbers, like usb:0922:8003") from None
+    return Scale(vendor_id, product_id, backend=backend, sysfs_root=sysfs_root)
+
+
 class ManualScale:
     """No scale: the packer types the weight. ``enter(text)`` then ``read()`` like a USB scale."""
 
@@ -516,5 +536,6 @@ __all__ = [
     "ScalePoller",
     "ScaleTimeoutError",
     "find_scales",
+    "scale_from_setting",
     "sysfs_scale_ids",
 ]

@@ -70,7 +70,8 @@ class SaveSession:
 class CloseBox:
     """Save a closed box and queue its parcel (book the shipment for the first box, else add a parcel).
     Answer with ``Station.box_queued(box_number, box_id, local_tag, session_id=...)``.
-    ``items`` is {sku: units}; ``box_type``/``dims_mm`` are empty/None when no type was chosen."""
+    ``items`` is {sku: units}; ``box_type``/``dims_mm`` are empty/None when no type was chosen;
+    ``weight_g`` is the stable scale reading (or typed weight) captured at the close, None if unweighed."""
 
     session_id: str
     order_key: str
@@ -81,6 +82,7 @@ class CloseBox:
     items: dict[str, int] = field(hash=False)
     packer: str = ""
     snapshot: dict[str, Any] = field(default_factory=dict, hash=False)
+    weight_g: int | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Box:
     local_tag: str = ""
     problem: str = ""
     tag_printed: bool = False
+    weight_g: int | None = None  # captured from the scale (or typed) when the box closed
 
     @property
     def units(self) -> int:
@@ -45,6 +46,7 @@ class Box:
             "local_tag": self.local_tag,
             "problem": self.problem,
             "tag_printed": self.tag_printed,
+            "weight_g": self.weight_g,
         }
 
     @classmethod
@@ -62,6 +64,7 @@ class Box:
             local_tag=str(data.get("local_tag", "")),
             problem=str(data.get("problem", "")),
             tag_printed=bool(data.get("tag_printed", False)),
+            weight_g=None if data.get("weight_g") is None else int(data["weight_g"]),
         )
 
     def view(self) -> BoxView:
@@ -73,4 +76,5 @@ class Box:
             tracking_number=self.tracking_number,
             local_tag=self.local_tag,
             problem=self.problem,
+            weight_g=self.weight_g,
         )

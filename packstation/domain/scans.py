@@ -11,6 +11,8 @@ Barcode forms the station prints and reads:
   (case-insensitive; ``_`` works like ``-``)
 * ``BOX:<code>``: close the open box as that box type (a preset with dimensions)
 * ``USER:<name>``: a packer's badge
+* ``WEIGHT:<weight>`` (or ``W:<weight>``): the open box's weight typed by hand or printed on a weight
+  sheet, e.g. ``WEIGHT:850`` (grams), ``W:1.25kg``, ``W:2 lb`` (for benches without a working scale)
 * ``BOX-000042``: a temporary box tag (``format_box_tag``), printed for a box closed offline
 * 20 digits ``00`` + SSCC with a valid check digit: a carrier tracking number (a shipping label)
 """
@@ -35,6 +37,7 @@ class ScanKind(StrEnum):
     COMMAND = "command"
     BOX_TYPE = "box_type"
     USER = "user"
+    WEIGHT = "weight"
     TRACKING = "tracking"
     BOX_TAG = "box_tag"
     CODE = "code"
@@ -135,6 +138,10 @@ def classify(raw: str, *, context: ScanContext | None = None) -> Scan:
             if not rest:
                 return _garbage(raw, "Box type barcode without a box type. Use one from the command sheet.")
             return Scan(ScanKind.BOX_TYPE, rest.upper(), raw)
+        if upper in ("WEIGHT", "W"):
+            if not rest:
+                return _garbage(raw, "Weight without a number. Type it like WEIGHT:850 or W:1.25kg.")
+            return Scan(ScanKind.WEIGHT, rest, raw)
         if upper == "USER":
             if not rest:
                 return _garbage(raw, "Badge without a name. Scan your own badge again.")

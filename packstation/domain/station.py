@@ -19,6 +19,10 @@ Choices where the brief was open:
   label by mistake must never duplicate it); a box tag on its own prints that box's real label.
 * ``BOX:<code>`` closes the open box as that type; with no items in the open box it chooses the type
   of the box being packed (so auto-close uses it).
+* Weight (``station_weight.py``): with ``require_weight`` a box closes only on a stable, non-zero
+  reading (or a typed ``WEIGHT:``/``W:`` weight); a refused ``CMD:CLOSE-BOX`` is BAD feedback, a
+  refused auto-close is a WARNING (the item itself was packed, rescanning it would over-scan) and the box
+  then closes by itself as soon as a usable weight arrives. A typed weight is for the open box only.
 * Box tags: when a box is queued while the API is offline or paused, or the API goes offline while
   boxes wait, the station emits ``PrintBoxTag`` once per box (``Box.tag_printed``).
 """
@@ -37,6 +41,7 @@ from packstation.domain.effects import (
     VoidBox,
 )
 from packstation.domain.packing import BoxType, PackingSession, PackOutcome, SessionState
+from packstation.domain.scale import format_grams
 from packstation.domain.scans import Command, Scan, ScanKind, box_id_from_tag, classify
 from packstation.domain.station_state import (
     Reply,
@@ -45,7 +50,9 @@ from packstation.domain.station_state import (
     bad,
     good,
     info,
+    warning,
 )
+from packstation.domain.station_weight import WEIGHT_SCALE, WeightCheck, typed_weight, weight_for_close
 from packstation.domain.view import BoxState, Tone
 
 __all__ = ["Station", "StationSettings"]
@@ -98,6 +105,8 @@ class Station(StationState):
             return self._command(Command(scan.value))
         if scan.kind is ScanKind.BOX_TYPE:
             return self._box_type(scan.value)
+        if scan.kind is ScanKind.WEIGHT:
+            return self._weight_typed(scan.value)
         if scan.kind is ScanKind.TRACKING:
             return self._label_alone(scan.value)
         if scan.kind is ScanKind.BOX_TAG:
@@ -146,23 +155,43 @@ class Station(StationState):
 
     def _added(self, session: PackingSession, message: str) -> Reply:
         writes: list[Effect] = []
+        tone_of = good
         if session.all_scanned:
             if self.settings.auto_close:
-                closed = self._close(session, None, writes)
-                message = f"{message}. {closed}"
+                check = self._weight_check(session)
+                if check.refusal:
+                    box = session.open_box
+                    self.weigh.waiting_close = session.session_id
+                    waits = text.close_waits_for_weight(box.number if box else 0, check.refusal)
+                    message = f"{message}. {waits}"
+                    tone_of = warning
+                else:
+                    closed = self._close(session, None, writes, check.grams)
+                    message = f"{message}. {closed}"
             else:
                 box = session.open_box
                 message = f"{message}. {text.close_now(box.number if box else 0)}"
         writes.append(self._save(session))
-        return Reply("added", good(message), writes)
+        return Reply("added", tone_of(message), writes)
 
-    def _close(self, session: PackingSession, box_type: BoxType | None, writes: list[Effect]) -> str:
+    def _weight_check(self, session: PackingSession) -> WeightCheck:
+        s = self.settings
+        return weight_for_close(
+            s.weight_mode, s.require_weight, s.manual_weight, s.weight_gate, self.weigh, session.session_id
+        )
+
+    def _close(
+        self, session: PackingSession, box_type: BoxType | None, writes: list[Effect], weight_g: int | None
+    ) -> str:
         """Close the open box (it has items); append CloseBox; complete the order when it is done."""
         box = session.open_box
         assert box is not None and box.units
         if box_type is None and not box.box_type:
             box_type = self.settings.box_type(self.settings.default_box_type)
         result = session.close_box(box_type)
+        box.weight_g = weight_g
+        self.weigh.typed = None
+        self.weigh.waiting_close = ""
         message = result.message
         if session.is_complete:
             session.drop_empty_open_box()
@@ -182,9 +211,53 @@ class Station(StationState):
                 items=dict(box.items),
                 packer=self.packer,
                 snapshot=session.to_snapshot(),
+                weight_g=weight_g,
             )
         )
         return message
+
+    def _weight_typed(self, value: str) -> Reply:
+        session = self.current
+        if session is None:
+            return Reply("refused_no_order", bad(text.NO_ORDER))
+        if session.state is SessionState.COMPLETE:
+            return Reply("refused_complete", bad(text.order_complete_already(session)))
+        if self.settings.weight_mode == WEIGHT_SCALE and not self.settings.manual_weight:
+            return Reply("refused_weight_typed", bad(text.typed_weight_off()))
+        grams, problem = typed_weight(self.settings.weight_gate, value)
+        if grams is None:
+            return Reply("refused_weight", bad(problem))
+        self.weigh.typed = (session.session_id, grams)
+        box = session.open_box
+        message = text.weight_typed(format_grams(grams), box.number if box else None)
+        writes: list[Effect] = []
+        if self._close_is_waiting(session):
+            message = f"{message} {self._close(session, None, writes, grams)}"
+            writes.append(self._save(session))
+        return Reply("weight_typed", good(message), writes)
+
+    def _close_is_waiting(self, session: PackingSession) -> bool:
+        box = session.open_box
+        return (
+            self.weigh.waiting_close == session.session_id
+            and self.settings.auto_close
+            and session.state is SessionState.PACKING
+            and session.all_scanned
+            and box is not None
+            and box.units > 0
+        )
+
+    def _retry_waiting_close(self) -> list[Effect]:
+        session = self.current
+        if session is None or not self._close_is_waiting(session):
+            return self._event(None, [])
+        check = self._weight_check(session)
+        if check.refusal:
+            return self._event(None, [])
+        writes: list[Effect] = []
+        message = self._close(session, None, writes, check.grams)
+        writes.append(self._save(session))
+        return self._event(Reply("box_closed", good(message), writes))
 
     # --- commands ----------------------------------------------------------------------------------
 
@@ -215,8 +288,11 @@ class Station(StationState):
         box = session.open_box
         if box is None or not box.units:
             return Reply("refused_empty_box", bad(session.close_box().message))
+        check = self._weight_check(session)
+        if check.refusal:
+            return Reply("refused_weight", bad(text.weight_refused(check.refusal)))
         writes: list[Effect] = []
-        message = self._close(session, box_type, writes)
+        message = self._close(session, box_type, writes, check.grams)
         writes.append(self._save(session))
         return Reply("box_closed", good(message), writes)
 

@@ -24,7 +24,9 @@ from packstation.domain.packing import (
     SnapshotError,
     order_from_shipment,
 )
+from packstation.domain.scale import Reading, WeightGate
 from packstation.domain.scans import ScanContext, box_id_from_tag
+from packstation.domain.station_weight import WEIGHT_OFF, WeighState, weight_display
 from packstation.domain.view import BoxState, Connectivity, StationView, StatusView, Tone
 
 _TAG_WHEN = (Connectivity.OFFLINE, Connectivity.PAUSED)
@@ -37,6 +39,14 @@ class StationSettings:
     box_types: tuple[BoxType, ...] = DEFAULT_BOX_TYPES
     packer_name: str = ""  # lets people pack without a badge
     history_size: int = 20  # finished orders kept for late box events and reprints
+    weight_mode: str = WEIGHT_OFF  # "" no scale, "scale" USB scale, "manual" typed (station_weight.py)
+    require_weight: bool = False  # a box closes only with a usable weight
+    manual_weight: bool = True  # typed weights (WEIGHT:850, W:1.25kg) are accepted as a fallback
+    max_weight_g: int | None = None  # heaviest parcel accepted (None: no limit)
+
+    @property
+    def weight_gate(self) -> WeightGate:
+        return WeightGate(max_g=self.max_weight_g)
 
     def box_type(self, code: str) -> BoxType | None:
         return next((b for b in self.box_types if b.code.upper() == code.upper()), None)
@@ -83,6 +93,10 @@ def info(message: str) -> Feedback:
     return Feedback(Tone.INFO, message)
 
 
+def warning(message: str) -> Feedback:
+    return Feedback(Tone.WARNING, message)
+
+
 class StationState:
     """State, runtime events and shared helpers of the bench (no scan handling)."""
 
@@ -111,6 +125,7 @@ class StationState:
         self.status = StatusView()
         self.feedback: Feedback | None = None
         self.last_label_png = b""
+        self.weigh = WeighState()
         self.view = StationView()
         self._refresh()
 
@@ -292,6 +307,26 @@ class StationState:
                     effects.extend(tags)
         return self._event(None, effects)
 
+    def weight_changed(self, reading: Reading) -> list[Effect]:
+        """A new reading from the scale (only changes are reported). A box whose auto-close waited for
+        a weight closes now if the reading is usable."""
+        self.weigh.reading, self.weigh.problem = reading, ""
+        return self._retry_waiting_close()
+
+    def scale_failed(self, message: str) -> list[Effect]:
+        """The scale cannot be read (unplugged, no permission, ...): ``message`` says what to do."""
+        first = self.weigh.problem != message
+        self.weigh.reading, self.weigh.problem = None, message
+        if not first:
+            return self._event(None, [])
+        extra = ""
+        if self.settings.manual_weight:
+            extra = " " + text.type_weight_instead()
+        return self._event(Reply("", Feedback(Tone.WARNING, f"{message}{extra}")))
+
+    def _retry_waiting_close(self) -> list[Effect]:
+        return self._event(None, [])  # Station overrides: it knows how to close a box
+
     def notify(self, tone: Tone, message: str) -> list[Effect]:
         """A message from the runtime for the packer (a reprint that could not be done, a printer fault)."""
         return self._event(Reply("", Feedback(tone, message)))
@@ -398,4 +433,11 @@ class StationState:
             pending_confirmation=text.pending(self._pending, session),
             last_label_png=self.last_label_png,
             complete=session is not None and session.state is SessionState.COMPLETE,
+            **self._weight_view(session),
         )
+
+    def _weight_view(self, session: PackingSession | None) -> dict[str, str]:
+        shown, state, detail = weight_display(
+            self.settings.weight_mode, self.weigh, session.session_id if session else ""
+        )
+        return {"weight_text": shown, "weight_state": state, "weight_detail": detail}

@@ -129,6 +129,28 @@ def close_now(box_number: int) -> str:
     return t("All items packed: close box {box} (CMD:CLOSE-BOX or a box type).", box=box_number)
 
 
+def type_weight_instead() -> str:
+    return t("Until it is back, type each box's weight (for example W:1.25kg).")
+
+
+def weight_typed(grams_text: str, box: int | None) -> str:
+    if box is None:
+        return t("Weight {weight} noted for the next box.", weight=grams_text)
+    return t("Weight {weight} noted for box {box}.", weight=grams_text, box=box)
+
+
+def weight_refused(reason: str) -> str:
+    return t("Box not closed. {reason}, then close the box again.", reason=reason)
+
+
+def close_waits_for_weight(box: int, reason: str) -> str:
+    return t("Box {box} not closed yet. {reason}; it closes by itself then.", box=box, reason=reason)
+
+
+def typed_weight_off() -> str:
+    return t("Typed weights are switched off at this bench: weigh the box on the scale.")
+
+
 def stick_label() -> str:
     return t("Stick its label on when it prints.")
 

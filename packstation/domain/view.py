@@ -58,6 +58,7 @@ class BoxView:
     tracking_number: str = ""
     local_tag: str = ""  # temporary box tag id while offline
     problem: str = ""  # plain words: what went wrong and what to do
+    weight_g: int | None = None  # weighed when it closed (None: not weighed)
 
 
 @dataclass(frozen=True)
@@ -100,3 +101,6 @@ class StationView:
     pending_confirmation: str = ""  # e.g. "Scan CMD:CANCEL again to cancel this order"
     last_label_png: bytes = b""  # preview of the last label (PNG bytes), empty if none
     complete: bool = False
+    weight_text: str = ""  # the scale's live reading in words ("1.250 kg stable"); "" when weights are off
+    weight_state: str = ""  # "ok", "warn", "bad" or "muted": how the weight item looks
+    weight_detail: str = ""  # the longer story (a scale fault and what to do), for the tooltip

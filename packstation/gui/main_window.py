@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
         self.prompt.render(view.prompt, view.pending_confirmation, view.complete)
         self.attention.render(view)
         self.status.render(view.status)
+        self.status.render_weight(view.weight_text, view.weight_state, view.weight_detail)
         if view.parked_orders:
             self.parked_label.setText(self.tr("Parked: %1").replace("%1", ", ".join(view.parked_orders)))
         else:

@@ -1,6 +1,8 @@
-"""The bottom bar: API connection, what is waiting to be sent, problems, printer, labels waiting.
+"""The bottom bar: API connection, what is waiting to be sent, problems, printer, labels waiting, and the
+scale's live weight (shown only when the bench weighs boxes).
 
-Always visible, in words: "OFFLINE: keep packing", "3 waiting to send", "Printer: out of paper"."""
+Always visible, in words: "OFFLINE: keep packing", "3 waiting to send", "Printer: out of paper",
+"1.250 kg stable"."""
 
 from __future__ import annotations
 
@@ -70,8 +72,23 @@ class StationStatusBar(QFrame):
         for item in (self.connection, self.outbox, self.attention, self.printer, self.labels):
             layout.addWidget(item, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addStretch(1)
+        self.weight = StatusItem("weight")
+        self.weight.setVisible(False)
+        layout.addWidget(self.weight, 0, Qt.AlignmentFlag.AlignVCenter)
         self._status: StatusView | None = None
+        self._weight: tuple[str, str, str] | None = None
         self.render(StatusView())
+
+    def render_weight(self, text: str, state: str, detail: str = "") -> None:
+        """The live weight (``StationView.weight_text``/``weight_state``/``weight_detail``); hidden when
+        empty (no scale configured)."""
+        if (text, state, detail) == self._weight:
+            return
+        self._weight = (text, state, detail)
+        self.weight.setVisible(bool(text))
+        if text:
+            self.weight.show_state(text, state or "muted", "scale")
+            self.weight.setToolTip(detail)
 
     def render(self, status: StatusView) -> None:
         if status == self._status:
