@@ -190,6 +190,7 @@ def build_services(
         publish_view=publish_view,
         label_format=config.label_format,
         packed_event_type=config.custom_event_type_id if config.publish_packed_event else None,
+        slip_printer_uri=packing_slip_printer(config),
     )
 
     def printer_factory(uri: str) -> Any:
@@ -219,6 +220,23 @@ def build_services(
     return Services(
         config, store, client, lookup, outbox, print_queue, station, runtime, emulator, scale=scale
     )
+
+
+def packing_slip_printer(config: Config) -> str:
+    """Where packing slips print: the receipt printer, else the label printer if it speaks ESC/POS (a
+    ZPL label printer cannot print receipt text); "" when slips are off or there is nowhere to print."""
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.uri import parse_printer_uri
+
+    if not config.print_packing_slip:
+        return ""
+    if config.receipt_printer.strip():
+        return config.receipt_printer.strip()
+    try:
+        spec = parse_printer_uri(config.printer)
+    except PrinterError:
+        return ""
+    return config.printer if spec.lang == "escpos" and spec.kind != "preview" else ""
 
 
 def read_replay_script(path: str) -> list[str]:

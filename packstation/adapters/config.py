@@ -60,6 +60,8 @@ class Config:
     scale: str = ""  # "" no scale; "usb" (any USB HID scale) or "usb:VID:PID" (hex); "manual": typed
     require_weight: bool = True  # with a scale (or "manual"): a box closes only with a usable weight
     manual_weight: bool = True  # typed weights (W:1.25kg) allowed as the fallback when the scale fails
+    print_packing_slip: bool = False  # a packing slip per completed order on the receipt printer
+    receipt_printer: str = ""  # printer URI for slips; "" = the label printer if it speaks ESC/POS
 
     @property
     def database_path(self) -> Path:

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from packstation.domain import effects as fx
@@ -87,6 +88,7 @@ class StationRuntime:
         label_format: str = "svg",
         clock: Callable[[], float] = time.time,
         packed_event_type: str | None = None,
+        slip_printer_uri: str = "",
     ) -> None:
         self.station = station
         self.store = store
@@ -100,6 +102,9 @@ class StationRuntime:
         self.label_format = "zpl" if "lang=zpl" in printer_uri else label_format
         self.clock = clock
         self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
+        self.slip_printer_uri = slip_printer_uri  # "": no packing slips
+        self._slipped: set[str] = set()  # sessions whose slip is queued (a completed session is saved
+        # again on each later box event; after a restart finished sessions are not restored)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.get_ident()
         self._tasks: set[asyncio.Task] = set()
@@ -206,6 +211,7 @@ class StationRuntime:
             )
             if effect.state == "complete":
                 self._queue_packed_events(effect.session_id)
+                self._queue_packing_slip(effect)
         elif isinstance(effect, fx.LookupOrder):
             self._spawn(self._lookup(effect.key))
         elif isinstance(effect, fx.CloseBox):
@@ -278,6 +284,39 @@ class StationRuntime:
     def _queue_packed_events(self, session_id: str) -> None:
         if self.packed_event_type and self.store.queue_packed_events(session_id, self.packed_event_type):
             self._kick_outbox()
+
+    def _queue_packing_slip(self, effect: fx.SaveSession) -> None:
+        """Once per completed order: the packing slip (ESC/POS text, QR of the order id, in the
+        customer's language where known) as a DOCUMENT job for the receipt printer."""
+        if not self.slip_printer_uri or self.print_queue is None or effect.session_id in self._slipped:
+            return
+        self._slipped.add(effect.session_id)
+        boxes = sum(1 for b in effect.snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided"))
+        self._spawn(self._print_slip(effect.order_key, effect.shipment_id, max(1, boxes)))
+
+    async def _print_slip(self, order_key: str, shipment_id: str, boxes: int) -> None:
+        from packstation.adapters.end_of_day import paper_mm_for
+        from packstation.adapters.slip_output import slip_escpos
+        from packstation.domain.slip import slip_from_shipment
+
+        shipment = self.store.cached_shipment(shipment_id) or self.store.cached_shipment(order_key)
+        if shipment is None:
+            self._apply(
+                self.station.notify(
+                    Tone.WARNING, f"No packing slip for order {order_key}: its details are not stored here."
+                )
+            )
+            return
+        slip = slip_from_shipment(shipment, boxes=boxes, day=date.fromtimestamp(self.clock()))
+        uri = self.slip_printer_uri
+        try:
+            # Rendering the QR code and importing python-escpos take a moment: not on the loop.
+            data = await asyncio.to_thread(slip_escpos, slip, paper_mm=paper_mm_for(uri))
+        except Exception as exc:  # a slip must never cost the packer the order
+            log.warning("Packing slip for %s not made: %s", order_key, exc)
+            self._apply(self.station.notify(Tone.WARNING, f"The packing slip for {order_key} failed: {exc}"))
+            return
+        self.print_queue.enqueue(kind=PrintJobKind.DOCUMENT, printer_uri=uri, payload=data)
 
     def _sync_box(self, box: Any) -> None:
         if box.tracking_number:
