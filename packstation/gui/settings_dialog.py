@@ -1,14 +1,16 @@
 """The settings dialog for warehouse IT: API environment and site, token, printer, box types, sounds,
-automatic box closing, packer name.
+automatic box closing, packer name, the scale and weights, packing slips and the "packed" tracking event.
 
 A pure view: it shows the snapshot it is given and calls back; it reads and writes nothing itself.
 
 * ``on_save(values, token)``: ``values`` is a dict with the keys of the snapshot (``api_url``,
   ``site_id``, ``printer``, ``packer``, ``sounds``, ``auto_close_last_box``, ``default_box_type``,
-  ``box_types`` as a list of ``{"code", "name", "length_mm", "width_mm", "height_mm"}``); ``token`` is
-  the new API token, or None when the packer left the field empty (keep the stored one). The token is
-  never shown back: the field only says "token stored". If ``on_save`` raises ValueError, its message is
-  shown and the dialog stays open.
+  ``box_types`` as a list of ``{"code", "name", "length_mm", "width_mm", "height_mm"}``, ``language``,
+  ``scale`` ("", "usb", "usb:VID:PID" or "manual"), ``require_weight``, ``manual_weight``,
+  ``print_packing_slip``, ``receipt_printer``, ``publish_packed_event``, ``custom_event_type_id``);
+  ``token`` is the new API token, or None when the packer left the field empty (keep the stored one).
+  The token is never shown back: the field only says "token stored". If ``on_save`` raises ValueError,
+  its message is shown and the dialog stays open.
 * ``on_test_print(uri)``: returns the result in words, or None when the result comes later through
   ``show_test_print_result`` (the test print must not block the GUI thread).
 * ``list_printers()``: returns ``[(uri, description), ...]`` (e.g. what ``packstation printers`` finds).
@@ -16,10 +18,11 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,10 +46,17 @@ from packstation.gui.resources import load_stylesheet, set_style_state
 
 # The two Ingrid hosts (same values as packstation.adapters.config; the GUI may not import adapters).
 ENVIRONMENTS = (
-    ("Production", "https://api.ingrid.com"),
-    ("Stage (testing)", "https://api-stage.ingrid.com"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Production"), "https://api.ingrid.com"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Stage (testing)"), "https://api-stage.ingrid.com"),
 )
-CUSTOM = "Custom URL"
+CUSTOM = QT_TRANSLATE_NOOP("SettingsDialog", "Custom URL")
+# Scale choices: (label, Config.scale value). "usb" plus ids in the field next to it makes "usb:VID:PID".
+SCALES = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "No scale"), ""),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "USB scale"), "usb"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Type weights by hand"), "manual"),
+)
+_USB_IDS = re.compile(r"^[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{1,4})?$")
 BOX_COLUMNS = ("Code", "Name", "Length mm", "Width mm", "Height mm")
 _BOX_KEYS = ("code", "name", "length_mm", "width_mm", "height_mm")
 
@@ -78,6 +88,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._build_printer_group())
         layout.addWidget(self._build_boxes_group())
         layout.addWidget(self._build_station_group())
+        layout.addWidget(self._build_shift_group())
         self.error_label = QLabel("")
         self.error_label.setObjectName("saveError")
         self.error_label.setStyleSheet("color: #b91c1c; font-weight: bold;")
@@ -99,8 +110,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.environment = QComboBox()
         for name, url in ENVIRONMENTS:
-            self.environment.addItem(f"{name}: {url}", url)
-        self.environment.addItem(CUSTOM, "")
+            self.environment.addItem(f"{self.tr(name)}: {url}", url)
+        self.environment.addItem(self.tr(CUSTOM), "")
         self.custom_url = QLineEdit()
         self.custom_url.setPlaceholderText(self.tr("https://…"))
         api_url = str(self._snapshot.get("api_url", ENVIRONMENTS[1][1]))
@@ -199,7 +210,63 @@ class SettingsDialog(QDialog):
         form.addRow("", self.auto_close)
         return group
 
+    def _build_shift_group(self) -> QGroupBox:
+        group = QGroupBox(self.tr("Weighing, packing slips, tracking"))
+        form = QFormLayout(group)
+        self.scale = QComboBox()
+        for label, value in SCALES:
+            self.scale.addItem(self.tr(label), value)
+        scale = str(self._snapshot.get("scale", "") or "").strip()
+        kind, _, ids = scale.partition(":")
+        self.scale.setCurrentIndex(max(self.scale.findData(kind.lower()), 0))
+        self.scale_ids = QLineEdit(ids)
+        self.scale_ids.setPlaceholderText(self.tr("vendor:product in hex, e.g. 0922:8003 (empty: any)"))
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(self.scale, 1)
+        scale_row.addWidget(self.scale_ids, 1)
+        self.require_weight = QCheckBox(self.tr("A box closes only with a steady weight"))
+        self.require_weight.setChecked(bool(self._snapshot.get("require_weight", True)))
+        self.manual_weight = QCheckBox(self.tr("Allow typed weights (W:1.25kg) when the scale fails"))
+        self.manual_weight.setChecked(bool(self._snapshot.get("manual_weight", True)))
+        self.scale.currentIndexChanged.connect(self._update_scale_fields)
+        self._update_scale_fields()
+        self.print_slip = QCheckBox(self.tr("Print a packing slip for each packed order"))
+        self.print_slip.setChecked(bool(self._snapshot.get("print_packing_slip", False)))
+        self.receipt_printer = QLineEdit(str(self._snapshot.get("receipt_printer", "") or ""))
+        self.receipt_printer.setPlaceholderText(self.tr("empty: the label printer, if it prints ESC/POS"))
+        self.publish_event = QCheckBox(self.tr('Publish a "packed" tracking event when an order is packed'))
+        self.publish_event.setChecked(bool(self._snapshot.get("publish_packed_event", False)))
+        self.event_type = QLineEdit(str(self._snapshot.get("custom_event_type_id", "packed") or ""))
+        form.addRow(self.tr("Scale"), scale_row)
+        form.addRow("", self.require_weight)
+        form.addRow("", self.manual_weight)
+        form.addRow("", self.print_slip)
+        form.addRow(self.tr("Receipt printer URI"), self.receipt_printer)
+        form.addRow("", self.publish_event)
+        form.addRow(self.tr("Custom event type id"), self.event_type)
+        return group
+
     # -- behaviour -----------------------------------------------------------------------------
+
+    def _update_scale_fields(self) -> None:
+        kind = self.scale.currentData()
+        self.scale_ids.setEnabled(kind == "usb")
+        self.require_weight.setEnabled(bool(kind))
+        self.manual_weight.setEnabled(kind == "usb")
+
+    def scale_setting(self) -> str:
+        """The ``scale`` value as chosen; raises ValueError for USB ids that are not hex."""
+        kind = self.scale.currentData() or ""
+        ids = self.scale_ids.text().strip()
+        if kind != "usb" or not ids:
+            return kind
+        if not _USB_IDS.match(ids):
+            raise ValueError(
+                QCoreApplication.translate(
+                    "SettingsDialog", "Scale ids are hex numbers like 0922:8003 (vendor:product)."
+                )
+            )
+        return f"usb:{ids.lower()}"
 
     def _update_custom_url(self) -> None:
         self.custom_url.setEnabled(self.environment.currentData() == "")
@@ -297,7 +364,24 @@ class SettingsDialog(QDialog):
             "auto_close_last_box": self.auto_close.isChecked(),
             "default_box_type": self.default_box_type.text().strip(),
             "box_types": self.box_types(),
+            "scale": self.scale_setting(),
+            "require_weight": self.require_weight.isChecked(),
+            "manual_weight": self.manual_weight.isChecked(),
+            "print_packing_slip": self.print_slip.isChecked(),
+            "receipt_printer": self.receipt_printer.text().strip(),
+            "publish_packed_event": self.publish_event.isChecked(),
+            "custom_event_type_id": self._event_type_id(),
         }
+
+    def _event_type_id(self) -> str:
+        value = self.event_type.text().strip()
+        if self.publish_event.isChecked() and not value:
+            raise ValueError(
+                QCoreApplication.translate(
+                    "SettingsDialog", "Give the custom event type id for the packed tracking event."
+                )
+            )
+        return value or "packed"
 
     def save(self) -> None:
         try:

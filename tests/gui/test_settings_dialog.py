@@ -23,6 +23,13 @@ SNAPSHOT = {
         {"code": "S", "name": "Small", "length_mm": 200, "width_mm": 150, "height_mm": 100},
         {"code": "M", "name": "Medium", "length_mm": 300, "width_mm": 200, "height_mm": 150},
     ],
+    "scale": "usb:0922:8003",
+    "require_weight": True,
+    "manual_weight": False,
+    "print_packing_slip": True,
+    "receipt_printer": "usb:04b8:0202",
+    "publish_packed_event": True,
+    "custom_event_type_id": "packed-at-bench",
     "token_stored": True,
 }
 
@@ -176,3 +183,41 @@ def test_enter_in_a_field_does_not_save(qtbot):
     qtbot.keyClick(dialog.site_id, Qt.Key.Key_Return)
     assert calls.saved == []
     assert dialog.isVisible()
+
+
+def test_shift_settings_reach_on_save(qtbot):
+    dialog, calls = make_dialog(qtbot)
+    assert dialog.scale.currentData() == "usb" and dialog.scale_ids.text() == "0922:8003"
+    assert dialog.print_slip.isChecked() and dialog.publish_event.isChecked()
+    dialog.scale.setCurrentIndex(dialog.scale.findData("manual"))
+    assert not dialog.scale_ids.isEnabled() and not dialog.manual_weight.isEnabled()
+    dialog.require_weight.setChecked(False)
+    dialog.print_slip.setChecked(False)
+    dialog.receipt_printer.setText(" file:/tmp/receipt.bin ")
+    dialog.publish_event.setChecked(False)
+    dialog.save()
+    values, _ = calls.saved[-1]
+    assert (values["scale"], values["require_weight"], values["manual_weight"]) == ("manual", False, False)
+    assert (values["print_packing_slip"], values["receipt_printer"]) == (False, "file:/tmp/receipt.bin")
+    assert (values["publish_packed_event"], values["custom_event_type_id"]) == (False, "packed-at-bench")
+
+
+def test_no_scale_and_any_usb_scale(qtbot):
+    dialog, calls = make_dialog(qtbot, snapshot={**SNAPSHOT, "scale": ""})
+    assert dialog.scale.currentData() == "" and not dialog.require_weight.isEnabled()
+    dialog.save()
+    assert calls.saved[-1][0]["scale"] == ""
+    dialog, calls = make_dialog(qtbot, snapshot={**SNAPSHOT, "scale": "usb"})
+    dialog.save()
+    assert calls.saved[-1][0]["scale"] == "usb"
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "words"),
+    [("scale_ids", "dymo", "hex numbers"), ("event_type", "  ", "custom event type id")],
+)
+def test_bad_shift_settings_are_refused_in_words(qtbot, field, text, words):
+    dialog, calls = make_dialog(qtbot)
+    getattr(dialog, field).setText(text)
+    dialog.save()
+    assert calls.saved == [] and words in dialog.error_label.text()
