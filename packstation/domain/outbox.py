@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from packstation.domain.i18n import t
 from packstation.domain.view import Connectivity
 
 __all__ = [
@@ -123,12 +124,18 @@ class ConnectivityTracker:
     def unreachable(self, detail: str) -> bool:
         return self._set(
             Connectivity.OFFLINE,
-            f"Ingrid cannot be reached ({detail}). Packing continues; "
-            "labels print when the connection is back.",
+            t(
+                "Ingrid cannot be reached ({detail}). Packing continues; "
+                "labels print when the connection is back.",
+                detail=detail,
+            ),
         )
 
     def struggling(self, detail: str) -> bool:
-        return self._set(Connectivity.DEGRADED, f"Ingrid answers slowly or with errors ({detail}); retrying.")
+        return self._set(
+            Connectivity.DEGRADED,
+            t("Ingrid answers slowly or with errors ({detail}); retrying.", detail=detail),
+        )
 
     def pause(self, reason: str) -> bool:
         return self._set(Connectivity.PAUSED, reason)

@@ -6,40 +6,57 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from packstation.domain.scale import format_grams
 from packstation.domain.view import BoxState, BoxView
 from packstation.gui.resources import icon_pixmap, set_style_state
 
-# What the chip says, in the packer's words.
+# What the chip says, in the packer's words (translated when shown, context "BoxCard").
 CHIP_TEXT = {
-    BoxState.OPEN: "PACKING",
-    BoxState.QUEUED: "WAITING TO SEND",
-    BoxState.BOOKING: "BOOKING…",
-    BoxState.BOOKED: "BOOKED · PRINTING",
-    BoxState.PRINTED: "LABEL PRINTED",
-    BoxState.FAILED: "NEEDS ATTENTION",
-    BoxState.VOIDED: "VOIDED",
+    BoxState.OPEN: QT_TRANSLATE_NOOP("BoxCard", "PACKING"),
+    BoxState.QUEUED: QT_TRANSLATE_NOOP("BoxCard", "WAITING TO SEND"),
+    BoxState.BOOKING: QT_TRANSLATE_NOOP("BoxCard", "BOOKING…"),
+    BoxState.BOOKED: QT_TRANSLATE_NOOP("BoxCard", "BOOKED · PRINTING"),
+    BoxState.PRINTED: QT_TRANSLATE_NOOP("BoxCard", "LABEL PRINTED"),
+    BoxState.FAILED: QT_TRANSLATE_NOOP("BoxCard", "NEEDS ATTENTION"),
+    BoxState.VOIDED: QT_TRANSLATE_NOOP("BoxCard", "VOIDED"),
 }
+
+
+def chip_text(state: BoxState) -> str:
+    english = CHIP_TEXT.get(state)
+    return QCoreApplication.translate("BoxCard", english) if english else state.value.upper()
+
+
+def box_title(number: int) -> str:
+    return QCoreApplication.translate("BoxCard", "Box %1").replace("%1", str(number))
 
 
 def box_details(box: BoxView) -> str:
     """The lines under the box title: tracking number or box tag and box type, then the contents."""
+    translate = QCoreApplication.translate
     lines: list[str] = []
     if box.tracking_number:
-        lines.append(f"Tracking {box.tracking_number}")
+        lines.append(translate("BoxCard", "Tracking %1").replace("%1", box.tracking_number))
     elif box.local_tag:
-        lines.append(f"Box tag {box.local_tag}")
+        lines.append(translate("BoxCard", "Box tag %1").replace("%1", box.local_tag))
     units = sum(quantity for _sku, quantity in box.items)
-    kind = f"Type {box.box_type}  ·  " if box.box_type else ""
+    extras = []
+    if box.box_type:
+        extras.append(translate("BoxCard", "Type %1").replace("%1", box.box_type))
+    if box.weight_g is not None:
+        extras.append(format_grams(box.weight_g))
+    kind = "".join(f"{extra}  ·  " for extra in extras)
     if units:
         contents = ", ".join(f"{quantity}× {sku}" for sku, quantity in box.items[:4])
         if len(box.items) > 4:
-            contents += f", +{len(box.items) - 4} more"
-        lines.append(f"{kind}{units} item{'s' if units != 1 else ''}: {contents}")
+            contents += translate("BoxCard", ", +%1 more").replace("%1", str(len(box.items) - 4))
+        count = translate("BoxCard", "1 item") if units == 1 else translate("BoxCard", "%1 items")
+        lines.append(f"{kind}{count.replace('%1', str(units))}: {contents}")
     elif box.state is BoxState.OPEN:
-        lines.append("Empty: scan an item")
+        lines.append(translate("BoxCard", "Empty: scan an item"))
     return "\n".join(lines)
 
 
@@ -53,9 +70,9 @@ class BoxCard(QFrame):
         layout.setSpacing(4)
         top = QHBoxLayout()
         top.setSpacing(10)
-        self.title = QLabel(f"Box {box.number}")
+        self.title = QLabel(box_title(box.number))
         self.title.setObjectName("boxTitle")
-        self.chip = QLabel(CHIP_TEXT.get(box.state, box.state.value.upper()))
+        self.chip = QLabel(chip_text(box.state))
         self.chip.setObjectName("chip")
         set_style_state(self.chip, box.state.value)
         top.addWidget(self.title)
@@ -79,8 +96,8 @@ class BoxCard(QFrame):
         if box == self.box:
             return
         self.box = box
-        self.title.setText(f"Box {box.number}")
-        self.chip.setText(CHIP_TEXT.get(box.state, box.state.value.upper()))
+        self.title.setText(box_title(box.number))
+        self.chip.setText(chip_text(box.state))
         set_style_state(self.chip, box.state.value)
         self.details.setText(box_details(box))
         self.problem.setText(box.problem)

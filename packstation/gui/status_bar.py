@@ -6,7 +6,7 @@ Always visible, in words: "OFFLINE: keep packing", "3 waiting to send", "Printer
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
@@ -14,21 +14,22 @@ from packstation.domain.view import Connectivity, StatusView
 from packstation.gui.resources import icon_pixmap, set_style_state
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
-
-
 def connectivity_text(status: StatusView) -> tuple[str, str, str]:
     """(text, style state, icon name) for the connection item. Short enough never to be cut off at
     1024 px; the full reason (with the technical detail) is the item's tooltip, and a paused outbox's
     reason also stands in the attention strip above."""
+    translate = QCoreApplication.translate
     if status.connectivity is Connectivity.ONLINE:
-        return "Online", "ok", "online"
+        return translate("StationStatusBar", "Online"), "ok", "online"
     if status.connectivity is Connectivity.DEGRADED:
-        return "Connection slow: still trying", "warn", "degraded"
+        return translate("StationStatusBar", "Connection slow: still trying"), "warn", "degraded"
     if status.connectivity is Connectivity.OFFLINE:
-        return "OFFLINE: keep packing, labels print when back", "bad", "offline"
-    return "Sending paused: see the red strip", "warn", "paused"
+        return (
+            translate("StationStatusBar", "OFFLINE: keep packing, labels print when back"),
+            "bad",
+            "offline",
+        )
+    return translate("StationStatusBar", "Sending paused: see the red strip"), "warn", "paused"
 
 
 class StatusItem(QFrame):
@@ -97,23 +98,28 @@ class StationStatusBar(QFrame):
         self.connection.show_state(*connectivity_text(status))
         self.connection.setToolTip(status.connectivity_reason)
         depth = status.outbox_depth
-        if depth:
-            when = " when back online" if status.connectivity is Connectivity.OFFLINE else ""
-            self.outbox.show_state(f"{depth} waiting to send{when}", "warn", "outbox")
+        if depth and status.connectivity is Connectivity.OFFLINE:
+            text = self.tr("%1 waiting to send when back online").replace("%1", str(depth))
+            self.outbox.show_state(text, "warn", "outbox")
+        elif depth:
+            self.outbox.show_state(self.tr("%1 waiting to send").replace("%1", str(depth)), "warn", "outbox")
         else:
-            self.outbox.show_state("Nothing waiting to send", "muted", "outbox")
+            self.outbox.show_state(self.tr("Nothing waiting to send"), "muted", "outbox")
         count = status.needs_attention
         self.attention.setVisible(count > 0)
         if count:
-            self.attention.show_state(f"{count} {_plural(count, 'needs', 'need')} attention", "bad", "alert")
-        self.printer.show_state(
-            status.printer_message or ("Printer ready" if status.printer_ok else "Printer problem"),
-            "ok" if status.printer_ok else "bad",
-            "printer",
-        )
+            text = self.tr("1 needs attention") if count == 1 else self.tr("%1 need attention")
+            self.attention.show_state(text.replace("%1", str(count)), "bad", "alert")
+        self.printer.show_state(self._printer_text(status), "ok" if status.printer_ok else "bad", "printer")
         waiting = status.labels_waiting
         self.labels.setVisible(waiting > 0)
         if waiting:
-            self.labels.show_state(
-                f"{waiting} {_plural(waiting, 'label', 'labels')} to print", "warn", "printer"
-            )
+            text = self.tr("1 label to print") if waiting == 1 else self.tr("%1 labels to print")
+            self.labels.show_state(text.replace("%1", str(waiting)), "warn", "printer")
+
+    def _printer_text(self, status: StatusView) -> str:
+        # The runtime's two stock phrases are translated here; a printer's own fault text stays as it is.
+        message = status.printer_message
+        if not message or message == "Printer ready":
+            return self.tr("Printer ready") if status.printer_ok else self.tr("Printer problem")
+        return message

@@ -2,20 +2,98 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="sv_SE">
 <context>
+    <name>BoxCard</name>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="18"/>
+        <source>PACKING</source>
+        <translation>PACKAS</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="19"/>
+        <source>WAITING TO SEND</source>
+        <translation>VÄNTAR PÅ ATT SKICKAS</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="20"/>
+        <source>BOOKING…</source>
+        <translation>BOKAS…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="21"/>
+        <source>BOOKED · PRINTING</source>
+        <translation>BOKAD · SKRIVS UT</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="22"/>
+        <source>LABEL PRINTED</source>
+        <translation>ETIKETT UTSKRIVEN</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="23"/>
+        <source>NEEDS ATTENTION</source>
+        <translation>KRÄVER ÅTGÄRD</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="24"/>
+        <source>VOIDED</source>
+        <translation>MAKULERAD</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="34"/>
+        <source>Box %1</source>
+        <translation>Kartong %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="42"/>
+        <source>Tracking %1</source>
+        <translation>Spårning %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="44"/>
+        <source>Box tag %1</source>
+        <translation>Kartonglapp %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="48"/>
+        <source>Type %1</source>
+        <translation>Typ %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="55"/>
+        <source>, +%1 more</source>
+        <translation>, +%1 till</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="56"/>
+        <source>1 item</source>
+        <translation>1 artikel</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="56"/>
+        <source>%1 items</source>
+        <translation>%1 artiklar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/boxes_panel.py" line="59"/>
+        <source>Empty: scan an item</source>
+        <translation>Tom: skanna en artikel</translation>
+    </message>
+</context>
+<context>
     <name>BoxesPanel</name>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="103"/>
-        <location filename="../../packstation/gui/boxes_panel.py" line="151"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="120"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="168"/>
         <source>Boxes</source>
         <translation>Kartonger</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="120"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="137"/>
         <source>No boxes yet. The first item scanned opens box 1.</source>
         <translation>Inga kartonger än. Första skannade varan öppnar kartong 1.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="151"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="168"/>
         <source>Boxes (%1)</source>
         <translation>Kartonger (%1)</translation>
     </message>
@@ -116,13 +194,13 @@
         <translation>Senaste etikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="30"/>
-        <location filename="../../packstation/gui/label_preview.py" line="42"/>
+        <location filename="../../packstation/gui/label_preview.py" line="31"/>
+        <location filename="../../packstation/gui/label_preview.py" line="43"/>
         <source>No label printed yet</source>
         <translation>Ingen etikett utskriven än</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="46"/>
+        <location filename="../../packstation/gui/label_preview.py" line="47"/>
         <source>Label preview not available
 (the label itself is not affected)</source>
         <translation>Förhandsvisning saknas
@@ -147,17 +225,17 @@
         <translation>Kvar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="206"/>
+        <location filename="../../packstation/gui/order_view.py" line="219"/>
         <source>%1 too many</source>
         <translation>%1 för många</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="208"/>
+        <location filename="../../packstation/gui/order_view.py" line="221"/>
         <source>%1 more</source>
         <translation>%1 till</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="210"/>
+        <location filename="../../packstation/gui/order_view.py" line="223"/>
         <source>✓ done</source>
         <translation>✓ klart</translation>
     </message>
@@ -200,7 +278,7 @@
         <translation>Senaste skanning: %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="246"/>
+        <location filename="../../packstation/gui/main_window.py" line="247"/>
         <source>Parked: %1</source>
         <translation>Parkerade: %1</translation>
     </message>
@@ -247,144 +325,298 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="67"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="77"/>
         <source>packstation settings</source>
         <translation>packstation – inställningar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="98"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="109"/>
         <source>Ingrid API</source>
         <translation>Ingrid API</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="105"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="116"/>
         <source>https://…</source>
         <translation>https://…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="119"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="130"/>
         <source>token stored (type a new one to replace it)</source>
         <translation>token sparad (skriv en ny för att ersätta den)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="121"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="132"/>
         <source>no token stored: paste the API token</source>
         <translation>ingen token sparad: klistra in API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="122"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="133"/>
         <source>Environment</source>
         <translation>Miljö</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="123"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="52"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="134"/>
         <source>Custom URL</source>
         <translation>Egen URL</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="124"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="49"/>
+        <source>Production</source>
+        <translation>Produktion</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="50"/>
+        <source>Stage (testing)</source>
+        <translation>Stage (test)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="55"/>
+        <source>No scale</source>
+        <translation>Ingen våg</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="56"/>
+        <source>USB scale</source>
+        <translation>USB-våg</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="57"/>
+        <source>Type weights by hand</source>
+        <translation>Skriv in vikter för hand</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="135"/>
         <source>Site id</source>
         <translation>Site-id</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="125"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="136"/>
         <source>API token</source>
         <translation>API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="129"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="140"/>
         <source>Printer</source>
         <translation>Skrivare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="137"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="148"/>
         <source>Refresh list</source>
         <translation>Uppdatera listan</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="142"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="153"/>
         <source>Print test label</source>
         <translation>Skriv ut testetikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="150"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="161"/>
         <source>Printer URI</source>
         <translation>Skrivar-URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="151"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="162"/>
         <source>Found</source>
         <translation>Hittade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="156"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="167"/>
         <source>Box types (scan BOX:&lt;code&gt; to close a box as that type)</source>
         <translation>Kartongtyper (skanna BOX:&lt;kod&gt; för att stänga en kartong som den typen)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="166"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="177"/>
         <source>Add box type</source>
         <translation>Lägg till kartongtyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="168"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="179"/>
         <source>Remove selected</source>
         <translation>Ta bort markerade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="176"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="187"/>
         <source>Default for CMD:CLOSE-BOX:</source>
         <translation>Standard för CMD:CLOSE-BOX:</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="183"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="194"/>
         <source>This bench</source>
         <translation>Den här bänken</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="186"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="197"/>
         <source>or scan a badge (USER:&lt;name&gt;)</source>
         <translation>eller skanna en bricka (USER:&lt;namn&gt;)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="187"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="198"/>
         <source>Play a sound for good and wrong scans</source>
         <translation>Spela ett ljud vid rätt och fel skanning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="189"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="200"/>
         <source>Close the box by itself when the last item is scanned</source>
         <translation>Stäng kartongen automatiskt när sista varan skannas</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="196"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="207"/>
         <source>Packer</source>
         <translation>Packare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="197"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="208"/>
         <source>Language</source>
         <translation>Språk</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="226"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="214"/>
+        <source>Weighing, packing slips, tracking</source>
+        <translation>Vägning, följesedlar, spårning</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="223"/>
+        <source>vendor:product in hex, e.g. 0922:8003 (empty: any)</source>
+        <translation>tillverkare:produkt i hex, t.ex. 0922:8003 (tomt: vilken som helst)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="227"/>
+        <source>A box closes only with a steady weight</source>
+        <translation>En kartong stängs bara med en stabil vikt</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="229"/>
+        <source>Allow typed weights (W:1.25kg) when the scale fails</source>
+        <translation>Tillåt inskrivna vikter (W:1.25kg) när vågen inte fungerar</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="233"/>
+        <source>Print a packing slip for each packed order</source>
+        <translation>Skriv ut en följesedel för varje packad order</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="236"/>
+        <source>empty: the label printer, if it prints ESC/POS</source>
+        <translation>tomt: etikettskrivaren, om den skriver ESC/POS</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="237"/>
+        <source>Publish a &quot;packed&quot; tracking event when an order is packed</source>
+        <translation>Publicera en spårningshändelse &quot;packad&quot; när en order är packad</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="240"/>
+        <source>Scale</source>
+        <translation>Våg</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="244"/>
+        <source>Receipt printer URI</source>
+        <translation>Kvittoskrivarens URI</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="246"/>
+        <source>Custom event type id</source>
+        <translation>Id för egen händelsetyp</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="265"/>
+        <source>Scale ids are hex numbers like 0922:8003 (vendor:product).</source>
+        <translation>Vågens id är hexadecimala tal som 0922:8003 (tillverkare:produkt).</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="293"/>
         <source>No printers found (check the cable and power)</source>
         <translation>Inga skrivare hittades (kontrollera kabel och ström)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="228"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="295"/>
         <source>Choose a printer found on this computer…</source>
         <translation>Välj en skrivare som hittats på den här datorn…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="240"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="307"/>
         <source>Enter or choose a printer first.</source>
         <translation>Ange eller välj en skrivare först.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="242"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="309"/>
         <source>Sending a test label…</source>
         <translation>Skickar en testetikett…</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="380"/>
+        <source>Give the custom event type id for the packed tracking event.</source>
+        <translation>Ange id för den egna händelsetypen för spårningshändelsen packad.</translation>
+    </message>
+</context>
+<context>
+    <name>StationStatusBar</name>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="23"/>
+        <source>Online</source>
+        <translation>Ansluten</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="25"/>
+        <source>Connection slow: still trying</source>
+        <translation>Långsam anslutning: försöker igen</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="28"/>
+        <source>OFFLINE: keep packing, labels print when back</source>
+        <translation>OFFLINE: packa vidare, etiketter skrivs ut sen</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="32"/>
+        <source>Sending paused: see the red strip</source>
+        <translation>Sändning pausad: se den röda raden</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="102"/>
+        <source>%1 waiting to send when back online</source>
+        <translation>%1 väntar på att skickas när anslutningen är tillbaka</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="105"/>
+        <source>%1 waiting to send</source>
+        <translation>%1 väntar på att skickas</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="107"/>
+        <source>Nothing waiting to send</source>
+        <translation>Inget väntar på att skickas</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="111"/>
+        <source>1 needs attention</source>
+        <translation>1 kräver åtgärd</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="111"/>
+        <source>%1 need attention</source>
+        <translation>%1 kräver åtgärd</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="117"/>
+        <source>1 label to print</source>
+        <translation>1 etikett att skriva ut</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="117"/>
+        <source>%1 labels to print</source>
+        <translation>%1 etiketter att skriva ut</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="124"/>
+        <source>Printer ready</source>
+        <translation>Skrivaren är redo</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/status_bar.py" line="124"/>
+        <source>Printer problem</source>
+        <translation>Problem med skrivaren</translation>
     </message>
 </context>
 <context>
