@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         body = QWidget()
         body.setObjectName("body")
         body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(14, 12, 14, 8)
+        body_layout.setContentsMargins(24, 12, 24, 8)
         body_layout.setSpacing(10)
         self.banner = FeedbackBanner()
         self.attention = AttentionStrip()

@@ -175,11 +175,24 @@ class LinesTable(QTableWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.verticalHeader().setDefaultSectionSize(66)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # The viewport paints all of its pixels (paintEvent fills what no row covers): Qt can then
+        # scroll it by moving pixels and paint only the row scrolled in, not the whole table.
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._lines: tuple[LineView, ...] = ()
 
     @property
     def lines(self) -> tuple[LineView, ...]:
         return self._lines
+
+    def paintEvent(self, event) -> None:
+        rows_end = self.rowViewportPosition(self.rowCount() - 1) + self.rowHeight(self.rowCount() - 1)
+        blank = event.rect().intersected(self.viewport().rect())
+        blank.setTop(max(blank.top(), rows_end if self.rowCount() else 0))
+        if blank.isValid():  # below the last row: the background the style sheet would have drawn
+            painter = QPainter(self.viewport())
+            painter.fillRect(blank, self.viewport().palette().base())
+            painter.end()
+        super().paintEvent(event)
 
     def render(self, lines: Sequence[LineView]) -> None:
         lines = tuple(lines)
