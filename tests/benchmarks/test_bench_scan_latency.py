@@ -3,14 +3,21 @@
 Timed per scan, on the GUI thread, from the moment the wedge scanner emits ``scanned(code)`` (the end of
 the key burst) to:
 
-* ``render``: the window has rendered the new ``StationView`` (the scan is in the scan log on disk, the
-  session snapshot saved, the view built and handed to every widget), and
-* ``painted``: one ``processEvents()`` later, the widgets have painted the change (offscreen backing
-  store), with whatever else the GUI thread had queued (outbox and print-queue callbacks) in between.
+* ``station``: the station hands the new ``StationView`` to the window (the scan is in the scan log on
+  disk, the session snapshot saved, the view built): the domain and store part, no Qt,
+* ``screen``: the window has rendered that view and painted it: the end of the last repaint of the
+  window (layout, paint and flush of the offscreen backing store) before the GUI thread is idle again,
+* ``idle``: one ``processEvents()`` later, the GUI thread is idle again, with whatever else it had queued
+  (outbox and print-queue callbacks) done too; the screen was already up to date before those ran.
+
+``window`` (= ``screen`` minus ``station``) is the window's own share: render, layout and paint.
 
 Item scans and box closes (``CMD:CLOSE-BOX`` every 50 units: box + outbox row in one transaction, then
 booking and label printing run in the background while scanning goes on) are reported apart.
-Target: p99 of ``painted`` under 16 ms (one frame at 60 Hz).
+Target: p99 of ``screen`` under 16 ms (one frame at 60 Hz).
+
+The window flashes on every scan. By default the flash is ended before each scan (outside the timing), so
+every scan pays for showing it, as scans a second or more apart do at a real station.
 
 Run as a test (prints the table): .venv/bin/pytest tests/benchmarks/test_bench_scan_latency.py -s
 Run as a script: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/test_bench_scan_latency.py
@@ -60,29 +67,70 @@ def aliases() -> dict[str, str]:
     return {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(LINES)}
 
 
-def measure(station: LiveStation) -> dict[str, dict[str, list[float]]]:
-    """Open the order, then time every scan; returns {"item"|"close": {"render"|"painted": [seconds]}}."""
+STAGES = ("station", "window", "screen", "idle")
+
+
+class ScreenClock:
+    """Notes when the window last finished a repaint: Qt paints a window's widgets (and flushes its
+    backing store) while handling the window's ``UpdateRequest``; the filter handles it itself to know
+    when that is over."""
+
+    def __init__(self, window) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        clock = self
+        self.painted: list[float] = []
+
+        class Filter(QObject):
+            def eventFilter(self, watched, event) -> bool:
+                if watched is window and event.type() == QEvent.Type.UpdateRequest:
+                    type(window).event(window, event)
+                    clock.painted.append(time.perf_counter())
+                    return True
+                return False
+
+        self._filter = Filter()
+        window.installEventFilter(self._filter)
+
+
+def measure(station: LiveStation, *, keep_flash: bool = False) -> dict[str, dict[str, list[float]]]:
+    """Open the order, then time every scan; returns {"item"|"close": {stage: [seconds]}}."""
     from PySide6.QtWidgets import QApplication
 
     station.scan("ORD-BIG")
     assert station.shown_line("Article number 0").packed == f"0 / {UNITS_PER_LINE}"
-    rendered: list[float] = []
-    # Connected after the window's own slot: Qt calls it right after window.render() returns.
-    station.bridge.view_changed.connect(lambda _view: rendered.append(time.perf_counter()))
+    window = station.window
+    handed: list[float] = []
+
+    def render(view) -> None:  # the window's own slot, with the time the view reached it
+        handed.append(time.perf_counter())
+        window.render(view)
+
+    station.bridge.view_changed.disconnect(window.render)
+    station.bridge.view_changed.connect(render)
+    clock = ScreenClock(window)
     samples: dict[str, dict[str, list[float]]] = {
-        kind: {"render": [], "painted": []} for kind in ("item", "close")
+        kind: {stage: [] for stage in STAGES} for kind in ("item", "close")
     }
     for code in scan_codes():
-        rendered.clear()
+        if not keep_flash:  # else the previous flash is still up, as when scans come faster than it lasts
+            window.flash.clear()
+        QApplication.processEvents()  # start from a settled screen (outside the timing)
+        handed.clear()
+        clock.painted.clear()
         started = time.perf_counter()
         station.scanner.scanned.emit(code)  # the end of a wedge burst
-        render_done = rendered[0]
         QApplication.processEvents()
-        painted = time.perf_counter()
+        idle = time.perf_counter()
+        assert handed and clock.painted and clock.painted[-1] > handed[0], "the window did not repaint"
         kind = "close" if code.startswith("CMD:") else "item"
-        samples[kind]["render"].append(render_done - started)
-        samples[kind]["painted"].append(painted - started)
+        stage = samples[kind]
+        stage["station"].append(handed[0] - started)
+        stage["window"].append(clock.painted[-1] - handed[0])
+        stage["screen"].append(clock.painted[-1] - started)
+        stage["idle"].append(idle - started)
         assert station.banner[0] == "good", station.banner
+        assert window.flash.color is not None
     return samples
 
 
@@ -94,20 +142,22 @@ def percentile(values: list[float], q: float) -> float:
 def table(samples: dict[str, dict[str, list[float]]]) -> str:
     rows = [
         f"scan end -> screen, {LINES}-line order ({LINES * UNITS_PER_LINE} units), real window, offscreen",
-        f"{'scans':<8}{'until':<9}{'n':>5}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}",
+        f"{'scans':<8}{'stage':<9}{'n':>5}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}",
     ]
     for kind in ("item", "close"):
-        for stage in ("render", "painted"):
+        for stage in STAGES:
             values = [v * 1000 for v in samples[kind][stage]]
             rows.append(
                 f"{kind:<8}{stage:<9}{len(values):>5}{percentile(values, 0.5):>9.2f}"
                 f"{percentile(values, 0.99):>9.2f}{max(values):>9.2f}{statistics.fmean(values):>9.2f}"
             )
-    every = [v * 1000 for kind in samples.values() for v in kind["painted"]]
-    verdict = "meets" if percentile(every, 0.99) < TARGET_MS else "MISSES"
-    rows.append(
-        f"all scans, painted: p99 {percentile(every, 0.99):.2f} ms ({verdict} the {TARGET_MS:.0f} ms target)"
-    )
+    for stage in ("screen", "idle"):
+        every = [v * 1000 for kind in samples.values() for v in kind[stage]]
+        verdict = "meets" if percentile(every, 0.99) < TARGET_MS else "MISSES"
+        rows.append(
+            f"all scans, {stage}: p99 {percentile(every, 0.99):.2f} ms"
+            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage == "screen" else "")
+        )
     return "\n".join(rows)
 
 
@@ -117,8 +167,8 @@ def check_result(station: LiveStation, samples) -> None:
     assert view.complete
     assert all(line.scanned == line.expected for line in view.lines)
     boxes = LINES * UNITS_PER_LINE // CLOSE_EVERY
-    assert len(samples["item"]["painted"]) == LINES * UNITS_PER_LINE
-    assert len(samples["close"]["painted"]) == boxes - 1
+    assert len(samples["item"]["screen"]) == LINES * UNITS_PER_LINE
+    assert len(samples["close"]["screen"]) == boxes - 1
     assert [b.chip for b in station.shown_boxes()] == ["LABEL PRINTED"] * boxes
     assert sorted(station.printed_codes()) == sorted(b.tracking_number for b in view.boxes)
 
