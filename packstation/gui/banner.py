@@ -4,13 +4,28 @@ that stay until fixed: printer, failed boxes, paused sending)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from packstation.domain.view import BoxState, Connectivity, Feedback, StationView, Tone
 from packstation.gui.resources import icon_pixmap, set_style_state
 
 TONE_MARK = {Tone.GOOD: "✓", Tone.BAD: "✗", Tone.WARNING: "!", Tone.INFO: "i"}
+
+
+class _TwoLineLabel(QLabel):
+    """Word-wrapped text that is always at least two lines tall. Messages are one or two lines ("box
+    closed" ones are longer): without this, every change between them resized the banner and moved
+    everything under it, a relayout and a repaint of the whole window on those scans."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the style sheet's font arrived
+            two_lines = QFontMetrics(self.font()).boundingRect(
+                QRect(0, 0, 10_000, 10_000), int(Qt.TextFlag.TextWordWrap), "Ag\nAg"
+            )
+            self.setMinimumHeight(two_lines.height())
 
 
 class FeedbackBanner(QFrame):
@@ -29,7 +44,7 @@ class FeedbackBanner(QFrame):
         self.mark.hide()
         text_column = QVBoxLayout()
         text_column.setSpacing(2)
-        self.message_label = QLabel("Ready")
+        self.message_label = _TwoLineLabel("Ready")
         self.message_label.setObjectName("bannerMessage")
         self.message_label.setWordWrap(True)
         self.detail_label = QLabel("")
