@@ -177,8 +177,10 @@ class FlashOverlay(QWidget):
         else:
             self._wash.hide()
         self.raise_()
-        self.show()
-        self.update()
+        if self.isVisible():
+            self.update()  # another colour
+        else:
+            self.show()  # paints it
 
     def clear(self) -> None:
         """End the flash now (the timer does this after ``duration_ms``)."""

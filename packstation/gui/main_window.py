@@ -199,6 +199,8 @@ class MainWindow(QMainWindow):
         self.manual_entry.returnPressed.connect(self._submit_manual_entry)
         self.last_scan_label = QLabel("")
         self.last_scan_label.setObjectName("lastScan")
+        # Its text changes on every scan: the row's layout must not depend on it (no relayout per scan).
+        self.last_scan_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.parked_label = QLabel("")
         self.parked_label.setObjectName("parkedOrders")
         self.parked_label.setWordWrap(True)
@@ -259,6 +261,7 @@ class MainWindow(QMainWindow):
         queued meanwhile (booking, printing and outbox callbacks can take milliseconds); the packer
         should see the scan first. The work is the same, only sooner."""
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QApplication.sendPostedEvents(None, QEvent.Type.UpdateLater)  # widgets just shown (the flash)
         QApplication.sendPostedEvents(self, QEvent.Type.UpdateRequest)
 
     def render_status(self, status: StatusView) -> None:
