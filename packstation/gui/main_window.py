@@ -199,8 +199,6 @@ class MainWindow(QMainWindow):
         self.manual_entry.returnPressed.connect(self._submit_manual_entry)
         self.last_scan_label = QLabel("")
         self.last_scan_label.setObjectName("lastScan")
-        # Its text changes on every scan: the row's layout must not depend on it (no relayout per scan).
-        self.last_scan_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.parked_label = QLabel("")
         self.parked_label.setObjectName("parkedOrders")
         self.parked_label.setWordWrap(True)
