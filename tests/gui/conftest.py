@@ -34,3 +34,17 @@ def controller() -> FakeController:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path):
+    """Where GUI tests save the pictures they look at: a temporary folder, so a test run never changes
+    the repository. ``PACKSTATION_SCREENSHOTS=1`` writes them into docs/screenshots for the README."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("PACKSTATION_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path

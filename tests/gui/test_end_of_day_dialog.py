@@ -25,7 +25,6 @@ from packstation.gui.main_window import MainWindow
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
 
 pytestmark = pytest.mark.gui
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -69,7 +68,7 @@ def station(tmp_path, emu, qasync_loop, qtbot):
     store.close()
 
 
-def test_book_pickups_progress_and_manifest(qtbot, station, emu, tmp_path):
+def test_book_pickups_progress_and_manifest(qtbot, station, emu, tmp_path, screenshot_dir):
     store, service, printed = station
     emu.add_fault(Fault("deliveries.bookPickup", "latency", delay_ms=80))
     saved = {}
@@ -93,8 +92,7 @@ def test_book_pickups_progress_and_manifest(qtbot, station, emu, tmp_path):
     assert len(values) > 2  # it moved in steps, not from nothing to done
     assert "All pickups are booked" in dialog.status_label.text()
     assert not dialog.start_button.isEnabled()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert dialog.grab().save(str(SCREENSHOTS / "end-of-day.png"))
+    assert dialog.grab().save(str(screenshot_dir / "end-of-day.png"))
 
     qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
     (job,) = printed

@@ -7,7 +7,6 @@ import csv
 import io
 import random
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,7 +16,6 @@ from packstation.adapters.store import Store
 from packstation.gui.stats_dialog import HourlyBarChart, StatsDialog, _nice_step
 
 pytestmark = pytest.mark.gui
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MORNING = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
@@ -68,7 +66,7 @@ def pack_a_day(tmp_path):
     return store, clock
 
 
-def test_dashboard_renders_todays_numbers_and_exports_csv(qtbot, tmp_path):
+def test_dashboard_renders_todays_numbers_and_exports_csv(qtbot, tmp_path, screenshot_dir):
     store, clock = pack_a_day(tmp_path)
     stats = load_day_stats(store, now=clock.now)
     assert [p.packer for p in stats.packers] == ["Anna", "Bo", "Chen"]
@@ -85,9 +83,8 @@ def test_dashboard_renders_todays_numbers_and_exports_csv(qtbot, tmp_path):
     assert dialog.table.rowCount() == 3 and dialog.table.item(1, 0).text() == "Bo"
     assert dialog.table.item(0, 1).text() == str(stats.packer("Anna").orders)
     assert dialog.orders_chart.hours.start == 7
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     image = dialog.grab().toImage()
-    assert image.save(str(SCREENSHOTS / "stats.png"))
+    assert image.save(str(screenshot_dir / "stats.png"))
     # The charts painted coloured bars (Anna's blue is in the orders chart).
     chart = dialog.orders_chart.grab().toImage()
     colours = {

@@ -3,8 +3,6 @@ packer's feedback. Writes docs/screenshots/swedish.png."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from packstation.adapters.translations import available_languages, load_domain_language, qt_translation_file
@@ -18,7 +16,6 @@ from packstation.gui.settings_dialog import SettingsDialog
 from tests.unit.station_bench import Bench
 
 pytestmark = pytest.mark.gui
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -31,7 +28,7 @@ def swedish(qapp):
     set_language("en")
 
 
-def test_window_and_feedback_in_swedish(qtbot, controller, swedish):
+def test_window_and_feedback_in_swedish(qtbot, controller, swedish, screenshot_dir):
     window = MainWindow(
         controller,
         StationBridge(),
@@ -54,8 +51,7 @@ def test_window_and_feedback_in_swedish(qtbot, controller, swedish):
     qtbot.wait(50)  # the red flash is over
     assert window.lines_table.horizontalHeaderItem(2).text() == "Kvar"
     assert window.label_preview.title.text() == "Senaste etikett"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SCREENSHOTS / "swedish.png"))
+    assert window.grab().save(str(screenshot_dir / "swedish.png"))
 
 
 def test_settings_offers_the_languages_and_saves_the_choice(qtbot, swedish):
