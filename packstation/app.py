@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ class Services:
     runtime: Any
     emulator: Any = None
     scale: Any = None  # adapters.scale.Scale when a USB scale is configured
+    serial_scanner: Any = None  # adapters.serial_scanner.SerialScanner when one is configured
+    # Where serial scans go, on the loop's thread: the runtime, or in the window the bridge (so they take
+    # the same path as a wedge scan, "Last scan" line included).
+    scan_sink: Callable[[str], None] | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
@@ -53,6 +58,19 @@ class Services:
             self.scale.poll(
                 self.runtime.weight_changed, lambda error: self.runtime.scale_failed(error.user_message)
             )
+        if self.serial_scanner is not None:
+            self._start_serial_scanner(loop)
+
+    def _start_serial_scanner(self, loop: asyncio.AbstractEventLoop) -> None:
+        from packstation.domain.view import Tone
+
+        sink = self.scan_sink or self.runtime.submit_scan
+        # The reader thread only ever queues calls onto the loop: it never touches the station or Qt.
+        self.serial_scanner.start(
+            lambda code: loop.call_soon_threadsafe(sink, code),
+            on_problem=lambda text: loop.call_soon_threadsafe(self.runtime.notify, Tone.WARNING, text),
+            on_recovered=lambda text: loop.call_soon_threadsafe(self.runtime.notify, Tone.INFO, text),
+        )
 
     async def idle(self) -> bool:
         """True when nothing is left to send or print and no look-up is running."""
@@ -80,6 +98,8 @@ class Services:
         return found
 
     async def aclose(self) -> None:
+        if self.serial_scanner is not None:
+            await asyncio.to_thread(self.serial_scanner.stop)  # joins the reader: no scan after this
         if self.scale is not None:
             await asyncio.to_thread(self.scale.close)  # joins the reader: no callback after this
         for task in self.tasks:
@@ -154,6 +174,7 @@ def build_services(
     from packstation.adapters.printers.queue import PrintQueue
     from packstation.adapters.runtime import PreviewTee, StationRuntime
     from packstation.adapters.scale import scale_from_setting
+    from packstation.adapters.serial_scanner import SerialScanner
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import Store
     from packstation.domain.station import Station
@@ -161,6 +182,10 @@ def build_services(
 
     try:
         scale = scale_from_setting(config.scale, backend=scale_backend)
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
+    try:
+        serial_scanner = SerialScanner.from_setting(config.scanner)
     except ValueError as exc:
         raise UserFacingError(str(exc)) from None
     try:
@@ -218,7 +243,17 @@ def build_services(
             "No API token is set. Open Settings (Ctrl+,) and enter the token, then restart packstation."
         )
     return Services(
-        config, store, client, lookup, outbox, print_queue, station, runtime, emulator, scale=scale
+        config,
+        store,
+        client,
+        lookup,
+        outbox,
+        print_queue,
+        station,
+        runtime,
+        emulator,
+        scale=scale,
+        serial_scanner=serial_scanner,
     )
 
 
@@ -337,6 +372,7 @@ async def _run_window(
     app.setQuitOnLastWindowClosed(False)
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
+    services.scan_sink = bridge.publish_scan
     services.start()
     services.runtime.restore()
     bridge.publish_view(services.station.view)

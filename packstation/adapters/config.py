@@ -62,6 +62,7 @@ class Config:
     manual_weight: bool = True  # typed weights (W:1.25kg) allowed as the fallback when the scale fails
     print_packing_slip: bool = False  # a packing slip per completed order on the receipt printer
     receipt_printer: str = ""  # printer URI for slips; "" = the label printer if it speaks ESC/POS
+    scanner: str = "wedge"  # "wedge" (keyboard) or a serial scanner too: "serial:/dev/ttyACM0[?baud=9600]"
 
     @property
     def database_path(self) -> Path:
