@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import tempfile
@@ -72,36 +71,8 @@ def _fail_on_unexpected_warning_logs(request, caplog):
 
 @pytest.fixture
 def qasync_loop(qapp):
-    """A qasync loop on the Qt main thread, closed cleanly at teardown (see STACK-NOTES)."""
-    import qasync
+    """A qasync loop on the Qt main thread, closed cleanly at teardown (see tests/support/qt_loop.py)."""
+    from tests.support.qt_loop import qasync_running
 
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    asyncio.events._set_running_loop(loop)
-    try:
+    with qasync_running(qapp) as loop:
         yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        for _ in range(200):
-            if all(t.done() for t in pending):
-                break
-            qapp.processEvents()
-        loop.stop()
-        loop.close()
-        # qasync's timer QObject may still have Qt timers running; destroy it now, on this thread. Left to
-        # the cyclic garbage collector it can die on a worker thread, and a later timer event segfaults.
-        import shiboken6
-
-        if shiboken6.isValid(loop._timer):
-            shiboken6.delete(loop._timer)
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
-        # loop.stop() calls QApplication.exit(), which leaves Qt's "quit now" flag set: every later
-        # QEventLoop.exec() (qtbot.wait, waitUntil, waitSignal) would return at once and timers never
-        # fire. A real exec() that quits at once clears the flag again.
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, qapp.quit)
-        qapp.exec()

@@ -280,25 +280,9 @@ def qasync_session() -> Iterator[QApplication]:
     """A QApplication and a qasync loop on it, as the ``qasync_loop`` fixture makes them, for scripts."""
     import os
 
-    import qasync
+    from tests.support.qt_loop import qasync_running
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(["packstation-bench"])
-    loop = qasync.QEventLoop(app, already_running=True)
-    asyncio.set_event_loop(loop)
-    asyncio.events._set_running_loop(loop)
-    try:
+    with qasync_running(app):
         yield app
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        for _ in range(200):
-            if all(t.done() for t in pending):
-                break
-            app.processEvents()
-        loop.stop()
-        loop.close()
-        shiboken6.delete(loop._timer)  # on this thread (see LiveStation.close)
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
