@@ -1,5 +1,6 @@
 """The settings dialog for warehouse IT: API environment and site, token, printer, box types, sounds,
-automatic box closing, packer name, the scale and weights, packing slips and the "packed" tracking event.
+automatic box closing, packer name, the scanner, the scale and weights, packing slips and the "packed"
+tracking event.
 
 A pure view: it shows the snapshot it is given and calls back; it reads and writes nothing itself.
 
@@ -7,7 +8,8 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
   ``site_id``, ``printer``, ``packer``, ``sounds``, ``auto_close_last_box``, ``default_box_type``,
   ``box_types`` as a list of ``{"code", "name", "length_mm", "width_mm", "height_mm"}``, ``language``,
   ``scale`` ("", "usb", "usb:VID:PID" or "manual"), ``require_weight``, ``manual_weight``,
-  ``print_packing_slip``, ``receipt_printer``, ``publish_packed_event``, ``custom_event_type_id``);
+  ``print_packing_slip``, ``receipt_printer``, ``publish_packed_event``, ``custom_event_type_id``,
+  ``scanner`` ("wedge", or "serial:<port>" such as "serial:/dev/ttyACM0?baud=9600" or "serial:COM3"));
   ``token`` is the new API token, or None when the packer left the field empty (keep the stored one).
   The token is never shown back: the field only says "token stored". If ``on_save`` raises ValueError,
   its message is shown and the dialog stays open.
@@ -55,6 +57,11 @@ SCALES = (
     (QT_TRANSLATE_NOOP("SettingsDialog", "No scale"), ""),
     (QT_TRANSLATE_NOOP("SettingsDialog", "USB scale"), "usb"),
     (QT_TRANSLATE_NOOP("SettingsDialog", "Type weights by hand"), "manual"),
+)
+# Scanner choices: (label, kind). "serial" plus the port in the field next to it makes "serial:<port>".
+SCANNERS = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Keyboard wedge (USB scanner that types)"), "wedge"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Serial port"), "serial"),
 )
 _USB_IDS = re.compile(r"^[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{1,4})?$")
 BOX_COLUMNS = ("Code", "Name", "Length mm", "Width mm", "Height mm")
@@ -204,8 +211,22 @@ class SettingsDialog(QDialog):
             self.language.addItem(name, code)
         current = self.language.findData(self._snapshot.get("language", "en"))
         self.language.setCurrentIndex(max(current, 0))
+        self.scanner = QComboBox()
+        for label, value in SCANNERS:
+            self.scanner.addItem(self.tr(label), value)
+        scanner = str(self._snapshot.get("scanner", "wedge") or "wedge").strip()
+        kind, colon, port = scanner.partition(":")
+        self.scanner.setCurrentIndex(max(self.scanner.findData(kind.lower() if colon else "wedge"), 0))
+        self.scanner_port = QLineEdit(port)
+        self.scanner_port.setPlaceholderText(self.tr("/dev/ttyACM0 or COM3 (add ?baud=9600 if needed)"))
+        self.scanner.currentIndexChanged.connect(self._update_scanner_port)
+        self._update_scanner_port()
+        scanner_row = QHBoxLayout()
+        scanner_row.addWidget(self.scanner, 1)
+        scanner_row.addWidget(self.scanner_port, 1)
         form.addRow(self.tr("Packer"), self.packer)
         form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("Scanner"), scanner_row)
         form.addRow("", self.sounds)
         form.addRow("", self.auto_close)
         return group
@@ -247,6 +268,24 @@ class SettingsDialog(QDialog):
         return group
 
     # -- behaviour -----------------------------------------------------------------------------
+
+    def _update_scanner_port(self) -> None:
+        self.scanner_port.setEnabled(self.scanner.currentData() == "serial")
+
+    def scanner_setting(self) -> str:
+        """The ``scanner`` value as chosen; raises ValueError for a serial scanner without a port."""
+        if self.scanner.currentData() != "serial":
+            return "wedge"
+        port = self.scanner_port.text().strip()
+        if port.lower().startswith("serial:"):  # pasted as the whole setting
+            port = port[len("serial:") :].strip()
+        if not port:
+            raise ValueError(
+                QCoreApplication.translate(
+                    "SettingsDialog", "Give the serial scanner's port, like /dev/ttyACM0 or COM3."
+                )
+            )
+        return f"serial:{port}"
 
     def _update_scale_fields(self) -> None:
         kind = self.scale.currentData()
@@ -371,6 +410,7 @@ class SettingsDialog(QDialog):
             "receipt_printer": self.receipt_printer.text().strip(),
             "publish_packed_event": self.publish_event.isChecked(),
             "custom_event_type_id": self._event_type_id(),
+            "scanner": self.scanner_setting(),
         }
 
     def _event_type_id(self) -> str:

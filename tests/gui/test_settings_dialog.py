@@ -30,6 +30,7 @@ SNAPSHOT = {
     "receipt_printer": "usb:04b8:0202",
     "publish_packed_event": True,
     "custom_event_type_id": "packed-at-bench",
+    "scanner": "serial:/dev/ttyACM0?baud=19200",
     "token_stored": True,
 }
 
@@ -212,9 +213,30 @@ def test_no_scale_and_any_usb_scale(qtbot):
     assert calls.saved[-1][0]["scale"] == "usb"
 
 
+def test_scanner_is_keyboard_wedge_or_a_serial_port(qtbot):
+    dialog, calls = make_dialog(qtbot)
+    assert dialog.scanner.currentData() == "serial"
+    assert dialog.scanner_port.text() == "/dev/ttyACM0?baud=19200" and dialog.scanner_port.isEnabled()
+    dialog.scanner.setCurrentIndex(dialog.scanner.findData("wedge"))
+    assert not dialog.scanner_port.isEnabled()
+    dialog.save()
+    assert calls.saved[-1][0]["scanner"] == "wedge"
+
+    dialog, calls = make_dialog(qtbot, snapshot={k: v for k, v in SNAPSHOT.items() if k != "scanner"})
+    assert dialog.scanner.currentData() == "wedge" and not dialog.scanner_port.isEnabled()
+    dialog.scanner.setCurrentIndex(dialog.scanner.findData("serial"))
+    dialog.scanner_port.setText(" serial:COM3 ")  # the whole setting pasted in is fine too
+    dialog.save()
+    assert calls.saved[-1][0]["scanner"] == "serial:COM3"
+
+
 @pytest.mark.parametrize(
     ("field", "text", "words"),
-    [("scale_ids", "dymo", "hex numbers"), ("event_type", "  ", "custom event type id")],
+    [
+        ("scale_ids", "dymo", "hex numbers"),
+        ("event_type", "  ", "custom event type id"),
+        ("scanner_port", "  ", "serial scanner's port"),
+    ],
 )
 def test_bad_shift_settings_are_refused_in_words(qtbot, field, text, words):
     dialog, calls = make_dialog(qtbot)
