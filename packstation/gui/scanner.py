@@ -18,9 +18,9 @@ keys in a burst does not turn a person's typing into a scan, nor break a real sc
 
 A scanner that sends no terminator is treated as typing: configure the scanner to send an Enter suffix.
 
-Serial scanners (``scanner=serial:/dev/ttyACM0``) are not supported yet: pyserial is not a dependency.
-When added, a reader thread in ``packstation.adapters`` should call ``StationBridge.publish_scan`` for
-each line, which reaches the station along the same path as a wedge scan.
+Serial scanners (``scanner=serial:/dev/ttyACM0``) are read by ``packstation.adapters.serial_scanner`` on a
+thread of their own; each line is handed to the loop thread and published with
+``StationBridge.publish_scan``, which reaches the station along the same path as a wedge scan.
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
-
-SERIAL_SCANNERS_SUPPORTED = False
 
 TERMINATOR_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab})
 MODIFIER_KEYS = frozenset(
