@@ -325,228 +325,253 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="77"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="84"/>
         <source>packstation settings</source>
         <translation>packstation – inställningar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="109"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="116"/>
         <source>Ingrid API</source>
         <translation>Ingrid API</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="116"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="123"/>
         <source>https://…</source>
         <translation>https://…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="130"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="137"/>
         <source>token stored (type a new one to replace it)</source>
         <translation>token sparad (skriv en ny för att ersätta den)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="132"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="139"/>
         <source>no token stored: paste the API token</source>
         <translation>ingen token sparad: klistra in API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="133"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="140"/>
         <source>Environment</source>
         <translation>Miljö</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="52"/>
-        <location filename="../../packstation/gui/settings_dialog.py" line="134"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="54"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="141"/>
         <source>Custom URL</source>
         <translation>Egen URL</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="49"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="51"/>
         <source>Production</source>
         <translation>Produktion</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="50"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="52"/>
         <source>Stage (testing)</source>
         <translation>Stage (test)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="55"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="57"/>
         <source>No scale</source>
         <translation>Ingen våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="56"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="58"/>
         <source>USB scale</source>
         <translation>USB-våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="57"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="59"/>
         <source>Type weights by hand</source>
         <translation>Skriv in vikter för hand</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="135"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="63"/>
+        <source>Keyboard wedge (USB scanner that types)</source>
+        <translation>Tangentbordsläge (USB-skanner som skriver)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="64"/>
+        <source>Serial port</source>
+        <translation>Seriell port</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="142"/>
         <source>Site id</source>
         <translation>Site-id</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="136"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="143"/>
         <source>API token</source>
         <translation>API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="140"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="147"/>
         <source>Printer</source>
         <translation>Skrivare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="148"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="155"/>
         <source>Refresh list</source>
         <translation>Uppdatera listan</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="153"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="160"/>
         <source>Print test label</source>
         <translation>Skriv ut testetikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="161"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="168"/>
         <source>Printer URI</source>
         <translation>Skrivar-URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="162"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="169"/>
         <source>Found</source>
         <translation>Hittade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="167"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="174"/>
         <source>Box types (scan BOX:&lt;code&gt; to close a box as that type)</source>
         <translation>Kartongtyper (skanna BOX:&lt;kod&gt; för att stänga en kartong som den typen)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="177"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="184"/>
         <source>Add box type</source>
         <translation>Lägg till kartongtyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="179"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="186"/>
         <source>Remove selected</source>
         <translation>Ta bort markerade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="187"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="194"/>
         <source>Default for CMD:CLOSE-BOX:</source>
         <translation>Standard för CMD:CLOSE-BOX:</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="194"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="201"/>
         <source>This bench</source>
         <translation>Den här bänken</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="197"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="204"/>
         <source>or scan a badge (USER:&lt;name&gt;)</source>
         <translation>eller skanna en bricka (USER:&lt;namn&gt;)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="198"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="205"/>
         <source>Play a sound for good and wrong scans</source>
         <translation>Spela ett ljud vid rätt och fel skanning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="200"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="207"/>
         <source>Close the box by itself when the last item is scanned</source>
         <translation>Stäng kartongen automatiskt när sista varan skannas</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="207"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="221"/>
+        <source>/dev/ttyACM0 or COM3 (add ?baud=9600 if needed)</source>
+        <translation>/dev/ttyACM0 eller COM3 (lägg till ?baud=9600 vid behov)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="227"/>
         <source>Packer</source>
         <translation>Packare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="208"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="228"/>
         <source>Language</source>
         <translation>Språk</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="214"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="229"/>
+        <source>Scanner</source>
+        <translation>Skanner</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="235"/>
         <source>Weighing, packing slips, tracking</source>
         <translation>Vägning, följesedlar, spårning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="223"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="244"/>
         <source>vendor:product in hex, e.g. 0922:8003 (empty: any)</source>
         <translation>tillverkare:produkt i hex, t.ex. 0922:8003 (tomt: vilken som helst)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="227"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="248"/>
         <source>A box closes only with a steady weight</source>
         <translation>En kartong stängs bara med en stabil vikt</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="229"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="250"/>
         <source>Allow typed weights (W:1.25kg) when the scale fails</source>
         <translation>Tillåt inskrivna vikter (W:1.25kg) när vågen inte fungerar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="233"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="254"/>
         <source>Print a packing slip for each packed order</source>
         <translation>Skriv ut en följesedel för varje packad order</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="236"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="257"/>
         <source>empty: the label printer, if it prints ESC/POS</source>
         <translation>tomt: etikettskrivaren, om den skriver ESC/POS</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="237"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="258"/>
         <source>Publish a &quot;packed&quot; tracking event when an order is packed</source>
         <translation>Publicera en spårningshändelse &quot;packad&quot; när en order är packad</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="240"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="261"/>
         <source>Scale</source>
         <translation>Våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="244"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="265"/>
         <source>Receipt printer URI</source>
         <translation>Kvittoskrivarens URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="246"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="267"/>
         <source>Custom event type id</source>
         <translation>Id för egen händelsetyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="265"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="284"/>
+        <source>Give the serial scanner&apos;s port, like /dev/ttyACM0 or COM3.</source>
+        <translation>Ange den seriella skannerns port, t.ex. /dev/ttyACM0 eller COM3.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="304"/>
         <source>Scale ids are hex numbers like 0922:8003 (vendor:product).</source>
         <translation>Vågens id är hexadecimala tal som 0922:8003 (tillverkare:produkt).</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="293"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="332"/>
         <source>No printers found (check the cable and power)</source>
         <translation>Inga skrivare hittades (kontrollera kabel och ström)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="295"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="334"/>
         <source>Choose a printer found on this computer…</source>
         <translation>Välj en skrivare som hittats på den här datorn…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="307"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="346"/>
         <source>Enter or choose a printer first.</source>
         <translation>Ange eller välj en skrivare först.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="309"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="348"/>
         <source>Sending a test label…</source>
         <translation>Skickar en testetikett…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="380"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="420"/>
         <source>Give the custom event type id for the packed tracking event.</source>
         <translation>Ange id för den egna händelsetypen för spårningshändelsen packad.</translation>
     </message>
