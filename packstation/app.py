@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -23,8 +24,8 @@ from packstation.commands import UserFacingError
 
 log = logging.getLogger(__name__)
 
-IDLE_TIMEOUT_S = 180.0
-SHUTDOWN_TIMEOUT_S = 5.0  # --exit-when-idle gives up after this long without becoming idle
+IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
+SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
 
 
 @dataclass
@@ -79,8 +80,7 @@ class Services:
         if self.runtime.busy:
             return False
         status = await self.outbox.refresh_status()
-        if status.depth and not self.outbox.paused and not status.needs_attention:
-            return False
+        # Operations waiting for a person (needs attention) or for resume() (paused) will not move.
         if status.depth > status.needs_attention and not self.outbox.paused:
             return False
         active = self.store.list_print_jobs(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
@@ -177,6 +177,7 @@ def build_services(
     from packstation.adapters.serial_scanner import SerialScanner
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import Store
+    from packstation.adapters.store.schema import SchemaTooNewError
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
 
@@ -193,6 +194,13 @@ def build_services(
         store = Store.open(config.database_path)
     except OSError as exc:
         raise UserFacingError(f"cannot use the data folder {config.data_dir}: {exc.strerror or exc}") from exc
+    except SchemaTooNewError as exc:
+        raise UserFacingError(str(exc)) from None
+    except sqlite3.Error as exc:  # not a database, disk full, locked by a stuck process ...
+        raise UserFacingError(
+            f"cannot open the station database {config.database_path}: {exc}. "
+            "Run 'packstation doctor' or call IT; nothing was changed."
+        ) from exc
     store.recover_interrupted_print_jobs()
     client = SomClient(config.api_url, token, site_id=config.site_id)
     lookup = OrderLookup(store, client)

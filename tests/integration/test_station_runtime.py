@@ -138,3 +138,14 @@ def test_offline_boxes_get_tags_then_labels_when_the_api_returns(emulator, stati
     printed = labels_printed(config)
     assert offline_view.boxes[0].local_tag in printed  # the temporary box tag came out first
     assert sorted(t for t in printed if t.isdigit()) == sorted(trackings)
+
+
+def test_a_broken_database_file_is_one_clear_message(station_config, qapp):
+    from packstation.commands import UserFacingError
+    from packstation.gui.raster import QtSvgRasterizer
+
+    station_config.data_dir.mkdir(parents=True)
+    station_config.database_path.write_bytes(b"this is not an SQLite file" * 100)
+    with pytest.raises(UserFacingError, match="cannot open the station database"):
+        build_services(station_config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer())
+    assert station_config.database_path.read_bytes().startswith(b"this is not")  # nothing was changed
