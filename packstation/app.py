@@ -110,6 +110,7 @@ class Services:
             _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
             if stuck:
                 log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))
+        await self.runtime.aclose()
         self.print_queue.close()
         self.outbox.close()
         await self.client.aclose()

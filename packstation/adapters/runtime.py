@@ -14,6 +14,7 @@ the screen changes.
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
 import logging
 import threading
@@ -129,6 +130,14 @@ class StationRuntime:
             )
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
         self._apply(effects)
+
+    async def aclose(self) -> None:
+        """Cancel running order look-ups and wait for them, before the HTTP client they use closes."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5.0)
 
     @property
     def busy(self) -> bool:
@@ -419,7 +428,8 @@ def _plain_lookup_error(exc: Exception) -> str:
 
 
 def _effect_failure(effect: Any, exc: Exception) -> str:
-    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+    # OSError ENOSPC from files; SQLite says "database or disk is full" (SQLITE_FULL).
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in str(exc):
         return "The disk is full: nothing more can be saved. Call IT before packing on."
     name = type(effect).__name__
     return f"Could not save ({name}): {exc}. Your last scan was not applied; scan it again or call IT."

@@ -149,3 +149,36 @@ def test_a_broken_database_file_is_one_clear_message(station_config, qapp):
     with pytest.raises(UserFacingError, match="cannot open the station database"):
         build_services(station_config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer())
     assert station_config.database_path.read_bytes().startswith(b"this is not")  # nothing was changed
+
+
+def test_a_full_disk_is_told_in_words_and_the_scan_is_not_half_applied(
+    emulator, station_config, qapp, expected_log
+):
+    """SQLite refuses to grow past max_page_count exactly as on a full disk (SQLITE_FULL)."""
+    expected_log.allow("Could not carry out LogScan")
+    emulator.seed_shipment("ORD-FULL", [("SKU-A", "Mug", 5)])
+    outcome = {}
+
+    async def scenario():
+        from packstation.gui.raster import QtSvgRasterizer
+
+        services = build_services(station_config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer())
+        services.start()
+        try:
+            await replay(services, ["ORD-FULL", "SKU-A"], services.runtime.submit_scan)
+            connection = services.store.db.connection()
+            pages = connection.execute("PRAGMA page_count").fetchone()[0]
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+            for _ in range(2000):  # scan until the database cannot grow any more
+                services.runtime.submit_scan("SKU-A-NOT-IN-ORDER-" + "x" * 100)
+                feedback = services.station.view.feedback
+                if feedback and "disk is full" in feedback.message:
+                    break
+            outcome["message"] = services.station.view.feedback.message
+            outcome["scanned"] = [line.scanned for line in services.station.view.lines]
+        finally:
+            await services.aclose()
+
+    asyncio.run(scenario())
+    assert "The disk is full" in outcome["message"]
+    assert outcome["scanned"] == [1]  # the refused scans changed nothing

@@ -68,10 +68,13 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")  # inside: a COMMIT that fails (disk full) must roll back too
             except BaseException:
-                conn.execute("ROLLBACK")
+                # SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR); a second
+                # ROLLBACK would raise and hide the real error.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous = NORMAL")
