@@ -169,7 +169,8 @@ class StationRuntime:
         if not preview.images:
             return
         png = mono_to_png(preview.images[0])
-        self._in_loop(lambda: self._apply(self.station.label_preview(png)))
+        owner = {"box_id": preview.box_id, "tracking_number": preview.tracking_number}
+        self._in_loop(lambda: self._apply(self.station.label_preview(png, **owner)))
 
     def notify(self, tone: Tone, message: str) -> None:
         self._in_loop(lambda: self._apply(self.station.notify(tone, message)))

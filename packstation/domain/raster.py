@@ -62,6 +62,7 @@ class LabelPreview:
     zpl: str | None = None
     label_format: str = ""
     tracking_number: str | None = None
+    box_id: int | None = None  # the station's box this label (or box tag) belongs to, when known
 
 
 class SvgRasterizer(Protocol):

@@ -125,6 +125,7 @@ class StationState:
         self.status = StatusView()
         self.feedback: Feedback | None = None
         self.last_label_png = b""
+        self._preview_of: tuple[str, int] | None = None  # (order id, box number) of the preview
         self.weigh = WeighState()
         self.view = StationView()
         self._refresh()
@@ -288,8 +289,15 @@ class StationState:
         feedback = bad(text.box_problem(session.order.order_id, box.number, problem))
         return self._event(Reply("", feedback, [self._save(session)]))
 
-    def label_preview(self, png: bytes) -> list[Effect]:
+    def label_preview(
+        self, png: bytes, *, box_id: int | None = None, tracking_number: str | None = None
+    ) -> list[Effect]:
+        """The picture of what just printed; the box it belongs to (when known) names it on screen."""
         self.last_label_png = png
+        found = None
+        if box_id is not None or tracking_number:
+            found = self._find_box(box_id=box_id, tracking=tracking_number)
+        self._preview_of = (found[0].order.order_id, found[1].number) if found else None
         return self._event(None, [])
 
     def status_changed(self, status: StatusView) -> list[Effect]:
@@ -432,9 +440,20 @@ class StationState:
             parked_orders=tuple(s.order.order_id for s in self.parked.values()),
             pending_confirmation=text.pending(self._pending, session),
             last_label_png=self.last_label_png,
+            **self._preview_caption(session),
             complete=session is not None and session.state is SessionState.COMPLETE,
             **self._weight_view(session),
         )
+
+    def _preview_caption(self, session: PackingSession | None) -> dict[str, Any]:
+        if self._preview_of is None or not self.last_label_png:
+            return {}
+        order_id, box_number = self._preview_of
+        other = session is not None and session.order.order_id != order_id
+        return {
+            "last_label_caption": text.preview_caption(order_id, box_number, other_order=other),
+            "last_label_other_order": other,
+        }
 
     def _weight_view(self, session: PackingSession | None) -> dict[str, str]:
         shown, state, detail = weight_display(

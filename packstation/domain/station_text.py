@@ -253,6 +253,12 @@ def tag_not_booked(order_id: str, box: Box) -> str:
     )
 
 
+def preview_caption(order_id: str, box_number: int, *, other_order: bool) -> str:
+    if other_order:
+        return t("Previous order {order}, box {box}", order=order_id, box=box_number)
+    return t("Order {order}, box {box}", order=order_id, box=box_number)
+
+
 def box_problem(order_id: str, box_number: int, problem: str) -> str:
     return t("Box {box} of order {order}: {problem}", box=box_number, order=order_id, problem=problem)
 

@@ -100,6 +100,8 @@ class StationView:
     parked_orders: tuple[str, ...] = ()
     pending_confirmation: str = ""  # e.g. "Scan CMD:CANCEL again to cancel this order"
     last_label_png: bytes = b""  # preview of the last label (PNG bytes), empty if none
+    last_label_caption: str = ""  # whose label the preview is ("ACME1, box 2"), "" when not known
+    last_label_other_order: bool = False  # the preview belongs to another order than the open one
     complete: bool = False
     weight_text: str = ""  # the scale's live reading in words ("1.250 kg stable"); "" when weights are off
     weight_state: str = ""  # "ok", "warn", "bad" or "muted": how the weight item looks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
@@ -24,15 +24,33 @@ class LabelPreview(QFrame):
         self.image_label.setWordWrap(True)  # longer words in other languages
         self.image_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.image_label.setMinimumSize(QSize(120, 160))
+        # whose label this is: a packer must never take the previous order's label for this one's
+        self.caption = QLabel()
+        self.caption.setObjectName("labelCaption")
+        self.caption.setWordWrap(True)
+        self.caption.hide()
         layout.addWidget(self.title)
+        layout.addWidget(self.caption)
         layout.addWidget(self.image_label, 1)
         self._png: bytes | None = None
         self._image = QImage()
+        self.faded = False  # another order's label is drawn faint, so it is not taken for this order's
         self._show_text(self.tr("No label printed yet"))
 
     @property
     def has_image(self) -> bool:
         return not self._image.isNull()
+
+    def set_caption(self, text: str, *, other_order: bool = False) -> None:
+        """Names the order and box of the label shown; another order's label is marked and dimmed."""
+        if self.caption.text() != text or self.caption.property("otherOrder") != other_order:
+            self.caption.setText(text)
+            self.caption.setProperty("otherOrder", other_order)
+            self.caption.style().unpolish(self.caption)
+            self.caption.style().polish(self.caption)
+            self.caption.setVisible(bool(text))
+            self.faded = other_order
+            self._update_pixmap()
 
     def render(self, png: bytes) -> None:
         if png == self._png:
@@ -62,9 +80,21 @@ class LabelPreview(QFrame):
         scaled = self._image.scaled(
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
+        if self.faded:
+            scaled = _faded(scaled)
         self.image_label.setText("")
         self.image_label.setPixmap(QPixmap.fromImage(scaled))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_pixmap()
+
+
+def _faded(image: QImage) -> QImage:
+    faded = QImage(image.size(), QImage.Format.Format_RGB32)
+    faded.fill(Qt.GlobalColor.white)
+    painter = QPainter(faded)
+    painter.setOpacity(0.3)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return faded

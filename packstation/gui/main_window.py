@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
         self.boxes.render(view.boxes)
         self.label_preview.render(view.last_label_png)
+        self.label_preview.set_caption(view.last_label_caption, other_order=view.last_label_other_order)
         self.prompt.render(view.prompt, view.pending_confirmation, view.complete)
         self.attention.render(view)
         self.status.render(view.status)

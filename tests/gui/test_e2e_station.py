@@ -70,6 +70,7 @@ def test_one_box_order_typed_by_a_wedge_scanner(station, emulator):
     assert emulator.parcel_count(shipment_id) == 1
     assert station.printed_codes() == [tracking]
     assert not station.window.label_preview.image_label.pixmap().isNull()  # the last label, on screen
+    assert station.window.label_preview.caption.text() == "Order ORD-1, box 1"
     assert station.sounds.played == ["good", "good", "good"]
     assert [s["raw"] for s in station.services.store.scans()] == ["ORD-1", "SKU-MUG", "SKU-MUG"]
 

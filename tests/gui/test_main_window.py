@@ -231,6 +231,32 @@ def test_complete_order_and_confirmation_prompt_and_parked_orders(window):
     assert window.prompt.property("state") == "confirm"
 
 
+def test_label_preview_caption_marks_another_orders_label(window):
+    png = make_box_tag("png", "BOX-000042", "ORD-10482", dpi=100)
+    window.render(packing_view(last_label_png=png, last_label_caption="Order ORD-10482, box 1"))
+    caption = window.label_preview.caption
+    assert caption.isVisibleTo(window) and caption.text() == "Order ORD-10482, box 1"
+    assert caption.property("otherOrder") is False and not window.label_preview.faded
+    window.render(
+        packing_view(
+            last_label_png=png, last_label_caption="Previous order ORD-1, box 2", last_label_other_order=True
+        )
+    )
+    assert caption.text() == "Previous order ORD-1, box 2" and caption.property("otherOrder") is True
+    assert window.label_preview.faded  # drawn faint: not this order's label
+    shown = window.label_preview.image_label.pixmap().toImage()
+    assert (
+        min(
+            shown.pixelColor(x, y).lightness()
+            for x in range(shown.width())
+            for y in range(0, shown.height(), 4)
+        )
+        > 120
+    )
+    window.render(packing_view())
+    assert not caption.isVisibleTo(window)
+
+
 def test_broken_label_png_shows_words_not_a_crash(window):
     window.render(packing_view(last_label_png=b"\x89PNG\r\n\x1a\n broken"))
     assert not window.label_preview.has_image

@@ -310,6 +310,20 @@ def test_box_events_update_the_boxes():
     assert bench.view.last_label_png == b"\x89PNG"
 
 
+def test_label_preview_names_its_order_and_box_and_marks_another_orders_label():
+    bench = Bench.make()
+    bench.scans("ORD-2", "SKU-C")  # completes ORD-2 with one box
+    bench.run(bench.station.box_booked(1, TN1))
+    bench.station.label_preview(b"\x89PNG", box_id=1)
+    assert bench.view.last_label_caption == "Order ORD-2, box 1"
+    assert not bench.view.last_label_other_order  # no order open: it is the one just packed
+    bench.scans("ORD-1", "SKU-A")
+    assert bench.view.last_label_caption == "Previous order ORD-2, box 1"
+    assert bench.view.last_label_other_order
+    bench.station.label_preview(b"\x89PNG2", tracking_number="not-a-box-here")
+    assert bench.view.last_label_caption == "" and not bench.view.last_label_other_order
+
+
 def test_box_events_reach_parked_and_finished_orders():
     bench = Bench.make()
     bench.scans("ORD-2", "SKU-C", "ORD-1", "SKU-A", "CMD:CLOSE-BOX", "CMD:PARK")

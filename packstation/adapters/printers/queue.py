@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -163,6 +164,8 @@ class PrintQueue:
                         tracking_number=job.tracking_number,
                     ),
                 )
+                # so the screen can name the box whose label (or tag) it shows
+                payload = replace(payload, preview=replace(payload.preview, box_id=job.box_id))
             await loop.run_in_executor(self._executor, printer.send, payload)
         except asyncio.CancelledError:
             self._fail(job, INTERRUPTED_REASON)
