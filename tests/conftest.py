@@ -4,6 +4,7 @@
 * Warnings are errors (pyproject ``filterwarnings``), and a WARNING or worse logged by packstation
   during a test fails it unless the test declares it with ``expected_log``.
 * ``qasync_loop`` gives GUI tests a real qasync event loop on the Qt main thread.
+* ``emulator`` is the project's SOM emulator on a free loopback port (demo token, no faults).
 """
 
 from __future__ import annotations
@@ -76,3 +77,11 @@ def qasync_loop(qapp):
 
     with qasync_running(qapp) as loop:
         yield loop
+
+
+@pytest.fixture
+def emulator():
+    from packstation.emulator import DEMO_TOKEN, Emulator
+
+    with Emulator(token=DEMO_TOKEN, port=0) as emu:
+        yield emu

@@ -32,6 +32,7 @@ from packstation.gui.feedback import NullSoundPlayer
 from packstation.gui.main_window import MainWindow
 from packstation.gui.raster import QtSvgRasterizer
 from packstation.gui.scanner import WedgeScanner
+from tests.support.bench_config import bench_config
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 
 WAIT_MS = 30_000  # generous: a slow CI machine; the waits return as soon as the condition holds
@@ -244,17 +245,7 @@ def write_alias_csv(config: Config, aliases: dict[str, str]) -> None:
 
 
 def station_config(tmp_path: Path, emulator: Any, **changes: Any) -> Config:
-    values: dict[str, Any] = {
-        "api_url": emulator.base_url,
-        "site_id": emulator.site_id,
-        "printer": f"file:{tmp_path / 'printer.bin'}",
-        "data_dir": tmp_path / "data",
-        "packer": "Tester",
-        "station_id": "e2e-1",
-        "sounds": False,
-    }
-    values.update(changes)
-    return Config(**values)
+    return bench_config(tmp_path, emulator, **{"station_id": "e2e-1", "sounds": False, **changes})
 
 
 # ---------------------------------------------------------------------------------- outside pytest

@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from packstation.domain.view import BoxState, Connectivity
-from packstation.emulator import DEMO_TOKEN, Emulator
 from packstation.gui.feedback import BAD_FLASH, GOOD_FLASH
 from tests.gui.e2e_support import LiveStation, station_config, write_alias_csv
 
@@ -20,13 +19,6 @@ pytestmark = pytest.mark.gui
 MUG, PLATE, BOWL = ("SKU-MUG", "Enamel mug", 2), ("SKU-PLATE", "Dinner plate", 1), ("SKU-BOWL", "Bowl", 1)
 # The EAN-13s printed on the products (the data folder's barcodes.csv maps them to SKUs).
 EAN = {"SKU-MUG": "7350000000146", "SKU-PLATE": "7350000000238", "SKU-BOWL": "7350000000252"}
-
-
-@pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ from packstation.domain.outbox import OpKind
 from packstation.emulator import DEMO_TOKEN, Emulator
 
 
-@pytest.fixture
-def emulator():
-    with Emulator(token=DEMO_TOKEN, port=0) as emu:
-        yield emu
-
-
 def doctor(capsys, *args: str) -> tuple[int, list[str]]:
     status = main(["doctor", *args])
     out = capsys.readouterr().out

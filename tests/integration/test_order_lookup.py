@@ -11,16 +11,9 @@ from packstation.adapters.order_lookup import OrderLookup
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.som.errors import NetworkError
 from packstation.adapters.store import Store
-from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from packstation.emulator import DEMO_TOKEN, Fault
 
 TOS_ID = "01HZYNTCCXXW1HTYWAJZEA0X3J"
-
-
-@pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture

@@ -10,32 +10,17 @@ import pytest
 
 from packstation.adapters.config import Config
 from packstation.adapters.store import Store
-from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from packstation.emulator import Fault
 from tests.integration.test_station_runtime import run_station
+from tests.support.bench_config import bench_config
 
 LINES = [("SKU-A", "Mug", 1), ("SKU-B", "Plate", 1), ("SKU-C", "Bowl", 1)]
 THREE_BOXES = ["ORD-3", "SKU-A", "BOX:S", "SKU-B", "CMD:CLOSE-BOX", "SKU-C"]
 
 
 @pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
 def config(tmp_path, emulator):
-    return Config(
-        api_url=emulator.base_url,
-        site_id=emulator.site_id,
-        printer=f"file:{tmp_path / 'printer.bin'}",
-        data_dir=tmp_path / "data",
-        packer="Tester",
-        station_id="bench-1",
-        publish_packed_event=True,
-        custom_event_type_id="packed-at-bench",
-    )
+    return bench_config(tmp_path, emulator, publish_packed_event=True, custom_event_type_id="packed-at-bench")
 
 
 def published(emulator):

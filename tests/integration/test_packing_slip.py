@@ -13,8 +13,8 @@ from packstation.adapters.config import Config
 from packstation.adapters.store import Store
 from packstation.app import packing_slip_printer
 from packstation.domain.printing import PrintJobKind
-from packstation.emulator import DEMO_TOKEN, Emulator
 from tests.integration.test_station_runtime import run_station
+from tests.support.bench_config import bench_config
 from tests.support.escpos_receipt_decode import decode_receipt
 
 LINES = [("SKU-A", "Mug", 2), ("SKU-B", "Plate", 1)]
@@ -22,23 +22,9 @@ SCANS = ["ORD-S", "SKU-A", "BOX:S", "SKU-A", "SKU-B"]  # two boxes, then complet
 
 
 @pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
 def config(tmp_path, emulator):
-    return Config(
-        api_url=emulator.base_url,
-        site_id=emulator.site_id,
-        printer=f"file:{tmp_path / 'labels.bin'}",
-        data_dir=tmp_path / "data",
-        packer="Tester",
-        station_id="bench-1",
-        print_packing_slip=True,
-        receipt_printer=f"file:{tmp_path / 'receipt.bin'}",
+    return bench_config(
+        tmp_path, emulator, print_packing_slip=True, receipt_printer=f"file:{tmp_path / 'receipt.bin'}"
     )
 
 

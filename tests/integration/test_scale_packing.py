@@ -14,30 +14,16 @@ from packstation.app import build_services, replay, wait_until_idle
 from packstation.domain.manifest import manifest_csv
 from packstation.domain.scale import ScaleStatus
 from packstation.domain.view import Tone
-from packstation.emulator import DEMO_TOKEN, Emulator
+from packstation.emulator import DEMO_TOKEN
+from tests.support.bench_config import bench_config
 from tests.support.fake_hid_scale import FakeHidScale, FakeHidScaleBackend
 
 GRAM, KILOGRAM = 2, 3
 
 
 @pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
 def config(tmp_path, emulator):
-    return Config(
-        api_url=emulator.base_url,
-        site_id=emulator.site_id,
-        printer=f"file:{tmp_path / 'printer.bin'}",
-        data_dir=tmp_path / "data",
-        packer="Tester",
-        station_id="bench-1",
-        scale="usb",
-    )
+    return bench_config(tmp_path, emulator, scale="usb")
 
 
 async def until(condition, timeout: float = 10.0) -> None:

@@ -20,7 +20,8 @@ from packstation.adapters.serial_scanner import (
     serial_setting_from_config,
 )
 from packstation.commands import UserFacingError
-from packstation.emulator import DEMO_TOKEN, Emulator
+from packstation.emulator import DEMO_TOKEN
+from tests.support.bench_config import bench_config
 
 WAIT_S = 10.0  # generous upper bound for things that happen within milliseconds
 
@@ -238,27 +239,12 @@ def test_bad_scanner_settings_are_one_clear_line(setting, words):
 # -- the whole station -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
-
-
 def test_an_order_scanned_on_a_serial_scanner_is_packed_and_booked(tmp_path, port, emulator, qapp):
     from packstation.app import build_services, wait_until_idle
     from packstation.gui.raster import QtSvgRasterizer
 
     shipment_id = emulator.seed_shipment("ORD-SER", [("SKU-A", "Mug", 1)])
-    config = Config(
-        api_url=emulator.base_url,
-        site_id=emulator.site_id,
-        printer=f"file:{tmp_path / 'printer.bin'}",
-        data_dir=tmp_path / "data",
-        packer="Tester",
-        station_id="bench-1",
-        scanner=f"serial:{port.link}?baud=115200",
-    )
+    config = bench_config(tmp_path, emulator, scanner=f"serial:{port.link}?baud=115200")
     sink_threads: set[int] = set()
 
     async def wait_for(predicate) -> None:
@@ -302,13 +288,7 @@ def test_serial_scanner_trouble_reaches_the_packer_as_a_warning(tmp_path, emulat
     from packstation.gui.raster import QtSvgRasterizer
 
     expected_log.allow("serial scanner")
-    config = Config(
-        api_url=emulator.base_url,
-        site_id=emulator.site_id,
-        printer=f"file:{tmp_path / 'printer.bin'}",
-        data_dir=tmp_path / "data",
-        scanner=f"serial:{tmp_path / 'no-such-port'}",
-    )
+    config = bench_config(tmp_path, emulator, packer="", scanner=f"serial:{tmp_path / 'no-such-port'}")
     views = []
 
     async def scenario():

@@ -8,30 +8,16 @@ from dataclasses import replace
 
 import pytest
 
-from packstation.adapters.config import Config
 from packstation.app import build_services, replay, wait_until_idle
 from packstation.domain.view import BoxState
-from packstation.emulator import DEMO_TOKEN, Emulator
+from packstation.emulator import DEMO_TOKEN
+from tests.support.bench_config import bench_config
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 
 
 @pytest.fixture
-def emulator():
-    emu = Emulator(token=DEMO_TOKEN, port=0).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
 def station_config(tmp_path, emulator):
-    return Config(
-        api_url=emulator.base_url,
-        site_id=emulator.site_id,
-        printer=f"file:{tmp_path / 'printer.bin'}",
-        data_dir=tmp_path / "data",
-        packer="Tester",
-        station_id="bench-1",
-    )
+    return bench_config(tmp_path, emulator)
 
 
 def run_station(config, scans, qapp, *, before=None):
