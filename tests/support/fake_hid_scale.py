@@ -17,10 +17,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-import usb.backend
 import usb.core
 
 from packstation.domain.scale import encode_report
+from tests.support.fake_usb_base import FakeBackendBase
 
 HID_CLASS = 3
 INTERRUPT = 0x03
@@ -81,15 +81,12 @@ class FakeHidScale:
             self.cond.notify_all()
 
 
-class FakeHidScaleBackend(usb.backend.IBackend):
+class FakeHidScaleBackend(FakeBackendBase):
     def __init__(self, devices: list[FakeHidScale] | None = None) -> None:
         self.devices = list(devices or [])
 
     def enumerate_devices(self):
         return [d for d in self.devices if d.plugged]
-
-    def get_parent(self, dev):
-        return None
 
     def get_device_descriptor(self, dev: FakeHidScale):
         return SimpleNamespace(
@@ -123,39 +120,11 @@ class FakeHidScaleBackend(usb.backend.IBackend):
             bInterval=10, bRefresh=0, bSynchAddress=0, extra_descriptors=[],
         )  # fmt: skip
 
-    def open_device(self, dev: FakeHidScale):
-        self._check_present(dev)
-        if dev.permission_denied:
-            raise usb.core.USBError("Access denied (insufficient permissions)", errno.EACCES, errno.EACCES)
-        return dev
-
-    def close_device(self, dev_handle) -> None:
-        pass
-
-    def set_configuration(self, dev_handle, config_value) -> None:
-        self._check_present(dev_handle)
-
-    def get_configuration(self, dev_handle) -> int:
-        self._check_present(dev_handle)
-        return 1
-
-    def set_interface_altsetting(self, dev_handle, intf, altsetting) -> None:
-        pass
-
-    def claim_interface(self, dev_handle: FakeHidScale, intf) -> None:
-        self._check_present(dev_handle)
-        if dev_handle.busy or dev_handle.kernel_driver:
-            raise usb.core.USBError("Resource busy", errno.EBUSY, errno.EBUSY)
-        dev_handle.claims += 1
-
     def release_interface(self, dev_handle: FakeHidScale, intf) -> None:
         dev_handle.released += 1
 
-    def reset_device(self, dev_handle) -> None:
-        self._check_present(dev_handle)
-
-    def clear_halt(self, dev_handle, ep) -> None:
-        pass
+    def _claim_refused(self, dev: FakeHidScale) -> bool:
+        return dev.busy or dev.kernel_driver
 
     def is_kernel_driver_active(self, dev_handle: FakeHidScale, intf) -> bool:
         self._check_present(dev_handle)
@@ -203,9 +172,3 @@ class FakeHidScaleBackend(usb.backend.IBackend):
         count = min(len(payload), len(data))
         data[:count] = type(data)(data.typecode, payload[:count])
         return count
-
-    def _check_present(self, dev: FakeHidScale) -> None:
-        if not dev.plugged:
-            raise usb.core.USBError(
-                "No such device (it may have been disconnected)", errno.ENODEV, errno.ENODEV
-            )

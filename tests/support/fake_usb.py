@@ -14,8 +14,9 @@ import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-import usb.backend
 import usb.core
+
+from tests.support.fake_usb_base import FakeBackendBase
 
 PRINTER_CLASS = 7
 BULK = 0x02
@@ -46,7 +47,7 @@ class FakeUsbPrinter:
         return {1: self.manufacturer, 2: self.product, 3: self.serial}
 
 
-class FakeUsbBackend(usb.backend.IBackend):
+class FakeUsbBackend(FakeBackendBase):
     def __init__(self, printers: list[FakeUsbPrinter] | None = None) -> None:
         self.printers = list(printers or [])
         self.bus_addresses = {id(p): i + 1 for i, p in enumerate(self.printers)}
@@ -55,9 +56,6 @@ class FakeUsbBackend(usb.backend.IBackend):
     # -- enumeration and descriptors ---------------------------------------------------------------
     def enumerate_devices(self):
         return [p for p in self.printers if p.plugged]
-
-    def get_parent(self, dev):
-        return None
 
     def get_device_descriptor(self, dev: FakeUsbPrinter):
         return SimpleNamespace(
@@ -90,50 +88,6 @@ class FakeUsbBackend(usb.backend.IBackend):
             bLength=7, bDescriptorType=5, bEndpointAddress=address, bmAttributes=BULK, wMaxPacketSize=64,
             bInterval=0, bRefresh=0, bSynchAddress=0, extra_descriptors=[],
         )  # fmt: skip
-
-    # -- device handles ------------------------------------------------------------------------------
-    def open_device(self, dev: FakeUsbPrinter):
-        self._check_present(dev)
-        if dev.permission_denied:
-            raise usb.core.USBError("Access denied (insufficient permissions)", errno.EACCES, errno.EACCES)
-        return dev
-
-    def close_device(self, dev_handle) -> None:
-        pass
-
-    def set_configuration(self, dev_handle, config_value) -> None:
-        self._check_present(dev_handle)
-
-    def get_configuration(self, dev_handle) -> int:
-        self._check_present(dev_handle)
-        return 1
-
-    def set_interface_altsetting(self, dev_handle, intf, altsetting) -> None:
-        pass
-
-    def claim_interface(self, dev_handle: FakeUsbPrinter, intf) -> None:
-        self._check_present(dev_handle)
-        if dev_handle.busy:
-            raise usb.core.USBError("Resource busy", errno.EBUSY, errno.EBUSY)
-        dev_handle.claims += 1
-
-    def release_interface(self, dev_handle, intf) -> None:
-        pass
-
-    def reset_device(self, dev_handle) -> None:
-        self._check_present(dev_handle)
-
-    def clear_halt(self, dev_handle, ep) -> None:
-        pass
-
-    def is_kernel_driver_active(self, dev_handle, intf) -> bool:
-        return False
-
-    def detach_kernel_driver(self, dev_handle, intf) -> None:
-        pass
-
-    def attach_kernel_driver(self, dev_handle, intf) -> None:
-        pass
 
     # -- transfers -----------------------------------------------------------------------------------
     def bulk_write(self, dev_handle: FakeUsbPrinter, ep, intf, data, timeout) -> int:
@@ -176,9 +130,3 @@ class FakeUsbBackend(usb.backend.IBackend):
             data[:count] = type(data)(data.typecode, payload[:count])
             return count
         return 0
-
-    def _check_present(self, dev: FakeUsbPrinter) -> None:
-        if not dev.plugged:
-            raise usb.core.USBError(
-                "No such device (it may have been disconnected)", errno.ENODEV, errno.ENODEV
-            )
