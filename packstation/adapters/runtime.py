@@ -104,8 +104,8 @@ class StationRuntime:
         self.clock = clock
         self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
         self.slip_printer_uri = slip_printer_uri  # "": no packing slips
-        self._slipped: set[str] = set()  # sessions whose slip is queued (a completed session is saved
-        # again on each later box event; after a restart finished sessions are not restored)
+        self._slipped: set[str] = set()  # sessions whose slip is being made in this run (a completed
+        # session is saved again on each later box event); the store remembers it across restarts
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.get_ident()
         self._tasks: set[asyncio.Task] = set()
@@ -152,6 +152,11 @@ class StationRuntime:
         for session in sessions:
             for box in self.store.boxes_for_session(session["id"]):
                 self._sync_box(box)
+        if self.slip_printer_uri:  # slips owed by orders completed just before a crash
+            for session in self.store.sessions_owed_a_slip():
+                self._queue_packing_slip(
+                    session["id"], session["order_key"], session["shipment_id"], session["snapshot"]
+                )
 
     # ------------------------------------------------------------------ events from workers
 
@@ -218,10 +223,13 @@ class StationRuntime:
                 state=STORE_SESSION_STATE.get(effect.state, effect.state),
                 packer=effect.packer,
                 snapshot=effect.snapshot,
+                slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
             )
             if effect.state == "complete":
                 self._queue_packed_events(effect.session_id)
-                self._queue_packing_slip(effect)
+                self._queue_packing_slip(
+                    effect.session_id, effect.order_key, effect.shipment_id, effect.snapshot
+                )
         elif isinstance(effect, fx.LookupOrder):
             self._spawn(self._lookup(effect.key))
         elif isinstance(effect, fx.CloseBox):
@@ -295,22 +303,26 @@ class StationRuntime:
         if self.packed_event_type and self.store.queue_packed_events(session_id, self.packed_event_type):
             self._kick_outbox()
 
-    def _queue_packing_slip(self, effect: fx.SaveSession) -> None:
+    def _queue_packing_slip(
+        self, session_id: str, order_key: str, shipment_id: str | None, snapshot: dict[str, Any]
+    ) -> None:
         """Once per completed order: the packing slip (ESC/POS text, QR of the order id, in the
-        customer's language where known) as a DOCUMENT job for the receipt printer."""
-        if not self.slip_printer_uri or self.print_queue is None or effect.session_id in self._slipped:
+        customer's language where known) as a DOCUMENT job for the receipt printer. The store owes it
+        from the completing transaction until the job is queued, so a crash in between loses nothing."""
+        if not self.slip_printer_uri or self.print_queue is None or session_id in self._slipped:
             return
-        self._slipped.add(effect.session_id)
-        boxes = sum(1 for b in effect.snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided"))
-        self._spawn(self._print_slip(effect.order_key, effect.shipment_id, max(1, boxes)))
+        self._slipped.add(session_id)
+        boxes = sum(1 for b in snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided"))
+        self._spawn(self._print_slip(session_id, order_key, shipment_id or "", max(1, boxes)))
 
-    async def _print_slip(self, order_key: str, shipment_id: str, boxes: int) -> None:
+    async def _print_slip(self, session_id: str, order_key: str, shipment_id: str, boxes: int) -> None:
         from packstation.adapters.end_of_day import paper_mm_for
         from packstation.adapters.slip_output import slip_escpos
         from packstation.domain.slip import slip_from_shipment
 
         shipment = self.store.cached_shipment(shipment_id) or self.store.cached_shipment(order_key)
         if shipment is None:
+            self.store.skip_slip(session_id)
             self._apply(
                 self.station.notify(
                     Tone.WARNING, f"No packing slip for order {order_key}: its details are not stored here."
@@ -324,9 +336,12 @@ class StationRuntime:
             data = await asyncio.to_thread(slip_escpos, slip, paper_mm=paper_mm_for(uri))
         except Exception as exc:  # a slip must never cost the packer the order
             log.warning("Packing slip for %s not made: %s", order_key, exc)
+            self.store.skip_slip(session_id)
             self._apply(self.station.notify(Tone.WARNING, f"The packing slip for {order_key} failed: {exc}"))
             return
-        self.print_queue.enqueue(kind=PrintJobKind.DOCUMENT, printer_uri=uri, payload=data)
+        self.print_queue.enqueue(
+            kind=PrintJobKind.DOCUMENT, printer_uri=uri, payload=data, session_id=session_id
+        )
 
     def _sync_box(self, box: Any) -> None:
         if box.tracking_number:
@@ -356,11 +371,7 @@ class StationRuntime:
             box = self.store.box(effect.box_id)
         elif effect.tracking_number:
             box = self.store.box_by_tag_or_tracking(effect.tracking_number)
-        jobs = [
-            j
-            for j in self.store.list_print_jobs(limit=500)
-            if box is not None and j.box_id == box.id and j.kind is PrintJobKind.LABEL
-        ]
+        jobs = self.store.label_jobs_for_box(box.id) if box is not None else []
         if not jobs:
             self._apply_nested(
                 self.station.notify(

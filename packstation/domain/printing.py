@@ -57,6 +57,7 @@ class PrintJobRepository(Protocol):
         tracking_number: str | None = None,
         box_id: int | None = None,
         reprint_of: int | None = None,
+        session_id: str | None = None,  # a packing slip's order session: queued once per session
     ) -> int: ...
 
     def claim_print_job(self) -> PrintJob | None:

@@ -4,6 +4,7 @@ order id, in the customer's language. Off by default; a ZPL label printer is nev
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -68,3 +69,58 @@ def test_which_printer_gets_the_slip():
 
 def _sweden():
     return {"address_lines": ["Sveavägen 1"], "postal_code": "11157", "city": "Stockholm", "country": "SE"}
+
+
+def test_a_slip_owed_when_the_app_died_prints_once_after_the_restart(emulator, config, qapp):
+    """The order completed, then the app died before the slip job was queued (the slip is made after the
+    completing transaction): the store still owes it, the next start prints it, and only once."""
+    emulator.seed_shipment("ORD-S", LINES, address_to=_sweden())
+
+    def die_before_the_slip(services):
+        services.runtime._queue_packing_slip = lambda *args: None
+
+    _, view, problems, _ = run_station(config, SCANS, qapp, before=die_before_the_slip)
+    assert problems == [] and view.complete
+    receipt_file = config.receipt_printer.removeprefix("file:")
+    assert not os.path.exists(receipt_file)
+    store = Store.open(config.database_path)
+    try:
+        assert [s["order_key"] for s in store.sessions_owed_a_slip()] == ["ORD-S"]
+    finally:
+        store.close()
+
+    for _ in range(2):  # two more starts: the first prints the slip, the second owes nothing
+        _, _, problems, _ = run_station(config, [], qapp, before=lambda services: services.runtime.restore())
+        assert problems == []
+    with open(receipt_file, "rb") as printed:
+        receipt = decode_receipt(printed.read())
+    assert receipt.cuts == 1 and "ORD-S" in "\n".join(receipt.texts)
+    store = Store.open(config.database_path)
+    try:
+        assert store.sessions_owed_a_slip() == []
+        (session,) = store.sessions(("completed",))
+        first = [j.id for j in store.list_print_jobs(limit=10) if j.kind is PrintJobKind.DOCUMENT][-1]
+        again = store.add_print_job(
+            kind=PrintJobKind.DOCUMENT, printer_uri="x", payload=b"", session_id=session["id"]
+        )
+        assert again == first  # a slip job is never queued twice for an order
+    finally:
+        store.close()
+
+
+def test_a_slip_that_cannot_be_made_is_not_owed_forever(emulator, config, qapp, expected_log):
+    emulator.seed_shipment("ORD-S", LINES)
+
+    def forget_the_order(services):
+        services.store.cached_shipment = lambda key: None  # as if its details never reached this bench
+
+    _, view, _, views = run_station(config, SCANS, qapp, before=forget_the_order)
+    assert view.complete
+    assert any("No packing slip for order ORD-S" in (v.feedback.message if v.feedback else "") for v in views)
+    store = Store.open(config.database_path)
+    try:
+        assert store.sessions_owed_a_slip() == []
+        (session,) = store.sessions(("completed",))
+        assert session["slip"] == "skipped"
+    finally:
+        store.close()

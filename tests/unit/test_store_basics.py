@@ -144,3 +144,39 @@ def test_forward_migration_upgrades_an_older_file_and_keeps_its_data(tmp_path, m
     assert new.db.scalar("PRAGMA user_version") == SCHEMA_VERSION + 1
     assert new.scans()[0]["raw"] == "kept" and "weight_g" in new.scans()[0]
     new.close()
+
+
+def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_path):
+    """The real v2 -> v3 step: packing slips owed per session, print jobs found by box."""
+    from packstation.adapters.store import schema
+    from packstation.domain.printing import PrintJobKind
+
+    path = tmp_path / "station.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in schema.MIGRATIONS[:2]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute(
+        "INSERT INTO packing_sessions (id, order_key, state, created_at, updated_at)"
+        " VALUES ('s1', 'ORD-1', 'completed', 1, 1)"
+    )
+    conn.execute(
+        "INSERT INTO print_jobs (kind, state, printer_uri, created_at, updated_at)"
+        " VALUES ('document', 'done', 'file:x', 1, 1)"
+    )
+    conn.commit()
+    conn.close()
+
+    store = Store.open(path)
+    try:
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 3
+        (session,) = store.sessions(("completed",))
+        assert session["order_key"] == "ORD-1" and session["slip"] is None  # old orders owe no slip
+        assert store.sessions_owed_a_slip() == []
+        assert [j.id for j in store.list_print_jobs()] == [1]
+        assert store.label_jobs_for_box(1) == []
+        store.add_print_job(kind=PrintJobKind.DOCUMENT, printer_uri="file:x", payload=b"s", session_id="s1")
+        assert store.load_session("s1")["slip"] == "queued"
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()

@@ -226,3 +226,15 @@ def test_packed_events_are_queued_once_when_the_order_is_complete_and_booked(sto
         (OpKind.PUBLISH_TRACKING_EVENT, "TRK1", "packed"),
         (OpKind.PUBLISH_TRACKING_EVENT, "TRK2", "packed"),
     }
+
+
+def test_a_boxs_label_jobs_are_found_however_many_jobs_came_after(store):
+    """CMD:REPRINT of yesterday's box: its label job is found by box, not among the latest jobs only."""
+    box = close(store)
+    other = close(store, session="s2", shipment="sh2")
+    first = store.record_box_booked(box.id, "p1", "d1", "TN1", "https://x/l1.svg", printer_uri="file:a")
+    store.add_print_job(kind=PrintJobKind.BOX_TAG, printer_uri="file:a", payload=b"tag", box_id=box.id)
+    for _ in range(600):
+        store.add_print_job(kind=PrintJobKind.LABEL, printer_uri="file:a", payload=b"x", box_id=other.id)
+    assert [j.id for j in store.label_jobs_for_box(box.id)] == [first]
+    assert len(store.label_jobs_for_box(other.id)) == 600

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from packstation.domain.end_of_day import PickupProgress
@@ -124,30 +123,3 @@ class PickupsMixin:
                 "UPDATE pickup_runs SET finished_at = COALESCE(finished_at, ?) WHERE id = ?",
                 (self._clock(), run_id),
             )
-
-    def queue_packed_events(self, session_id: str, custom_event_type_id: str) -> int:
-        """The order of ``session_id`` is packed: queue a custom tracking event for each of its booked,
-        not voided boxes that has none yet (so calling it again, e.g. when a late box is booked, adds
-        only the missing ones). Nothing happens unless the session is completed. Returns how many."""
-        with self.db.write() as conn:
-            session = conn.execute(
-                "SELECT state, updated_at FROM packing_sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            if session is None or session["state"] != "completed":
-                return 0
-            occurred = datetime.fromtimestamp(session["updated_at"], UTC).isoformat()
-            boxes = conn.execute(
-                "SELECT b.id, b.shipment_id, b.tracking_number FROM boxes b WHERE b.session_id = ?"
-                " AND b.tracking_number IS NOT NULL AND b.state != 'voided' AND NOT EXISTS"
-                " (SELECT 1 FROM outbox o WHERE o.box_id = b.id AND o.kind = ?) ORDER BY b.id",
-                (session_id, OpKind.PUBLISH_TRACKING_EVENT.value),
-            ).fetchall()
-            for box in boxes:
-                payload = {
-                    "tracking_number": box["tracking_number"],
-                    "custom_event_type_id": custom_event_type_id,
-                    "occurred_at": occurred,
-                    "tracking_status": "CUSTOM",
-                }
-                self._insert_op(conn, OpKind.PUBLISH_TRACKING_EVENT, box["shipment_id"], payload, box["id"])
-            return len(boxes)

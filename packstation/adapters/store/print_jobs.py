@@ -26,11 +26,13 @@ class PrintJobsMixin:
         tracking_number: str | None = None,
         box_id: int | None = None,
         reprint_of: int | None = None,
+        session_id: str | None = None,
     ) -> int:
         now = self._clock()
         cur = conn.execute(
-            "INSERT INTO print_jobs (kind, state, printer_uri, source_url, payload, tracking_number, box_id,"
-            " reprint_of, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO print_jobs (kind, state, printer_uri, source_url, payload, tracking_number,"
+            " box_id, reprint_of, session_id, created_at, updated_at)"
+            " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 PrintJobKind(kind).value,
                 printer_uri,
@@ -39,6 +41,7 @@ class PrintJobsMixin:
                 tracking_number,
                 box_id,
                 reprint_of,
+                session_id,
                 now,
                 now,
             ),
@@ -55,8 +58,20 @@ class PrintJobsMixin:
         tracking_number: str | None = None,
         box_id: int | None = None,
         reprint_of: int | None = None,
+        session_id: str | None = None,
     ) -> int:
+        """Queue a job. With ``session_id`` it is that order's packing slip: queued once (a second call
+        returns the first job), and the session stops owing it in the same transaction."""
         with self.db.write() as conn:
+            if session_id is not None and reprint_of is None:
+                earlier = conn.execute(
+                    "SELECT id FROM print_jobs WHERE session_id = ? AND reprint_of IS NULL"
+                    " ORDER BY id LIMIT 1",
+                    (session_id,),
+                ).fetchone()
+                if earlier is not None:
+                    return int(earlier["id"])
+                conn.execute("UPDATE packing_sessions SET slip = 'queued' WHERE id = ?", (session_id,))
             return self._insert_print_job(
                 conn,
                 kind=kind,
@@ -66,6 +81,7 @@ class PrintJobsMixin:
                 tracking_number=tracking_number,
                 box_id=box_id,
                 reprint_of=reprint_of,
+                session_id=session_id,
             )
 
     def claim_print_job(self) -> PrintJob | None:
@@ -113,6 +129,14 @@ class PrintJobsMixin:
     def get_print_job(self, job_id: int) -> PrintJob | None:
         row = self.db.query_one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))
         return None if row is None else _job(row)
+
+    def label_jobs_for_box(self, box_id: int) -> list[PrintJob]:
+        """Every LABEL job of a box, oldest first, however long ago it printed."""
+        rows = self.db.query(
+            "SELECT * FROM print_jobs WHERE box_id = ? AND kind = ? ORDER BY id",
+            (box_id, PrintJobKind.LABEL.value),
+        )
+        return [_job(r) for r in rows]
 
     def list_print_jobs(
         self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50

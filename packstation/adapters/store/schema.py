@@ -158,8 +158,18 @@ BEGIN
 END;
 """
 
+# Packing slips survive a crash: ``slip`` on a session is 'wanted' from the transaction that completed
+# the order (when slips are on), 'queued' from the transaction that added its print job (found by
+# ``session_id``), or 'skipped' when it cannot be made. Reprints look jobs up by box.
+_V3 = """
+ALTER TABLE packing_sessions ADD COLUMN slip TEXT CHECK (slip IN ('wanted', 'queued', 'skipped'));
+ALTER TABLE print_jobs ADD COLUMN session_id TEXT REFERENCES packing_sessions(id);
+CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wanted';
+CREATE INDEX print_jobs_box ON print_jobs(box_id);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -158,11 +158,29 @@ class Store(BoxesMixin, OutboxMixin, PrintJobsMixin, PickupsMixin, StatsMixin):
         state: str,
         packer: str,
         snapshot: dict[str, Any],
+        slip_wanted: bool = False,
     ) -> None:
+        """Save a session; ``slip_wanted`` records, in the same transaction, that its packing slip is
+        owed (it stays owed until its print job is queued or it is skipped, whatever crashes between)."""
         if state not in SESSION_STATES:
             raise ValueError(f"unknown session state {state!r}")
         with self.db.write() as conn:
             self._upsert_session(conn, session_id, order_key, shipment_id, state, packer, snapshot)
+            if slip_wanted:
+                conn.execute(
+                    "UPDATE packing_sessions SET slip = 'wanted' WHERE id = ? AND slip IS NULL", (session_id,)
+                )
+
+    def sessions_owed_a_slip(self) -> list[dict[str, Any]]:
+        rows = self.db.query("SELECT * FROM packing_sessions WHERE slip = 'wanted' ORDER BY updated_at")
+        return [_session(r) for r in rows]
+
+    def skip_slip(self, session_id: str) -> None:
+        """The slip cannot be made (no order details here, a render error): stop owing it."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE packing_sessions SET slip = 'skipped' WHERE id = ? AND slip = 'wanted'", (session_id,)
+            )
 
     def _upsert_session(self, conn, session_id, order_key, shipment_id, state, packer, snapshot) -> None:
         now = self._clock()
