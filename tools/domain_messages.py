@@ -1,5 +1,6 @@
 """List the domain's translatable sentences (every literal first argument of ``t(...)`` in
-packstation/domain, plus station_text's constants) and check or update a domain catalogue.
+packstation/domain and the adapters in TRANSLATED_ADAPTERS, plus station_text's constants) and check or
+update a domain catalogue.
 
     python tools/domain_messages.py                       # print the message ids
     python tools/domain_messages.py resources/translations/domain_sv.json   # add missing ids (empty)
@@ -15,12 +16,15 @@ import json
 import sys
 from pathlib import Path
 
-DOMAIN = Path(__file__).resolve().parents[1] / "packstation" / "domain"
+PACKAGE = Path(__file__).resolve().parents[1] / "packstation"
+DOMAIN = PACKAGE / "domain"
+# Adapters whose messages reach the packer as they are (the scale's faults) use t() too.
+TRANSLATED_ADAPTERS = (PACKAGE / "adapters" / "scale.py",)
 
 
 def message_ids() -> list[str]:
     found: list[str] = []
-    for path in sorted(DOMAIN.glob("*.py")):
+    for path in [*sorted(DOMAIN.glob("*.py")), *TRANSLATED_ADAPTERS]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (

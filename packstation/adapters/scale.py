@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from packstation.domain.i18n import t
 from packstation.domain.scale import (
     ManualWeightError,
     Reading,
@@ -102,8 +103,10 @@ def _usb_errno(exc: BaseException) -> int | None:
 
 def _no_backend_error() -> ScaleBackendMissingError:
     return ScaleBackendMissingError(
-        "Cannot use the USB scale: the libusb library is missing. Install libusb-1.0-0 "
-        "(sudo apt-get install libusb-1.0-0), or type weights by hand."
+        t(
+            "Cannot use the USB scale: the libusb library is missing. Install libusb-1.0-0 "
+            "(sudo apt-get install libusb-1.0-0), or type weights by hand."
+        )
     )
 
 
@@ -243,8 +246,11 @@ class Scale:
                     else ""
                 )
                 raise ScaleNotFoundError(
-                    f"No USB scale{wanted} found. Check its cable and that it is switched on, "
-                    "or type the weight."
+                    t(
+                        "No USB scale{wanted} found. Check its cable and that it is switched on, "
+                        "or type the weight.",
+                        wanted=wanted,
+                    )
                 )
             info, device = matches[0]
             self._claim(device)
@@ -277,7 +283,7 @@ class Scale:
                 ),
             )
             if endpoint is None:
-                raise ScaleError("This USB device has no weight endpoint: it is not a HID scale.")
+                raise ScaleError(t("This USB device has no weight endpoint: it is not a HID scale."))
             with contextlib.suppress(usb.core.USBError, NotImplementedError):
                 # HID SET_IDLE 100 ms: ask for a report even when the weight stands still (many ignore it).
                 device.ctrl_transfer(0x21, 0x0A, (25 << 8) | 0, number, None, timeout=200)
@@ -344,7 +350,7 @@ class Scale:
                     if self._last is not None:
                         return self._last
                     raise ScaleTimeoutError(
-                        "The scale sent no weight. Check that it is switched on, or type the weight."
+                        t("The scale sent no weight. Check that it is switched on, or type the weight.")
                     ) from None
                 except usb.core.USBError as exc:
                     self._release()
@@ -357,8 +363,10 @@ class Scale:
                         if self._last is not None:
                             return self._last
                         raise ScaleTimeoutError(
-                            "The scale sends reports this station cannot read. Use another scale, "
-                            "or type the weight."
+                            t(
+                                "The scale sends reports this station cannot read. Use another scale, "
+                                "or type the weight."
+                            )
                         ) from None
                     continue
                 self._last = reading
@@ -367,16 +375,18 @@ class Scale:
     def _map_usb_error(self, exc: BaseException) -> ScaleError:
         code = _usb_errno(exc)
         if code == errno.EACCES or code == errno.EPERM:
-            return ScalePermissionError(f"No permission to use the USB scale: {UDEV_HINT}.")
+            return ScalePermissionError(t("No permission to use the USB scale: {hint}.", hint=UDEV_HINT))
         if code == errno.EBUSY:
             return ScaleBusyError(
-                "The USB scale is in use by another program. Close it (or unplug and replug the scale)."
+                t("The USB scale is in use by another program. Close it (or unplug and replug the scale).")
             )
         if code in _GONE:
             return ScaleDisconnectedError(
-                "The scale was unplugged. Plug it in again; the weight comes back by itself."
+                t("The scale was unplugged. Plug it in again; the weight comes back by itself.")
             )
-        return ScaleError(f"The USB scale failed ({exc}). Unplug and replug it, or type the weight.")
+        return ScaleError(
+            t("The USB scale failed ({error}). Unplug and replug it, or type the weight.", error=exc)
+        )
 
     # -- background polling --------------------------------------------------------------------------
     def poll(
@@ -443,7 +453,7 @@ class ScalePoller:
             if self._error is not None:
                 raise self._error
             if self._latest is None:
-                raise ScaleTimeoutError("The scale sent no weight yet. Check that it is switched on.")
+                raise ScaleTimeoutError(t("The scale sent no weight yet. Check that it is switched on."))
             return self._latest
 
     def _run(self) -> None:
@@ -517,7 +527,7 @@ class ManualScale:
 
     def read(self, timeout_ms: int | None = None) -> Reading:
         if self._reading is None:
-            raise ScaleError("Type the box's weight, for example 850 g or 1.25 kg.")
+            raise ScaleError(t("Type the box's weight, for example 850 g or 1.25 kg."))
         return self._reading
 
 

@@ -24,6 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
 from typing import Protocol
 
+from packstation.domain.i18n import t
+
 DATA_REPORT_ID = 3
 
 
@@ -159,16 +161,21 @@ def format_grams(grams: int) -> str:
 
 # --- the close-box gate ----------------------------------------------------------------------------
 
+# Functions, not strings: the sentence is looked up in the packer's language when it is shown.
 _REFUSALS = {
-    ScaleStatus.FAULT: "The scale reports a fault. Switch it off and on; if that does not help, "
-    "type the weight.",
-    ScaleStatus.STABLE_ZERO: "The scale shows zero. Put the box on the scale.",
-    ScaleStatus.IN_MOTION: "The weight is still moving. Let the box settle on the scale.",
-    ScaleStatus.UNDER_ZERO: "The scale reads below zero. Empty it and press ZERO (tare).",
-    ScaleStatus.OVER_WEIGHT: "The box is heavier than the scale can weigh. Weigh it on a bigger scale and "
-    "type the weight.",
-    ScaleStatus.NEEDS_CALIBRATION: "The scale needs calibrating. Ask a supervisor, or type the weight.",
-    ScaleStatus.NEEDS_REZEROING: "The scale needs re-zeroing. Empty it and press ZERO.",
+    ScaleStatus.FAULT: lambda: t(
+        "The scale reports a fault. Switch it off and on; if that does not help, type the weight."
+    ),
+    ScaleStatus.STABLE_ZERO: lambda: t("The scale shows zero. Put the box on the scale."),
+    ScaleStatus.IN_MOTION: lambda: t("The weight is still moving. Let the box settle on the scale."),
+    ScaleStatus.UNDER_ZERO: lambda: t("The scale reads below zero. Empty it and press ZERO (tare)."),
+    ScaleStatus.OVER_WEIGHT: lambda: t(
+        "The box is heavier than the scale can weigh. Weigh it on a bigger scale and type the weight."
+    ),
+    ScaleStatus.NEEDS_CALIBRATION: lambda: t(
+        "The scale needs calibrating. Ask a supervisor, or type the weight."
+    ),
+    ScaleStatus.NEEDS_REZEROING: lambda: t("The scale needs re-zeroing. Empty it and press ZERO."),
 }
 
 
@@ -190,7 +197,8 @@ class WeightGate:
 
     def decide(self, reading: Reading) -> WeightDecision:
         if reading.status is not ScaleStatus.STABLE:
-            return WeightDecision(False, None, _REFUSALS.get(reading.status, "The scale is not ready."))
+            refusal = _REFUSALS.get(reading.status, lambda: t("The scale is not ready."))
+            return WeightDecision(False, None, refusal())
         return self._check_grams(reading.grams)
 
     def decide_manual(self, text: str) -> WeightDecision:
@@ -203,13 +211,16 @@ class WeightGate:
 
     def _check_grams(self, grams: int) -> WeightDecision:
         if grams < self.min_g:
-            return WeightDecision(False, None, "The scale shows almost nothing. Put the box on the scale.")
+            return WeightDecision(False, None, t("The scale shows almost nothing. Put the box on the scale."))
         if self.max_g is not None and grams > self.max_g:
             return WeightDecision(
                 False,
                 None,
-                f"{format_grams(grams)} is over the {format_grams(self.max_g)} limit for one parcel. "
-                "Split the box.",
+                t(
+                    "{weight} is over the {limit} limit for one parcel. Split the box.",
+                    weight=format_grams(grams),
+                    limit=format_grams(self.max_g),
+                ),
             )
         return WeightDecision(True, grams, format_grams(grams))
 
@@ -223,32 +234,37 @@ _MAX_MANUAL_G = 10_000_000  # ten tonnes: anything above is a slip of the finger
 def parse_manual_weight(text: str) -> int:
     """Grams from a typed weight: "1.25 kg", "1,25 kg", "850 g", "850" (grams), "2 lb", "12 oz"."""
     if text is None or not str(text).strip():
-        raise ManualWeightError("Type the weight, for example 850 g or 1.25 kg.")
+        raise ManualWeightError(t("Type the weight, for example 850 g or 1.25 kg."))
     match = _MANUAL.match(str(text))
     if not match:
-        raise ManualWeightError(f"'{text}' is not a weight. Type it like 850 g or 1.25 kg.")
+        raise ManualWeightError(t("'{text}' is not a weight. Type it like 850 g or 1.25 kg.", text=text))
     number_text = match["number"].replace(",", ".")
     unit = match["unit"].lower()
     if not unit:
         if "." in number_text:
             raise ManualWeightError(
-                f"Say the unit for '{text.strip()}': for example {number_text} kg, "
-                "or the grams without a point."
+                t(
+                    "Say the unit for '{text}': for example {number} kg, or the grams without a point.",
+                    text=text.strip(),
+                    number=number_text,
+                )
             )
         unit = "g"
     if unit not in MANUAL_UNITS:
-        raise ManualWeightError(f"Unknown unit '{match['unit']}'. Use g or kg (or oz, lb).")
+        raise ManualWeightError(t("Unknown unit '{unit}'. Use g or kg (or oz, lb).", unit=match["unit"]))
     try:
         number = Decimal(number_text)
     except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
-        raise ManualWeightError(f"'{text}' is not a weight.") from None
+        raise ManualWeightError(t("'{text}' is not a weight.", text=text)) from None
     if number <= 0:
-        raise ManualWeightError("The weight must be more than zero.")
+        raise ManualWeightError(t("The weight must be more than zero."))
     grams = int((number * MANUAL_UNITS[unit]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if grams < 1:
-        raise ManualWeightError("The weight is less than one gram. Type the box's weight in g or kg.")
+        raise ManualWeightError(t("The weight is less than one gram. Type the box's weight in g or kg."))
     if grams > _MAX_MANUAL_G:
-        raise ManualWeightError(f"{format_grams(grams)} is not a parcel weight. Check what you typed.")
+        raise ManualWeightError(
+            t("{weight} is not a parcel weight. Check what you typed.", weight=format_grams(grams))
+        )
     return grams
 
 

@@ -86,3 +86,22 @@ def test_swedish_catalogue_is_complete_and_keeps_every_placeholder():
 def test_bad_catalogues_are_refused(text):
     with pytest.raises(CatalogueError):
         parse_catalogue(text)
+
+
+def test_scale_refusals_and_faults_speak_swedish():
+    from packstation.adapters.scale import Scale, ScaleNotFoundError
+    from packstation.domain.scale import ScaleStatus, WeightGate, decode_report, encode_report
+    from tests.support.fake_hid_scale import FakeHidScaleBackend
+
+    assert load_domain_language("sv")
+    zero = decode_report(encode_report(ScaleStatus.STABLE_ZERO, unit=2, exponent=0, weight=0))
+    assert WeightGate().decide(zero).message == "Vågen visar noll. Ställ kartongen på vågen."
+    assert WeightGate(max_g=1000).decide_manual("2 kg").message == (
+        "2.000 kg är över gränsen 1.000 kg för ett paket. Dela upp kartongen."
+    )
+    assert "är ingen vikt" in WeightGate().decide_manual("abc").message
+    with pytest.raises(ScaleNotFoundError) as missing:
+        Scale(backend=FakeHidScaleBackend([])).open()
+    assert missing.value.user_message.startswith("Ingen USB-våg hittades.")
+    set_language("en")
+    assert WeightGate().decide(zero).message == "The scale shows zero. Put the box on the scale."
