@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from packstation.adapters.config import Config, TokenStore, apply_values, config_from_args, save_config
+from packstation.adapters.config import Config, TokenStore, config_from_args, save_settings
 from packstation.commands import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class Services:
     # the same path as a wedge scan, "Last scan" line included).
     scan_sink: Callable[[str], None] | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
+    restart_requested: bool = False  # new settings saved: start again once the workers have stopped
 
     def start(self) -> None:
         """Start the background workers on the running loop."""
@@ -341,9 +342,14 @@ def run_gui(args: Any) -> int:
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
+            exit_code = loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
     finally:
         asyncio.set_event_loop(None)
+    if exit_code == RESTART:
+        log.info("Restarting with the new settings: %s", " ".join(restart_argv()))
+        logging.shutdown()
+        os.execv(sys.executable, restart_argv())
+    return exit_code
 
 
 async def _run_window(
@@ -403,7 +409,10 @@ async def _run_window(
     finally:
         window.close()
         await services.aclose()
-    return exit_code
+    return RESTART if services.restart_requested else exit_code
+
+
+RESTART = -1  # _run_window's answer when the packer saved settings and chose "Restart now"
 
 
 def apply_language(app: Any, code: str) -> None:
@@ -418,17 +427,35 @@ def apply_language(app: Any, code: str) -> None:
 
 def open_settings(window: Any, services: Services) -> None:
     from packstation.adapters.translations import available_languages
-    from packstation.gui.settings_dialog import SettingsDialog
+    from packstation.gui.settings_dialog import SettingsDialog, confirm_restart
+
+    demo = services.emulator is not None
+
+    def on_save(values: dict[str, Any], token: str | None) -> None:
+        if demo:  # the demo's loopback API, preview printer and scratch folder must not become real
+            raise ValueError(SettingsDialog.demo_notice())
+        save_settings(values, token)
 
     dialog = SettingsDialog(
         services.config.to_json(),
-        on_save=lambda values, token: save_settings(services.config, values, token),
+        on_save=on_save,
         on_test_print=lambda uri: queue_test_print(services, uri),
         list_printers=list_usb_printers,
         languages=available_languages(),
+        demo=demo,
         parent=window,
     )
-    dialog.exec()
+    if dialog.exec() and confirm_restart(window):
+        # Everything the station holds is in the store: a restart loses no box, scan or queued label.
+        services.restart_requested = True
+        window.close()
+
+
+def restart_argv() -> list[str]:
+    """The command that starts this packstation again with the same arguments (frozen or from source)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *sys.argv[1:]]
+    return [sys.executable, "-m", "packstation", *sys.argv[1:]]
 
 
 def open_end_of_day(window: Any, services: Services) -> None:
@@ -450,13 +477,6 @@ def open_stats(window: Any, services: Services) -> None:
     from packstation.gui.stats_dialog import StatsDialog
 
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
-
-
-def save_settings(config: Config, values: dict[str, Any], token: str | None) -> None:
-    save_config(apply_values(config, values))
-    if token:
-        TokenStore().set(token)
-    log.info("Settings saved; they apply from the next start")
 
 
 def queue_test_print(services: Services, uri: str) -> str:

@@ -128,6 +128,21 @@ def load_config(
     return apply_values(config, {k: v for k, v in (flags or {}).items() if v is not None})
 
 
+def save_settings(
+    values: dict[str, Any], token: str | None, *, path: Path | None = None, tokens: TokenStore | None = None
+) -> Path:
+    """The settings dialog's Save: ``values`` go into the config file over what the file held (never
+    over the flags and environment of this run, which must not become permanent), ``token`` into the
+    token store when one was typed. Returns the file written."""
+    path = path or config_file_path()
+    saved = load_config({}, environ={}, path=path)
+    written = save_config(apply_values(saved, values), path)
+    if token:
+        (tokens or TokenStore()).set(token)
+    log.info("Settings saved to %s; they apply from the next start", written)
+    return written
+
+
 def save_config(config: Config, path: Path | None = None) -> Path:
     path = path or config_file_path()
     path.parent.mkdir(parents=True, exist_ok=True)

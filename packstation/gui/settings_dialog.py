@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -77,6 +78,7 @@ class SettingsDialog(QDialog):
         on_test_print: Callable[[str], str | None],
         list_printers: Callable[[], Iterable[tuple[str, str]]],
         languages: Iterable[tuple[str, str]] = (("en", "English"), ("sv", "Svenska")),
+        demo: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -90,7 +92,16 @@ class SettingsDialog(QDialog):
         self._list_printers = list_printers
         self._languages = list(languages)  # (code, name): English plus every translation found
 
+        self.demo = demo
         layout = QVBoxLayout(self)
+        if demo:  # said before anyone types: in the demo nothing is kept
+            self.demo_label = QLabel(self.demo_notice())
+            self.demo_label.setObjectName("demoNotice")
+            self.demo_label.setStyleSheet(
+                "background: #fef3c7; color: #92400e; font-weight: bold; padding: 6px; border-radius: 6px;"
+            )
+            self.demo_label.setWordWrap(True)
+            layout.addWidget(self.demo_label)
         layout.addWidget(self._build_api_group())
         layout.addWidget(self._build_printer_group())
         layout.addWidget(self._build_boxes_group())
@@ -423,8 +434,18 @@ class SettingsDialog(QDialog):
             )
         return value or "packed"
 
+    @staticmethod
+    def demo_notice() -> str:
+        return QCoreApplication.translate(
+            "SettingsDialog",
+            "This is the demo: settings are not saved. Start packstation without --demo to set up "
+            "this station.",
+        )
+
     def save(self) -> None:
         try:
+            if self.demo:
+                raise ValueError(self.demo_notice())
             values = self.values()
             token = self.token.text().strip() or None
             self._on_save(values, token)
@@ -441,3 +462,27 @@ class SettingsDialog(QDialog):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+def confirm_restart(parent: QWidget | None) -> bool:
+    """After a save: new settings take effect at a restart. True when the packer chose "Restart now"."""
+    box = QMessageBox(parent)
+    box.setObjectName("restartQuestion")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(QCoreApplication.translate("SettingsDialog", "Settings saved"))
+    box.setText(
+        QCoreApplication.translate(
+            "SettingsDialog",
+            "Settings saved. They take effect when packstation restarts; nothing is lost (open orders, "
+            "boxes and labels waiting to print are kept).",
+        )
+    )
+    restart = box.addButton(
+        QCoreApplication.translate("SettingsDialog", "Restart now"), QMessageBox.ButtonRole.AcceptRole
+    )
+    later = box.addButton(
+        QCoreApplication.translate("SettingsDialog", "Later"), QMessageBox.ButtonRole.RejectRole
+    )
+    box.setDefaultButton(later)  # a stray Enter from a scanner must not restart the station
+    box.exec()
+    return box.clickedButton() is restart

@@ -194,13 +194,13 @@
         <translation>Senaste etikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="31"/>
-        <location filename="../../packstation/gui/label_preview.py" line="43"/>
+        <location filename="../../packstation/gui/label_preview.py" line="38"/>
+        <location filename="../../packstation/gui/label_preview.py" line="61"/>
         <source>No label printed yet</source>
         <translation>Ingen etikett utskriven än</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="47"/>
+        <location filename="../../packstation/gui/label_preview.py" line="65"/>
         <source>Label preview not available
 (the label itself is not affected)</source>
         <translation>Förhandsvisning saknas
@@ -278,7 +278,7 @@
         <translation>Senaste skanning: %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="247"/>
+        <location filename="../../packstation/gui/main_window.py" line="248"/>
         <source>Parked: %1</source>
         <translation>Parkerade: %1</translation>
     </message>
@@ -325,255 +325,280 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="84"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="86"/>
         <source>packstation settings</source>
         <translation>packstation – inställningar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="116"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="127"/>
         <source>Ingrid API</source>
         <translation>Ingrid API</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="123"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="134"/>
         <source>https://…</source>
         <translation>https://…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="137"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="148"/>
         <source>token stored (type a new one to replace it)</source>
         <translation>token sparad (skriv en ny för att ersätta den)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="139"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="150"/>
         <source>no token stored: paste the API token</source>
         <translation>ingen token sparad: klistra in API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="140"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="151"/>
         <source>Environment</source>
         <translation>Miljö</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="54"/>
-        <location filename="../../packstation/gui/settings_dialog.py" line="141"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="55"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="152"/>
         <source>Custom URL</source>
         <translation>Egen URL</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="51"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="52"/>
         <source>Production</source>
         <translation>Produktion</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="52"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="53"/>
         <source>Stage (testing)</source>
         <translation>Stage (test)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="57"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="58"/>
         <source>No scale</source>
         <translation>Ingen våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="58"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="59"/>
         <source>USB scale</source>
         <translation>USB-våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="59"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="60"/>
         <source>Type weights by hand</source>
         <translation>Skriv in vikter för hand</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="63"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="64"/>
         <source>Keyboard wedge (USB scanner that types)</source>
         <translation>Tangentbordsläge (USB-skanner som skriver)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="64"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="65"/>
         <source>Serial port</source>
         <translation>Seriell port</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="142"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="153"/>
         <source>Site id</source>
         <translation>Site-id</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="143"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="154"/>
         <source>API token</source>
         <translation>API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="147"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="158"/>
         <source>Printer</source>
         <translation>Skrivare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="155"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="166"/>
         <source>Refresh list</source>
         <translation>Uppdatera listan</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="160"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="171"/>
         <source>Print test label</source>
         <translation>Skriv ut testetikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="168"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="179"/>
         <source>Printer URI</source>
         <translation>Skrivar-URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="169"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="180"/>
         <source>Found</source>
         <translation>Hittade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="174"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="185"/>
         <source>Box types (scan BOX:&lt;code&gt; to close a box as that type)</source>
         <translation>Kartongtyper (skanna BOX:&lt;kod&gt; för att stänga en kartong som den typen)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="184"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="195"/>
         <source>Add box type</source>
         <translation>Lägg till kartongtyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="186"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="197"/>
         <source>Remove selected</source>
         <translation>Ta bort markerade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="194"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="205"/>
         <source>Default for CMD:CLOSE-BOX:</source>
         <translation>Standard för CMD:CLOSE-BOX:</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="201"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="212"/>
         <source>This bench</source>
         <translation>Den här bänken</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="204"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="215"/>
         <source>or scan a badge (USER:&lt;name&gt;)</source>
         <translation>eller skanna en bricka (USER:&lt;namn&gt;)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="205"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="216"/>
         <source>Play a sound for good and wrong scans</source>
         <translation>Spela ett ljud vid rätt och fel skanning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="207"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="218"/>
         <source>Close the box by itself when the last item is scanned</source>
         <translation>Stäng kartongen automatiskt när sista varan skannas</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="221"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="232"/>
         <source>/dev/ttyACM0 or COM3 (add ?baud=9600 if needed)</source>
         <translation>/dev/ttyACM0 eller COM3 (lägg till ?baud=9600 vid behov)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="227"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="238"/>
         <source>Packer</source>
         <translation>Packare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="228"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="239"/>
         <source>Language</source>
         <translation>Språk</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="229"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="240"/>
         <source>Scanner</source>
         <translation>Skanner</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="235"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="246"/>
         <source>Weighing, packing slips, tracking</source>
         <translation>Vägning, följesedlar, spårning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="244"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="255"/>
         <source>vendor:product in hex, e.g. 0922:8003 (empty: any)</source>
         <translation>tillverkare:produkt i hex, t.ex. 0922:8003 (tomt: vilken som helst)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="248"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="259"/>
         <source>A box closes only with a steady weight</source>
         <translation>En kartong stängs bara med en stabil vikt</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="250"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="261"/>
         <source>Allow typed weights (W:1.25kg) when the scale fails</source>
         <translation>Tillåt inskrivna vikter (W:1.25kg) när vågen inte fungerar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="254"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="265"/>
         <source>Print a packing slip for each packed order</source>
         <translation>Skriv ut en följesedel för varje packad order</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="257"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="268"/>
         <source>empty: the label printer, if it prints ESC/POS</source>
         <translation>tomt: etikettskrivaren, om den skriver ESC/POS</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="258"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="269"/>
         <source>Publish a &quot;packed&quot; tracking event when an order is packed</source>
         <translation>Publicera en spårningshändelse &quot;packad&quot; när en order är packad</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="261"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="272"/>
         <source>Scale</source>
         <translation>Våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="265"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="276"/>
         <source>Receipt printer URI</source>
         <translation>Kvittoskrivarens URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="267"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="278"/>
         <source>Custom event type id</source>
         <translation>Id för egen händelsetyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="284"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="295"/>
         <source>Give the serial scanner&apos;s port, like /dev/ttyACM0 or COM3.</source>
         <translation>Ange den seriella skannerns port, t.ex. /dev/ttyACM0 eller COM3.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="304"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="315"/>
         <source>Scale ids are hex numbers like 0922:8003 (vendor:product).</source>
         <translation>Vågens id är hexadecimala tal som 0922:8003 (tillverkare:produkt).</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="332"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="343"/>
         <source>No printers found (check the cable and power)</source>
         <translation>Inga skrivare hittades (kontrollera kabel och ström)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="334"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="345"/>
         <source>Choose a printer found on this computer…</source>
         <translation>Välj en skrivare som hittats på den här datorn…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="346"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="357"/>
         <source>Enter or choose a printer first.</source>
         <translation>Ange eller välj en skrivare först.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="348"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="359"/>
         <source>Sending a test label…</source>
         <translation>Skickar en testetikett…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="420"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="431"/>
         <source>Give the custom event type id for the packed tracking event.</source>
         <translation>Ange id för den egna händelsetypen för spårningshändelsen packad.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="439"/>
+        <source>This is the demo: settings are not saved. Start packstation without --demo to set up this station.</source>
+        <translation>Det här är demot: inställningarna sparas inte. Starta packstation utan --demo för att ställa in den här stationen.</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="472"/>
+        <source>Settings saved</source>
+        <translation>Inställningarna sparade</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="474"/>
+        <source>Settings saved. They take effect when packstation restarts; nothing is lost (open orders, boxes and labels waiting to print are kept).</source>
+        <translation>Inställningarna är sparade. De gäller när packstation startas om; inget går förlorat (öppna ordrar, kartonger och etiketter som väntar på utskrift finns kvar).</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="481"/>
+        <source>Restart now</source>
+        <translation>Starta om nu</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="484"/>
+        <source>Later</source>
+        <translation>Senare</translation>
     </message>
 </context>
 <context>

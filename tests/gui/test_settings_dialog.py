@@ -243,3 +243,41 @@ def test_bad_shift_settings_are_refused_in_words(qtbot, field, text, words):
     getattr(dialog, field).setText(text)
     dialog.save()
     assert calls.saved == [] and words in dialog.error_label.text()
+
+
+def test_demo_says_up_front_that_nothing_is_saved_and_saves_nothing(qtbot):
+    calls = Calls()
+    dialog = SettingsDialog(
+        SNAPSHOT,
+        on_save=calls.on_save,
+        on_test_print=calls.on_test_print,
+        list_printers=calls.list_printers,
+        demo=True,
+    )
+    qtbot.addWidget(dialog)
+    assert "demo" in dialog.demo_label.text() and "not saved" in dialog.demo_label.text()
+    dialog.save()
+    assert calls.saved == [] and dialog.result() == 0
+    assert dialog.error_label.text() == SettingsDialog.demo_notice()
+
+
+@pytest.mark.parametrize(("button", "restarts"), [("Restart now", True), ("Later", False)])
+def test_after_a_save_the_packer_chooses_restart_now_or_later(qtbot, button, restarts):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from packstation.gui.settings_dialog import confirm_restart
+
+    seen = {}
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and box.objectName() == "restartQuestion"
+        seen["text"] = box.text()
+        seen["default"] = box.defaultButton().text()
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(0, answer)
+    assert confirm_restart(None) is restarts
+    assert "take effect when packstation restarts" in seen["text"]
+    assert seen["default"] == "Later"  # a stray Enter from a scanner does not restart the bench

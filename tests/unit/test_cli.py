@@ -39,3 +39,18 @@ def test_the_api_token_is_never_a_command_line_option():
     options = _option_strings(build_parser())
     assert "--api-url" in options
     assert not [o for o in options if "token" in o]
+
+
+def test_restart_starts_the_same_packstation_with_the_same_arguments(monkeypatch):
+    import subprocess
+    import sys
+
+    from packstation.app import restart_argv
+
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/packstation", "--printer", "usb:04b8:0e28"])
+    argv = restart_argv()
+    assert argv == [sys.executable, "-m", "packstation", "--printer", "usb:04b8:0e28"]
+    version = subprocess.run([*argv[:3], "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("packstation")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert restart_argv() == [sys.executable, "--printer", "usb:04b8:0e28"]

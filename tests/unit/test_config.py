@@ -72,3 +72,29 @@ def test_null_keyring_falls_back_to_file(tmp_path):
     store = TokenStore(environ={}, fallback_file=tmp_path / "t")
     assert store.set("abc") == str(tmp_path / "t")
     assert Path(tmp_path / "t").read_text() == "abc"
+
+
+def test_saving_settings_writes_the_dialogs_values_over_the_file_not_over_flags_or_environment(tmp_path):
+    import json
+
+    from packstation.adapters.config import save_settings
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"site_id": "site-1", "station_id": "bench-4", "packer": "Old"}))
+    # this run was started with --data-dir and PACKSTATION_PRINTER: neither may become permanent
+    save_settings({"packer": "Anna", "printer": "usb:04b8:0e28"}, None, path=path)
+    saved = json.loads(path.read_text())
+    assert saved["packer"] == "Anna" and saved["printer"] == "usb:04b8:0e28"
+    assert saved["site_id"] == "site-1" and saved["station_id"] == "bench-4"  # the file's own values stay
+    default_data_dir = str(load_config({}, environ={}, path=tmp_path / "none.json").data_dir)
+    assert saved["data_dir"] == default_data_dir
+
+    class Tokens:
+        stored: list[str] = []
+
+        def set(self, token):
+            self.stored.append(token)
+
+    save_settings({"packer": "Bo"}, "secret-token", path=path, tokens=Tokens())
+    assert Tokens.stored == ["secret-token"]
+    assert "secret-token" not in path.read_text()
