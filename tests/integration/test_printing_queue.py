@@ -190,3 +190,28 @@ def test_preview_printer_hands_the_label_to_the_sink(store):
     [preview] = shown
     assert preview.tracking_number == "Q-PNG-2" and preview.label_format == "png"
     assert read_barcodes(preview.images[0]) == ["Q-PNG-2"]
+
+
+def test_the_worker_stops_when_cancelled_even_as_it_is_woken(store):
+    """A cancel that lands together with a wake-up must still stop the worker (asyncio.wait_for on
+    Python 3.11 could swallow it, gh-86296, and the worker then ran on after shutdown)."""
+    queue = PrintQueue(store, make_printer, None, LabelPipeline(), idle_poll_s=5.0)
+
+    async def scenario():
+        stopped = 0
+        for round_ in range(200):
+            worker = asyncio.create_task(queue.run())
+            for _ in range(round_ % 4):  # vary where in its turn the worker is
+                await asyncio.sleep(0)
+            queue.notify()
+            worker.cancel()
+            done, _ = await asyncio.wait({worker}, timeout=2.0)
+            assert done, f"round {round_}: the worker did not stop when cancelled"
+            assert worker.cancelled()
+            stopped += 1
+        return stopped
+
+    try:
+        assert asyncio.run(scenario()) == 200
+    finally:
+        queue.close()

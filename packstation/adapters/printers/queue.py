@@ -14,7 +14,6 @@ for a reprint, which is a new job pointing at the original (``reprint_of``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -110,10 +109,14 @@ class PrintQueue:
         while True:
             await self.drain()
             timeout = self.retry_interval_s if self._waiting_for_printer else self.idle_poll_s
-            woken = False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-                woken = True
+            # Not asyncio.wait_for: on Python 3.11 it can swallow a cancel that arrives as the wake-up
+            # does (gh-86296), and the worker would then never stop. asyncio.wait lets a cancel through.
+            wake = asyncio.ensure_future(self._wake.wait())
+            try:
+                done, _ = await asyncio.wait({wake}, timeout=timeout)
+            finally:
+                wake.cancel()
+            woken = bool(done)
             self._wake.clear()
             if not woken and self._waiting_for_printer:
                 await self.retry_if_printers_back()
