@@ -109,11 +109,17 @@ def test_flash_with_zero_duration_never_shows(qtbot):
 
 def test_a_good_scan_repaints_the_changed_parts_not_the_whole_window(qtbot, window):
     window.render(view())
-    qtbot.wait(20)
     log = PaintLog()
     window.installEventFilter(log)
     for widget in window.findChildren(QObject):
         widget.installEventFilter(log)
+    # Settle first: a paint still pending from the first render (a slow machine) is not this scan's cost.
+    for _ in range(50):
+        log.painted.clear()
+        qtbot.wait(60)
+        if not log.painted:
+            break
+    assert not log.painted, f"the window never stopped repainting: {log.painted}"
     lines = (dataclasses.replace(LINES[0], scanned=2), *LINES[1:])
     window.render(view("Article 0: 2 of 2, box 1", lines=lines))  # render paints before it returns
     assert log.painted, "nothing was painted by render()"
