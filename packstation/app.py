@@ -346,9 +346,10 @@ def run_gui(args: Any) -> int:
     finally:
         asyncio.set_event_loop(None)
     if exit_code == RESTART:
-        log.info("Restarting with the new settings: %s", " ".join(restart_argv()))
+        argv = restart_argv()
+        log.info("Restarting with the new settings: %s", " ".join(argv))
         logging.shutdown()
-        os.execv(sys.executable, restart_argv())
+        os.execv(argv[0], argv)
     return exit_code
 
 

@@ -4,7 +4,8 @@
 * Warnings are errors (pyproject ``filterwarnings``), and a WARNING or worse logged by packstation
   during a test fails it unless the test declares it with ``expected_log``.
 * ``qasync_loop`` gives GUI tests a real qasync event loop on the Qt main thread.
-* ``emulator`` is the project's SOM emulator on a free loopback port (demo token, no faults).
+* ``emulator`` (also ``emu``) is the project's SOM emulator on a free loopback port (demo token, no
+  faults); ``store`` is a fresh station database file in the test's tmp_path.
 """
 
 from __future__ import annotations
@@ -85,3 +86,18 @@ def emulator():
 
     with Emulator(token=DEMO_TOKEN, port=0) as emu:
         yield emu
+
+
+@pytest.fixture
+def emu(emulator):
+    """The same emulator, under the short name the outbox, end-of-day and contract tests use."""
+    return emulator
+
+
+@pytest.fixture
+def store(tmp_path):
+    from packstation.adapters.store import Store
+
+    station_store = Store.open(tmp_path / "station.sqlite3")
+    yield station_store
+    station_store.close()

@@ -6,6 +6,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from packstation.gui.resources import set_style_state
+
 
 class LabelPreview(QFrame):
     """Shows PNG bytes scaled to fit; a broken or missing image shows words, never crashes."""
@@ -45,9 +47,7 @@ class LabelPreview(QFrame):
         """Names the order and box of the label shown; another order's label is marked and dimmed."""
         if self.caption.text() != text or self.caption.property("otherOrder") != other_order:
             self.caption.setText(text)
-            self.caption.setProperty("otherOrder", other_order)
-            self.caption.style().unpolish(self.caption)
-            self.caption.style().polish(self.caption)
+            set_style_state(self.caption, other_order, "otherOrder")
             self.caption.setVisible(bool(text))
             self.faded = other_order
             self._update_pixmap()

@@ -57,8 +57,9 @@ def icon_pixmap(name: str, size: int, *, tint: str = "") -> QPixmap:
     return pixmap
 
 
-def set_style_state(widget: QWidget, value: str, name: str = "state") -> None:
-    """Set a dynamic property the style sheet selects on (``[state="bad"]``) and re-apply the style."""
+def set_style_state(widget: QWidget, value: str | bool, name: str = "state") -> None:
+    """Set a dynamic property the style sheet selects on (``[state="bad"]``, a bool as ``"true"``) and
+    re-apply the style."""
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)

@@ -17,7 +17,7 @@ from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
 from packstation.domain.printing import PrintJobKind
-from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from packstation.emulator import DEMO_TOKEN, Fault
 from packstation.gui.bridge import StationBridge
 from packstation.gui.end_of_day_dialog import EndOfDayDialog
 from packstation.gui.feedback import NullSoundPlayer
@@ -25,14 +25,6 @@ from packstation.gui.main_window import MainWindow
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def emu():
-    emulator = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=0, seed_demo=False)
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 def run_on_loop(qtbot, coroutine, timeout=20000):

@@ -37,15 +37,6 @@ def auth(token: str = DEMO_TOKEN) -> dict[str, str]:
 
 
 @pytest.fixture
-def emu():
-    emulator = Emulator(token=DEMO_TOKEN, port=0).start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture
 def client(emu):
     with httpx.Client(base_url=emu.base_url, headers=auth(), timeout=5) as http:
         yield http

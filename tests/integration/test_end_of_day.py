@@ -14,32 +14,14 @@ import sys
 from collections import Counter
 from datetime import date
 
-import pytest
-
 from packstation.adapters.end_of_day import EndOfDay, book_pickups
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
-from packstation.adapters.store import Store
 from packstation.domain.manifest import manifest_csv
-from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from packstation.emulator import DEMO_TOKEN, Fault
 from packstation.emulator.model import PICKUP
 from tests.support.escpos_receipt_decode import decode_receipt
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
-
-
-@pytest.fixture
-def emu():
-    emulator = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=0, seed_demo=False)
-    emulator.start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "station.sqlite3")
-    yield s
-    s.close()
 
 
 def booked_station(emu, store, plan_counts=(2, 1, 1)):

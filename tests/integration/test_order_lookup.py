@@ -10,17 +10,9 @@ import pytest
 from packstation.adapters.order_lookup import OrderLookup
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.som.errors import NetworkError
-from packstation.adapters.store import Store
 from packstation.emulator import DEMO_TOKEN, Fault
 
 TOS_ID = "01HZYNTCCXXW1HTYWAJZEA0X3J"
-
-
-@pytest.fixture
-def store(tmp_path):
-    db = Store.open(tmp_path / "station.sqlite3")
-    yield db
-    db.close()
 
 
 def lookup_run(emulator, store, coro_factory):

@@ -8,21 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from packstation.adapters.store import Store
-from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from packstation.emulator import DEMO_TOKEN, Fault
 from tests.support.station_driver import check_invariants, close_boxes, seed_orders
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def emu():
-    emulator = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0)
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 def packstation(emu, data_dir, *args, token=DEMO_TOKEN, stdin=None):

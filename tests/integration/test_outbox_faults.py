@@ -17,7 +17,7 @@ from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
 from packstation.domain.booking import BoxState
 from packstation.domain.outbox import Connectivity, OpKind, OpState
-from packstation.emulator import DEMO_TOKEN, Emulator, Fault
+from packstation.emulator import DEMO_TOKEN, Fault
 from tests.support.station_driver import (
     FAST_BACKOFF,
     check_invariants,
@@ -25,21 +25,6 @@ from tests.support.station_driver import (
     close_one_box,
     seed_orders,
 )
-
-
-@pytest.fixture
-def emu():
-    emulator = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=0, seed_demo=False)
-    emulator.start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "station.sqlite3")
-    yield s
-    s.close()
 
 
 def drain(emu, store, *, token=DEMO_TOKEN, timeout=30.0, statuses=None, during=None, **kw):

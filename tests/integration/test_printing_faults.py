@@ -12,7 +12,6 @@ from packstation.adapters.labels.pipeline import PrintPayload
 from packstation.adapters.printers import errors
 from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
-from packstation.adapters.store.store import Store
 from packstation.domain import labelgen
 from packstation.domain.printing import PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview
@@ -140,13 +139,6 @@ def test_file_printer_in_missing_folder(label_payload, tmp_path):
 
 
 # -- through the queue: failed, visible, retried once the printer is back, printed once ---------------
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "station.sqlite")
-    yield s
-    s.close()
 
 
 def test_usb_unplugged_job_fails_visibly_then_prints_once_after_replug(store):

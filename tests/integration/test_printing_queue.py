@@ -10,7 +10,6 @@ import pytest
 from packstation.adapters.labels import LabelPipeline
 from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
-from packstation.adapters.store.store import Store
 from packstation.domain import labelgen
 from packstation.domain.printing import PrintJobKind, PrintJobState
 from tests.support.escpos_decode import decode_escpos, read_barcodes
@@ -29,13 +28,6 @@ async def fetch_label(url: str):
     if url not in LABELS:
         raise ConnectionError("502 Bad Gateway from the label host")
     return LABELS[url]
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "station.sqlite")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ def shipment_doc(name: str = "shipments.create") -> Shipment:
     return Shipment.from_api(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))["shipment"])
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "station.sqlite3")
-    yield s
-    s.close()
-
-
 def test_new_file_is_wal_at_current_schema_and_intact(store):
     assert store.db.scalar("PRAGMA journal_mode") == "wal"
     assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION
