@@ -170,11 +170,11 @@ def build_services(
     scale_backend: Any = None,
 ) -> Services:
     from packstation.adapters.labels.pipeline import LabelPipeline
-    from packstation.adapters.order_lookup import OrderLookup
+    from packstation.services.order_lookup import OrderLookup
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
-    from packstation.adapters.runtime import PreviewTee, StationRuntime
+    from packstation.services.runtime import PreviewTee, StationRuntime
     from packstation.adapters.scale import scale_from_setting
     from packstation.adapters.serial_scanner import SerialScanner
     from packstation.adapters.som.client import SomClient
@@ -460,7 +460,7 @@ def restart_argv() -> list[str]:
 
 
 def open_end_of_day(window: Any, services: Services) -> None:
-    from packstation.adapters.end_of_day import EndOfDay
+    from packstation.services.end_of_day import EndOfDay
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
 
     service = EndOfDay(
@@ -474,7 +474,7 @@ def open_end_of_day(window: Any, services: Services) -> None:
 
 
 def open_stats(window: Any, services: Services) -> None:
-    from packstation.adapters.stats import load_day_stats, save_stats_csv
+    from packstation.services.stats import load_day_stats, save_stats_csv
     from packstation.gui.stats_dialog import StatsDialog
 
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()

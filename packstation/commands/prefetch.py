@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from packstation.adapters.config import config_from_args
-    from packstation.adapters.order_lookup import OrderLookup
+    from packstation.services.order_lookup import OrderLookup
     from packstation.adapters.som.client import SomClient
     from packstation.commands.outbox import open_store, require_token
 

@@ -49,7 +49,7 @@ class PickupProgress:
 
 
 class EndOfDayPort(Protocol):
-    """What the end-of-day dialog needs; ``packstation.adapters.end_of_day.EndOfDay`` implements it.
+    """What the end-of-day dialog needs; ``packstation.services.end_of_day.EndOfDay`` implements it.
     Every method returns quickly (the pickups themselves go out through the outbox)."""
 
     def start(self) -> PickupProgress:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from packstation.adapters.end_of_day import EndOfDay
+from packstation.services.end_of_day import EndOfDay
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from PySide6.QtCore import Qt
 
-from packstation.adapters.stats import load_day_stats, save_stats_csv
+from packstation.services.stats import load_day_stats, save_stats_csv
 from packstation.adapters.store import Store
 from packstation.gui.stats_dialog import HourlyBarChart, StatsDialog, _nice_step
 

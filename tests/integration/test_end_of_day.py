@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from datetime import date
 
-from packstation.adapters.end_of_day import EndOfDay, book_pickups
+from packstation.services.end_of_day import EndOfDay, book_pickups
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.domain.manifest import manifest_csv

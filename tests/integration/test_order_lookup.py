@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from packstation.adapters.order_lookup import OrderLookup
+from packstation.services.order_lookup import OrderLookup
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.som.errors import NetworkError
 from packstation.emulator import DEMO_TOKEN, Fault

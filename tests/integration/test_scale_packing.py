@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from packstation.adapters.config import Config
-from packstation.adapters.end_of_day import EndOfDay
+from packstation.services.end_of_day import EndOfDay
 from packstation.app import build_services, replay, wait_until_idle
 from packstation.domain.manifest import manifest_csv
 from packstation.domain.scale import ScaleStatus
