@@ -170,11 +170,9 @@ def build_services(
     scale_backend: Any = None,
 ) -> Services:
     from packstation.adapters.labels.pipeline import LabelPipeline
-    from packstation.services.order_lookup import OrderLookup
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
-    from packstation.services.runtime import PreviewTee, StationRuntime
     from packstation.adapters.scale import scale_from_setting
     from packstation.adapters.serial_scanner import SerialScanner
     from packstation.adapters.som.client import SomClient
@@ -182,6 +180,9 @@ def build_services(
     from packstation.adapters.store.schema import SchemaTooNewError
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
+    from packstation.domain.station_weight import WeightMode
+    from packstation.services.order_lookup import OrderLookup
+    from packstation.services.runtime import PreviewTee, StationRuntime
 
     try:
         scale = scale_from_setting(config.scale, backend=scale_backend)
@@ -211,7 +212,7 @@ def build_services(
         default_box_type=config.default_box_type,
         box_types=tuple(config.box_types),
         packer_name=config.packer,
-        weight_mode=config.weight_mode,
+        weight_mode=WeightMode(config.weight_mode),
         require_weight=config.require_weight and bool(config.weight_mode),
         manual_weight=config.manual_weight or config.weight_mode == "manual",
     )
@@ -460,8 +461,8 @@ def restart_argv() -> list[str]:
 
 
 def open_end_of_day(window: Any, services: Services) -> None:
-    from packstation.services.end_of_day import EndOfDay
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
+    from packstation.services.end_of_day import EndOfDay
 
     service = EndOfDay(
         services.store,
@@ -474,8 +475,8 @@ def open_end_of_day(window: Any, services: Services) -> None:
 
 
 def open_stats(window: Any, services: Services) -> None:
-    from packstation.services.stats import load_day_stats, save_stats_csv
     from packstation.gui.stats_dialog import StatsDialog
+    from packstation.services.stats import load_day_stats, save_stats_csv
 
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
 

@@ -197,8 +197,8 @@ class WeightGate:
 
     def decide(self, reading: Reading) -> WeightDecision:
         if reading.status is not ScaleStatus.STABLE:
-            refusal = _REFUSALS.get(reading.status, lambda: t("The scale is not ready."))
-            return WeightDecision(False, None, refusal())
+            refusal = _REFUSALS.get(reading.status)
+            return WeightDecision(False, None, refusal() if refusal else t("The scale is not ready."))
         return self._check_grams(reading.grams)
 
     def decide_manual(self, text: str) -> WeightDecision:
