@@ -1,9 +1,11 @@
 """The packing bench as one state machine: scans and runtime events in, effects and a screen state out.
 
-``Station`` holds the open order (a ``PackingSession``), parked orders, the signed-in packer and the
-pending confirmations. It does no I/O: each method returns a list of ``effects`` for the runtime to
-execute IN ORDER, after which the runtime renders ``station.view`` (a ``StationView``). For every scan
-the first effect is ``LogScan`` and exactly one ``Feedback`` follows the store writes.
+``Station`` holds a plain ``StationState`` (``station_state.py``: the open order as a ``PackingSession``,
+parked orders, the signed-in packer, the pending confirmation ...) and is the only code that changes it.
+It does no I/O: each method returns a list of ``effects`` for the runtime to execute IN ORDER, after
+which the runtime renders ``station.view``, the ``StationView`` that ``project(state)``
+(``projection.py``) made of the state after the change. For every scan the first effect is ``LogScan``
+(its ``Outcome`` goes to the scan log) and exactly one ``Feedback`` follows the store writes.
 
 Choices where the brief was open:
 
