@@ -180,6 +180,7 @@ def build_services(
     from packstation.adapters.store.schema import SchemaTooNewError
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
+    from packstation.domain.station_weight import WeightMode
     from packstation.services.order_lookup import OrderLookup
     from packstation.services.runtime import PreviewTee, StationRuntime
 
@@ -211,7 +212,7 @@ def build_services(
         default_box_type=config.default_box_type,
         box_types=tuple(config.box_types),
         packer_name=config.packer,
-        weight_mode=config.weight_mode,
+        weight_mode=WeightMode(config.weight_mode),
         require_weight=config.require_weight and bool(config.weight_mode),
         manual_weight=config.manual_weight or config.weight_mode == "manual",
     )

@@ -109,7 +109,3 @@ class BoxRecord:
     booked_at: float | None = None
     printed_at: float | None = None
     voided_at: float | None = None
-
-    @property
-    def is_booked(self) -> bool:
-        return self.tracking_number is not None

@@ -5,7 +5,7 @@ Parsing (``from_api``) is tolerant the way the real API demands: numbers arrive 
 optional fields may be missing. Input that cannot be understood at all (a list where an object
 belongs, ``"quantity": "lots"``) raises one ``ModelError`` naming the field, never KeyError/TypeError.
 
-``to_json()`` (alias ``to_api()``) gives the document back in the API's shape with numbers as numbers,
+``to_json()`` gives the document back in the API's shape with numbers as numbers,
 datetimes as ISO 8601 and absent values left out, so ``X.from_api(x.to_json()) == x`` for caching.
 """
 
@@ -168,7 +168,7 @@ def _start(data: Any, path: str) -> _Reader:
 
 
 class _Model:
-    """Shared ``from_api``/``to_api`` plumbing; subclasses implement ``_parse`` and ``to_json``."""
+    """Shared ``from_api``/``to_json`` plumbing; subclasses implement ``_parse`` and ``to_json``."""
 
     @classmethod
     def from_api(cls, data: Any) -> Self:
@@ -180,10 +180,6 @@ class _Model:
 
     def to_json(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def to_api(self) -> dict[str, Any]:
-        """The API's document shape (numbers as numbers, which the API accepts in requests)."""
-        return self.to_json()
 
 
 # --- models ----------------------------------------------------------------------------------------

@@ -21,14 +21,15 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 from packstation.domain import effects as fx
 from packstation.domain.labelgen import make_box_tag
 from packstation.domain.outbox import OutboxStatus
+from packstation.domain.outcomes import Outcome
 from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
-from packstation.domain.view import Connectivity, Feedback, StationView, StatusView, Tone
+from packstation.domain.view import Connectivity, StationView, StatusView, Tone
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ STORE_SESSION_STATE = {
     "complete": "completed",
     "cancelled": "cancelled",
 }
-OnFeedback = Callable[[Feedback], None]
 
 
 def mono_to_png(image: MonoImage) -> bytes:
@@ -85,7 +85,6 @@ class StationRuntime:
         printer_uri: str = "preview",
         station_id: str = "",
         publish_view: PublishView | None = None,
-        on_feedback: OnFeedback | None = None,
         label_format: str = "svg",
         clock: Callable[[], float] = time.time,
         packed_event_type: str | None = None,
@@ -99,7 +98,6 @@ class StationRuntime:
         self.printer_uri = printer_uri
         self.station_id = station_id
         self.publish_view = publish_view or (lambda view: None)
-        self.on_feedback = on_feedback or (lambda feedback: None)
         self.label_format = "zpl" if "lang=zpl" in printer_uri else label_format
         self.clock = clock
         self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
@@ -126,7 +124,7 @@ class StationRuntime:
         except Exception:  # a bug in the state machine must not lose the scan nor kill the window
             log.exception("The station could not handle a scan")
             self.store.log_scan(
-                raw=raw, kind="error", outcome="internal_error", detail="", station=self.station_id
+                raw=raw, kind="error", outcome=Outcome.INTERNAL_ERROR, detail="", station=self.station_id
             )
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
         self._apply(effects)
@@ -201,72 +199,73 @@ class StationRuntime:
                     return
         self.publish_view(self.station.view)
 
-    def _execute(self, effect: Any) -> None:
-        if isinstance(effect, fx.LogScan):
-            self.store.log_scan(
-                raw=effect.raw,
-                kind=effect.kind,
-                outcome=effect.outcome,
-                detail=effect.detail,
-                session_id=effect.session_id or None,
-                order_key=effect.order_key or None,
-                packer=effect.packer,
-                station=self.station_id,
-            )
-        elif isinstance(effect, fx.Feedback):
-            self.on_feedback(effect)
-        elif isinstance(effect, fx.SaveSession):
-            self.store.save_session(
-                effect.session_id,
-                order_key=effect.order_key,
-                shipment_id=effect.shipment_id,
-                state=STORE_SESSION_STATE.get(effect.state, effect.state),
-                packer=effect.packer,
-                snapshot=effect.snapshot,
-                slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
-            )
-            if effect.state == "complete":
-                self._queue_packed_events(effect.session_id)
-                self._queue_packing_slip(
-                    effect.session_id, effect.order_key, effect.shipment_id, effect.snapshot
+    def _execute(self, effect: fx.Effect) -> None:
+        match effect:
+            case fx.LogScan():
+                self.store.log_scan(
+                    raw=effect.raw,
+                    kind=effect.kind,
+                    outcome=effect.outcome,
+                    detail=effect.detail,
+                    session_id=effect.session_id or None,
+                    order_key=effect.order_key or None,
+                    packer=effect.packer,
+                    station=self.station_id,
                 )
-        elif isinstance(effect, fx.LookupOrder):
-            self._spawn(self._lookup(effect.key))
-        elif isinstance(effect, fx.CloseBox):
-            box = self.store.close_box(
-                session_id=effect.session_id,
-                snapshot=effect.snapshot,
-                shipment_id=effect.shipment_id,
-                box_type=effect.box_type,
-                dims_mm=effect.dims_mm,
-                # Weight and dimensions stay with the box here (and on the manifest): the SOM API has no
-                # documented place for a parcel's weight on an existing shipment (add_parcel and
-                # bookParcels take only ids; shipments.update has no parcels; weights exist only per
-                # line item on create), so none is sent.
-                weight_g=effect.weight_g,
-                items=effect.items,
-                packer=effect.packer,
-                station=self.station_id,
-            )
-            self._kick_outbox()
-            self._apply_nested(
-                self.station.box_queued(
-                    effect.box_number, box.id, box.local_tag, session_id=effect.session_id
+            case fx.Feedback():
+                pass  # shown, flashed and sounded by the GUI from the view published after the effects
+            case fx.SaveSession():
+                self.store.save_session(
+                    effect.session_id,
+                    order_key=effect.order_key,
+                    shipment_id=effect.shipment_id,
+                    state=STORE_SESSION_STATE.get(effect.state, effect.state),
+                    packer=effect.packer,
+                    snapshot=effect.snapshot,
+                    slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
                 )
-            )
-        elif isinstance(effect, fx.VoidBox):
-            if effect.box_id is not None:
-                self.store.void_box(effect.box_id, snapshot=effect.snapshot)
+                if effect.state == "complete":
+                    self._queue_packed_events(effect.session_id)
+                    self._queue_packing_slip(
+                        effect.session_id, effect.order_key, effect.shipment_id, effect.snapshot
+                    )
+            case fx.LookupOrder():
+                self._spawn(self._lookup(effect.key))
+            case fx.CloseBox():
+                box = self.store.close_box(
+                    session_id=effect.session_id,
+                    snapshot=effect.snapshot,
+                    shipment_id=effect.shipment_id,
+                    box_type=effect.box_type,
+                    dims_mm=effect.dims_mm,
+                    # Weight and dimensions stay with the box here (and on the manifest): the SOM API has
+                    # no documented place for a parcel's weight on an existing shipment (add_parcel and
+                    # bookParcels take only ids; shipments.update has no parcels; weights exist only per
+                    # line item on create), so none is sent.
+                    weight_g=effect.weight_g,
+                    items=effect.items,
+                    packer=effect.packer,
+                    station=self.station_id,
+                )
                 self._kick_outbox()
-        elif isinstance(effect, fx.CancelDeliveries):
-            self.store.cancel_session(effect.session_id)
-            self._kick_outbox()
-        elif isinstance(effect, fx.Reprint):
-            self._reprint(effect)
-        elif isinstance(effect, fx.PrintBoxTag):
-            self._print_box_tag(effect)
-        else:
-            raise TypeError(f"unknown effect {effect!r}")
+                self._apply_nested(
+                    self.station.box_queued(
+                        effect.box_number, box.id, box.local_tag, session_id=effect.session_id
+                    )
+                )
+            case fx.VoidBox():
+                if effect.box_id is not None:
+                    self.store.void_box(effect.box_id, snapshot=effect.snapshot)
+                    self._kick_outbox()
+            case fx.CancelDeliveries():
+                self.store.cancel_session(effect.session_id)
+                self._kick_outbox()
+            case fx.Reprint():
+                self._reprint(effect)
+            case fx.PrintBoxTag():
+                self._print_box_tag(effect)
+            case _:
+                assert_never(effect)
 
     def _apply_nested(self, effects: list[Any]) -> None:
         for effect in effects:

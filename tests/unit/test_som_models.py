@@ -44,7 +44,7 @@ def test_every_shipment_document_parses_and_round_trips(name):
     assert all(isinstance(li.quantity, int) for li in shipment.line_items)
     assert shipment.shipping_method == "pnl-mpc"
     assert Shipment.from_api(shipment.to_json()) == shipment
-    assert Shipment.from_api(json.loads(json.dumps(shipment.to_api()))) == shipment
+    assert Shipment.from_api(json.loads(json.dumps(shipment.to_json()))) == shipment
 
 
 @pytest.mark.parametrize("name", DELIVERY_DOCS)
