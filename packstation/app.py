@@ -293,8 +293,10 @@ def read_replay_script(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> None:
-    """Feed scans as a scanner would, waiting for each order look-up before the next scan."""
+async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> list[str]:
+    """Feed scans as a scanner would, waiting for each order look-up before the next scan. Returns the
+    scans left unanswered (an order look-up that got no usable answer), each as "KEY: reason"."""
+    already = len(services.runtime.unanswered_scans)
     for raw in scans:
         while services.runtime.busy:
             await asyncio.sleep(settle_s)
@@ -302,6 +304,7 @@ async def replay(services: Services, scans: list[str], submit: Any, *, settle_s:
         await asyncio.sleep(settle_s)
     while services.runtime.busy:
         await asyncio.sleep(settle_s)
+    return services.runtime.unanswered_scans[already:]
 
 
 async def wait_until_idle(services: Services, timeout: float = IDLE_TIMEOUT_S) -> bool:
@@ -396,7 +399,11 @@ async def _run_window(
     exit_code = 0
     try:
         if args.replay:
-            await replay(services, scans or [], bridge.publish_scan)
+            unanswered = await replay(services, scans or [], bridge.publish_scan)
+            for line in unanswered:
+                print(f"packstation: scan not answered: {line}", file=sys.stderr)
+            if unanswered:
+                exit_code = 1  # a scan the replay could not get answered must not pass as a good run
         if args.exit_when_idle:
             if not await wait_until_idle(services):
                 print("packstation: still busy after the replay; giving up", file=sys.stderr)

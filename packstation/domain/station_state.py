@@ -243,6 +243,15 @@ class StationState:
         self.loading_key = ""
         return self._event(Reply("", bad(text.not_found(key, reason))))
 
+    def order_lookup_failed(self, key: str, reason: str) -> list[Effect]:
+        """The look-up of ``key`` got no usable answer (unreachable, unreadable): unlike
+        ``order_not_found`` this says nothing about the order; the packer scans it again."""
+        self._probes.discard(key)
+        if key != self.loading_key:
+            return []
+        self.loading_key = ""
+        return self._event(Reply("", bad(text.lookup_failed(key, reason))))
+
     def box_queued(
         self, box_number: int, box_id: int, local_tag: str, session_id: str | None = None
     ) -> list[Effect]:

@@ -342,8 +342,10 @@ class _Handler(BaseHTTPRequestHandler):
             payload = payload[: len(payload) // 2]
         elif kind == "echo-auth":
             status, content_type = 200, "text/plain; charset=utf-8"
-            lines = [f"{name}: {value}" for name, value in self.headers.items()]
-            payload = ("proxy debug: your request was\n" + "\n".join(lines) + "\n").encode("utf-8")
+            # The credential first, as a debugging proxy that puts it on top would.
+            headers = sorted(self.headers.items(), key=lambda item: item[0].lower() != "authorization")
+            lines = [f"{name}: {value}" for name, value in headers]
+            payload = ("\n".join(lines) + "\n").encode("utf-8")
             record.status = status
         if kind == "trickle":
             assert answer_fault is not None

@@ -1,0 +1,227 @@
+"""Issue 12, the SOM client's part, against the emulator over loopback HTTP (and a real SQLite file):
+
+* item 5: ``"parcels": null`` is an unknown, reconciled, never booked on;
+* item 8: a 2xx page echoing the Authorization header never puts the token (or its base64) into an
+  error, a log line or the station database;
+* item 10: an answer trickling in ends at the call's total deadline; writes wait longer than reads;
+* item 12: an unreadable look-up answer is asked again, then "could not read Ingrid's answer";
+* item 13: an aborted endless label download leaves no "async generator ignored GeneratorExit".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gc
+import logging
+import sqlite3
+import sys
+import time
+import traceback
+
+import pytest
+
+from packstation.adapters.outbox import Outbox
+from packstation.adapters.som.client import SomClient
+from packstation.adapters.som.errors import (
+    LabelTooLargeError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+    RetryableError,
+)
+from packstation.emulator import DEMO_TOKEN, Fault, parse_fault_spec
+from packstation.services.order_lookup import OrderLookup, UnreadableAnswerError
+from tests.support.station_driver import FAST_BACKOFF, check_invariants, close_boxes, seed_orders
+
+ENCODED = base64.b64encode(DEMO_TOKEN.encode()).decode()
+GUARD_S = 15.0  # a test that would hang without the fix fails after this long instead
+
+
+def run(emu, action, **client_kw):
+    async def main():
+        async with asyncio.timeout(GUARD_S):
+            async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id, **client_kw) as som:
+                return await action(som)
+
+    return asyncio.run(main())
+
+
+def drain(emu, store, timeout=30.0):
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF)
+            try:
+                return await outbox.drain(timeout)
+            finally:
+                outbox.close()
+
+    return asyncio.run(main())
+
+
+def assert_no_secret(text: str) -> None:
+    """Neither the token nor its base64 form, not even a cut-off piece of 16 characters of them."""
+    for secret in (DEMO_TOKEN, ENCODED):
+        for start in range(len(secret) - 15):
+            assert secret[start : start + 16] not in text
+
+
+# ------------------------------------------------------------------------------- item 8: the token
+
+
+def test_a_2xx_page_echoing_the_authorization_header_leaves_the_token_out_of_the_error(emu, caplog):
+    caplog.set_level(logging.DEBUG, logger="packstation")
+    shipment_id = emu.seed_shipment("ECHO-1", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec("shipments.get:echo-auth@1"))
+    emu.add_fault(parse_fault_spec("shipments.add_parcel:echo-auth@1"))
+    with pytest.raises(MalformedResponseError) as read:
+        run(emu, lambda som: som.get_shipment(id=shipment_id))
+    with pytest.raises(MalformedResponseError) as write:
+        run(emu, lambda som: som.add_parcel(shipment_id))
+    for info in (read, write):
+        error = info.value
+        assert "instead of JSON" in str(error)  # the page was quoted, without the credential
+        texts = [str(error), error.one_line(), repr(error), repr(error.body)]
+        texts.append("".join(traceback.format_exception(error)))
+        for text in texts:
+            assert_no_secret(text)
+    assert_no_secret(caplog.text)
+    # The fault really echoed the credential: the emulator saw it and sent it back.
+    assert all(r.status == 200 for r in emu.requests_for("shipments.get"))
+
+
+def test_an_outbox_run_against_an_echoing_proxy_leaves_no_token_in_the_station_db(emu, tmp_path, store):
+    [shipment] = seed_orders(emu, 1)
+    close_boxes(store, {shipment: 2})
+    emu.add_fault(parse_fault_spec("shipments.get:echo-auth@1,2"))
+    emu.add_fault(parse_fault_spec("shipments.add_parcel:echo-auth@1"))
+    status = drain(emu, store)
+    assert status.depth == 0
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
+    errors = [op.last_error for op in store.ops() if op.last_error]
+    assert any("instead of JSON" in e for e in errors)  # the echoing answers did reach last_error
+    store.close()
+    dump = b""
+    for path in tmp_path.glob("station.sqlite3*"):
+        dump += path.read_bytes()
+    with sqlite3.connect(tmp_path / "station.sqlite3") as db:
+        dump += "\n".join(db.iterdump()).encode()
+    assert_no_secret(dump.decode("utf-8", "replace"))
+
+
+# ---------------------------------------------------------------------------- item 10: deadlines
+
+
+def test_an_answer_trickling_a_byte_at_a_time_ends_at_the_read_deadline(emu):
+    shipment_id = emu.seed_shipment("SLOW-1", [("SKU-A", "Mug", 1)])
+    emu.add_fault(Fault(method="shipments.get", kind="trickle", bytes_per_s=20))
+    started = time.monotonic()
+    with pytest.raises(RetryableError) as info:
+        run(emu, lambda som: som.get_shipment(id=shipment_id), read_deadline_s=1.5)
+    assert time.monotonic() - started < 5
+    assert not isinstance(info.value, OutcomeUnknownError)
+    assert "within 1.5 s" in str(info.value)
+
+
+def test_a_trickling_write_ends_as_an_unknown_outcome_at_the_write_deadline(emu):
+    shipment_id = emu.seed_shipment("SLOW-2", [("SKU-A", "Mug", 1)])
+    emu.add_fault(Fault(method="shipments.add_parcel", kind="trickle", bytes_per_s=20))
+    with pytest.raises(OutcomeUnknownError) as info:
+        run(emu, lambda som: som.add_parcel(shipment_id), write_deadline_s=1.0)
+    assert "may have been applied" in str(info.value)
+    assert emu.parcel_count(shipment_id) == 2  # it was applied: the outbox reconciles, never resends
+
+
+def test_a_late_commit_is_answered_to_a_write_but_a_read_that_slow_times_out(emu):
+    """Writes get the longer deadline (and httpx's per-read timeout is raised to it), so a commit that
+    comes late is answered and not left as an unknown to repair."""
+    shipment_id = emu.seed_shipment("LATE-1", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec("shipments.add_parcel:late-commit=1.5@1"))
+    shipment = run(emu, lambda som: som.add_parcel(shipment_id), read_deadline_s=0.8, write_deadline_s=6)
+    assert len(shipment.parcels) == 2 == emu.parcel_count(shipment_id)
+
+    emu.add_fault(parse_fault_spec("shipments.get:late-commit=1.5"))
+    with pytest.raises(RetryableError, match="within 0.8 s"):
+        run(emu, lambda som: som.get_shipment(id=shipment_id), read_deadline_s=0.8, write_deadline_s=6)
+
+
+def test_default_deadlines_are_total_and_longer_for_writes():
+    client = SomClient("http://127.0.0.1:9", DEMO_TOKEN)
+    try:
+        assert 0 < client.read_deadline_s < client.write_deadline_s
+    finally:
+        asyncio.run(client.aclose())
+
+
+# ---------------------------------------------------------------- item 5: parcels null is unknown
+
+
+def test_null_parcels_in_the_outboxs_own_answers_are_reconciled_never_booked_on(emu, store):
+    shipments = seed_orders(emu, 2)
+    close_boxes(store, dict.fromkeys(shipments, 3))
+    # The outbox's own shipments.get says "parcels": null a few times, and so do some write answers.
+    emu.add_fault(parse_fault_spec("shipments.get:null-parcels@1-4"))
+    emu.add_fault(parse_fault_spec("shipments.bookParcels:null-parcels@1"))
+    emu.add_fault(parse_fault_spec("shipments.add_parcel:null-parcels@1,3"))
+    status = drain(emu, store)
+    assert status.depth == 0 and status.needs_attention == 0
+    assert check_invariants(emu, store, shipments) == {"boxes": 6, "parcels": 6}
+    nulls = [r for r in emu.requests_for("shipments.get")][:4]
+    assert len(nulls) == 4  # the faults did fire
+
+
+# ---------------------------------------------------------------- item 12: unreadable look-ups
+
+
+@pytest.mark.parametrize("kind", ["garble", "null-parcels"])
+def test_an_unreadable_look_up_is_asked_again_and_then_opens(emu, store, kind):
+    emu.seed_shipment("GARBLED-1", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec(f"shipments.get:{kind}@1"))
+
+    async def look_up(som):
+        return await OrderLookup(store, som, retry_delay_s=0.01).open_order("GARBLED-1")
+
+    found = run(emu, look_up)
+    assert found is not None and found[1] == "api" and found[0].external_id == "GARBLED-1"
+    assert len(emu.requests_for("shipments.get")) == 2
+
+
+def test_a_look_up_that_stays_unreadable_says_so_and_never_not_found(emu, store):
+    emu.seed_shipment("GARBLED-2", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec("shipments.get:garble"))
+
+    async def look_up(som):
+        return await OrderLookup(store, som, retry_delay_s=0.01).open_order("GARBLED-2")
+
+    with pytest.raises(UnreadableAnswerError) as info:
+        run(emu, look_up)
+    assert "could not read Ingrid's answer" in info.value.one_line()
+    assert len(emu.requests_for("shipments.get")) == 3  # asked three times
+
+
+# ---------------------------------------------------------- item 13: an aborted endless download
+
+
+def test_an_aborted_endless_label_download_leaves_no_generator_error(emu):
+    """The app's loop (qasync) installs no async-generator hooks, so a half-read stream's generators are
+    closed by the garbage collector; this runs the download the same way and watches for what the
+    interpreter reports as unraisable (there: "RuntimeError: async generator ignored GeneratorExit")."""
+    emu.add_fault(Fault(method="labels.get", kind="endless"))
+    unraisable: list[str] = []
+    previous = sys.unraisablehook
+
+    def hook(report):
+        unraisable.append(f"{report.exc_type.__name__}: {report.exc_value} in {report.object!r}")
+
+    async def download(som):
+        sys.set_asyncgen_hooks(firstiter=None, finalizer=None)  # as under qasync
+        with pytest.raises(LabelTooLargeError):
+            await som.download_label(f"{emu.base_url}/v1/labels/endless.svg")
+        gc.collect()
+
+    sys.unraisablehook = hook
+    try:
+        run(emu, download, max_label_bytes=300_000)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert unraisable == []
