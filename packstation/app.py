@@ -304,7 +304,8 @@ async def replay(services: Services, scans: list[str], submit: Any, *, settle_s:
         await asyncio.sleep(settle_s)
     while services.runtime.busy:
         await asyncio.sleep(settle_s)
-    return services.runtime.unanswered_scans[already:]
+    unanswered: list[str] = services.runtime.unanswered_scans[already:]
+    return unanswered
 
 
 async def wait_until_idle(services: Services, timeout: float = IDLE_TIMEOUT_S) -> bool:

@@ -23,7 +23,7 @@ examples:
   --fault shipments.bookParcels:rate-limit=2          429 with Retry-After: 2
   --fault '*:latency=200'                              200 ms more on every answer
   --fault shipments.get:hang@2                         the second shipments.get never gets an answer
-  --fault shipments.add_parcel:late-commit=17@1       the first add_parcel is applied (and answered) after 17 s
+  --fault shipments.add_parcel:late-commit=17@1       the first add_parcel is applied and answered after 17 s
   --fault labels.get:trickle=1                         labels arrive one byte a second
 """
 

@@ -145,7 +145,9 @@ def parse_fault_spec(spec: str) -> Fault:
         if kind == "rate-limit":
             return Fault(method.strip(), kind, calls, retry_after=2 if number is None else number)
         if kind == "late-commit":
-            return Fault(method.strip(), kind, calls, commit_after_s=LATE_COMMIT_S if number is None else number)
+            return Fault(
+                method.strip(), kind, calls, commit_after_s=LATE_COMMIT_S if number is None else number
+            )
         if kind == "trickle":
             return Fault(method.strip(), kind, calls, bytes_per_s=1.0 if number is None else number)
         if equals:

@@ -14,7 +14,9 @@ import asyncio
 import base64
 import gc
 import logging
+import os
 import sqlite3
+import subprocess
 import sys
 import time
 import traceback
@@ -140,7 +142,7 @@ def test_a_late_commit_is_answered_to_a_write_but_a_read_that_slow_times_out(emu
     assert len(shipment.parcels) == 2 == emu.parcel_count(shipment_id)
 
     emu.add_fault(parse_fault_spec("shipments.get:late-commit=1.5"))
-    with pytest.raises(RetryableError, match="within 0.8 s"):
+    with pytest.raises(RetryableError, match=r"within 0\.8 s"):
         run(emu, lambda som: som.get_shipment(id=shipment_id), read_deadline_s=0.8, write_deadline_s=6)
 
 
@@ -225,3 +227,102 @@ def test_an_aborted_endless_label_download_leaves_no_generator_error(emu):
     finally:
         sys.unraisablehook = previous
     assert unraisable == []
+
+
+@pytest.mark.slow
+def test_a_replay_whose_look_up_stays_unreadable_exits_non_zero_and_says_why(emu, tmp_path):
+    """The whole app headless (``--replay --exit-when-idle``) against the emulator answering garbled JSON:
+    the scan is reported as not answered, "could not read Ingrid's answer", and the exit status is 1."""
+    emu.seed_shipment("GARBLED-3", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec("shipments.get:garble"))
+    script = tmp_path / "scans.txt"
+    script.write_text("USER:Tester\nGARBLED-3\n", encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "packstation",
+        "--replay",
+        str(script),
+        "--exit-when-idle",
+        "--api-url",
+        emu.base_url,
+        "--site-id",
+        emu.site_id,
+        "--printer",
+        f"file:{tmp_path / 'printer.bin'}",
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PACKSTATION_API_TOKEN": DEMO_TOKEN,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # no config file of the machine's user
+    }
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "scan not answered: GARBLED-3: could not read Ingrid's answer" in done.stderr
+    assert "not found" not in done.stderr
+    assert_no_secret(done.stdout + done.stderr)
+
+
+# ------------------------------------------------------------------- the emulator's new faults
+
+
+def test_the_new_fault_kinds_parse_with_their_values_and_refuse_bad_ones():
+    from packstation.emulator import FaultSpecError
+
+    assert parse_fault_spec("shipments.add_parcel:late-commit=17@1").commit_after_s == 17
+    assert parse_fault_spec("shipments.add_parcel:late-commit").commit_after_s == 20
+    assert parse_fault_spec("labels.get:trickle=5").bytes_per_s == 5
+    assert parse_fault_spec("labels.get:trickle").bytes_per_s == 1
+    for kind in ("endless", "garble", "null-parcels", "echo-auth", "commit-then-drop"):
+        assert parse_fault_spec(f"*:{kind}@2").kind == kind
+    for bad in ("x:trickle=0", "x:garble=3", "x:echo-auth=1", "x:null-parcels@0"):
+        with pytest.raises(FaultSpecError):
+            parse_fault_spec(bad)
+
+
+def test_the_label_delay_slows_label_downloads_only(emu):
+    shipment_id = emu.seed_shipment("DELAY-1", [("SKU-A", "Mug", 1)], booked=True)
+    emu.set_label_delay(600)
+
+    async def fetch(som):
+        shipment = await som.get_shipment(id=shipment_id)
+        started = time.monotonic()
+        label = await som.download_label(shipment.parcels[0].delivery.label_url)
+        return time.monotonic() - started, label
+
+    took, label = run(emu, fetch)
+    assert took >= 0.6 and label.content
+    assert all(r.status == 200 for r in emu.requests_for("shipments.get"))
+
+
+def test_the_packer_reads_could_not_read_ingrids_answer_not_no_such_order(emu, tmp_path, qapp, expected_log):
+    expected_log.allow("Order look-up for GARBLED-4 failed: could not read Ingrid's answer")
+    from packstation.app import build_services, replay
+    from packstation.gui.raster import QtSvgRasterizer
+    from tests.support.bench_config import bench_config
+
+    emu.seed_shipment("GARBLED-4", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec("shipments.get:garble"))
+    views = []
+
+    async def scenario():
+        services = build_services(
+            bench_config(tmp_path, emu),
+            DEMO_TOKEN,
+            svg_rasterizer=QtSvgRasterizer(),
+            publish_view=views.append,
+        )
+        services.start()
+        try:
+            return await replay(services, ["USER:Tester", "GARBLED-4"], services.runtime.submit_scan)
+        finally:
+            await services.aclose()
+
+    unanswered = asyncio.run(scenario())
+    assert [line.split(":")[0] for line in unanswered] == ["GARBLED-4"]
+    shown = views[-1].feedback
+    assert shown is not None and "could not read Ingrid's answer" in shown.message
+    assert "not found" not in shown.message and "scan it again" in shown.message

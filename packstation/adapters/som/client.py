@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -400,7 +400,8 @@ class SomClient:
             # async-generator hooks (qasync, the app's loop) that prints "RuntimeError: async
             # generator ignored GeneratorExit". Closing the response first leaves nothing to await.
             await response.aclose()
-            await stream.aclose()
+            if isinstance(stream, AsyncGenerator):
+                await stream.aclose()
         return b"".join(chunks)
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -561,7 +562,9 @@ class SomClient:
 def _with_content(response: httpx.Response, content: bytes) -> httpx.Response:
     """A copy of ``response`` holding ``content`` (already decoded: no Content-Encoding/Length)."""
     headers = [
-        (k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length")
     ]
     return httpx.Response(response.status_code, headers=headers, content=content, request=response.request)
 
