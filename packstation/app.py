@@ -204,7 +204,13 @@ def build_services(
             "Run 'packstation doctor' or call IT; nothing was changed."
         ) from exc
     store.recover_interrupted_print_jobs()
-    client = SomClient(config.api_url, token, site_id=config.site_id)
+    client = SomClient(
+        config.api_url,
+        token,
+        site_id=config.site_id,
+        read_deadline_s=config.api_read_deadline_s,
+        write_deadline_s=config.api_write_deadline_s,
+    )
     lookup = OrderLookup(store, client)
     settings = StationSettings(
         auto_close=config.auto_close_last_box,

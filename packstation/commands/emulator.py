@@ -13,9 +13,18 @@ from packstation.commands import UserFacingError
 FAULT_EPILOG = """\
 fault SPEC: METHOD:KIND[=VALUE][@CALLS]
   METHOD  a SOM method (shipments.add_parcel, shipments.get, deliveries.bookPickup, labels.get, ...) or *
-  KIND    latency=MS | status=HTTP_STATUS | rate-limit[=RETRY_AFTER_S] | hang | commit-then-drop |
-          late-commit[=S] | trickle[=BYTES_PER_S] | endless | garble | null-parcels | echo-auth
-          (what each does: the docstring of packstation/emulator/faults.py)
+  KIND    latency=MS            wait MS, then handle the call and answer
+          status=HTTP_STATUS    answer that status with Ingrid's error body; nothing is applied
+          rate-limit[=S]        answer 429 with Retry-After: S (default 2); nothing is applied
+          hang                  never answer
+          commit-then-drop      apply the call, then drop the connection unanswered
+          late-commit[=S]       apply the call after S seconds (default 20), then answer if still connected
+          trickle[=BYTES_PER_S] apply the call, then send the answer that slowly (default 1 byte a second)
+          endless               answer 200 with a body that never ends (labels.get: an endless download)
+          garble                apply the call, then answer the first half of its JSON
+          null-parcels          apply the call, then answer with "parcels": null in each shipment
+          echo-auth             apply the call, then answer 200 text/plain echoing the request headers,
+                                Authorization included
   CALLS   1-based numbers of the calls of METHOD that get the fault: 1,3,5-7 (default: every call)
 examples:
   --fault shipments.add_parcel:commit-then-drop@1,3   apply the change, then drop the connection unanswered

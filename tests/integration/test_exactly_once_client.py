@@ -146,12 +146,22 @@ def test_a_late_commit_is_answered_to_a_write_but_a_read_that_slow_times_out(emu
         run(emu, lambda som: som.get_shipment(id=shipment_id), read_deadline_s=0.8, write_deadline_s=6)
 
 
-def test_default_deadlines_are_total_and_longer_for_writes():
+def test_default_deadlines_are_total_and_longer_for_writes_and_come_from_the_config(tmp_path):
+    from packstation.adapters.config import Config, load_config
+
     client = SomClient("http://127.0.0.1:9", DEMO_TOKEN)
     try:
         assert 0 < client.read_deadline_s < client.write_deadline_s
     finally:
         asyncio.run(client.aclose())
+    assert Config().api_read_deadline_s < Config().api_write_deadline_s
+    path = tmp_path / "config.json"
+    path.write_text('{"api_read_deadline_s": 5, "api_write_deadline_s": 90}', encoding="utf-8")
+    config = load_config({}, environ={}, path=path)
+    assert (config.api_read_deadline_s, config.api_write_deadline_s) == (5, 90)
+    for bad in ("soon", 0, float("nan")):
+        with pytest.raises(ValueError, match="deadlines"):
+            SomClient("http://127.0.0.1:9", DEMO_TOKEN, read_deadline_s=bad)
 
 
 # ---------------------------------------------------------------- item 5: parcels null is unknown
@@ -203,11 +213,23 @@ def test_a_look_up_that_stays_unreadable_says_so_and_never_not_found(emu, store)
 # ---------------------------------------------------------- item 13: an aborted endless download
 
 
-def test_an_aborted_endless_label_download_leaves_no_generator_error(emu):
+@pytest.mark.parametrize(
+    ("fault", "error", "client_kw"),
+    [
+        (Fault(method="labels.get", kind="endless"), LabelTooLargeError, {"max_label_bytes": 300_000}),
+        (
+            Fault(method="labels.get", kind="trickle", bytes_per_s=50),
+            RetryableError,
+            {"label_timeout_s": 0.5, "read_retries": 0},
+        ),
+    ],
+    ids=["size-cap", "timeout"],
+)
+def test_an_aborted_endless_label_download_leaves_no_generator_error(emu, fault, error, client_kw):
     """The app's loop (qasync) installs no async-generator hooks, so a half-read stream's generators are
     closed by the garbage collector; this runs the download the same way and watches for what the
     interpreter reports as unraisable (there: "RuntimeError: async generator ignored GeneratorExit")."""
-    emu.add_fault(Fault(method="labels.get", kind="endless"))
+    emu.add_fault(fault)
     unraisable: list[str] = []
     previous = sys.unraisablehook
 
@@ -216,13 +238,13 @@ def test_an_aborted_endless_label_download_leaves_no_generator_error(emu):
 
     async def download(som):
         sys.set_asyncgen_hooks(firstiter=None, finalizer=None)  # as under qasync
-        with pytest.raises(LabelTooLargeError):
+        with pytest.raises(error):
             await som.download_label(f"{emu.base_url}/v1/labels/endless.svg")
         gc.collect()
 
     sys.unraisablehook = hook
     try:
-        run(emu, download, max_label_bytes=300_000)
+        run(emu, download, **client_kw)
         gc.collect()
     finally:
         sys.unraisablehook = previous

@@ -119,8 +119,12 @@ class SomClient:
         base = httpx.URL(base_url.strip())
         if base.scheme not in ("http", "https") or not base.host:
             raise ValueError(f"the API URL must be http(s)://host[:port], not {base_url!r}")
-        if read_deadline_s <= 0 or write_deadline_s <= 0:
-            raise ValueError("the API deadlines must be positive")
+        try:
+            read_deadline_s, write_deadline_s = float(read_deadline_s), float(write_deadline_s)
+        except (TypeError, ValueError):
+            raise ValueError("the API deadlines must be numbers of seconds") from None
+        if not (read_deadline_s > 0 and write_deadline_s > 0):  # also refuses NaN
+            raise ValueError("the API deadlines must be positive numbers of seconds")
         self._scrubber = Scrubber(token)
         self._authorization = f"Bearer {self._scrubber.encoded}"
         self._base = base
