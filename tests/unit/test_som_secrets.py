@@ -25,6 +25,14 @@ def test_every_form_and_a_cut_off_copy_are_removed_from_texts():
     assert scrub.text("an ordinary message, HTTP 200 at 10:42") == "an ordinary message, HTTP 200 at 10:42"
 
 
+def test_answers_keep_a_customer_named_bearer_but_lose_bearer_credentials():
+    scrub = Scrubber(TOKEN)
+    raw = b'{"name": "Anna Bearer Smith", "debug": "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abcdef"}'
+    assert json.loads(scrub.raw(raw)) == {"name": "Anna Bearer Smith", "debug": "Authorization: Bearer ***"}
+    assert scrub.document({"name": "Anna Bearer Smith"}) == {"name": "Anna Bearer Smith"}
+    assert scrub.text("proxy said Bearer abc") == "proxy said Bearer ***"  # texts: any credential
+
+
 def test_a_json_echo_with_escaped_slashes_is_caught_after_parsing():
     token = "tok/with+slashes//and/more"
     scrub = Scrubber(token)

@@ -6,7 +6,9 @@ its error messages, and those end up in the station database (``outbox.last_erro
 in logs. ``Scrubber`` removes
 
 * the token and its base64 forms (standard, URL-safe, without padding, URL-quoted) wherever they are;
-* any ``Bearer <credential>``, whatever the credential;
+* any ``Bearer <credential>``: in texts for people whatever follows "Bearer"; in answers (bytes and
+  parsed documents, which become the station's data) only credential-like runs of 16 characters or
+  more, so that a customer called "Anna Bearer Smith" keeps her name;
 * in texts meant for people (``text``), also a cut-off copy of the token or its base64 form of 12
   characters or more: the client shortens quoted answers, and half a token is still a leak.
 """
@@ -24,6 +26,8 @@ REDACTED = "***"
 MIN_FORM_LENGTH = 4  # shorter "tokens" (tests, typos) would blank out ordinary words
 MIN_FRAGMENT = 12
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=%-]+")
+_BEARER_LONG = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=%-]{16,}")
+_BEARER_LONG_BYTES = re.compile(rb"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=%-]{16,}")
 
 
 class Scrubber:
@@ -40,26 +44,31 @@ class Scrubber:
         self._byte_forms = [f.encode("utf-8") for f in self._forms]
         self._whole = [token, self.encoded, urlsafe]
 
-    def exact(self, text: str) -> str:
+    def exact(self, text: str, *, bearer: re.Pattern[str] = _BEARER_LONG) -> str:
         """``text`` without any form of the token and without bearer credentials."""
         for form in self._forms:
             if form in text:
                 text = text.replace(form, REDACTED)
-        return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+        if "bearer" not in text.lower():  # the common case, without a regex
+            return text
+        return bearer.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
     def text(self, text: str) -> str:
-        """A text for people: ``exact`` plus cut-off copies of the token."""
-        text = self.exact(text)
+        """A text for people: ``exact`` (any bearer credential) plus cut-off copies of the token."""
+        text = self.exact(text, bearer=_BEARER)
         for secret in self._whole:
             if len(secret) >= MIN_FRAGMENT:
                 text = _cut_fragments(text, secret)
         return text
 
     def raw(self, data: bytes) -> bytes:
-        """An answer's bytes without the token's forms (before they are parsed or quoted)."""
+        """An answer's bytes without the token's forms or bearer credentials (before they are parsed
+        or quoted)."""
         for form in self._byte_forms:
             if form in data:
                 data = data.replace(form, REDACTED.encode())
+        if b"bearer" in data.lower():
+            data = _BEARER_LONG_BYTES.sub(lambda m: m.group(1) + b" " + REDACTED.encode(), data)
         return data
 
     def document(self, value: Any) -> Any:
