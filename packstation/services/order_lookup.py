@@ -144,6 +144,10 @@ class OrderLookup:
                 continue
             if shipment is None:
                 results.append(PrefetchResult(key, "not found"))
+            elif not shipment.parcels_known:  # not cached: an unknown must not be served offline later
+                results.append(
+                    PrefetchResult(key, "error", "could not read Ingrid's answer (no parcels list)")
+                )
             else:
                 self.store.cache_shipment(shipment)
                 results.append(PrefetchResult(key, "cached", f"{len(shipment.line_items)} lines"))

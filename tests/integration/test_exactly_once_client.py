@@ -348,3 +348,16 @@ def test_the_packer_reads_could_not_read_ingrids_answer_not_no_such_order(emu, t
     shown = views[-1].feedback
     assert shown is not None and "could not read Ingrid's answer" in shown.message
     assert "not found" not in shown.message and "scan it again" in shown.message
+
+
+def test_prefetch_does_not_cache_an_answer_without_its_parcels(emu, store):
+    emu.seed_shipment("NULLP-1", [("SKU-A", "Mug", 1)])
+    emu.add_fault(parse_fault_spec("shipments.get:null-parcels@1"))
+
+    async def prefetch(som):
+        return await OrderLookup(store, som).prefetch(["NULLP-1", "NULLP-1"])
+
+    first, second = run(emu, prefetch)
+    assert (first.status, second.status) == ("error", "cached")
+    assert "could not read Ingrid's answer" in first.detail
+    assert store.cached_shipment("NULLP-1").parcels_known
