@@ -205,7 +205,13 @@ def build_services(
             "Run 'packstation doctor' or call IT; nothing was changed."
         ) from exc
     store.recover_interrupted_print_jobs()
-    client = SomClient(config.api_url, token, site_id=config.site_id)
+    client = SomClient(
+        config.api_url,
+        token,
+        site_id=config.site_id,
+        read_deadline_s=config.api_read_deadline_s,
+        write_deadline_s=config.api_write_deadline_s,
+    )
     lookup = OrderLookup(store, client)
     settings = StationSettings(
         auto_close=config.auto_close_last_box,
@@ -294,8 +300,10 @@ def read_replay_script(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> None:
-    """Feed scans as a scanner would, waiting for each order look-up before the next scan."""
+async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> list[str]:
+    """Feed scans as a scanner would, waiting for each order look-up before the next scan. Returns the
+    scans left unanswered (an order look-up that got no usable answer), each as "KEY: reason"."""
+    already = len(services.runtime.unanswered_scans)
     for raw in scans:
         while services.runtime.busy:
             await asyncio.sleep(settle_s)
@@ -303,6 +311,8 @@ async def replay(services: Services, scans: list[str], submit: Any, *, settle_s:
         await asyncio.sleep(settle_s)
     while services.runtime.busy:
         await asyncio.sleep(settle_s)
+    unanswered: list[str] = services.runtime.unanswered_scans[already:]
+    return unanswered
 
 
 async def wait_until_idle(services: Services, timeout: float = IDLE_TIMEOUT_S) -> bool:
@@ -397,7 +407,11 @@ async def _run_window(
     exit_code = 0
     try:
         if args.replay:
-            await replay(services, scans or [], bridge.publish_scan)
+            unanswered = await replay(services, scans or [], bridge.publish_scan)
+            for line in unanswered:
+                print(f"packstation: scan not answered: {line}", file=sys.stderr)
+            if unanswered:
+                exit_code = 1  # a scan the replay could not get answered must not pass as a good run
         if args.exit_when_idle:
             if not await wait_until_idle(services):
                 print("packstation: still busy after the replay; giving up", file=sys.stderr)

@@ -430,8 +430,14 @@ class Outbox:
             shipment = self._fresh.get(box.shipment_id)
         if shipment is None:
             shipment = await self._get_shipment(box.shipment_id)
+        answered_write = False  # ``shipment`` is a write's answer, not a fresh shipments.get
         for _ in range(MAX_PLAN_STEPS):
             plan = plan_box_booking(shipment, box.slot)
+            if plan.action is BookingAction.RECONCILE:  # parcels unknown: act on nothing, ask again
+                if not answered_write:
+                    raise MalformedResponseError(f"{plan.reason}; asking again later", method="shipments.get")
+                shipment, answered_write = await self._get_shipment(box.shipment_id), False
+                continue
             if plan.action is BookingAction.ADOPT:
                 self._fresh[box.shipment_id] = shipment
                 if box.state is BoxState.VOIDED:
@@ -468,6 +474,7 @@ class Outbox:
                 shipment = await self._call(attempt, self.client.book_parcels, box.shipment_id)
             else:
                 shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
+            answered_write = True
         raise ServerUnavailableError(
             f"Ingrid did not produce a tracking number for box {box.slot} after {MAX_PLAN_STEPS} steps",
             method="outbox.book_box",

@@ -9,7 +9,10 @@ parcel k of the shipment (``Shipment.parcels_in_order()``), and by nothing else.
 * the shipment has k-1 parcels -> ADD_PARCEL (on a booked shipment the new parcel is booked at once;
   when it is not, the next plan says BOOK_PARCELS);
 * fewer than k-1 parcels -> WAIT: an earlier slot is still unfilled (cannot happen while the outbox
-  sends each shipment's operations in order; reported, never guessed around).
+  sends each shipment's operations in order; reported, never guessed around);
+* the answer did not list the parcels at all (``Shipment.parcels_known`` is False, e.g.
+  ``"parcels": null``) -> RECONCILE: nothing is known, so nothing is booked; the caller fetches the
+  shipment again (later) and plans from that. An unknown is never read as "zero parcels".
 
 Because the plan is recomputed from fresh server state after any doubt (a lost answer, a crash), a
 write whose answer was lost is adopted instead of repeated: that is what makes one box = one parcel.
@@ -31,6 +34,7 @@ class BookingAction(StrEnum):
     BOOK_PARCELS = "book_parcels"
     ADD_PARCEL = "add_parcel"
     WAIT = "wait"
+    RECONCILE = "reconcile"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ def plan_box_booking(shipment: Shipment, slot: int) -> BookingPlan:
     """What to do so that parcel ``slot`` of ``shipment`` exists and carries a tracking number."""
     if slot < 1:
         raise ValueError(f"slot must be 1 or more, got {slot}")
+    if not shipment.parcels_known:
+        return BookingPlan(
+            BookingAction.RECONCILE,
+            slot,
+            0,
+            reason=f"Ingrid's answer for shipment {shipment.id} did not list its parcels",
+        )
     parcels = shipment.parcels_in_order()
     count = len(parcels)
     if count >= slot:

@@ -588,6 +588,15 @@ class Station:
         self.state.loading_key = ""
         return self._event(Reply(None, bad(text.not_found(key, reason))))
 
+    def order_lookup_failed(self, key: str, reason: str) -> list[Effect]:
+        """The look-up of ``key`` got no usable answer (unreachable, unreadable): unlike
+        ``order_not_found`` this says nothing about the order; the packer scans it again."""
+        self.state.probes.discard(key)
+        if key != self.state.loading_key:
+            return []
+        self.state.loading_key = ""
+        return self._event(Reply(None, bad(text.lookup_failed(key, reason))))
+
     def box_queued(
         self, box_number: int, box_id: int, local_tag: str, session_id: str | None = None
     ) -> list[Effect]:

@@ -87,6 +87,16 @@ def not_found(key: str, reason: str) -> str:
     )
 
 
+def lookup_failed(key: str, reason: str) -> str:
+    """A look-up that got no usable answer: says nothing about whether the order exists."""
+    return t(
+        "Could not open order {order}: {reason}. Nothing was changed: scan it again; if it keeps failing, "
+        "call your lead.",
+        order=key,
+        reason=reason.strip().rstrip(".") or "no answer",
+    )
+
+
 def nothing_to_pack(order_id: str) -> str:
     return t(
         "Order {order} has no items to pack. Ask your lead to check it; scan the next order.", order=order_id

@@ -109,6 +109,8 @@ class StationRuntime:
         self._tasks: set[asyncio.Task] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
+        # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
+        self.unanswered_scans: list[str] = []
 
     # ------------------------------------------------------------------ inputs
 
@@ -276,9 +278,11 @@ class StationRuntime:
     async def _lookup(self, key: str) -> None:
         try:
             found = await self.lookup.open_order(key)
-        except Exception as exc:
+        except Exception as exc:  # no usable answer: that is not "no such order"
             log.warning("Order look-up for %s failed: %s", key, exc)
-            self._apply(self.station.order_not_found(key, _plain_lookup_error(exc)))
+            reason = _plain_lookup_error(exc)
+            self.unanswered_scans.append(f"{key}: {reason}")
+            self._apply(self.station.order_lookup_failed(key, reason))
             return
         if found is None:
             self._apply(
