@@ -84,17 +84,17 @@ class Services:
         # Operations waiting for a person (needs attention) or for resume() (paused) will not move.
         if status.depth > status.needs_attention and not self.outbox.paused:
             return False
-        active = self.store.list_print_jobs(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
+        active = self.store.print_jobs.recent(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
         return not active
 
     def problems(self) -> list[str]:
         """What a person must look at after an unattended run (replay): refused operations, failed jobs."""
         from packstation.domain.printing import PrintJobState
 
-        found = [f"needs attention: {item}" for item in self.store.needs_attention()]
+        found = [f"needs attention: {item}" for item in self.store.outbox.needs_attention()]
         if self.outbox.paused:
             found.append(f"outbox paused: {self.outbox.status().reason}")
-        for job in self.store.list_print_jobs(states=(PrintJobState.FAILED,), limit=100):
+        for job in self.store.print_jobs.recent(states=(PrintJobState.FAILED,), limit=100):
             found.append(f"print job {job.id} failed: {job.error}")
         return found
 
@@ -170,11 +170,9 @@ def build_services(
     scale_backend: Any = None,
 ) -> Services:
     from packstation.adapters.labels.pipeline import LabelPipeline
-    from packstation.services.order_lookup import OrderLookup
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
-    from packstation.services.runtime import PreviewTee, StationRuntime
     from packstation.adapters.scale import scale_from_setting
     from packstation.adapters.serial_scanner import SerialScanner
     from packstation.adapters.som.client import SomClient
@@ -182,6 +180,8 @@ def build_services(
     from packstation.adapters.store.schema import SchemaTooNewError
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
+    from packstation.services.order_lookup import OrderLookup
+    from packstation.services.runtime import PreviewTee, StationRuntime
 
     try:
         scale = scale_from_setting(config.scale, backend=scale_backend)
@@ -203,7 +203,7 @@ def build_services(
             f"cannot open the station database {config.database_path}: {exc}. "
             "Run 'packstation doctor' or call IT; nothing was changed."
         ) from exc
-    store.recover_interrupted_print_jobs()
+    store.print_jobs.recover_interrupted()
     client = SomClient(config.api_url, token, site_id=config.site_id)
     lookup = OrderLookup(store, client)
     settings = StationSettings(
@@ -234,7 +234,7 @@ def build_services(
         )
 
     print_queue = PrintQueue(
-        store,
+        store.print_jobs,
         printer_factory,
         client.download_label,
         LabelPipeline(svg_rasterizer),
@@ -460,8 +460,8 @@ def restart_argv() -> list[str]:
 
 
 def open_end_of_day(window: Any, services: Services) -> None:
-    from packstation.services.end_of_day import EndOfDay
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
+    from packstation.services.end_of_day import EndOfDay
 
     service = EndOfDay(
         services.store,
@@ -474,8 +474,8 @@ def open_end_of_day(window: Any, services: Services) -> None:
 
 
 def open_stats(window: Any, services: Services) -> None:
-    from packstation.services.stats import load_day_stats, save_stats_csv
     from packstation.gui.stats_dialog import StatsDialog
+    from packstation.services.stats import load_day_stats, save_stats_csv
 
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from packstation.domain.packing import SessionState
+
 HOURS = 24
 ERROR_OUTCOMES = frozenset({"over_scan", "not_in_order", "unknown_code", "garbage", "internal_error"})
 UNNAMED_PACKER = "(no name)"
@@ -171,7 +173,7 @@ def compute_day_stats(
     order_times: dict[str, list[float]] = defaultdict(list)
     for session in sessions:
         h = hour(session.get("updated_at"))
-        if h is None or session.get("state") != "completed":
+        if h is None or session.get("state") != SessionState.COMPLETE:
             continue
         packer = _name(session.get("packer"))
         table[packer]["orders"][h] += 1

@@ -50,20 +50,20 @@ class OrderLookup:
         try:
             shipment = await self._from_api(key)
         except UNREACHABLE as exc:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("API unreachable (%s); order %s served from the cache", type(exc).__name__, key)
                 return cached, "cache"
             raise
         except Exception:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("API refused the look-up of %s; served from the cache", key)
                 return cached, "cache"
             raise
         if shipment is None:
             return None
-        self.store.cache_shipment(shipment)
+        self.store.shipments.put(shipment)
         return shipment, "api"
 
     async def _from_api(self, key: str) -> Shipment | None:
@@ -94,6 +94,6 @@ class OrderLookup:
             if shipment is None:
                 results.append(PrefetchResult(key, "not found"))
             else:
-                self.store.cache_shipment(shipment)
+                self.store.shipments.put(shipment)
                 results.append(PrefetchResult(key, "cached", f"{len(shipment.line_items)} lines"))
         return results
