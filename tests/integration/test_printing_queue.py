@@ -210,3 +210,26 @@ def test_the_worker_stops_when_cancelled_even_as_it_is_woken(store):
         assert asyncio.run(scenario()) == 200
     finally:
         queue.close()
+
+
+def test_a_printed_label_marks_its_box_printed_in_the_queues_own_transaction(store, out):
+    """The print queue alone (no runtime listening) leaves a booked box printed once its label is out:
+    the job's completion and the box's "printed" are one commit."""
+    from packstation.domain.booking import Booked, BoxState
+
+    store.sessions.save("s1", order_key="ORD-1", shipment_id="sh1", state="packing", packer="", snapshot={})
+    box = store.boxes.close(
+        session_id="s1", snapshot={}, shipment_id="sh1", box_type="", dims_mm=None, weight_g=None,
+        items={"SKU": 1}, packer="", station="",
+    )  # fmt: skip
+    [op] = store.outbox.ops()
+    booked = Booked(op.id, box.id, "p1", "d1", "Q-PDF-1", "https://labels.example/a.pdf")
+    job_id = store.boxes.settle_booking(booked, printer_uri=f"file:{out}")
+    queue = make_queue(store)  # no on_change: nobody else could mark the box
+    try:
+        assert asyncio.run(queue.drain()) == 1
+    finally:
+        queue.close()
+    assert store.print_jobs.get(job_id).state is PrintJobState.DONE
+    printed = store.boxes.get(box.id)
+    assert printed.state is BoxState.PRINTED and printed.printed_at is not None

@@ -58,6 +58,19 @@ def test_close_box_for_an_unknown_session_changes_nothing(store):
     assert store.boxes.all() == [] and store.outbox.depth() == 0
 
 
+def test_a_box_and_its_operation_are_inserted_in_one_transaction(store):
+    """The box row (inserted through sqlite-utils) is rolled back with our BEGIN IMMEDIATE when its
+    outbox operation cannot be written: no box without its booking operation."""
+    with store.db.write() as conn:
+        conn.execute(
+            "CREATE TRIGGER no_ops BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    with pytest.raises(Exception, match="disk full"):
+        close(store)
+    assert store.boxes.all() == [] and store.outbox.ops() == []
+    assert store.sessions.get("s1")["snapshot"] == {}  # the snapshot saved with it is rolled back too
+
+
 def test_slots_count_per_shipment(store):
     a1, a2 = close(store), close(store)
     b1 = close(store, session="s2", shipment="sh2")

@@ -5,7 +5,12 @@ newer than the file, each in its own ``BEGIN IMMEDIATE`` transaction together wi
 a crash mid-upgrade leaves the file at a consistent earlier version. A file written by a newer app is
 refused with a clear message instead of being misread.
 
-Migrations are append-only: never edit a released one, add the next.
+Migrations are append-only: never edit a released one, add the next. They are SQL scripts because
+the schema needs what sqlite-utils' table creation cannot express (CHECK constraints, partial indexes,
+triggers, AUTOINCREMENT); use ``db.tables()[name].transform()`` for a later step that only changes
+columns, types, defaults or foreign keys (it rebuilds the table keeping rows, indexes and CHECKs, and
+nests in our transaction as a savepoint). Step v4 changes a CHECK, which ``transform()`` cannot.
+After migrating, sqlite-utils' introspection confirms every table of the current schema is there.
 """
 
 from __future__ import annotations
