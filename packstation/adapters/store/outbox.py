@@ -52,7 +52,7 @@ def finish_op(conn: sqlite3.Connection, now: float, op_id: int, state: OpState, 
     )
 
 
-class OutboxRepository(Repository):
+class OutboxStore(Repository):
     def enqueue(
         self, kind: OpKind | str, shipment_id: str, payload: dict[str, Any], box_id: int | None = None
     ) -> int:

@@ -5,7 +5,7 @@ and the last known server state of shipments. The screen shows what this databas
 thread) and hands out the repositories over it, one small class per table or topic:
 
 * ``store.scans`` (``ScanLog``), ``store.sessions`` (``SessionStore``), ``store.boxes`` (``BoxStore``),
-* ``store.outbox`` (``OutboxRepository``), ``store.print_jobs`` (``PrintJobStore``),
+* ``store.outbox`` (``OutboxStore``), ``store.print_jobs`` (``PrintJobStore``),
 * ``store.shipments`` (``ShipmentCache``), ``store.pickups`` (``PickupStore``), ``store.stats``.
 
 Each public method is one short ``BEGIN IMMEDIATE`` transaction (a few statements, well under a
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from packstation.adapters.store.boxes import BoxStore
 from packstation.adapters.store.connection import Clock, Database
-from packstation.adapters.store.outbox import OutboxRepository
+from packstation.adapters.store.outbox import OutboxStore
 from packstation.adapters.store.pickups import PickupStore
 from packstation.adapters.store.print_jobs import PrintJobStore
 from packstation.adapters.store.scans import ScanLog
@@ -47,7 +47,7 @@ class Store:
         self.scans = ScanLog(db, clock)
         self.sessions = SessionStore(db, clock)
         self.boxes = BoxStore(db, clock)
-        self.outbox = OutboxRepository(db, clock)
+        self.outbox = OutboxStore(db, clock)
         self.print_jobs = PrintJobStore(db, clock)
         self.shipments = ShipmentCache(db, clock)
         self.pickups = PickupStore(db, clock)
