@@ -84,17 +84,17 @@ class Services:
         # Operations waiting for a person (needs attention) or for resume() (paused) will not move.
         if status.depth > status.needs_attention and not self.outbox.paused:
             return False
-        active = self.store.list_print_jobs(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
+        active = self.store.print_jobs.recent(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
         return not active
 
     def problems(self) -> list[str]:
         """What a person must look at after an unattended run (replay): refused operations, failed jobs."""
         from packstation.domain.printing import PrintJobState
 
-        found = [f"needs attention: {item}" for item in self.store.needs_attention()]
+        found = [f"needs attention: {item}" for item in self.store.outbox.needs_attention()]
         if self.outbox.paused:
             found.append(f"outbox paused: {self.outbox.status().reason}")
-        for job in self.store.list_print_jobs(states=(PrintJobState.FAILED,), limit=100):
+        for job in self.store.print_jobs.recent(states=(PrintJobState.FAILED,), limit=100):
             found.append(f"print job {job.id} failed: {job.error}")
         return found
 
@@ -204,7 +204,7 @@ def build_services(
             f"cannot open the station database {config.database_path}: {exc}. "
             "Run 'packstation doctor' or call IT; nothing was changed."
         ) from exc
-    store.recover_interrupted_print_jobs()
+    store.print_jobs.recover_interrupted()
     client = SomClient(
         config.api_url,
         token,
@@ -241,7 +241,7 @@ def build_services(
         )
 
     print_queue = PrintQueue(
-        store,
+        store.print_jobs,
         printer_factory,
         client.download_label,
         LabelPipeline(svg_rasterizer),

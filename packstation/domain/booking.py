@@ -26,7 +26,7 @@ from enum import StrEnum
 from packstation.domain.models import Shipment
 from packstation.domain.view import BoxState
 
-__all__ = ["BookingAction", "BookingPlan", "BoxRecord", "BoxState", "plan_box_booking"]
+__all__ = ["Booked", "BookingAction", "BookingPlan", "BoxRecord", "BoxState", "plan_box_booking"]
 
 
 class BookingAction(StrEnum):
@@ -120,3 +120,25 @@ class BoxRecord:
     booked_at: float | None = None
     printed_at: float | None = None
     voided_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Booked:
+    """The outbox's result for a box booking: operation ``op_id`` made box ``box_id`` parcel
+    ``parcel_id`` with this tracking number (adopted or just booked). The store records it in one
+    transaction: the box booked with its label print job, or, if the packer voided the box meanwhile,
+    the parcel recorded and its delivery cancelled."""
+
+    op_id: int
+    box_id: int
+    parcel_id: str | None
+    delivery_id: str | None
+    tracking_number: str
+    label_url: str | None = None
+
+    @classmethod
+    def adopted(cls, op_id: int, box_id: int, plan: BookingPlan) -> Booked:
+        """From an ADOPT plan (which always names a tracking number)."""
+        if plan.action is not BookingAction.ADOPT or not plan.tracking_number:
+            raise ValueError(f"not an adoptable plan: {plan.action}")
+        return cls(op_id, box_id, plan.parcel_id, plan.delivery_id, plan.tracking_number, plan.label_url)

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from packstation.domain.outcomes import Outcome
+from packstation.domain.packing import SessionState
 
 HOURS = 24
 ERROR_OUTCOMES = frozenset(
@@ -175,7 +176,7 @@ def compute_day_stats(
     order_times: dict[str, list[float]] = defaultdict(list)
     for session in sessions:
         h = hour(session.get("updated_at"))
-        if h is None or session.get("state") != "completed":
+        if h is None or session.get("state") != SessionState.COMPLETE:
             continue
         packer = _name(session.get("packer"))
         table[packer]["orders"][h] += 1

@@ -78,26 +78,26 @@ class OrderLookup:
         try:
             shipment = await self._readable_from_api(key)
         except UnreadableAnswerError as exc:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("Ingrid's answer for %s was unreadable (%s); served from the cache", key, exc)
                 return cached, "cache"
             raise
         except UNREACHABLE as exc:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("API unreachable (%s); order %s served from the cache", type(exc).__name__, key)
                 return cached, "cache"
             raise
         except Exception:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("API refused the look-up of %s; served from the cache", key)
                 return cached, "cache"
             raise
         if shipment is None:
             return None
-        self.store.cache_shipment(shipment)
+        self.store.shipments.put(shipment)
         return shipment, "api"
 
     async def _readable_from_api(self, key: str) -> Shipment | None:
@@ -149,6 +149,6 @@ class OrderLookup:
                     PrefetchResult(key, "error", "could not read Ingrid's answer (no parcels list)")
                 )
             else:
-                self.store.cache_shipment(shipment)
+                self.store.shipments.put(shipment)
                 results.append(PrefetchResult(key, "cached", f"{len(shipment.line_items)} lines"))
         return results

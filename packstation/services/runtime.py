@@ -34,13 +34,6 @@ from packstation.domain.view import Connectivity, StationView, StatusView, Tone
 log = logging.getLogger(__name__)
 
 PublishView = Callable[[StationView], None]
-# The domain's session states, as the store's schema names them.
-STORE_SESSION_STATE = {
-    "packing": "open",
-    "parked": "parked",
-    "complete": "completed",
-    "cancelled": "cancelled",
-}
 
 
 def mono_to_png(image: MonoImage) -> bytes:
@@ -125,7 +118,7 @@ class StationRuntime:
             effects = self.station.handle_scan(raw, self.clock())
         except Exception:  # a bug in the state machine must not lose the scan nor kill the window
             log.exception("The station could not handle a scan")
-            self.store.log_scan(
+            self.store.scans.log(
                 raw=raw, kind="error", outcome=Outcome.INTERNAL_ERROR, detail="", station=self.station_id
             )
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
@@ -147,13 +140,13 @@ class StationRuntime:
     def restore(self) -> None:
         """At start-up: bring back open and parked sessions, and catch their boxes up with the store
         (a box may have been booked or printed after its session snapshot was last written)."""
-        sessions = self.store.sessions(("open", "parked"))
+        sessions = self.store.sessions.in_states()
         self._apply(self.station.restore([s["snapshot"] for s in sessions if s.get("snapshot")]))
         for session in sessions:
-            for box in self.store.boxes_for_session(session["id"]):
+            for box in self.store.boxes.for_session(session["id"]):
                 self._sync_box(box)
         if self.slip_printer_uri:  # slips owed by orders completed just before a crash
-            for session in self.store.sessions_owed_a_slip():
+            for session in self.store.sessions.owed_a_slip():
                 self._queue_packing_slip(
                     session["id"], session["order_key"], session["shipment_id"], session["snapshot"]
                 )
@@ -204,7 +197,7 @@ class StationRuntime:
     def _execute(self, effect: fx.Effect) -> None:
         match effect:
             case fx.LogScan():
-                self.store.log_scan(
+                self.store.scans.log(
                     raw=effect.raw,
                     kind=effect.kind,
                     outcome=effect.outcome,
@@ -217,11 +210,11 @@ class StationRuntime:
             case fx.Feedback():
                 pass  # shown, flashed and sounded by the GUI from the view published after the effects
             case fx.SaveSession():
-                self.store.save_session(
+                self.store.sessions.save(
                     effect.session_id,
                     order_key=effect.order_key,
                     shipment_id=effect.shipment_id,
-                    state=STORE_SESSION_STATE.get(effect.state, effect.state),
+                    state=effect.state,
                     packer=effect.packer,
                     snapshot=effect.snapshot,
                     slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
@@ -234,7 +227,7 @@ class StationRuntime:
             case fx.LookupOrder():
                 self._spawn(self._lookup(effect.key))
             case fx.CloseBox():
-                box = self.store.close_box(
+                box = self.store.boxes.close(
                     session_id=effect.session_id,
                     snapshot=effect.snapshot,
                     shipment_id=effect.shipment_id,
@@ -257,10 +250,10 @@ class StationRuntime:
                 )
             case fx.VoidBox():
                 if effect.box_id is not None:
-                    self.store.void_box(effect.box_id, snapshot=effect.snapshot)
+                    self.store.boxes.void(effect.box_id, snapshot=effect.snapshot)
                     self._kick_outbox()
             case fx.CancelDeliveries():
-                self.store.cancel_session(effect.session_id)
+                self.store.sessions.cancel(effect.session_id)
                 self._kick_outbox()
             case fx.Reprint():
                 self._reprint(effect)
@@ -295,7 +288,7 @@ class StationRuntime:
     # ------------------------------------------------------------------ boxes and labels
 
     def _box_booked(self, box_id: int) -> None:
-        box = self.store.box(box_id)
+        box = self.store.boxes.get(box_id)
         self._queue_packed_events(box.session_id)  # an order completed before its last box was booked
         if box.tracking_number:
             self._apply(self.station.box_booked(box_id, box.tracking_number))
@@ -303,7 +296,9 @@ class StationRuntime:
             self.print_queue.notify()
 
     def _queue_packed_events(self, session_id: str) -> None:
-        if self.packed_event_type and self.store.queue_packed_events(session_id, self.packed_event_type):
+        if self.packed_event_type and self.store.outbox.queue_packed_events(
+            session_id, self.packed_event_type
+        ):
             self._kick_outbox()
 
     def _queue_packing_slip(
@@ -323,9 +318,9 @@ class StationRuntime:
         from packstation.domain.slip import slip_from_shipment
         from packstation.services.end_of_day import paper_mm_for
 
-        shipment = self.store.cached_shipment(shipment_id) or self.store.cached_shipment(order_key)
+        shipment = self.store.shipments.find(shipment_id) or self.store.shipments.find(order_key)
         if shipment is None:
-            self.store.skip_slip(session_id)
+            self.store.sessions.skip_slip(session_id)
             self._apply(
                 self.station.notify(
                     Tone.WARNING, f"No packing slip for order {order_key}: its details are not stored here."
@@ -339,7 +334,7 @@ class StationRuntime:
             data = await asyncio.to_thread(slip_escpos, slip, paper_mm=paper_mm_for(uri))
         except Exception as exc:  # a slip must never cost the packer the order
             log.warning("Packing slip for %s not made: %s", order_key, exc)
-            self.store.skip_slip(session_id)
+            self.store.sessions.skip_slip(session_id)
             self._apply(self.station.notify(Tone.WARNING, f"The packing slip for {order_key} failed: {exc}"))
             return
         self.print_queue.enqueue(
@@ -353,12 +348,11 @@ class StationRuntime:
             self._apply(self.station.box_printed(box.id))
 
     def _print_job_changed(self, job_id: int) -> None:
-        job: PrintJob | None = self.store.get_print_job(job_id)
+        job: PrintJob | None = self.store.print_jobs.get(job_id)
         if job is None:
             return
         if job.kind is PrintJobKind.LABEL and job.box_id is not None:
             if job.state is PrintJobState.DONE:
-                self.store.mark_box_printed(job.box_id)
                 self._apply(self.station.box_printed(job.box_id))
             elif job.state is PrintJobState.FAILED:
                 problem = f"Label did not print: {job.error}. It prints again when the printer is back."
@@ -371,10 +365,10 @@ class StationRuntime:
             return
         box = None
         if effect.box_id is not None:
-            box = self.store.box(effect.box_id)
+            box = self.store.boxes.get(effect.box_id)
         elif effect.tracking_number:
-            box = self.store.box_by_tag_or_tracking(effect.tracking_number)
-        jobs = self.store.label_jobs_for_box(box.id) if box is not None else []
+            box = self.store.boxes.by_tag_or_tracking(effect.tracking_number)
+        jobs = self.store.print_jobs.labels_for_box(box.id) if box is not None else []
         if not jobs:
             self._apply_nested(
                 self.station.notify(
@@ -408,7 +402,7 @@ class StationRuntime:
         waiting = 0
         if self.print_queue is not None:
             waiting = len(
-                self.store.list_print_jobs(
+                self.store.print_jobs.recent(
                     states=(PrintJobState.QUEUED, PrintJobState.SENDING, PrintJobState.FAILED), limit=1000
                 )
             )

@@ -98,7 +98,7 @@ def test_book_pickups_progress_and_manifest(qtbot, station, emu, tmp_path, scree
     assert Path(saved["pdf"]).read_bytes().startswith(b"%PDF")
     run_id = service.run_id
     dialog.accept()
-    assert store.open_pickup_run() is None and run_id is not None  # finished: tomorrow is a new run
+    assert store.pickups.open_run() is None and run_id is not None  # finished: tomorrow is a new run
 
 
 def test_nothing_to_hand_over_and_a_failed_export_is_words(qtbot, tmp_path):

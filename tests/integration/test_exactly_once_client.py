@@ -99,7 +99,7 @@ def test_an_outbox_run_against_an_echoing_proxy_leaves_no_token_in_the_station_d
     status = drain(emu, store)
     assert status.depth == 0
     assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
-    errors = [op.last_error for op in store.ops() if op.last_error]
+    errors = [op.last_error for op in store.outbox.ops() if op.last_error]
     assert any("instead of JSON" in e for e in errors)  # the echoing answers did reach last_error
     store.close()
     dump = b""
@@ -360,4 +360,4 @@ def test_prefetch_does_not_cache_an_answer_without_its_parcels(emu, store):
     first, second = run(emu, prefetch)
     assert (first.status, second.status) == ("error", "cached")
     assert "could not read Ingrid's answer" in first.detail
-    assert store.cached_shipment("NULLP-1").parcels_known
+    assert store.shipments.find("NULLP-1").parcels_known

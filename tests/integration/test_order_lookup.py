@@ -71,4 +71,4 @@ def test_prefetch_reports_each_order(emulator, store):
     emulator.seed_shipment("ORD-8", [("SKU-A", "Mug", 1)])
     results = lookup_run(emulator, store, lambda lookup: lookup.prefetch(["ORD-8", "NOPE"]))
     assert [(r.key, r.status) for r in results] == [("ORD-8", "cached"), ("NOPE", "not found")]
-    assert store.cached_shipment("ORD-8") is not None
+    assert store.shipments.find("ORD-8") is not None

@@ -26,7 +26,7 @@ from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchE
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
 from packstation.adapters.printers.errors import PrinterError
-from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobRepository
+from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobRepository
 from packstation.domain.raster import LabelPreview
 
 log = logging.getLogger(__name__)
@@ -66,15 +66,15 @@ class PrintQueue:
 
     # -- jobs in ------------------------------------------------------------------------------------
     def enqueue(self, **job_fields: Any) -> int:
-        """Add a job (same keywords as ``PrintJobRepository.add_print_job``) and wake the worker."""
-        job_id = self.repo.add_print_job(**job_fields)
+        """Add a job (the keywords of ``NewPrintJob``) and wake the worker."""
+        job_id = self.repo.add(NewPrintJob(**job_fields))
         self._changed(job_id)
         self.notify()
         return job_id
 
     def reprint(self, job_id: int) -> int:
         """A person asked to print a job again: a new job, pointing at the original."""
-        original = self.repo.get_print_job(job_id)
+        original = self.repo.get(job_id)
         if original is None:
             raise KeyError(f"no print job {job_id}")
         return self.enqueue(
@@ -89,7 +89,7 @@ class PrintQueue:
 
     def retry_failed(self) -> int:
         """Put every failed job back in the queue (the printer is back); returns how many."""
-        count = self.repo.retry_failed_print_jobs()
+        count = self.repo.retry_failed()
         self._waiting_for_printer.clear()
         if count:
             log.info("Retrying %d failed print job(s)", count)
@@ -125,7 +125,7 @@ class PrintQueue:
         """Process queued jobs until none is left; returns how many were processed."""
         processed = 0
         async with self._drain_lock:
-            while (job := self.repo.claim_print_job()) is not None:
+            while (job := self.repo.claim()) is not None:
                 await self._process(job)
                 processed += 1
         return processed
@@ -183,7 +183,7 @@ class PrintQueue:
             log.error("print job %d failed unexpectedly", job.id, exc_info=True)
             reason = f"unexpected error while printing ({type(exc).__name__}: {exc})"
         else:
-            self.repo.finish_print_job(job.id)
+            self.repo.finish(job.id)  # a box LABEL job: the box is printed in the same transaction
             log.info(
                 "Print job %d done (%s, %d bytes)", job.id, payload.label_format.value, len(payload.data)
             )
@@ -214,7 +214,7 @@ class PrintQueue:
 
     def _fail(self, job: PrintJob, reason: str) -> None:
         log.info("Print job %d failed: %s", job.id, reason)
-        self.repo.fail_print_job(job.id, reason)
+        self.repo.fail(job.id, reason)
         self._changed(job.id)
 
     def _changed(self, job_id: int) -> None:
