@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from packstation.domain.i18n import t
+from packstation.domain.setting_grammars import ScaleKind, parse_scale
 from packstation.domain.scale import (
     ManualWeightError,
     Reading,
@@ -492,22 +493,12 @@ class ScalePoller:
 
 def scale_from_setting(setting: str, *, backend: Any = None, sysfs_root: str = SYSFS_HID) -> Scale | None:
     """The USB scale a ``Config.scale`` setting names: "usb" (the first scale found) or "usb:VID:PID"
-    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line."""
-    text = (setting or "").strip().lower()
-    if text in ("", "manual"):
+    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line
+    (the grammar is the domain's ``parse_scale``)."""
+    parsed = parse_scale(setting)
+    if parsed.kind is not ScaleKind.USB:
         return None
-    kind, _, ids = text.partition(":")
-    if kind != "usb":
-        raise ValueError(f"scale setting {setting!r}: use usb, usb:VID:PID (like usb:0922:8003) or manual")
-    if not ids:
-        return Scale(backend=backend, sysfs_root=sysfs_root)
-    vendor, _, product = ids.partition(":")
-    try:
-        vendor_id = int(vendor, 16)
-        product_id = int(product, 16) if product else None
-    except ValueError:
-        raise ValueError(f"scale setting {setting!r}: the ids are hex numbers, like usb:0922:8003") from None
-    return Scale(vendor_id, product_id, backend=backend, sysfs_root=sysfs_root)
+    return Scale(parsed.vendor_id, parsed.product_id, backend=backend, sysfs_root=sysfs_root)
 
 
 class ManualScale:

@@ -100,13 +100,14 @@ def _print(data: bytes, printer_uri: str) -> None:
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.queue import document_payload
+    from packstation.adapters.printers.uri import label_target
 
     try:
         printer = make_printer(printer_uri)
         if printer.spec.kind == "preview":
             print("The printer is 'preview': the manifest was not printed (use --printer, --csv or --pdf).")
             return
-        printer.send(document_payload(data, printer.spec.target))
+        printer.send(document_payload(data, label_target(printer.spec)))
     except (PrinterError, LabelError) as exc:
         raise UserFacingError(f"the manifest could not be printed: {exc.user_message}") from exc
     print(f"Manifest printed on {printer_uri}.")
