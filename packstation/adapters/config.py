@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -106,14 +106,29 @@ class Layer:
             raise ConfigError(self.source, exc) from None
 
 
-def resolve(layers: Iterable[Layer], base: Config | None = None) -> tuple[Config, dict[str, str]]:
+def resolve(
+    layers: Iterable[Layer],
+    base: Config | None = None,
+    *,
+    on_problem: Callable[[ConfigError], None] | None = None,
+) -> tuple[Config, dict[str, str]]:
     """Stack ``layers`` (later ones win) over ``base`` (the defaults): the effective configuration
-    and, for every key, the source its value came from."""
+    and, for every key, the source its value came from. A bad value raises ConfigError; with
+    ``on_problem`` (the doctor, the support bundle: tools for a broken station) it is reported there
+    and left out instead, so the rest of the configuration still applies."""
     config = base or Config()
     origins = {key: DEFAULTS for key in SETTING_NAMES}
     values: dict[str, Any] = {}
     for layer in layers:
-        checked = layer.checked()
+        try:
+            checked = layer.checked()
+        except ConfigError as exc:
+            if on_problem is None:
+                raise
+            on_problem(exc)
+            bad = {problem.key.split(".")[0].split("[")[0] for problem in exc.problems}
+            layer = Layer(layer.source, {k: v for k, v in layer.values.items() if k not in bad}, layer.strict)
+            checked = layer.checked()
         values.update(checked)
         origins.update(dict.fromkeys(checked, layer.source))
     return replace(config, **values), origins
@@ -157,13 +172,15 @@ def load_config(
     *,
     environ: Mapping[str, str] | None = None,
     path: Path | None = None,
+    on_problem: Callable[[ConfigError], None] | None = None,
 ) -> Config:
     """Build the effective configuration. A config file that is not JSON is reported, not fatal; a bad
-    value anywhere is a ConfigError saying where, which key and what form it should have."""
+    value anywhere is a ConfigError saying where, which key and what form it should have (or, with
+    ``on_problem``, reported there and left out: see ``resolve``)."""
     environ = os.environ if environ is None else environ
     layers = [file_layer(path or config_file_path()), environment_layer(environ)]
     layers.append(Layer("command line", {k: v for k, v in (flags or {}).items() if v is not None}))
-    config, _ = resolve(layer for layer in layers if layer is not None)
+    config, _ = resolve((layer for layer in layers if layer is not None), on_problem=on_problem)
     return config
 
 
@@ -265,7 +282,7 @@ class TokenStore:
         return str(self._file)
 
 
-def config_from_args(args: Any) -> Config:
+def config_from_args(args: Any, *, on_problem: Callable[[ConfigError], None] | None = None) -> Config:
     """The effective configuration for parsed command-line ``args`` (flags win)."""
     flags = {
         "api_url": getattr(args, "api_url", None),
@@ -273,4 +290,4 @@ def config_from_args(args: Any) -> Config:
         "printer": getattr(args, "printer", None),
         "data_dir": getattr(args, "data_dir", None),
     }
-    return load_config(flags)
+    return load_config(flags, on_problem=on_problem)

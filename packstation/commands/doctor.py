@@ -53,9 +53,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from packstation.adapters.config import config_from_args
+    from packstation.adapters.config import ConfigError, config_from_args
 
-    checks = run_checks(config_from_args(args), offline=getattr(args, "offline", False))
+    # A bad setting is a failed check, not the end of the diagnosis: it is left out and the rest runs.
+    problems: list[ConfigError] = []
+    config = config_from_args(args, on_problem=problems.append)
+    setting_checks = [
+        Check(FAIL, line, "fix the value (or save the Settings again)")
+        for problem in problems
+        for line in str(problem).splitlines()
+    ]
+    checks = setting_checks + run_checks(config, offline=getattr(args, "offline", False))
     for check in checks:
         print(check.line())
     failed = sum(c.status == FAIL for c in checks)

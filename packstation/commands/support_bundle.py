@@ -44,7 +44,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from packstation.adapters.config import config_from_args
 
-    config = config_from_args(args)
+    # The bundle is most needed when the settings are broken: a bad value is said and left out.
+    config = config_from_args(args, on_problem=lambda problem: print(f"Setting left out: {problem}"))
     output = Path(args.output) if args.output else Path.cwd() / default_name()
     path = write_bundle(output, config, offline=args.offline)
     print(f"Support bundle written: {path} ({path.stat().st_size / 1024:.0f} KB)")
