@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from packstation.domain.i18n import t
-from packstation.domain.setting_grammars import ScaleKind, parse_scale
 from packstation.domain.scale import (
     ManualWeightError,
     Reading,
@@ -35,6 +34,7 @@ from packstation.domain.scale import (
     decode_report,
     manual_reading,
 )
+from packstation.domain.setting_grammars import ScaleKind, parse_scale
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ import errno
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from packstation.domain.setting_grammars import DEFAULT_BAUDRATE, SerialScannerSetting, parse_scanner

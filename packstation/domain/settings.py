@@ -174,7 +174,9 @@ class StationConfig:
     manual_weight: bool = Field(True, description=BOOL)
     print_packing_slip: bool = Field(False, description=BOOL)  # a slip per completed order
     # Printer URI for slips; "" = the label printer if it speaks ESC/POS.
-    receipt_printer: str = Field("", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}')
+    receipt_printer: str = Field(
+        "", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}'
+    )
     scanner: ScannerText = Field(
         "wedge", description="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
     )

@@ -77,7 +77,9 @@ BOX_COLUMNS = ("Code", "Name", *(label for _key, label in BOX_DIMENSIONS))
 _BOX_KEYS = ("code", "name", *(key for key, _label in BOX_DIMENSIONS))
 # The model's rules whose explanation the dialog says in its own (translated) words.
 _RULE_WORDS = {
-    "scale_ids": QT_TRANSLATE_NOOP("SettingsDialog", "Scale ids are hex numbers like 0922:8003 (vendor:product)."),
+    "scale_ids": QT_TRANSLATE_NOOP(
+        "SettingsDialog", "Scale ids are hex numbers like 0922:8003 (vendor:product)."
+    ),
     "scanner_no_port": QT_TRANSLATE_NOOP(
         "SettingsDialog", "Give the serial scanner's port, like /dev/ttyACM0 or COM3."
     ),

@@ -163,7 +163,7 @@ def test_a_bad_environment_value_names_the_environment(tmp_path):
 
     from packstation.adapters.config import ConfigError
 
-    with pytest.raises(ConfigError, match="^environment: api_url: the API URL must start with https://"):
+    with pytest.raises(ConfigError, match=r"^environment: api_url: the API URL must start with https://"):
         load_config({}, environ={"PACKSTATION_API_URL": "api.ingrid.com"}, path=tmp_path / "none.json")
 
 
@@ -171,7 +171,10 @@ def test_resolve_says_where_each_value_came_from(tmp_path):
     from packstation.adapters.config import Layer, resolve
 
     config, origins = resolve(
-        [Layer("site file", {"printer": "tcp://10.0.0.5", "sounds": False}, strict=True), Layer("flags", {"printer": "preview"})]
+        [
+            Layer("site file", {"printer": "tcp://10.0.0.5", "sounds": False}, strict=True),
+            Layer("flags", {"printer": "preview"}),
+        ]
     )
     assert (config.printer, config.sounds) == ("preview", False)
     assert origins["printer"] == "flags" and origins["sounds"] == "site file"

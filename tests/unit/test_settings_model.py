@@ -51,7 +51,9 @@ def test_scale_grammar(text, kind, ids, mode):
     assert (parsed.kind, (parsed.vendor_id, parsed.product_id), parsed.weight_mode) == (kind, ids, mode)
 
 
-@pytest.mark.parametrize(("text", "code"), [("serial", "scale"), ("usb:dymo", "scale_ids"), ("usb:12345", "scale_ids")])
+@pytest.mark.parametrize(
+    ("text", "code"), [("serial", "scale"), ("usb:dymo", "scale_ids"), ("usb:12345", "scale_ids")]
+)
 def test_bad_scale_settings_name_their_rule(text, code):
     with pytest.raises(SettingValueError) as info:
         parse_scale(text)
@@ -107,7 +109,9 @@ def test_saving_also_checks_the_printer_uris_and_normalises():
         }
     )
     assert checked["custom_event_type_id"] == "packed"
-    assert checked["box_types"] == [{"code": "A", "name": "A", "length_mm": 10, "width_mm": 2, "height_mm": 3}]
+    assert checked["box_types"] == [
+        {"code": "A", "name": "A", "length_mm": 10, "width_mm": 2, "height_mm": 3}
+    ]
     with pytest.raises(SettingsError, match="custom event type id is needed"):
         check_for_saving({"publish_packed_event": True, "custom_event_type_id": " "})
 
