@@ -225,7 +225,8 @@ class TokenStore:
         self._file = fallback_file or Path(platformdirs.user_config_dir(APP_NAME)) / "token"
         self._use_keyring = use_keyring
 
-    def _keyring(self):
+    def _keyring(self) -> Any:
+        """The keyring module when a real backend is there, else None."""
         if not self._use_keyring:
             return None
         try:
@@ -257,7 +258,7 @@ class TokenStore:
             try:
                 value = kr.get_password(KEYRING_SERVICE, account)
                 if value:
-                    return value
+                    return str(value)
             except Exception as exc:  # keyring daemons fail in many ways; the file is the fallback
                 log.info("Keyring unavailable (%s); using the token file", type(exc).__name__)
         try:

@@ -145,40 +145,40 @@ class StationConfig:
 
     Each field's description is the expected form that error messages quote."""
 
-    api_url: ApiUrl = Field(STAGE_URL, description=f"an https:// URL, like {PRODUCTION_URL}")
-    site_id: str = Field("", description="the Ingrid site id (text)")
+    api_url: ApiUrl = Field(default=STAGE_URL, description=f"an https:// URL, like {PRODUCTION_URL}")
+    site_id: str = Field(default="", description="the Ingrid site id (text)")
     # Printer URIs are checked when used (each label job and `packstation doctor` say what is wrong, and
     # the station keeps packing) and when the dialog saves them, not when a file is read.
-    printer: str = Field("preview", description=f"a printer URI such as {PRINTER_EXAMPLES}")
+    printer: str = Field(default="preview", description=f"a printer URI such as {PRINTER_EXAMPLES}")
     data_dir: Path = Field(default_factory=_default_data_dir, description="a folder path")
     station_id: str = Field(default_factory=_default_station_id, description="this bench's name (text)")
-    packer: str = Field("", description="the packer's name (text)")
-    sounds: bool = Field(True, description=BOOL)
-    auto_close_last_box: bool = Field(True, description=BOOL)
-    default_box_type: str = Field("M", description="a box type code (the type CMD:CLOSE-BOX records)")
+    packer: str = Field(default="", description="the packer's name (text)")
+    sounds: bool = Field(default=True, description=BOOL)
+    auto_close_last_box: bool = Field(default=True, description=BOOL)
+    default_box_type: str = Field(default="M", description="a box type code (the type CMD:CLOSE-BOX records)")
     box_types: BoxTypes = Field(
-        DEFAULT_BOX_TYPES,
+        default=DEFAULT_BOX_TYPES,
         description="a list of {code, name, length_mm, width_mm, height_mm} (whole millimetres)",
     )
-    label_format: str = Field("svg", description="a label format name, like svg")
+    label_format: str = Field(default="svg", description="a label format name, like svg")
     # A CUSTOM tracking event per parcel when its order is packed.
-    publish_packed_event: bool = Field(False, description=BOOL)
-    custom_event_type_id: str = Field("packed", description="the custom event type id (text)")
-    language: str = Field("en", description="a language code with a translation, like en or sv")
+    publish_packed_event: bool = Field(default=False, description=BOOL)
+    custom_event_type_id: str = Field(default="packed", description="the custom event type id (text)")
+    language: str = Field(default="en", description="a language code with a translation, like en or sv")
     scale: ScaleText = Field(
-        "", description='"" (no scale), usb, usb:VID:PID (hex, like usb:0922:8003) or manual'
+        default="", description='"" (no scale), usb, usb:VID:PID (hex, like usb:0922:8003) or manual'
     )
     # With a scale (or "manual"): a box closes only with a usable weight.
-    require_weight: bool = Field(True, description=BOOL)
+    require_weight: bool = Field(default=True, description=BOOL)
     # Typed weights (W:1.25kg) allowed as the fallback when the scale fails.
-    manual_weight: bool = Field(True, description=BOOL)
-    print_packing_slip: bool = Field(False, description=BOOL)  # a slip per completed order
+    manual_weight: bool = Field(default=True, description=BOOL)
+    print_packing_slip: bool = Field(default=False, description=BOOL)  # a slip per completed order
     # Printer URI for slips; "" = the label printer if it speaks ESC/POS.
     receipt_printer: str = Field(
-        "", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}'
+        default="", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}'
     )
     scanner: ScannerText = Field(
-        "wedge", description="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
+        default="wedge", description="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
     )
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -149,8 +150,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.environment = QComboBox()
         for name, url in ENVIRONMENTS:
-            self.environment.addItem(f"{self.tr(name)}: {url}", url)
-        self.environment.addItem(self.tr(CUSTOM), "")
+            self.environment.addItem(f"{self.tr(str(name))}: {url}", url)
+        self.environment.addItem(self.tr(str(CUSTOM)), "")
         self.custom_url = QLineEdit()
         self.custom_url.setPlaceholderText(self.tr("https://…"))
         api_url = str(self._snapshot.get("api_url", ENVIRONMENTS[1][1]))
@@ -245,7 +246,7 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(current, 0))
         self.scanner = QComboBox()
         for label, value in SCANNERS:
-            self.scanner.addItem(self.tr(label), value)
+            self.scanner.addItem(self.tr(str(label)), value)
         scanner = str(self._snapshot.get("scanner", "wedge") or "wedge").strip()
         kind, colon, port = scanner.partition(":")
         self.scanner.setCurrentIndex(max(self.scanner.findData(kind.lower() if colon else "wedge"), 0))
@@ -268,7 +269,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.scale = QComboBox()
         for label, value in SCALES:
-            self.scale.addItem(self.tr(label), value)
+            self.scale.addItem(self.tr(str(label)), value)
         scale = str(self._snapshot.get("scale", "") or "").strip()
         kind, _, ids = scale.partition(":")
         self.scale.setCurrentIndex(max(self.scale.findData(kind.lower()), 0))
@@ -422,7 +423,7 @@ class SettingsDialog(QDialog):
     @staticmethod
     def _explain(problem: Problem) -> str:
         if problem.code in _RULE_WORDS:
-            return QCoreApplication.translate("SettingsDialog", _RULE_WORDS[problem.code])
+            return QCoreApplication.translate("SettingsDialog", str(_RULE_WORDS[problem.code]))
         if problem.key == "api_url":
             return "The custom API URL must start with https://"
         field = _FIELD_NAMES.get(problem.key)
@@ -450,7 +451,7 @@ class SettingsDialog(QDialog):
         self.token.clear()  # the token does not linger in the widget
         self.accept()
 
-    def keyPressEvent(self, event) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter in a field must not save by accident (a stray scan would be swallowed anyway).
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()

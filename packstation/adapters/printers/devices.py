@@ -68,11 +68,11 @@ class PreviewPrinter:
         return None
 
 
-def _append_file_class():
+def _append_file_class() -> Any:
     ensure_escpos_env()
     from escpos.printer import File
 
-    class AppendFile(File):
+    class AppendFile(File):  # type: ignore[misc]  # python-escpos has no type information
         """escpos File opens with "wb" (truncating); a file printer must keep every label: append."""
 
         def open(self, raise_not_found: bool = True) -> None:
@@ -83,11 +83,11 @@ def _append_file_class():
     return AppendFile
 
 
-def _closing_network_class():
+def _closing_network_class() -> Any:
     ensure_escpos_env()
     from escpos.printer import Network
 
-    class ClosingNetwork(Network):
+    class ClosingNetwork(Network):  # type: ignore[misc]  # python-escpos has no type information
         """escpos Network leaks its socket when connect() fails (ResourceWarning): close it, then raise."""
 
         def open(self, raise_not_found: bool = True) -> None:
@@ -143,7 +143,7 @@ class EscposDevicePrinter:
         self._close(device)
 
     # -- device handling -----------------------------------------------------------------------------
-    def _make_device(self):
+    def _make_device(self) -> Any:
         ensure_escpos_env()
         spec = self.spec
         profile = escpos_profile(label_target(spec).head)
@@ -171,7 +171,7 @@ class EscposDevicePrinter:
             return _append_file_class()(spec.path, profile=profile)
         raise e.PrinterUriError(f"{spec.describe()} is not a device printer")
 
-    def _open(self):
+    def _open(self) -> Any:
         device = self._make_device()
         try:
             device.open()
@@ -181,13 +181,13 @@ class EscposDevicePrinter:
         return device
 
     @staticmethod
-    def _close(device) -> None:
+    def _close(device: Any) -> None:
         try:
             device.close()
         except Exception:  # closing a dead device must not hide the real fault
             log.debug("closing the printer failed", exc_info=True)
 
-    def _check_paper(self, device) -> None:
+    def _check_paper(self, device: Any) -> None:
         """Ask an ESC/POS USB printer for its paper sensor; printers that do not answer are assumed fine."""
         import usb.core
 
@@ -206,7 +206,7 @@ class EscposDevicePrinter:
                 "the label prints when it is back"
             )
 
-    def _finish_tcp(self, device) -> None:
+    def _finish_tcp(self, device: Any) -> None:
         """Half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
         sock = device.device
         sock.shutdown(socket.SHUT_WR)
@@ -303,9 +303,10 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _serial_of(device) -> str | None:
+def _serial_of(device: Any) -> str | None:
     try:
-        return device.serial_number
+        serial = device.serial_number  # a USB string read: once
+        return None if serial is None else str(serial)
     except Exception:  # no permission to read strings, or no string descriptors
         return None
 
