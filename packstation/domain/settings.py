@@ -33,7 +33,6 @@ from packstation.domain.setting_grammars import (
     PrinterKind,
     PrinterLanguage,
     ScaleSetting,
-    SerialScannerSetting,
     SettingValueError,
     parse_printer_uri,
     parse_scale,
@@ -44,8 +43,6 @@ from packstation.domain.station_state import StationSettings
 APP_NAME = "packstation"
 PRODUCTION_URL = "https://api.ingrid.com"
 STAGE_URL = "https://api-stage.ingrid.com"
-# The two Ingrid hosts, in the order the settings dialog offers them (it names them in its language).
-API_ENVIRONMENTS = (PRODUCTION_URL, STAGE_URL)
 # Settings whose empty value means something ("no scale", "no receipt printer"): "" is applied. For the
 # others an empty value in a file, the environment or the dialog means "not given here".
 EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer"})
@@ -207,11 +204,6 @@ class StationConfig:
     @property
     def scale_setting(self) -> ScaleSetting:
         return parse_scale(self.scale)
-
-    @property
-    def serial_scanner(self) -> SerialScannerSetting | None:
-        """The serial scanner to read, or None for the keyboard wedge only."""
-        return parse_scanner(self.scanner)
 
     @property
     def weight_mode(self) -> str:
