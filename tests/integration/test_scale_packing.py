@@ -155,4 +155,4 @@ def test_scale_settings():
         "manual",
     ]
     assert apply_values(Config(scale="usb"), {"scale": ""}).scale == ""  # "" switches the scale off
-    assert apply_values(Config(printer="tcp://x"), {"printer": ""}).printer == "tcp://x"
+    assert apply_values(Config(printer="tcp:x"), {"printer": ""}).printer == "tcp:x"
