@@ -178,9 +178,8 @@ def build_services(
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import Store
     from packstation.adapters.store.schema import SchemaTooNewError
+    from packstation.domain.settings import station_settings
     from packstation.domain.station import Station
-    from packstation.domain.station_state import StationSettings
-    from packstation.domain.station_weight import WeightMode
     from packstation.services.order_lookup import OrderLookup
     from packstation.services.runtime import PreviewTee, StationRuntime
 
@@ -213,16 +212,7 @@ def build_services(
         write_deadline_s=config.api_write_deadline_s,
     )
     lookup = OrderLookup(store, client)
-    settings = StationSettings(
-        auto_close=config.auto_close_last_box,
-        default_box_type=config.default_box_type,
-        box_types=tuple(config.box_types),
-        packer_name=config.packer,
-        weight_mode=WeightMode(config.weight_mode),
-        require_weight=config.require_weight and bool(config.weight_mode),
-        manual_weight=config.manual_weight or config.weight_mode == "manual",
-    )
-    station = Station(settings, aliases=aliases or {})
+    station = Station(station_settings(config), aliases=aliases or {})
     runtime = StationRuntime(
         station,
         store,
@@ -275,20 +265,8 @@ def build_services(
 
 
 def packing_slip_printer(config: Config) -> str:
-    """Where packing slips print: the receipt printer, else the label printer if it speaks ESC/POS (a
-    ZPL label printer cannot print receipt text); "" when slips are off or there is nowhere to print."""
-    from packstation.adapters.printers.errors import PrinterError
-    from packstation.adapters.printers.uri import parse_printer_uri
-
-    if not config.print_packing_slip:
-        return ""
-    if config.receipt_printer.strip():
-        return config.receipt_printer.strip()
-    try:
-        spec = parse_printer_uri(config.printer)
-    except PrinterError:
-        return ""
-    return config.printer if spec.lang == "escpos" and spec.kind != "preview" else ""
+    """Where packing slips print ("" for nowhere): the settings model's rule."""
+    return config.slip_printer_uri()
 
 
 def read_replay_script(path: str) -> list[str]:

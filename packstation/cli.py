@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from packstation.adapters.config import ConfigError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -84,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return exc.exit_status
+    except ConfigError as exc:  # a bad setting: one line per problem, naming source, key and form
+        for line in str(exc).splitlines():
+            print(f"packstation: {line}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

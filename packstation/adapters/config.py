@@ -1,8 +1,13 @@
-"""Station configuration: a TOML-ish JSON file in the user config dir, overridden by environment
-variables, overridden by command-line flags. The API token is never a flag and never logged: it comes
-from ``PACKSTATION_API_TOKEN``, the OS keyring, or a file readable only by the user.
+"""Station configuration: the JSON file in the user config dir, overridden by environment variables,
+overridden by command-line flags, all checked by the one settings model (``domain.settings``). The API
+token is never a flag and never logged: it comes from ``PACKSTATION_API_TOKEN``, the OS keyring, or a
+file readable only by the user.
 
-Precedence (highest first): flag > environment variable > config file > built-in default.
+Precedence (highest first): flag > environment variable > config file > built-in default. Each source
+is a ``Layer``; ``resolve`` stacks them and says where each value came from. A value of the wrong type
+or form is a ``ConfigError`` naming the source, the key and the expected form (before anything starts,
+not as a crash later); an unknown key is a logged warning naming the nearest known one. A file that is
+not JSON at all is reported and skipped, as before.
 """
 
 from __future__ import annotations
@@ -11,19 +16,29 @@ import json
 import logging
 import os
 import stat
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
+from packstation.domain.settings import (
+    APP_NAME,
+    EMPTY_MEANS_OFF,
+    PRODUCTION_URL,
+    SETTING_NAMES,
+    STAGE_URL,
+    SettingsError,
+    StationConfig,
+    nearest_setting,
+    validate_values,
+)
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "packstation"
-PRODUCTION_URL = "https://api.ingrid.com"
-STAGE_URL = "https://api-stage.ingrid.com"
+# The settings model under the name the rest of the code knows it by.
+Config = StationConfig
 KEYRING_SERVICE = "packstation-ingrid-api"
 
 ENV_PREFIX = "PACKSTATION_"
@@ -35,101 +50,138 @@ ENV_VARS = {
     "data_dir": "PACKSTATION_DATA_DIR",
 }
 TOKEN_ENV = "PACKSTATION_API_TOKEN"
+DEFAULTS = "built-in default"
+
+__all__ = [
+    "APP_NAME",
+    "PRODUCTION_URL",
+    "STAGE_URL",
+    "Config",
+    "ConfigError",
+    "Layer",
+    "TokenStore",
+    "apply_values",
+    "config_file_path",
+    "config_from_args",
+    "load_config",
+    "resolve",
+    "save_config",
+    "save_settings",
+]
+
+
+class ConfigError(ValueError):
+    """Settings that break the model's rules; one line per problem, each naming where the value came
+    from, the key and the expected form."""
+
+    def __init__(self, source: str, error: SettingsError) -> None:
+        self.source = source
+        self.problems = error.problems
+        super().__init__("\n".join(f"{source}: {problem}" for problem in error.problems))
 
 
 @dataclass(frozen=True)
-class Config:
-    """Everything a station needs to know, except the token (see ``TokenStore``)."""
+class Layer:
+    """One source of settings: ``source`` names it in messages (a file path, "environment", "command
+    line"); ``values`` are the raw values it gives; ``strict`` when they came from JSON, which has real
+    types (a string there is not a boolean)."""
 
-    api_url: str = STAGE_URL
-    site_id: str = ""
-    printer: str = "preview"
-    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
-    station_id: str = field(
-        default_factory=lambda: os.uname().nodename if hasattr(os, "uname") else "station"
-    )
-    packer: str = ""
-    sounds: bool = True
-    auto_close_last_box: bool = True
-    default_box_type: str = "M"  # the box type CMD:CLOSE-BOX records
-    box_types: tuple[BoxType, ...] = DEFAULT_BOX_TYPES
-    label_format: str = "svg"
-    publish_packed_event: bool = False  # a CUSTOM tracking event per parcel when its order is packed
-    custom_event_type_id: str = "packed"
-    language: str = "en"  # UI and feedback language; a translation file must exist for it
-    scale: str = ""  # "" no scale; "usb" (any USB HID scale) or "usb:VID:PID" (hex); "manual": typed
-    require_weight: bool = True  # with a scale (or "manual"): a box closes only with a usable weight
-    manual_weight: bool = True  # typed weights (W:1.25kg) allowed as the fallback when the scale fails
-    print_packing_slip: bool = False  # a packing slip per completed order on the receipt printer
-    receipt_printer: str = ""  # printer URI for slips; "" = the label printer if it speaks ESC/POS
-    scanner: str = "wedge"  # "wedge" (keyboard) or a serial scanner too: "serial:/dev/ttyACM0[?baud=9600]"
-    # Total time one API call may take (reads: all attempts; writes: longer, a late answer beats an
-    # unknown outcome to reconcile). See packstation/adapters/som/client.py.
-    api_read_deadline_s: float = 20.0
-    api_write_deadline_s: float = 60.0
+    source: str
+    values: Mapping[str, Any]
+    strict: bool = False
 
-    @property
-    def database_path(self) -> Path:
-        return self.data_dir / "station.sqlite3"
+    def usable(self) -> dict[str, Any]:
+        """The values this layer sets: known keys, not None, and not "" unless "" means "off"."""
+        return {
+            key: value
+            for key, value in self.values.items()
+            if key in SETTING_NAMES and value is not None and (value != "" or key in EMPTY_MEANS_OFF)
+        }
 
-    def box_type(self, code: str) -> BoxType | None:
-        return next((b for b in self.box_types if b.code.upper() == code.upper()), None)
+    def checked(self) -> dict[str, Any]:
+        """The usable values, typed by the model; ConfigError names this layer and every bad key."""
+        try:
+            return validate_values(self.usable(), strict=self.strict)
+        except SettingsError as exc:
+            raise ConfigError(self.source, exc) from None
 
-    @property
-    def weight_mode(self) -> str:
-        """The station's weight mode (domain ``station_weight``): "", "scale" or "manual"."""
-        setting = self.scale.strip().lower()
-        if not setting:
-            return ""
-        return "manual" if setting == "manual" else "scale"
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["data_dir"] = str(self.data_dir)
-        data["box_types"] = [asdict(b) for b in self.box_types]
-        return data
+def resolve(
+    layers: Iterable[Layer],
+    base: Config | None = None,
+    *,
+    on_problem: Callable[[ConfigError], None] | None = None,
+) -> tuple[Config, dict[str, str]]:
+    """Stack ``layers`` (later ones win) over ``base`` (the defaults): the effective configuration
+    and, for every key, the source its value came from. A bad value raises ConfigError; with
+    ``on_problem`` (the doctor, the support bundle: tools for a broken station) it is reported there
+    and left out instead, so the rest of the configuration still applies."""
+    config = base or Config()
+    origins = {key: DEFAULTS for key in SETTING_NAMES}
+    values: dict[str, Any] = {}
+    for layer in layers:
+        try:
+            checked = layer.checked()
+        except ConfigError as exc:
+            if on_problem is None:
+                raise
+            on_problem(exc)
+            bad = {problem.key.split(".")[0].split("[")[0] for problem in exc.problems}
+            layer = Layer(layer.source, {k: v for k, v in layer.values.items() if k not in bad}, layer.strict)
+            checked = layer.checked()
+        values.update(checked)
+        origins.update(dict.fromkeys(checked, layer.source))
+    return replace(config, **values), origins
 
 
 def config_file_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.json"
 
 
-# Settings whose empty value means something ("no scale", "no receipt printer"), so "" is applied.
-EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer"})
+def file_layer(path: Path) -> Layer | None:
+    """The config file as a layer; None when it is missing or not a JSON object (reported, skipped).
+    Unknown keys are reported with the nearest known key and otherwise ignored."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        log.warning("Ignoring unreadable config file %s: %s", path, exc)
+        return None
+    for key in sorted(set(data) - set(SETTING_NAMES)):
+        near = nearest_setting(key)
+        hint = f"did you mean {near!r}?" if near else "no setting has a similar name"
+        log.warning("Config file %s: unknown setting %r ignored (%s)", path, key, hint)
+    return Layer(f"config file {path}", data, strict=True)
 
 
-def apply_values(base: Config, data: dict[str, Any]) -> Config:
-    known = {f for f in Config.__dataclass_fields__}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in known or value is None or (value == "" and key not in EMPTY_MEANS_OFF):
-            continue
-        if key == "data_dir":
-            value = Path(value).expanduser()
-        elif key == "box_types":
-            value = tuple(BoxType(**b) for b in value)
-        values[key] = value
-    return replace(base, **values)
+def environment_layer(environ: Mapping[str, str]) -> Layer:
+    return Layer("environment", {key: environ[var] for key, var in ENV_VARS.items() if environ.get(var)})
+
+
+def apply_values(base: Config, data: Mapping[str, Any], *, source: str = "settings") -> Config:
+    """``base`` with the usable ``data`` applied (see ``Layer.usable``); ConfigError if one is bad."""
+    config, _ = resolve([Layer(source, data)], base)
+    return config
 
 
 def load_config(
     flags: dict[str, Any] | None = None,
     *,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     path: Path | None = None,
+    on_problem: Callable[[ConfigError], None] | None = None,
 ) -> Config:
-    """Build the effective configuration. A broken config file is reported, not fatal."""
+    """Build the effective configuration. A config file that is not JSON is reported, not fatal; a bad
+    value anywhere is a ConfigError saying where, which key and what form it should have (or, with
+    ``on_problem``, reported there and left out: see ``resolve``)."""
     environ = os.environ if environ is None else environ
-    path = path or config_file_path()
-    config = Config()
-    if path.exists():
-        try:
-            config = apply_values(config, json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            log.warning("Ignoring unreadable config file %s: %s", path, exc)
-    env_values = {key: environ[var] for key, var in ENV_VARS.items() if environ.get(var)}
-    config = apply_values(config, env_values)
-    return apply_values(config, {k: v for k, v in (flags or {}).items() if v is not None})
+    layers = [file_layer(path or config_file_path()), environment_layer(environ)]
+    layers.append(Layer("command line", {k: v for k, v in (flags or {}).items() if v is not None}))
+    config, _ = resolve((layer for layer in layers if layer is not None), on_problem=on_problem)
+    return config
 
 
 def save_settings(
@@ -140,7 +192,7 @@ def save_settings(
     token store when one was typed. Returns the file written."""
     path = path or config_file_path()
     saved = load_config({}, environ={}, path=path)
-    written = save_config(apply_values(saved, values), path)
+    written = save_config(apply_values(saved, values, source="the settings dialog"), path)
     if token:
         (tokens or TokenStore()).set(token)
     log.info("Settings saved to %s; they apply from the next start", written)
@@ -173,7 +225,8 @@ class TokenStore:
         self._file = fallback_file or Path(platformdirs.user_config_dir(APP_NAME)) / "token"
         self._use_keyring = use_keyring
 
-    def _keyring(self):
+    def _keyring(self) -> Any:
+        """The keyring module when a real backend is there, else None."""
         if not self._use_keyring:
             return None
         try:
@@ -205,7 +258,7 @@ class TokenStore:
             try:
                 value = kr.get_password(KEYRING_SERVICE, account)
                 if value:
-                    return value
+                    return str(value)
             except Exception as exc:  # keyring daemons fail in many ways; the file is the fallback
                 log.info("Keyring unavailable (%s); using the token file", type(exc).__name__)
         try:
@@ -230,7 +283,7 @@ class TokenStore:
         return str(self._file)
 
 
-def config_from_args(args: Any) -> Config:
+def config_from_args(args: Any, *, on_problem: Callable[[ConfigError], None] | None = None) -> Config:
     """The effective configuration for parsed command-line ``args`` (flags win)."""
     flags = {
         "api_url": getattr(args, "api_url", None),
@@ -238,4 +291,4 @@ def config_from_args(args: Any) -> Config:
         "printer": getattr(args, "printer", None),
         "data_dir": getattr(args, "data_dir", None),
     }
-    return load_config(flags)
+    return load_config(flags, on_problem=on_problem)

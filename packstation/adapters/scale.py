@@ -34,6 +34,7 @@ from packstation.domain.scale import (
     decode_report,
     manual_reading,
 )
+from packstation.domain.setting_grammars import ScaleKind, parse_scale
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def _no_backend_error() -> ScaleBackendMissingError:
     )
 
 
-def _hid_interface(device) -> Any | None:
+def _hid_interface(device: Any) -> Any | None:
     """The device's first non-boot HID interface, or None."""
     try:
         for configuration in device:
@@ -144,7 +145,7 @@ def sysfs_scale_ids(root: str = SYSFS_HID) -> set[tuple[int, int]]:
     return found
 
 
-def _descriptor_says_scale(device, interface) -> bool:
+def _descriptor_says_scale(device: Any, interface: Any) -> bool:
     """Read the HID report descriptor over USB, only when no kernel driver holds the interface."""
     try:
         if device.is_kernel_driver_active(interface.bInterfaceNumber):
@@ -197,7 +198,7 @@ def find_scales(
     return found
 
 
-def _product(device) -> str | None:
+def _product(device: Any) -> str | None:
     try:
         value = device.product
     except Exception:  # no permission to read strings before the udev rule is installed
@@ -264,7 +265,7 @@ class Scale:
             )
             return info
 
-    def _claim(self, device) -> None:
+    def _claim(self, device: Any) -> None:
         import usb.core
         import usb.util
 
@@ -492,22 +493,12 @@ class ScalePoller:
 
 def scale_from_setting(setting: str, *, backend: Any = None, sysfs_root: str = SYSFS_HID) -> Scale | None:
     """The USB scale a ``Config.scale`` setting names: "usb" (the first scale found) or "usb:VID:PID"
-    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line."""
-    text = (setting or "").strip().lower()
-    if text in ("", "manual"):
+    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line
+    (the grammar is the domain's ``parse_scale``)."""
+    parsed = parse_scale(setting)
+    if parsed.kind is not ScaleKind.USB:
         return None
-    kind, _, ids = text.partition(":")
-    if kind != "usb":
-        raise ValueError(f"scale setting {setting!r}: use usb, usb:VID:PID (like usb:0922:8003) or manual")
-    if not ids:
-        return Scale(backend=backend, sysfs_root=sysfs_root)
-    vendor, _, product = ids.partition(":")
-    try:
-        vendor_id = int(vendor, 16)
-        product_id = int(product, 16) if product else None
-    except ValueError:
-        raise ValueError(f"scale setting {setting!r}: the ids are hex numbers, like usb:0922:8003") from None
-    return Scale(vendor_id, product_id, backend=backend, sysfs_root=sysfs_root)
+    return Scale(parsed.vendor_id, parsed.product_id, backend=backend, sysfs_root=sysfs_root)
 
 
 class ManualScale:

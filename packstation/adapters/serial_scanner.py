@@ -25,13 +25,12 @@ import errno
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+
+from packstation.domain.setting_grammars import DEFAULT_BAUDRATE, SerialScannerSetting, parse_scanner
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BAUDRATE = 9600
 MAX_LINE_CHARS = 256
 # Bytes kept per line: enough for MAX_LINE_CHARS of 4-byte UTF-8; the rest of an endless line is dropped.
 _MAX_LINE_BYTES = MAX_LINE_CHARS * 4
@@ -41,39 +40,8 @@ OnScan = Callable[[str], None]
 OnMessage = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class SerialScannerSetting:
-    port: str
-    baudrate: int = DEFAULT_BAUDRATE
-
-
-def serial_setting_from_config(setting: str) -> SerialScannerSetting | None:
-    """The serial port a ``Config.scanner`` value names; None for the keyboard wedge ("wedge" or "").
-    Raises ValueError with one clear line for anything else."""
-    text = (setting or "").strip()
-    if text.lower() in ("", "wedge"):
-        return None
-    kind, colon, rest = text.partition(":")
-    usage = "use wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
-    if kind.lower() != "serial" or not colon:
-        raise ValueError(f"scanner setting {setting!r}: {usage}")
-    port, _, query = rest.partition("?")
-    port = port.strip()
-    if not port:
-        raise ValueError(f"scanner setting {setting!r} names no serial port: {usage}")
-    baudrate = DEFAULT_BAUDRATE
-    if query:
-        params = parse_qs(query, keep_blank_values=True)
-        unknown = sorted(set(params) - {"baud"})
-        if unknown:
-            raise ValueError(f"scanner setting {setting!r}: unknown option {unknown[0]!r}; only baud=")
-        try:
-            baudrate = int(params["baud"][-1])
-        except ValueError:
-            baudrate = 0
-        if baudrate <= 0:
-            raise ValueError(f"scanner setting {setting!r}: baud is a whole number, like ?baud=9600")
-    return SerialScannerSetting(port, baudrate)
+# The grammar of the setting is the domain's; kept under its old name for the callers here.
+serial_setting_from_config = parse_scanner
 
 
 class LineFramer:

@@ -11,8 +11,9 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
   ``print_packing_slip``, ``receipt_printer``, ``publish_packed_event``, ``custom_event_type_id``,
   ``scanner`` ("wedge", or "serial:<port>" such as "serial:/dev/ttyACM0?baud=9600" or "serial:COM3"));
   ``token`` is the new API token, or None when the packer left the field empty (keep the stored one).
-  The token is never shown back: the field only says "token stored". If ``on_save`` raises ValueError,
-  its message is shown and the dialog stays open.
+  The token is never shown back: the field only says "token stored". The values are checked with the
+  settings model's rules (``packstation.domain.settings``) first; a value that breaks one is explained
+  and nothing is saved. If ``on_save`` raises ValueError, its message is shown and the dialog stays open.
 * ``on_test_print(uri)``: returns the result in words, or None when the result comes later through
   ``show_test_print_result`` (the test print must not block the GUI thread).
 * ``list_printers()``: returns ``[(uri, description), ...]`` (e.g. what ``packstation printers`` finds).
@@ -20,11 +21,11 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,28 +46,49 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from packstation.domain.setting_grammars import ScaleKind, ScannerKind
+from packstation.domain.settings import (
+    BOX_DIMENSIONS,
+    PRODUCTION_URL,
+    STAGE_URL,
+    Problem,
+    SettingsError,
+    check_for_saving,
+)
 from packstation.gui.resources import load_stylesheet, set_style_state
 
-# The two Ingrid hosts (same values as packstation.adapters.config; the GUI may not import adapters).
+# The two Ingrid hosts (their URLs are the settings model's), named in the packer's language.
 ENVIRONMENTS = (
-    (QT_TRANSLATE_NOOP("SettingsDialog", "Production"), "https://api.ingrid.com"),
-    (QT_TRANSLATE_NOOP("SettingsDialog", "Stage (testing)"), "https://api-stage.ingrid.com"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Production"), PRODUCTION_URL),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Stage (testing)"), STAGE_URL),
 )
 CUSTOM = QT_TRANSLATE_NOOP("SettingsDialog", "Custom URL")
-# Scale choices: (label, Config.scale value). "usb" plus ids in the field next to it makes "usb:VID:PID".
+# Scale choices: (label, kind). "usb" plus ids in the field next to it makes "usb:VID:PID".
 SCALES = (
-    (QT_TRANSLATE_NOOP("SettingsDialog", "No scale"), ""),
-    (QT_TRANSLATE_NOOP("SettingsDialog", "USB scale"), "usb"),
-    (QT_TRANSLATE_NOOP("SettingsDialog", "Type weights by hand"), "manual"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "No scale"), ScaleKind.NONE.value),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "USB scale"), ScaleKind.USB.value),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Type weights by hand"), ScaleKind.MANUAL.value),
 )
 # Scanner choices: (label, kind). "serial" plus the port in the field next to it makes "serial:<port>".
 SCANNERS = (
-    (QT_TRANSLATE_NOOP("SettingsDialog", "Keyboard wedge (USB scanner that types)"), "wedge"),
-    (QT_TRANSLATE_NOOP("SettingsDialog", "Serial port"), "serial"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Keyboard wedge (USB scanner that types)"), ScannerKind.WEDGE.value),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Serial port"), ScannerKind.SERIAL.value),
 )
-_USB_IDS = re.compile(r"^[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{1,4})?$")
-BOX_COLUMNS = ("Code", "Name", "Length mm", "Width mm", "Height mm")
-_BOX_KEYS = ("code", "name", "length_mm", "width_mm", "height_mm")
+BOX_COLUMNS = ("Code", "Name", *(label for _key, label in BOX_DIMENSIONS))
+_BOX_KEYS = ("code", "name", *(key for key, _label in BOX_DIMENSIONS))
+# The model's rules whose explanation the dialog says in its own (translated) words.
+_RULE_WORDS = {
+    "scale_ids": QT_TRANSLATE_NOOP(
+        "SettingsDialog", "Scale ids are hex numbers like 0922:8003 (vendor:product)."
+    ),
+    "scanner_no_port": QT_TRANSLATE_NOOP(
+        "SettingsDialog", "Give the serial scanner's port, like /dev/ttyACM0 or COM3."
+    ),
+    "event_type_missing": QT_TRANSLATE_NOOP(
+        "SettingsDialog", "Give the custom event type id for the packed tracking event."
+    ),
+}
+_FIELD_NAMES = {"printer": "Printer URI", "receipt_printer": "Receipt printer URI"}
 
 
 class SettingsDialog(QDialog):
@@ -128,8 +150,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.environment = QComboBox()
         for name, url in ENVIRONMENTS:
-            self.environment.addItem(f"{self.tr(name)}: {url}", url)
-        self.environment.addItem(self.tr(CUSTOM), "")
+            self.environment.addItem(f"{self.tr(str(name))}: {url}", url)
+        self.environment.addItem(self.tr(str(CUSTOM)), "")
         self.custom_url = QLineEdit()
         self.custom_url.setPlaceholderText(self.tr("https://…"))
         api_url = str(self._snapshot.get("api_url", ENVIRONMENTS[1][1]))
@@ -224,7 +246,7 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(current, 0))
         self.scanner = QComboBox()
         for label, value in SCANNERS:
-            self.scanner.addItem(self.tr(label), value)
+            self.scanner.addItem(self.tr(str(label)), value)
         scanner = str(self._snapshot.get("scanner", "wedge") or "wedge").strip()
         kind, colon, port = scanner.partition(":")
         self.scanner.setCurrentIndex(max(self.scanner.findData(kind.lower() if colon else "wedge"), 0))
@@ -247,7 +269,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.scale = QComboBox()
         for label, value in SCALES:
-            self.scale.addItem(self.tr(label), value)
+            self.scale.addItem(self.tr(str(label)), value)
         scale = str(self._snapshot.get("scale", "") or "").strip()
         kind, _, ids = scale.partition(":")
         self.scale.setCurrentIndex(max(self.scale.findData(kind.lower()), 0))
@@ -281,41 +303,29 @@ class SettingsDialog(QDialog):
     # -- behaviour -----------------------------------------------------------------------------
 
     def _update_scanner_port(self) -> None:
-        self.scanner_port.setEnabled(self.scanner.currentData() == "serial")
+        self.scanner_port.setEnabled(self.scanner.currentData() == ScannerKind.SERIAL)
 
     def scanner_setting(self) -> str:
-        """The ``scanner`` value as chosen; raises ValueError for a serial scanner without a port."""
-        if self.scanner.currentData() != "serial":
-            return "wedge"
+        """The ``scanner`` value the two fields make (checked by the settings model in ``values``)."""
+        if self.scanner.currentData() != ScannerKind.SERIAL:
+            return ScannerKind.WEDGE.value
         port = self.scanner_port.text().strip()
         if port.lower().startswith("serial:"):  # pasted as the whole setting
             port = port[len("serial:") :].strip()
-        if not port:
-            raise ValueError(
-                QCoreApplication.translate(
-                    "SettingsDialog", "Give the serial scanner's port, like /dev/ttyACM0 or COM3."
-                )
-            )
         return f"serial:{port}"
 
     def _update_scale_fields(self) -> None:
         kind = self.scale.currentData()
-        self.scale_ids.setEnabled(kind == "usb")
+        self.scale_ids.setEnabled(kind == ScaleKind.USB)
         self.require_weight.setEnabled(bool(kind))
-        self.manual_weight.setEnabled(kind == "usb")
+        self.manual_weight.setEnabled(kind == ScaleKind.USB)
 
     def scale_setting(self) -> str:
-        """The ``scale`` value as chosen; raises ValueError for USB ids that are not hex."""
-        kind = self.scale.currentData() or ""
+        """The ``scale`` value the two fields make (checked by the settings model in ``values``)."""
+        kind = str(self.scale.currentData() or "")
         ids = self.scale_ids.text().strip()
-        if kind != "usb" or not ids:
+        if kind != ScaleKind.USB or not ids:
             return kind
-        if not _USB_IDS.match(ids):
-            raise ValueError(
-                QCoreApplication.translate(
-                    "SettingsDialog", "Scale ids are hex numbers like 0922:8003 (vendor:product)."
-                )
-            )
         return f"usb:{ids.lower()}"
 
     def _update_custom_url(self) -> None:
@@ -370,42 +380,24 @@ class SettingsDialog(QDialog):
         self.test_print_result.setText(text)
         set_style_state(self.test_print_result, "" if ok is None else ("ok" if ok else "bad"))
 
-    def box_types(self) -> list[dict[str, Any]]:
-        """The box types as edited; raises ValueError naming the first bad cell."""
-        boxes: list[dict[str, Any]] = []
+    def box_types(self) -> list[dict[str, str]]:
+        """The box-type rows as typed (blank rows left out); the settings model checks them."""
+        boxes: list[dict[str, str]] = []
         for row in range(self.box_table.rowCount()):
-            cells = [
-                (self.box_table.item(row, c).text() if self.box_table.item(row, c) else "").strip()
-                for c in range(len(_BOX_KEYS))
-            ]
-            if not any(cells):
-                continue
-            code, name = cells[0], cells[1]
-            if not code:
-                raise ValueError(f"Box type in row {row + 1} needs a code.")
-            box: dict[str, Any] = {"code": code, "name": name or code}
-            for key, label, text in zip(_BOX_KEYS[2:], BOX_COLUMNS[2:], cells[2:], strict=True):
-                try:
-                    value = int(text)
-                except ValueError:
-                    value = 0
-                if value <= 0:
-                    raise ValueError(f"Box type {code}: {label} must be a whole number above 0.")
-                box[key] = value
-            boxes.append(box)
-        codes = [box["code"].upper() for box in boxes]
-        duplicate = next((code for code in codes if codes.count(code) > 1), None)
-        if duplicate:
-            raise ValueError(f"Box type {duplicate} is listed twice.")
+            cells = [self._cell(row, column) for column in range(len(_BOX_KEYS))]
+            if any(cells):
+                boxes.append(dict(zip(_BOX_KEYS, cells, strict=True)))
         return boxes
 
+    def _cell(self, row: int, column: int) -> str:
+        item = self.box_table.item(row, column)
+        return item.text().strip() if item is not None else ""
+
     def values(self) -> dict[str, Any]:
-        """What the dialog would save (without the token); raises ValueError on bad input."""
-        api_url = self.environment.currentData() or self.custom_url.text().strip()
-        if not api_url.startswith(("https://", "http://")):
-            raise ValueError("The custom API URL must start with https://")
-        return {
-            "api_url": api_url,
+        """What the dialog would save (without the token), checked and normalised by the settings
+        model; raises ValueError explaining the first value that breaks a rule."""
+        chosen = {
+            "api_url": self.environment.currentData() or self.custom_url.text().strip(),
             "site_id": self.site_id.text().strip(),
             "printer": self.printer_uri.text().strip(),
             "packer": self.packer.text().strip(),
@@ -420,19 +412,22 @@ class SettingsDialog(QDialog):
             "print_packing_slip": self.print_slip.isChecked(),
             "receipt_printer": self.receipt_printer.text().strip(),
             "publish_packed_event": self.publish_event.isChecked(),
-            "custom_event_type_id": self._event_type_id(),
+            "custom_event_type_id": self.event_type.text().strip(),
             "scanner": self.scanner_setting(),
         }
+        try:
+            return check_for_saving(chosen)
+        except SettingsError as exc:
+            raise ValueError(self._explain(exc.problems[0])) from None
 
-    def _event_type_id(self) -> str:
-        value = self.event_type.text().strip()
-        if self.publish_event.isChecked() and not value:
-            raise ValueError(
-                QCoreApplication.translate(
-                    "SettingsDialog", "Give the custom event type id for the packed tracking event."
-                )
-            )
-        return value or "packed"
+    @staticmethod
+    def _explain(problem: Problem) -> str:
+        if problem.code in _RULE_WORDS:
+            return QCoreApplication.translate("SettingsDialog", str(_RULE_WORDS[problem.code]))
+        if problem.key == "api_url":
+            return "The custom API URL must start with https://"
+        field = _FIELD_NAMES.get(problem.key)
+        return f"{field}: {problem.message}" if field else problem.message
 
     @staticmethod
     def demo_notice() -> str:
@@ -456,7 +451,7 @@ class SettingsDialog(QDialog):
         self.token.clear()  # the token does not linger in the widget
         self.accept()
 
-    def keyPressEvent(self, event) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter in a field must not save by accident (a stray scan would be swallowed anyway).
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()

@@ -281,3 +281,17 @@ def test_after_a_save_the_packer_chooses_restart_now_or_later(qtbot, button, res
     assert confirm_restart(None) is restarts
     assert "take effect when packstation restarts" in seen["text"]
     assert seen["default"] == "Later"  # a stray Enter from a scanner does not restart the bench
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "words"),
+    [
+        ("printer_uri", "lpt1", "Printer URI: unknown printer URI 'lpt1'"),
+        ("receipt_printer", "tcp://host:99999", "Receipt printer URI: bad network printer URI"),
+    ],
+)
+def test_a_printer_uri_the_station_cannot_use_is_refused_with_the_models_words(qtbot, field, text, words):
+    dialog, calls = make_dialog(qtbot)
+    getattr(dialog, field).setText(text)
+    dialog.save()
+    assert calls.saved == [] and words in dialog.error_label.text()

@@ -183,6 +183,22 @@ def test_broken_config_file_fails(tmp_path, capsys, monkeypatch, expected_log):
     line_starting(lines, "FAIL ", f"Config file {path} is unreadable")
 
 
+def test_a_bad_setting_is_a_failed_check_and_the_rest_still_runs(tmp_path, capsys, monkeypatch):
+    from packstation.adapters.config import config_file_path
+
+    path = config_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"sounds": "false", "printer": "preview"}', encoding="utf-8")
+    try:
+        monkeypatch.setenv(TOKEN_ENV, DEMO_TOKEN)
+        status, lines = doctor(capsys, "--data-dir", str(tmp_path), "--offline")
+    finally:
+        path.unlink()
+    assert status == 1
+    line_starting(lines, "FAIL ", f'config file {path}: sounds: expected true or false, not "false"')
+    line_starting(lines, "OK   ", "Printer: preview")  # the file's good values still apply
+
+
 def test_doctor_runs_as_a_process(emulator, tmp_path):
     """The real entry point, as IT would run it: exit status and output through a pipe."""
     import subprocess

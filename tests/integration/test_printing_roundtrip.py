@@ -10,6 +10,7 @@ import pytest
 
 from packstation.adapters.labels import LabelPipeline
 from packstation.adapters.printers.devices import make_printer
+from packstation.adapters.printers.uri import label_target
 from packstation.domain import labelgen
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 from tests.support.fake_usb import FakeUsbBackend, FakeUsbPrinter
@@ -64,7 +65,7 @@ def transport(request, tmp_path):
 
 def print_label(pipeline, transport, data: bytes, query: str, tracking: str):
     printer = make_printer(transport.uri(query), usb_backend=transport.backend)
-    payload = pipeline.prepare(data, target=printer.spec.target, tracking_number=tracking)
+    payload = pipeline.prepare(data, target=label_target(printer.spec), tracking_number=tracking)
     printer.send(payload)
     return payload, transport.received(len(payload.data))
 

@@ -126,11 +126,16 @@ def test_unplugged_scale_says_so_and_a_typed_weight_closes_the_box(emulator, con
 
 
 def test_a_bad_scale_setting_is_one_clear_line(config):
-    from packstation.app import build_services
-    from packstation.commands import UserFacingError
+    from packstation.adapters.config import ConfigError, load_config
 
-    with pytest.raises(UserFacingError, match="usb:0922:8003"):
-        build_services(config.__class__(**{**config.__dict__, "scale": "serial"}), "", svg_rasterizer=None)
+    # The settings model refuses it when the configuration is read, before anything starts.
+    path = config.data_dir.parent / "config.json"
+    path.write_text('{"scale": "serial"}')
+    with pytest.raises(ConfigError, match="usb:0922:8003") as info:
+        load_config({}, environ={}, path=path)
+    assert str(info.value).count("\n") == 0 and str(path) in str(info.value)
+    with pytest.raises(ValueError, match="usb:0922:8003"):
+        config.__class__(**{**config.__dict__, "scale": "serial"})
 
 
 def test_scale_settings():

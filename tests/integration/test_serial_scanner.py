@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from packstation.adapters.config import Config
+from packstation.adapters.config import Config, ConfigError, load_config
 from packstation.adapters.serial_scanner import (
     MAX_LINE_CHARS,
     LineFramer,
@@ -19,7 +19,6 @@ from packstation.adapters.serial_scanner import (
     _open_with_pyserial,
     serial_setting_from_config,
 )
-from packstation.commands import UserFacingError
 from packstation.emulator import DEMO_TOKEN
 from tests.support.bench_config import bench_config
 
@@ -316,8 +315,11 @@ def test_serial_scanner_trouble_reaches_the_packer_as_a_warning(tmp_path, emulat
 
 
 def test_a_bad_scanner_setting_stops_the_start_with_one_line(tmp_path):
-    from packstation.app import build_services
-
-    config = Config(data_dir=tmp_path / "data", scanner="bluetooth:AA:BB")
-    with pytest.raises(UserFacingError, match="scanner setting"):
-        build_services(config, DEMO_TOKEN, svg_rasterizer=None)
+    # The settings model refuses it when the configuration is read, before anything starts.
+    path = tmp_path / "config.json"
+    path.write_text('{"scanner": "bluetooth:AA:BB"}')
+    with pytest.raises(ConfigError, match="scanner setting") as info:
+        load_config({}, environ={}, path=path)
+    assert str(info.value).count("\n") == 0 and str(path) in str(info.value)
+    with pytest.raises(ValueError, match="scanner setting"):
+        Config(data_dir=tmp_path / "data", scanner="bluetooth:AA:BB")

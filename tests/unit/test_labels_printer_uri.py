@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from packstation.adapters.printers.errors import PrinterUriError
-from packstation.adapters.printers.uri import parse_printer_uri
+from packstation.adapters.printers.uri import label_target, parse_printer_uri
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_good_uris(uri, fields):
 
 
 def test_target_follows_the_spec():
-    target = parse_printer_uri("preview?width=832&cut=0").target
+    target = label_target(parse_printer_uri("preview?width=832&cut=0"))
     assert (target.width, target.cut, target.preview) == (832, False, True)
 
 

@@ -19,7 +19,13 @@ from typing import Any, Protocol
 from packstation.adapters.labels.encode import ensure_escpos_env, escpos_profile
 from packstation.adapters.labels.pipeline import PrintPayload
 from packstation.adapters.printers import errors as e
-from packstation.adapters.printers.uri import PrinterSpec, parse_printer_uri
+from packstation.adapters.printers.uri import (
+    PrinterKind,
+    PrinterLanguage,
+    PrinterSpec,
+    label_target,
+    parse_printer_uri,
+)
 from packstation.domain.raster import LabelPreview
 
 log = logging.getLogger(__name__)
@@ -62,11 +68,11 @@ class PreviewPrinter:
         return None
 
 
-def _append_file_class():
+def _append_file_class() -> Any:
     ensure_escpos_env()
     from escpos.printer import File
 
-    class AppendFile(File):
+    class AppendFile(File):  # type: ignore[misc]  # python-escpos has no type information
         """escpos File opens with "wb" (truncating); a file printer must keep every label: append."""
 
         def open(self, raise_not_found: bool = True) -> None:
@@ -77,11 +83,11 @@ def _append_file_class():
     return AppendFile
 
 
-def _closing_network_class():
+def _closing_network_class() -> Any:
     ensure_escpos_env()
     from escpos.printer import Network
 
-    class ClosingNetwork(Network):
+    class ClosingNetwork(Network):  # type: ignore[misc]  # python-escpos has no type information
         """escpos Network leaks its socket when connect() fails (ResourceWarning): close it, then raise."""
 
         def open(self, raise_not_found: bool = True) -> None:
@@ -114,13 +120,13 @@ class EscposDevicePrinter:
         sent = 0
         device = self._open()
         try:
-            if self.spec.kind == "usb" and self.spec.lang == "escpos":
+            if self.spec.kind is PrinterKind.USB and self.spec.lang is PrinterLanguage.ESCPOS:
                 self._check_paper(device)
             for start in range(0, len(data), CHUNK_BYTES):
                 chunk = data[start : start + CHUNK_BYTES]
                 device._raw(chunk)
                 sent += len(chunk)
-            if self.spec.kind == "tcp":
+            if self.spec.kind is PrinterKind.TCP:
                 self._finish_tcp(device)
         except e.PrinterError:
             raise
@@ -130,18 +136,18 @@ class EscposDevicePrinter:
             self._close(device)
 
     def probe(self) -> None:
-        if self.spec.kind == "file":
+        if self.spec.kind is PrinterKind.FILE:
             self._close(self._open())
             return
         device = self._open()
         self._close(device)
 
     # -- device handling -----------------------------------------------------------------------------
-    def _make_device(self):
+    def _make_device(self) -> Any:
         ensure_escpos_env()
         spec = self.spec
-        profile = escpos_profile(spec.target.head)
-        if spec.kind == "usb":
+        profile = escpos_profile(label_target(spec).head)
+        if spec.kind is PrinterKind.USB:
             from escpos.printer import Usb
 
             usb_args: dict[str, Any] = {}
@@ -159,13 +165,13 @@ class EscposDevicePrinter:
                 timeout=int(spec.timeout_s * 1000),
                 profile=profile,
             )
-        if spec.kind == "tcp":
+        if spec.kind is PrinterKind.TCP:
             return _closing_network_class()(spec.host, spec.port, timeout=spec.timeout_s, profile=profile)
-        if spec.kind == "file":
+        if spec.kind is PrinterKind.FILE:
             return _append_file_class()(spec.path, profile=profile)
         raise e.PrinterUriError(f"{spec.describe()} is not a device printer")
 
-    def _open(self):
+    def _open(self) -> Any:
         device = self._make_device()
         try:
             device.open()
@@ -175,13 +181,13 @@ class EscposDevicePrinter:
         return device
 
     @staticmethod
-    def _close(device) -> None:
+    def _close(device: Any) -> None:
         try:
             device.close()
         except Exception:  # closing a dead device must not hide the real fault
             log.debug("closing the printer failed", exc_info=True)
 
-    def _check_paper(self, device) -> None:
+    def _check_paper(self, device: Any) -> None:
         """Ask an ESC/POS USB printer for its paper sensor; printers that do not answer are assumed fine."""
         import usb.core
 
@@ -200,7 +206,7 @@ class EscposDevicePrinter:
                 "the label prints when it is back"
             )
 
-    def _finish_tcp(self, device) -> None:
+    def _finish_tcp(self, device: Any) -> None:
         """Half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
         sock = device.device
         sock.shutdown(socket.SHUT_WR)
@@ -229,7 +235,7 @@ class EscposDevicePrinter:
                 "USB printing needs the libusb library, which is missing: install libusb-1.0-0 "
                 "(sudo apt-get install libusb-1.0-0)"
             )
-        if spec.kind == "usb":
+        if spec.kind is PrinterKind.USB:
             code = getattr(cause, "errno", None) if usb_error and isinstance(cause, usb_error) else None
             timed_out = code == errno.ETIMEDOUT or type(cause).__name__ == "USBTimeoutError"
             if code == errno.EACCES:
@@ -257,7 +263,7 @@ class EscposDevicePrinter:
                     f"{name} not found: check that it is switched on and its USB cable is plugged in"
                 )
             return e.PrinterIOError(f"USB error on the {name}: {cause}")
-        if spec.kind == "tcp":
+        if spec.kind is PrinterKind.TCP:
             if isinstance(cause, TimeoutError):
                 if sent or total:
                     return e.PrinterTimeoutError(
@@ -280,7 +286,7 @@ class EscposDevicePrinter:
             if isinstance(cause, OSError):
                 return e.PrinterNotFoundError(f"cannot reach the {name}: {cause.strerror or cause}")
             return e.PrinterIOError(f"error talking to the {name}: {cause}")
-        if spec.kind == "file" and isinstance(cause, OSError):
+        if spec.kind is PrinterKind.FILE and isinstance(cause, OSError):
             return e.PrinterIOError(f"cannot write to the {name}: {cause.strerror or cause}")
         return e.PrinterIOError(f"error on the {name}: {type(cause).__name__}: {cause}")
 
@@ -297,9 +303,10 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _serial_of(device) -> str | None:
+def _serial_of(device: Any) -> str | None:
     try:
-        return device.serial_number
+        serial = device.serial_number  # a USB string read: once
+        return None if serial is None else str(serial)
     except Exception:  # no permission to read strings, or no string descriptors
         return None
 
@@ -309,6 +316,6 @@ def make_printer(
 ) -> Printer:
     """The default printer factory: a printer object for a URI (nothing is opened yet)."""
     spec = uri if isinstance(uri, PrinterSpec) else parse_printer_uri(uri)
-    if spec.kind == "preview":
+    if spec.kind is PrinterKind.PREVIEW:
         return PreviewPrinter(spec, preview_sink)
     return EscposDevicePrinter(spec, usb_backend=usb_backend)

@@ -26,6 +26,7 @@ from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchE
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
 from packstation.adapters.printers.errors import PrinterError
+from packstation.adapters.printers.uri import label_target
 from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobRepository
 from packstation.domain.raster import LabelPreview
 
@@ -155,14 +156,14 @@ class PrintQueue:
             data, content_type = await self._label_bytes(job)
             printer = self.printer_factory(job.printer_uri)
             if job.kind is PrintJobKind.DOCUMENT:
-                payload = document_payload(data, printer.spec.target)
+                payload = document_payload(data, label_target(printer.spec))
             else:
                 payload = await loop.run_in_executor(
                     self._executor,
                     partial(
                         self.pipeline.prepare,
                         data,
-                        target=printer.spec.target,
+                        target=label_target(printer.spec),
                         content_type=content_type,
                         tracking_number=job.tracking_number,
                     ),

@@ -1,0 +1,342 @@
+"""The station's settings: one typed model (a pydantic dataclass), parsed once, with every rule a value
+must follow. The loader (``adapters.config``) builds it from the config file, the environment and the
+flags, the settings dialog checks its fields with it, and ``station_settings`` derives what the domain's
+``Station`` needs from it, so no rule lives in the wiring or in the GUI.
+
+Pure computation: the grammars are in ``setting_grammars``; the only look-ups are the per-user data
+folder (``platformdirs`` computes a path, it touches no file) and the host name, for two defaults.
+
+Checking a partial set of values (one layer: a file, the environment, the flags, the dialog's fields)
+is ``validate_values``; a mistake is a ``SettingsError`` whose ``problems`` name the key, the rule that
+failed and the expected form. ``strict=True`` is for JSON, which carries real types: there a string
+where a boolean belongs (``"sounds": "false"``) is an error, not a guess.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import platformdirs
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError, model_validator
+from pydantic.dataclasses import dataclass
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
+from packstation.domain.setting_grammars import (
+    PRINTER_EXAMPLES,
+    PrinterKind,
+    PrinterLanguage,
+    ScaleSetting,
+    SettingValueError,
+    parse_printer_uri,
+    parse_scale,
+    parse_scanner,
+)
+from packstation.domain.station_state import StationSettings
+from packstation.domain.station_weight import WeightMode
+
+APP_NAME = "packstation"
+PRODUCTION_URL = "https://api.ingrid.com"
+STAGE_URL = "https://api-stage.ingrid.com"
+# Settings whose empty value means something ("no scale", "no receipt printer"): "" is applied. For the
+# others an empty value in a file, the environment or the dialog means "not given here".
+EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer"})
+# The box-type dimensions: (key, the words people see for it).
+BOX_DIMENSIONS = (("length_mm", "Length mm"), ("width_mm", "Width mm"), ("height_mm", "Height mm"))
+
+T = TypeVar("T")
+
+
+def _grammar(parse: Callable[[str], object]) -> AfterValidator:
+    """A field rule from a grammar: the text stays as written, a mistake becomes a coded error."""
+
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except SettingValueError as exc:
+            raise PydanticCustomError(exc.code, "{message}", {"message": exc.user_message}) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_api_url(value: str) -> str:
+    if not value.strip().startswith(("https://", "http://")):
+        raise PydanticCustomError(
+            "api_url",
+            "{message}",
+            {"message": f"the API URL must start with https:// (like {PRODUCTION_URL}), not {value!r}"},
+        )
+    return value.strip()
+
+
+def _box_error(message: str) -> PydanticCustomError:
+    return PydanticCustomError("box_type", "{message}", {"message": message})
+
+
+def _whole_mm(value: object) -> int | None:
+    if isinstance(value, bool):  # True is an int to Python, not a length
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdecimal():
+        return int(value.strip())
+    return None
+
+
+def _parse_box_types(value: object) -> object:
+    """Box types as a list of ``{code, name, length_mm, width_mm, height_mm}`` (or BoxType values):
+    a code each, whole millimetres above 0, no code twice (codes are scanned case-blind)."""
+    if not isinstance(value, list | tuple):
+        raise _box_error("box types are a list of {code, name, length_mm, width_mm, height_mm}")
+    boxes: list[BoxType] = []
+    for row, item in enumerate(value, start=1):
+        if isinstance(item, BoxType):
+            boxes.append(item)
+            continue
+        if not isinstance(item, Mapping):
+            raise _box_error(f"box type {row} must be {{code, name, length_mm, width_mm, height_mm}}")
+        code = str(item.get("code") or "").strip()
+        if not code:
+            raise _box_error(f"Box type in row {row} needs a code.")
+        dims: list[int] = []
+        for key, label in BOX_DIMENSIONS:
+            mm = _whole_mm(item.get(key))
+            if mm is None or mm <= 0:
+                raise _box_error(f"Box type {code}: {label} must be a whole number above 0.")
+            dims.append(mm)
+        name = str(item.get("name") or "").strip() or code
+        boxes.append(BoxType(code, name, dims[0], dims[1], dims[2]))
+    codes = [box.code.upper() for box in boxes]
+    duplicate = next((code for code in codes if codes.count(code) > 1), None)
+    if duplicate:
+        raise _box_error(f"Box type {duplicate} is listed twice.")
+    return tuple(boxes)
+
+
+ApiUrl = Annotated[str, AfterValidator(_check_api_url)]
+ScaleText = Annotated[str, _grammar(parse_scale)]
+ScannerText = Annotated[str, _grammar(parse_scanner)]
+BoxTypes = Annotated[tuple[BoxType, ...], BeforeValidator(_parse_box_types)]
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _default_station_id() -> str:
+    return os.uname().nodename if hasattr(os, "uname") else "station"
+
+
+BOOL = "true or false"
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """Everything a station needs to know, except the API token (the adapters' ``TokenStore``).
+
+    Each field's description is the expected form that error messages quote."""
+
+    api_url: ApiUrl = Field(default=STAGE_URL, description=f"an https:// URL, like {PRODUCTION_URL}")
+    site_id: str = Field(default="", description="the Ingrid site id (text)")
+    # Printer URIs are checked when used (each label job and `packstation doctor` say what is wrong, and
+    # the station keeps packing) and when the dialog saves them, not when a file is read.
+    printer: str = Field(default="preview", description=f"a printer URI such as {PRINTER_EXAMPLES}")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="a folder path")
+    station_id: str = Field(default_factory=_default_station_id, description="this bench's name (text)")
+    packer: str = Field(default="", description="the packer's name (text)")
+    sounds: bool = Field(default=True, description=BOOL)
+    auto_close_last_box: bool = Field(default=True, description=BOOL)
+    default_box_type: str = Field(default="M", description="a box type code (the type CMD:CLOSE-BOX records)")
+    box_types: BoxTypes = Field(
+        default=DEFAULT_BOX_TYPES,
+        description="a list of {code, name, length_mm, width_mm, height_mm} (whole millimetres)",
+    )
+    label_format: str = Field(default="svg", description="a label format name, like svg")
+    # A CUSTOM tracking event per parcel when its order is packed.
+    publish_packed_event: bool = Field(default=False, description=BOOL)
+    custom_event_type_id: str = Field(default="packed", description="the custom event type id (text)")
+    language: str = Field(default="en", description="a language code with a translation, like en or sv")
+    scale: ScaleText = Field(
+        default="", description='"" (no scale), usb, usb:VID:PID (hex, like usb:0922:8003) or manual'
+    )
+    # With a scale (or "manual"): a box closes only with a usable weight.
+    require_weight: bool = Field(default=True, description=BOOL)
+    # Typed weights (W:1.25kg) allowed as the fallback when the scale fails.
+    manual_weight: bool = Field(default=True, description=BOOL)
+    print_packing_slip: bool = Field(default=False, description=BOOL)  # a slip per completed order
+    # Printer URI for slips; "" = the label printer if it speaks ESC/POS.
+    receipt_printer: str = Field(
+        default="", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}'
+    )
+    scanner: ScannerText = Field(
+        default="wedge", description="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
+    )
+    # Total time one API call may take (reads: all attempts; writes: longer, a late answer beats an
+    # unknown outcome to reconcile). See packstation/adapters/som/client.py.
+    api_read_deadline_s: float = Field(default=20.0, gt=0, description="seconds, a number above 0")
+    api_write_deadline_s: float = Field(default=60.0, gt=0, description="seconds, a number above 0")
+
+    @model_validator(mode="after")
+    def _event_type_when_published(self) -> StationConfig:
+        event_type = self.custom_event_type_id.strip()
+        if self.publish_packed_event and not event_type:
+            raise PydanticCustomError(
+                "event_type_missing",
+                "{message}",
+                {
+                    "message": "a custom event type id is needed to publish the packed event",
+                    "key": "custom_event_type_id",
+                },
+            )
+        # frozen: set through object.__setattr__ while the value is still being built
+        object.__setattr__(self, "custom_event_type_id", event_type or "packed")
+        return self
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "station.sqlite3"
+
+    def box_type(self, code: str) -> BoxType | None:
+        return next((b for b in self.box_types if b.code.upper() == code.upper()), None)
+
+    @property
+    def scale_setting(self) -> ScaleSetting:
+        return parse_scale(self.scale)
+
+    @property
+    def weight_mode(self) -> str:
+        """The station's weight mode (domain ``station_weight``): "", "scale" or "manual"."""
+        return self.scale_setting.weight_mode
+
+    def slip_printer_uri(self) -> str:
+        """Where packing slips print: the receipt printer, else the label printer if it speaks ESC/POS
+        (a ZPL label printer cannot print receipt text); "" when slips are off or nowhere can."""
+        if not self.print_packing_slip:
+            return ""
+        if self.receipt_printer.strip():
+            return self.receipt_printer.strip()
+        try:
+            spec = parse_printer_uri(self.printer)
+        except SettingValueError:
+            return ""
+        usable = spec.lang is PrinterLanguage.ESCPOS and spec.kind is not PrinterKind.PREVIEW
+        return self.printer if usable else ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["data_dir"] = str(self.data_dir)
+        data["box_types"] = [dataclasses.asdict(b) for b in self.box_types]
+        return data
+
+
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StationConfig))
+_ADAPTER = TypeAdapter(StationConfig)
+
+
+def expected_form(key: str) -> str:
+    """How a setting's value should look, in words (its field description)."""
+    fields = getattr(StationConfig, "__pydantic_fields__", {})
+    info = fields.get(key)
+    return str(info.description) if info is not None and info.description else "a valid value"
+
+
+def nearest_setting(key: str) -> str | None:
+    """The known setting a misspelt key most likely meant, or None."""
+    matches = difflib.get_close_matches(key, SETTING_NAMES, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One value that breaks a rule: ``key`` ("sounds", "box_types"), ``code`` (the rule; pydantic's
+    error type or a grammar's code) and ``message`` (what is wrong and the expected form)."""
+
+    key: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}"
+
+
+class SettingsError(ValueError):
+    """Values that break the model's rules; ``problems`` lists each one."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+def _problem(error: ErrorDetails) -> Problem:
+    context = error.get("ctx") or {}
+    loc = [str(part) for part in error["loc"]]
+    key = str(context.get("key") or (loc[0] if loc else "settings"))
+    if "message" in context:  # our own rules: the message already says what is expected
+        return Problem(key, error["type"], str(context["message"]))
+    where = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc[1:])
+    return Problem(
+        key + where, error["type"], f"expected {expected_form(key)}, not {json.dumps(error['input'])}"
+    )
+
+
+def validate_values(values: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
+    """Check some settings (known keys only; every other setting keeps its default while checking)
+    and return them typed and normalised. ``strict``: ``values`` came from JSON, so a value of the
+    wrong JSON type is refused instead of converted. Raises SettingsError naming every bad key."""
+    unknown = sorted(set(values) - set(SETTING_NAMES))
+    if unknown:
+        raise SettingsError(Problem(key, "unknown", "not a setting") for key in unknown)
+    try:
+        if strict:
+            checked = _ADAPTER.validate_json(json.dumps(dict(values)), strict=True)
+        else:
+            checked = _ADAPTER.validate_python(dict(values))
+    except ValidationError as exc:
+        raise SettingsError(_problem(error) for error in exc.errors()) from None
+    return {key: getattr(checked, key) for key in values}
+
+
+def check_for_saving(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings dialog's check: the model's rules plus the printer URIs' grammar (a URI saved must
+    be one the station can use). Returns the values normalised, in their JSON form (box types as
+    dicts); raises SettingsError naming every bad key."""
+    problems: list[Problem] = []
+    checked: dict[str, Any] = {}
+    try:
+        checked = validate_values(values)
+    except SettingsError as exc:
+        problems.extend(exc.problems)
+    for key in ("printer", "receipt_printer"):
+        uri = str(values.get(key) or "").strip()
+        if uri:
+            try:
+                parse_printer_uri(uri)
+            except SettingValueError as exc:
+                problems.append(Problem(key, exc.code, exc.user_message))
+    if problems:
+        raise SettingsError(problems)
+    if "box_types" in checked:
+        checked["box_types"] = [dataclasses.asdict(box) for box in checked["box_types"]]
+    return checked
+
+
+def station_settings(config: StationConfig) -> StationSettings:
+    """What the domain's ``Station`` needs from the settings: the one place their rules meet."""
+    weight_mode = WeightMode(config.weight_mode)
+    return StationSettings(
+        auto_close=config.auto_close_last_box,
+        default_box_type=config.default_box_type,
+        box_types=tuple(config.box_types),
+        packer_name=config.packer,
+        weight_mode=weight_mode,
+        # weights are asked for only where there is a way to weigh; "manual" means typing is the way
+        require_weight=config.require_weight and bool(weight_mode),
+        manual_weight=config.manual_weight or weight_mode is WeightMode.MANUAL,
+    )
