@@ -26,7 +26,7 @@ def format_printers(printers) -> list[str]:
         ]
     lines = []
     for info in printers:
-        name = " ".join(part for part in (info.manufacturer, info.product) if part) or info.vendor_name
+        name = info.description
         kind = "printer class" if info.printer_class else "known printer vendor"
         note = (
             ""

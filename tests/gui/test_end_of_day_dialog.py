@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from packstation.services.end_of_day import EndOfDay
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
@@ -22,6 +21,7 @@ from packstation.gui.bridge import StationBridge
 from packstation.gui.end_of_day_dialog import EndOfDayDialog
 from packstation.gui.feedback import NullSoundPlayer
 from packstation.gui.main_window import MainWindow
+from packstation.services.end_of_day import EndOfDay
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
 
 pytestmark = pytest.mark.gui

@@ -11,9 +11,9 @@ from datetime import datetime
 import pytest
 from PySide6.QtCore import Qt
 
-from packstation.services.stats import load_day_stats, save_stats_csv
 from packstation.adapters.store import Store
 from packstation.gui.stats_dialog import HourlyBarChart, StatsDialog, _nice_step
+from packstation.services.stats import load_day_stats, save_stats_csv
 
 pytestmark = pytest.mark.gui
 MORNING = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()

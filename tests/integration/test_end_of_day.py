@@ -14,12 +14,12 @@ import sys
 from collections import Counter
 from datetime import date
 
-from packstation.services.end_of_day import EndOfDay, book_pickups
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.domain.manifest import manifest_csv
 from packstation.emulator import DEMO_TOKEN, Fault
 from packstation.emulator.model import PICKUP
+from packstation.services.end_of_day import EndOfDay, book_pickups
 from tests.support.escpos_receipt_decode import decode_receipt
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
 

@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 
-from packstation.services.order_lookup import OrderLookup
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.som.errors import NetworkError
 from packstation.emulator import DEMO_TOKEN, Fault
+from packstation.services.order_lookup import OrderLookup
 
 TOS_ID = "01HZYNTCCXXW1HTYWAJZEA0X3J"
 

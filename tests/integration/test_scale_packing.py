@@ -9,12 +9,12 @@ import asyncio
 import pytest
 
 from packstation.adapters.config import Config
-from packstation.services.end_of_day import EndOfDay
 from packstation.app import build_services, replay, wait_until_idle
 from packstation.domain.manifest import manifest_csv
 from packstation.domain.scale import ScaleStatus
 from packstation.domain.view import Tone
 from packstation.emulator import DEMO_TOKEN
+from packstation.services.end_of_day import EndOfDay
 from tests.support.bench_config import bench_config
 from tests.support.fake_hid_scale import FakeHidScale, FakeHidScaleBackend
 

@@ -42,6 +42,11 @@ class UsbPrinterInfo:
     printer_class: bool  # announces a class-7 (printer) interface
     uri: str
 
+    @property
+    def description(self) -> str:
+        """What to call the printer in a list: its own name when it gives one, else its vendor's."""
+        return " ".join(part for part in (self.manufacturer, self.product) if part) or self.vendor_name
+
 
 def find_usb_printers(backend: Any = None) -> list[UsbPrinterInfo]:
     """List USB printers; raises UsbBackendMissingError when libusb is not installed."""
