@@ -201,9 +201,8 @@ class FlashOverlay(QWidget):
         )
         self.setMask(QRegion(self.rect()).subtracted(QRegion(inner)))
 
-    def eventFilter(
-        self, watched: QObject, event: QEvent
-    ) -> bool:  # keep covering the parent when it resizes
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Keep covering the parent when it resizes.
         if watched is self.parentWidget() and event.type() == event.Type.Resize and self._frame_width:
             self._place()
         return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import TypeVarTuple, Unpack
+from typing import TypeVarTuple, Unpack  # Unpack: 3.11 has no * inside Callable[[...]]
 
 Ts = TypeVarTuple("Ts")
 
@@ -33,7 +33,7 @@ class LoopHandoff:
         self._loop = loop
         self._thread = threading.get_ident()
 
-    def call(self, fn: Callable[[Unpack[Ts]], object], *args: Unpack[Ts]) -> None:
+    def call(self, fn: Callable[[Unpack[Ts]], object], *args: *Ts) -> None:
         """``fn(*args)`` on the loop's thread: now if we are on it, else as soon as the loop can."""
         if self._loop is None or threading.get_ident() == self._thread:
             fn(*args)
@@ -43,7 +43,7 @@ class LoopHandoff:
     def wrap(self, fn: Callable[[Unpack[Ts]], object]) -> Callable[[Unpack[Ts]], None]:
         """A callback for another thread: calling it hands ``fn`` and the arguments to the loop."""
 
-        def handed_over(*args: Unpack[Ts]) -> None:
+        def handed_over(*args: *Ts) -> None:
             self.call(fn, *args)
 
         return handed_over

@@ -102,7 +102,7 @@ def measure(station: LiveStation, *, keep_flash: bool = False) -> dict[str, dict
     window = station.window
     handed: list[float] = []
 
-    def render_view(view) -> None:  # the window's own slot, with the time the view reached it
+    def render(view) -> None:  # the window's own slot, with the time the view reached it
         handed.append(time.perf_counter())
         window.render_view(view)
 

@@ -2,10 +2,10 @@
 
 ``LiveStation`` builds the real services (SQLite store, SOM client over loopback HTTP to the emulator,
 outbox, print queue into a file printer), the ``StationBridge`` and the ``MainWindow`` as the app does,
-with a ``NullSoundPlayer`` and a ``WedgeScanner`` on an injected clock, on the test's qasync loop. Scans go in as
-a packer's would: a keyboard-wedge burst of key events into the window (``wedge``), or the bridge's
-``publish_scan`` (``scan``), the path replay files and serial scanners take. Helpers read back what the
-window shows (lines table, box cards, banner, status bar) and what came out of the printer.
+with a ``NullSoundPlayer`` and a ``WedgeScanner`` on an injected clock, on the test's qasync loop.
+Scans go in as a packer's would: a keyboard-wedge burst of key events into the window (``wedge``), or
+the bridge's ``publish_scan`` (``scan``), the path replay files and serial scanners take. Helpers read
+back what the window shows (lines table, box cards, banner, status bar) and what came out of the printer.
 """
 
 from __future__ import annotations
