@@ -110,7 +110,7 @@ def _no_backend_error() -> ScaleBackendMissingError:
     )
 
 
-def _hid_interface(device) -> Any | None:
+def _hid_interface(device: Any) -> Any | None:
     """The device's first non-boot HID interface, or None."""
     try:
         for configuration in device:
@@ -144,7 +144,7 @@ def sysfs_scale_ids(root: str = SYSFS_HID) -> set[tuple[int, int]]:
     return found
 
 
-def _descriptor_says_scale(device, interface) -> bool:
+def _descriptor_says_scale(device: Any, interface: Any) -> bool:
     """Read the HID report descriptor over USB, only when no kernel driver holds the interface."""
     try:
         if device.is_kernel_driver_active(interface.bInterfaceNumber):
@@ -197,7 +197,7 @@ def find_scales(
     return found
 
 
-def _product(device) -> str | None:
+def _product(device: Any) -> str | None:
     try:
         value = device.product
     except Exception:  # no permission to read strings before the udev rule is installed
@@ -264,7 +264,7 @@ class Scale:
             )
             return info
 
-    def _claim(self, device) -> None:
+    def _claim(self, device: Any) -> None:
         import usb.core
         import usb.util
 

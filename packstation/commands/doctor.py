@@ -14,6 +14,7 @@ doctor reports its cause instead (a refused token).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -23,9 +24,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from packstation.adapters.config import Config
+    from packstation.adapters.printers.uri import PrinterSpec
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_FREE_MB = 100  # below this the database and logs may fail to write: blocks packing
@@ -46,13 +52,13 @@ class Check:
         return f"{self.status:<4} {self.message}" + (f" — {self.fix}" if self.fix else "")
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offline", action="store_true", help="skip the API checks (no network call is made)"
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
 
     checks = run_checks(config_from_args(args), offline=getattr(args, "offline", False))
@@ -63,7 +69,9 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
-def run_checks(config, *, offline: bool = False, environ: dict[str, str] | None = None) -> list[Check]:
+def run_checks(
+    config: Config, *, offline: bool = False, environ: Mapping[str, str] | None = None
+) -> list[Check]:
     """Every check, in the order a person fixes things. Never raises for a broken station."""
     from packstation.adapters.logs import register_secret
 
@@ -101,7 +109,7 @@ def check_config_file() -> Check:
     return Check(OK, f"Config file {path}")
 
 
-def check_token(environ) -> tuple[str | None, Check]:
+def check_token(environ: Mapping[str, str]) -> tuple[str | None, Check]:
     """The token and where it comes from; the token itself is never printed."""
     from packstation.adapters.config import TOKEN_ENV, TokenStore
 
@@ -248,7 +256,7 @@ def _check_tcp_printer(host: str, port: int) -> Check:
     )
 
 
-def _check_usb_printer(spec) -> Check:
+def _check_usb_printer(spec: PrinterSpec) -> Check:
     import usb.core
 
     name = spec.describe()

@@ -8,12 +8,18 @@ so; running it again finishes the same end of day and prints one manifest listin
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from packstation.commands import UserFacingError
 
+if TYPE_CHECKING:
+    from packstation.adapters.config import Config
+    from packstation.domain.end_of_day import PickupProgress
 
-def add_arguments(parser) -> None:
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", metavar="PATH", help="also save the manifest as CSV")
     parser.add_argument("--pdf", metavar="PATH", help="also save the manifest as PDF")
     parser.add_argument("--no-print", action="store_true", help="do not print the manifest")
@@ -25,7 +31,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from packstation.adapters.config import TokenStore, config_from_args
@@ -43,7 +49,7 @@ def run(args) -> int:
     return asyncio.run(_run(args, config, token))
 
 
-async def _run(args, config, token: str) -> int:
+async def _run(args: argparse.Namespace, config: Config, token: str) -> int:
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import SchemaTooNewError, Store
@@ -90,7 +96,7 @@ async def _run(args, config, token: str) -> int:
         store.close()
 
 
-def _show(progress) -> None:
+def _show(progress: PickupProgress) -> None:
     print(progress.summary(), file=sys.stderr, flush=True)
 
 

@@ -15,6 +15,7 @@ Left out on purpose: the token (every form), and the database itself (it holds c
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -24,15 +25,18 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packstation.commands import UserFacingError
+
+if TYPE_CHECKING:
+    from packstation.adapters.config import Config
 
 MAX_LOG_BYTES_PER_FILE = 2 * 1024 * 1024  # the rotation size: keep each file's newest 2 MB
 _SECRET_KEY = re.compile(r"(?i)token|secret|password|passwd|api[_-]?key|authorization|credential")
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", "-o", help="zip file to write (default: ./packstation-support-<time>.zip)"
     )
@@ -41,7 +45,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
 
     config = config_from_args(args)
@@ -56,7 +60,7 @@ def default_name() -> str:
     return f"packstation-support-{time.strftime('%Y%m%d-%H%M%S')}.zip"
 
 
-def write_bundle(output: Path, config, *, offline: bool = False) -> Path:
+def write_bundle(output: Path, config: Config, *, offline: bool = False) -> Path:
     """Write the zip to ``output`` (atomically) and return its path."""
     from packstation.adapters.logs import redact, register_secret
     from packstation.commands import doctor
@@ -94,7 +98,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str) + "\n"
 
 
-def about(config) -> dict[str, Any]:
+def about(config: Config) -> dict[str, Any]:
     from packstation import __version__
 
     info: dict[str, Any] = {
@@ -139,7 +143,7 @@ def schema_versions(db_path: Path) -> dict[str, Any]:
     return versions
 
 
-def config_report(config, *, token_line: str) -> dict[str, Any]:
+def config_report(config: Config, *, token_line: str) -> dict[str, Any]:
     from packstation.adapters.config import ENV_PREFIX, TOKEN_ENV, config_file_path
 
     path = config_file_path()
@@ -188,7 +192,7 @@ def outbox_report(db_path: Path) -> dict[str, Any]:
         return {"database": str(db_path), "exists": True, "error": str(exc)}
 
 
-def collect_logs(config) -> dict[str, str]:
+def collect_logs(config: Config) -> dict[str, str]:
     """Zip member name -> text for every log file found (default log dir, and <data dir>/logs)."""
     from packstation.adapters.logs import default_log_dir, log_files
 

@@ -296,8 +296,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.scanner.uninstall()
         super().closeEvent(event)
-
-
-def apply_application_style(app: QApplication) -> None:
-    """Optional: the style sheet on the whole application (dialogs too), instead of per window."""
-    app.setStyleSheet(load_stylesheet())

@@ -62,7 +62,7 @@ class PreviewPrinter:
         return None
 
 
-def _append_file_class():
+def _append_file_class() -> Any:  # python-escpos has no types: its classes are Any
     ensure_escpos_env()
     from escpos.printer import File
 
@@ -77,7 +77,7 @@ def _append_file_class():
     return AppendFile
 
 
-def _closing_network_class():
+def _closing_network_class() -> Any:
     ensure_escpos_env()
     from escpos.printer import Network
 
@@ -137,7 +137,7 @@ class EscposDevicePrinter:
         self._close(device)
 
     # -- device handling -----------------------------------------------------------------------------
-    def _make_device(self):
+    def _make_device(self) -> Any:
         ensure_escpos_env()
         spec = self.spec
         profile = escpos_profile(spec.target.head)
@@ -165,7 +165,7 @@ class EscposDevicePrinter:
             return _append_file_class()(spec.path, profile=profile)
         raise e.PrinterUriError(f"{spec.describe()} is not a device printer")
 
-    def _open(self):
+    def _open(self) -> Any:
         device = self._make_device()
         try:
             device.open()
@@ -175,13 +175,13 @@ class EscposDevicePrinter:
         return device
 
     @staticmethod
-    def _close(device) -> None:
+    def _close(device: Any) -> None:
         try:
             device.close()
         except Exception:  # closing a dead device must not hide the real fault
             log.debug("closing the printer failed", exc_info=True)
 
-    def _check_paper(self, device) -> None:
+    def _check_paper(self, device: Any) -> None:
         """Ask an ESC/POS USB printer for its paper sensor; printers that do not answer are assumed fine."""
         import usb.core
 
@@ -200,7 +200,7 @@ class EscposDevicePrinter:
                 "the label prints when it is back"
             )
 
-    def _finish_tcp(self, device) -> None:
+    def _finish_tcp(self, device: Any) -> None:
         """Half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
         sock = device.device
         sock.shutdown(socket.SHUT_WR)
@@ -297,7 +297,7 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _serial_of(device) -> str | None:
+def _serial_of(device: Any) -> str | None:
     try:
         return device.serial_number
     except Exception:  # no permission to read strings, or no string descriptors

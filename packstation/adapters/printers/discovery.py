@@ -84,7 +84,7 @@ def find_usb_printers(backend: Any = None) -> list[UsbPrinterInfo]:
     return found
 
 
-def _has_printer_interface(device) -> bool:
+def _has_printer_interface(device: Any) -> bool:
     try:
         return any(
             interface.bInterfaceClass == PRINTER_INTERFACE_CLASS
@@ -95,7 +95,7 @@ def _has_printer_interface(device) -> bool:
         return False
 
 
-def _string(device, name: str) -> str | None:
+def _string(device: Any, name: str) -> str | None:
     """A string descriptor, or None when it cannot be read (commonly: no permission before udev rules)."""
     try:
         value = getattr(device, name)

@@ -26,7 +26,7 @@ from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchE
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
 from packstation.adapters.printers.errors import PrinterError
-from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobRepository, PrintJobState
+from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobRepository
 from packstation.domain.raster import LabelPreview
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,3 @@ class _DownloadError(Exception):
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
-
-
-def job_is_final(job: PrintJob) -> bool:
-    return job.state in (PrintJobState.DONE, PrintJobState.FAILED)

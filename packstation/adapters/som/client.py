@@ -377,7 +377,7 @@ class SomClient:
                 trace_id=trace_id,
             )
         try:
-            return model.from_api(item)  # type: ignore[attr-defined,no-any-return]
+            return model.from_api(item)  # type: ignore[attr-defined]
         except ModelError as exc:
             raise MalformedResponseError(
                 f"unreadable answer: {exc}", method=method, status=response.status_code, trace_id=trace_id
