@@ -34,7 +34,9 @@ from packstation.services.loop_thread import LoopHandoff
 
 if TYPE_CHECKING:
     from packstation.domain.ports import StationStore
+    from packstation.domain.raster import SvgRasterizer
     from packstation.domain.station import Station
+    from packstation.domain.view import StationView
     from packstation.emulator import Emulator
     from packstation.gui.bridge import StationBridge
     from packstation.gui.feedback import SoundPlayer
@@ -142,7 +144,7 @@ class Services:
         self.store.close()
 
 
-def demo_config(config: Config, args: Any) -> tuple[Config, Any, str]:
+def demo_config(config: Config, args: Any) -> tuple[Config, Emulator, str]:
     """``--demo``: the embedded emulator with demo orders, the preview printer, a fresh data folder."""
     from packstation.emulator import DEMO_TOKEN, Emulator
 
@@ -184,10 +186,10 @@ def build_services(
     config: Config,
     token: str,
     *,
-    svg_rasterizer: Any,
-    publish_view: Any = None,
+    svg_rasterizer: SvgRasterizer,
+    publish_view: Callable[[StationView], None] | None = None,
     aliases: dict[str, str] | None = None,
-    emulator: Any = None,
+    emulator: Emulator | None = None,
     usb_backend: Any = None,
     scale_backend: Any = None,
 ) -> Services:
@@ -315,7 +317,9 @@ def read_replay_script(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> None:
+async def replay(
+    services: Services, scans: list[str], submit: Callable[[str], None], *, settle_s: float = 0.01
+) -> None:
     """Feed scans as a scanner would, waiting for each order look-up before the next scan."""
     for raw in scans:
         while services.runtime.busy:
@@ -494,7 +498,7 @@ def apply_language(app: Any, code: str) -> None:
     install_translation(app, code, str(qm_file) if qm_file else None)
 
 
-def open_settings(window: Any, services: Services) -> None:
+def open_settings(window: MainWindow, services: Services) -> None:
     from packstation.adapters.translations import available_languages
     from packstation.gui.settings_dialog import SettingsDialog, confirm_restart
 
@@ -527,7 +531,7 @@ def restart_argv() -> list[str]:
     return [sys.executable, "-m", "packstation", *sys.argv[1:]]
 
 
-def open_end_of_day(window: Any, services: Services) -> None:
+def open_end_of_day(window: MainWindow, services: Services) -> None:
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
     from packstation.services.end_of_day import EndOfDay
 
@@ -541,7 +545,7 @@ def open_end_of_day(window: Any, services: Services) -> None:
     EndOfDayDialog(service, parent=window).exec()
 
 
-def open_stats(window: Any, services: Services) -> None:
+def open_stats(window: MainWindow, services: Services) -> None:
     from packstation.gui.stats_dialog import StatsDialog
     from packstation.services.stats import load_day_stats, save_stats_csv
 

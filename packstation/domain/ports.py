@@ -97,6 +97,10 @@ class OutboxWorker(Protocol):
 
     async def refresh_status(self) -> OutboxStatus: ...
 
+    async def drain(self, timeout: float | None = None) -> OutboxStatus:
+        """Send until nothing more can be sent (or ``timeout``); end of day's command line uses it."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from packstation.adapters.som.errors import (
     MalformedResponseError,
@@ -23,6 +23,10 @@ from packstation.adapters.som.errors import (
     RetryableError,
 )
 from packstation.domain.models import Shipment
+from packstation.domain.ports import OrderApi
+
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ class PrefetchResult:
 
 
 class OrderLookup:
-    def __init__(self, store: Any, client: Any, *, create_from_tos: bool = True) -> None:
+    def __init__(self, store: StationStore, client: OrderApi, *, create_from_tos: bool = True) -> None:
         self.store = store
         self.client = client
         self.create_from_tos = create_from_tos

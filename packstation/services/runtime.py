@@ -449,7 +449,7 @@ def _plain_lookup_error(exc: Exception) -> str:
     return one_line() if callable(one_line) else str(exc) or type(exc).__name__
 
 
-def _effect_failure(effect: Any, exc: Exception) -> str:
+def _effect_failure(effect: fx.Effect, exc: Exception) -> str:
     # OSError ENOSPC from files; SQLite says "database or disk is full" (SQLITE_FULL).
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in str(exc):
         return "The disk is full: nothing more can be saved. Call IT before packing on."
