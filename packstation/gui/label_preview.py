@@ -60,7 +60,7 @@ class LabelPreview(QFrame):
         if not png:
             self._show_text(self.tr("No label printed yet"))
             return
-        image = QImage.fromData(png, b"PNG")
+        image = QImage.fromData(png)  # format sniffed: the stub wants bytes, PySide6 a str
         if image.isNull():
             self._show_text(self.tr("Label preview not available\n(the label itself is not affected)"))
             return
