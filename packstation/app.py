@@ -3,7 +3,8 @@ and runs them on one qasync event loop on the main thread.
 
 ``build_services`` assembles everything that is not Qt (store, SOM client, order look-up, outbox, print
 queue, station, runtime) so that it can be started, driven and stopped without a window as well.
-``run_gui`` adds the window, the scanner, the settings dialog and the replay driver.
+``build_window`` adds the window and its bridge to them (the end-to-end tests and the live screenshot
+tool use it as the app does); ``run_gui`` runs it on the qasync loop with the replay driver.
 """
 
 from __future__ import annotations
@@ -17,10 +18,31 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.config import Config, TokenStore, config_from_args, save_settings
 from packstation.commands import UserFacingError
+from packstation.domain.ports import (
+    OrderSource,
+    OutboxWorker,
+    PrintQueuePort,
+    ScaleDevice,
+    ScanReader,
+    SomApi,
+)
+from packstation.services.loop_thread import LoopHandoff
+
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
+    from packstation.domain.raster import SvgRasterizer
+    from packstation.domain.station import Station
+    from packstation.domain.view import StationView
+    from packstation.emulator import Emulator
+    from packstation.gui.bridge import StationBridge
+    from packstation.gui.feedback import SoundPlayer
+    from packstation.gui.main_window import MainWindow
+    from packstation.gui.scanner import WedgeScanner
+    from packstation.services.runtime import StationRuntime
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +53,20 @@ SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
 @dataclass
 class Services:
     config: Config
-    store: Any
-    client: Any
-    lookup: Any
-    outbox: Any
-    print_queue: Any
-    station: Any
-    runtime: Any
-    emulator: Any = None
-    scale: Any = None  # adapters.scale.Scale when a USB scale is configured
-    serial_scanner: Any = None  # adapters.serial_scanner.SerialScanner when one is configured
+    store: StationStore
+    client: SomApi
+    lookup: OrderSource
+    outbox: OutboxWorker
+    print_queue: PrintQueuePort
+    station: Station
+    runtime: StationRuntime
+    emulator: Emulator | None = None
+    scale: ScaleDevice | None = None  # adapters.scale.Scale when a USB scale is configured
+    serial_scanner: ScanReader | None = None  # adapters.serial_scanner.SerialScanner when one is configured
     # Where serial scans go, on the loop's thread: the runtime, or in the window the bridge (so they take
     # the same path as a wedge scan, "Last scan" line included).
     scan_sink: Callable[[str], None] | None = None
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     restart_requested: bool = False  # new settings saved: start again once the workers have stopped
 
     def start(self) -> None:
@@ -61,17 +83,19 @@ class Services:
                 self.runtime.weight_changed, lambda error: self.runtime.scale_failed(error.user_message)
             )
         if self.serial_scanner is not None:
-            self._start_serial_scanner(loop)
+            self._start_serial_scanner(self.serial_scanner, loop)
 
-    def _start_serial_scanner(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _start_serial_scanner(self, scanner: ScanReader, loop: asyncio.AbstractEventLoop) -> None:
         from packstation.domain.view import Tone
 
         sink = self.scan_sink or self.runtime.submit_scan
         # The reader thread only ever queues calls onto the loop: it never touches the station or Qt.
-        self.serial_scanner.start(
-            lambda code: loop.call_soon_threadsafe(sink, code),
-            on_problem=lambda text: loop.call_soon_threadsafe(self.runtime.notify, Tone.WARNING, text),
-            on_recovered=lambda text: loop.call_soon_threadsafe(self.runtime.notify, Tone.INFO, text),
+        handoff = LoopHandoff()
+        handoff.bind(loop)
+        scanner.start(
+            handoff.wrap(sink),
+            on_problem=handoff.wrap(lambda text: self.runtime.notify(Tone.WARNING, text)),
+            on_recovered=handoff.wrap(lambda text: self.runtime.notify(Tone.INFO, text)),
         )
 
     async def idle(self) -> bool:
@@ -120,7 +144,7 @@ class Services:
         self.store.close()
 
 
-def demo_config(config: Config, args: Any) -> tuple[Config, Any, str]:
+def demo_config(config: Config, args: Any) -> tuple[Config, Emulator, str]:
     """``--demo``: the embedded emulator with demo orders, the preview printer, a fresh data folder."""
     from packstation.emulator import DEMO_TOKEN, Emulator
 
@@ -162,10 +186,10 @@ def build_services(
     config: Config,
     token: str,
     *,
-    svg_rasterizer: Any,
-    publish_view: Any = None,
+    svg_rasterizer: SvgRasterizer,
+    publish_view: Callable[[StationView], None] | None = None,
     aliases: dict[str, str] | None = None,
-    emulator: Any = None,
+    emulator: Emulator | None = None,
     usb_backend: Any = None,
     scale_backend: Any = None,
 ) -> Services:
@@ -278,7 +302,9 @@ def read_replay_script(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> list[str]:
+async def replay(
+    services: Services, scans: list[str], submit: Callable[[str], None], *, settle_s: float = 0.01
+) -> list[str]:
     """Feed scans as a scanner would, waiting for each order look-up before the next scan. Returns the
     scans left unanswered (an order look-up that got no usable answer), each as "KEY: reason"."""
     already = len(services.runtime.unanswered_scans)
@@ -342,9 +368,41 @@ def run_gui(args: Any) -> int:
     return exit_code
 
 
-async def _run_window(
-    app: Any, args: Any, config: Config, token: str, emulator: Any, scans: list[str] | None = None
-) -> int:
+@dataclass
+class StationWindow:
+    """The station's window wired to its services: what ``build_window`` gives back."""
+
+    services: Services
+    bridge: StationBridge
+    window: MainWindow
+
+    def start(self) -> None:
+        """Start the workers, bring back open orders, and show what the station holds."""
+        self.services.scan_sink = self.bridge.publish_scan
+        self.services.start()
+        self.services.runtime.restore()
+        self.bridge.publish_view(self.services.station.view)
+
+    async def aclose(self) -> None:
+        """Close the window, then stop the workers and close the store."""
+        self.window.close()
+        await self.services.aclose()
+
+
+def build_window(
+    config: Config,
+    token: str,
+    *,
+    emulator: Emulator | None = None,
+    demo: bool = False,
+    sounds: SoundPlayer | None = None,
+    scanner: WedgeScanner | None = None,
+    flash_ms: int = 300,
+) -> StationWindow:
+    """The services and the main window, wired as the app runs them (not started, not shown).
+
+    ``sounds`` defaults to the system's sounds when ``config.sounds`` is on; ``scanner`` and ``flash_ms``
+    let tests drive the wedge scanner on their own clock and keep the scan flash up."""
     from packstation.gui.bridge import StationBridge
     from packstation.gui.feedback import SystemSoundPlayer
     from packstation.gui.main_window import MainWindow
@@ -356,36 +414,51 @@ async def _run_window(
         token,
         svg_rasterizer=QtSvgRasterizer(),
         publish_view=bridge.publish_view,
-        aliases=load_aliases(config, demo=bool(args.demo)),
+        aliases=load_aliases(config, demo=demo),
         emulator=emulator,
     )
     window = MainWindow(
         services.runtime,
         bridge,
-        sounds=SystemSoundPlayer(enabled=config.sounds and not args.replay),
+        sounds=sounds if sounds is not None else SystemSoundPlayer(enabled=config.sounds),
         settings_opener=lambda: open_settings(window, services),
         actions=[
             ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
             ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
         ],
+        scanner=scanner,
+        flash_ms=flash_ms,
     )
-    if args.demo:
+    if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
+    return StationWindow(services, bridge, window)
+
+
+async def _run_window(
+    app: Any, args: Any, config: Config, token: str, emulator: Emulator | None, scans: list[str] | None = None
+) -> int:
+    from packstation.gui.feedback import SystemSoundPlayer
+
+    station = build_window(
+        config,
+        token,
+        emulator=emulator,
+        demo=bool(args.demo),
+        sounds=SystemSoundPlayer(enabled=config.sounds and not args.replay),
+    )
+    services, window = station.services, station.window
     closed = asyncio.Event()
     # We quit ourselves once the workers are shut down; Qt quitting on the last window would stop the
     # loop under our feet (qasync: "Event loop stopped before Future completed").
     app.setQuitOnLastWindowClosed(False)
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
-    services.scan_sink = bridge.publish_scan
-    services.start()
-    services.runtime.restore()
-    bridge.publish_view(services.station.view)
+    station.start()
     window.showMaximized() if not args.replay else window.show()
     exit_code = 0
     try:
         if args.replay:
-            unanswered = await replay(services, scans or [], bridge.publish_scan)
+            unanswered = await replay(services, scans or [], station.bridge.publish_scan)
             for line in unanswered:
                 print(f"packstation: scan not answered: {line}", file=sys.stderr)
             if unanswered:
@@ -401,8 +474,7 @@ async def _run_window(
         else:
             await closed.wait()
     finally:
-        window.close()
-        await services.aclose()
+        await station.aclose()
     return RESTART if services.restart_requested else exit_code
 
 
@@ -419,7 +491,7 @@ def apply_language(app: Any, code: str) -> None:
     install_translation(app, code, str(qm_file) if qm_file else None)
 
 
-def open_settings(window: Any, services: Services) -> None:
+def open_settings(window: MainWindow, services: Services) -> None:
     from packstation.adapters.translations import available_languages
     from packstation.gui.settings_dialog import SettingsDialog, confirm_restart
 
@@ -452,7 +524,7 @@ def restart_argv() -> list[str]:
     return [sys.executable, "-m", "packstation", *sys.argv[1:]]
 
 
-def open_end_of_day(window: Any, services: Services) -> None:
+def open_end_of_day(window: MainWindow, services: Services) -> None:
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
     from packstation.services.end_of_day import EndOfDay
 
@@ -466,7 +538,7 @@ def open_end_of_day(window: Any, services: Services) -> None:
     EndOfDayDialog(service, parent=window).exec()
 
 
-def open_stats(window: Any, services: Services) -> None:
+def open_stats(window: MainWindow, services: Services) -> None:
     from packstation.gui.stats_dialog import StatsDialog
     from packstation.services.stats import load_day_stats, save_stats_csv
 
@@ -488,11 +560,12 @@ def queue_test_print(services: Services, uri: str) -> str:
     return "Test label sent to the printer queue; it prints in a moment."
 
 
-def list_usb_printers() -> list[tuple[str, str]]:
+def list_usb_printers(backend: Any = None) -> list[tuple[str, str]]:
+    """The settings dialog's "Find printers": (URI, name) of each USB printer, or one line saying why not."""
     from packstation.adapters.printers.discovery import find_usb_printers
     from packstation.adapters.printers.errors import PrinterError
 
     try:
-        return [(p.uri, p.description) for p in find_usb_printers()]
+        return [(p.uri, p.description) for p in find_usb_printers(backend)]
     except PrinterError as exc:
         return [("", exc.user_message)]

@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         window = MainWindow(_NoController(), StationBridge(), sounds=NullSoundPlayer(), flash_ms=0)
         window.resize(width, height)
         window.show()
-        window.render(view)
+        window.render_view(view)
         for _ in range(5):
             app.processEvents()
         path = out / f"{name}.png"

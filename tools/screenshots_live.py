@@ -21,82 +21,148 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from packstation.domain.view import Connectivity  # noqa: E402
+import asyncio  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from packstation.adapters.config import Config  # noqa: E402
+from packstation.app import StationWindow, build_window, wait_until_idle  # noqa: E402
+from packstation.domain.view import Connectivity, StationView  # noqa: E402
 from packstation.emulator import DEMO_TOKEN, Emulator  # noqa: E402
 from packstation.emulator.demo import DEMO_ORDERS, barcode_aliases  # noqa: E402
-from tests.gui.e2e_support import (  # noqa: E402
-    LiveStation,
-    PlainBot,
-    qasync_session,
-    station_config,
-    write_alias_csv,
-)
 
 ORDERS = {order["external_id"]: order for order in DEMO_ORDERS}
+WAIT_S = 30.0
 
 
 def units(external_id: str) -> list[str]:
     return [line["ean"] for line in ORDERS[external_id]["lines"] for _ in range(line["quantity"])]
 
 
-def grab(station: LiveStation, out: Path, name: str, *, flashing: bool = False) -> Path:
-    """Save the window; by default once the scan's flash is over (the steady screen)."""
-    station.settle()
-    if not flashing:
-        station.wait_for(lambda: station.window.flash.color is None)
-    path = out / f"live-{name}.png"
-    station.window.grab().save(str(path))
-    print(f"wrote {path}")
-    return path
+def shots_config(folder: Path, emulator: Emulator) -> Config:
+    """A bench on the demo emulator, printing into a file, the demo's barcodes in its data folder."""
+    config = Config(
+        api_url=emulator.base_url,
+        site_id=emulator.site_id,
+        printer=f"file:{folder / 'printer.bin'}",
+        data_dir=folder / "data",
+        packer="Maja",
+        station_id="shots-1",
+        sounds=False,
+    )
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    rows = "".join(f"{barcode},{sku}\n" for barcode, sku in barcode_aliases().items())
+    (config.data_dir / "barcodes.csv").write_text("barcode,sku\n" + rows, encoding="utf-8")
+    return config
+
+
+class Shots:
+    """Drives the app's window as a scanner would, and saves pictures of it."""
+
+    def __init__(self, station: StationWindow, out: Path) -> None:
+        self.station = station
+        self.out = out
+
+    @property
+    def view(self) -> StationView:
+        return self.station.services.station.view
+
+    async def wait_for(self, condition: Callable[[], object]) -> None:
+        deadline = asyncio.get_running_loop().time() + WAIT_S
+        while not condition():
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the station did not get there in time")
+            await asyncio.sleep(0.02)
+
+    async def settle(self) -> None:
+        """Until no order look-up runs and the window shows the station's latest view."""
+        await self.wait_for(lambda: not self.station.services.runtime.busy)
+        await self.wait_for(lambda: self.station.window.view == self.view)
+
+    async def scans(self, *raws: str) -> None:
+        for raw in raws:
+            self.station.bridge.publish_scan(raw)  # the path replayed and serial scans take
+            await self.settle()
+
+    async def idle(self) -> None:
+        if not await wait_until_idle(self.station.services, timeout=WAIT_S):
+            raise TimeoutError("the station is still sending or printing")
+        await self.settle()
+
+    async def grab(self, name: str, *, flashing: bool = False) -> Path:
+        """Save the window; by default once the scan's flash is over (the steady screen)."""
+        await self.settle()
+        if not flashing:
+            await self.wait_for(lambda: self.station.window.flash.color is None)
+        path = self.out / f"live-{name}.png"
+        self.station.window.grab().save(str(path))
+        print(f"wrote {path}")
+        return path
+
+
+async def take(out: Path, folder: Path) -> None:
+    emulator = Emulator(token=DEMO_TOKEN, port=0, seed_demo=True).start()
+    try:
+        station = build_window(shots_config(folder, emulator), DEMO_TOKEN, flash_ms=400)
+        station.start()
+        station.window.resize(1280, 800)
+        station.window.show()
+        shots = Shots(station, out)
+        try:
+            await shots.grab("empty")
+
+            # ACME10003: 2 totes in box 1, 2 pairs of shoes in box 2; both labels printed.
+            two_box = units("ACME10003")
+            await shots.scans("ACME10003", *two_box[:2], "BOX:S", *two_box[2:])
+            await shots.idle()
+            await shots.grab("multibox-complete")
+
+            # ACME10004: half packed.
+            await shots.scans("ACME10004", *units("ACME10004")[:6])
+            await shots.grab("packing")
+
+            # One winter boot too many (the order has one).
+            boot = ORDERS["ACME10004"]["lines"][1]["ean"]
+            await shots.scans(boot, boot)
+            await shots.grab("error", flashing=True)
+
+            # The API goes away: box 1 closes anyway, its box tag prints, packing goes on.
+            emulator.stop()
+            await shots.scans("CMD:CLOSE-BOX")
+            await shots.wait_for(lambda: shots.view.status.connectivity is Connectivity.OFFLINE)
+            rest = [code for code in units("ACME10004")[6:] if code != boot]
+            await shots.scans(*rest[:3], "CMD:CLOSE-BOX", *rest[3:5])
+            tags = [b.local_tag for b in shots.view.boxes if b.state.value != "open"]
+            await shots.wait_for(lambda: shots.view.status.outbox_depth == len(tags))
+            await shots.wait_for(lambda: shots.view.status.labels_waiting == 0)  # box tags printed
+            await shots.grab("offline")
+            emulator.start()
+            await shots.idle()
+        finally:
+            await station.aclose()
+    finally:
+        emulator.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="packstation-shots-") as folder, qasync_session():
-        emulator = Emulator(token=DEMO_TOKEN, port=0, seed_demo=True).start()
+    app = QApplication.instance() or QApplication(["packstation-shots"])
+    app.setQuitOnLastWindowClosed(False)  # the loop stops when take() is done, not when the window closes
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory(prefix="packstation-shots-") as folder:
         try:
-            config = station_config(Path(folder), emulator, packer="Maja")
-            write_alias_csv(config, barcode_aliases())
-            station = LiveStation(PlainBot(), config, flash_ms=400).start()
-            try:
-                station.window.resize(1280, 800)
-                grab(station, out, "empty")
-
-                # ACME10003: 2 totes in box 1, 2 pairs of shoes in box 2; both labels printed.
-                two_box = units("ACME10003")
-                station.scans("ACME10003", *two_box[:2], "BOX:S", *two_box[2:])
-                station.wait_idle()
-                grab(station, out, "multibox-complete")
-
-                # ACME10004: half packed.
-                station.scans("ACME10004", *units("ACME10004")[:6])
-                grab(station, out, "packing")
-
-                # One winter boot too many (the order has one).
-                boot = ORDERS["ACME10004"]["lines"][1]["ean"]
-                station.scans(boot, boot)
-                grab(station, out, "error", flashing=True)
-
-                # The API goes away: box 1 closes anyway, its box tag prints, packing goes on.
-                emulator.stop()
-                station.scan("CMD:CLOSE-BOX")
-                station.wait_for(lambda: station.view.status.connectivity is Connectivity.OFFLINE)
-                rest = [code for code in units("ACME10004")[6:] if code != boot]
-                station.scans(*rest[:3], "CMD:CLOSE-BOX", *rest[3:5])
-                tags = [b.local_tag for b in station.view.boxes if b.state.value != "open"]
-                station.wait_for(lambda: station.view.status.outbox_depth == len(tags))
-                station.wait_for(lambda: station.view.status.labels_waiting == 0)  # box tags printed
-                grab(station, out, "offline")
-                emulator.start()
-                station.wait_idle()
-            finally:
-                station.close()
+            with loop:
+                loop.run_until_complete(take(out, Path(folder)))
         finally:
-            emulator.stop()
+            asyncio.set_event_loop(None)
     return 0
 
 

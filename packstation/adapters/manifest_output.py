@@ -13,10 +13,14 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packstation.adapters.receipt_escpos import encode_receipt
 from packstation.domain.manifest import Manifest, manifest_csv, manifest_lines
 from packstation.domain.receipt import PrintLine
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
 
 DEJAVU_DIR = "/usr/share/fonts/truetype/dejavu"
 PDF_DPI = 150
@@ -39,7 +43,7 @@ def manifest_escpos(
 
 
 @cache
-def _font(size: int, bold: bool):
+def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont
 
     name = "DejaVuSansMono-Bold.ttf" if bold else "DejaVuSansMono.ttf"
@@ -50,30 +54,29 @@ def _font(size: int, bold: bool):
     return ImageFont.load_default(size)
 
 
-def render_pages(lines: list[PrintLine]) -> list:
+def render_pages(lines: list[PrintLine]) -> list[Image.Image]:
     """The receipt lines drawn onto A4 greyscale Pillow images, as many pages as they need."""
     from PIL import Image, ImageDraw
 
     width, height = A4_PIXELS
-    pages: list = []
-    page = draw = None
+    pages: list[Image.Image] = []
     y = 0
     bottom = height - PDF_MARGIN - FONT_SIZE - LINE_GAP  # room for the page number
 
-    def new_page():
-        nonlocal page, draw, y
+    def new_page() -> ImageDraw.ImageDraw:
+        nonlocal y
         page = Image.new("L", A4_PIXELS, 255)
-        draw = ImageDraw.Draw(page)
         pages.append(page)
         y = PDF_MARGIN
+        return ImageDraw.Draw(page)
 
-    new_page()
+    draw = new_page()
     for line in lines:
         size = LARGE_FONT_SIZE if line.large else FONT_SIZE
         texts = [line.text] + ([line.barcode] if line.barcode else []) + ([line.qr] if line.qr else [])
         for text in texts:
             if y + size > bottom:
-                new_page()
+                draw = new_page()
             font = _font(size, line.bold)
             x = PDF_MARGIN
             if line.center:

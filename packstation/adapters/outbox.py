@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.som.errors import (
     AuthError,
@@ -49,6 +49,10 @@ from packstation.domain.outbox import (
     OutboxOp,
     OutboxStatus,
 )
+from packstation.domain.ports import SomApi
+
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +93,8 @@ class Outbox:
 
     def __init__(
         self,
-        store: Any,
-        client: Any,
+        store: StationStore,
+        client: SomApi,
         *,
         printer_uri: str,
         concurrency: int = 8,
@@ -144,7 +148,7 @@ class Outbox:
         if self.tracker.pause(reason):
             self._publish_soon()
 
-    def resume(self, client: Any = None) -> None:
+    def resume(self, client: SomApi | None = None) -> None:
         """Leave the paused state (e.g. after a new token was entered), optionally with a new client."""
         if client is not None:
             self.client = client
@@ -199,7 +203,7 @@ class Outbox:
             raise RuntimeError("the outbox worker is already running")
         self._running = True
         self._wake = asyncio.Event()
-        tasks: set[asyncio.Task] = set()
+        tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
                 self._wake.clear()

@@ -9,6 +9,8 @@ The bytes are built in memory; sending them is the printer adapters' job.
 
 from __future__ import annotations
 
+from typing import Any
+
 from packstation.adapters.labels.encode import ensure_escpos_env, escpos_profile_class
 from packstation.domain.receipt import PrintLine
 
@@ -33,13 +35,14 @@ def code128b_fits(data: str, paper_mm: int) -> bool:
     return all(32 <= ord(c) < 127 for c in data) and modules * BARCODE_MODULE_DOTS <= head_dots(paper_mm)
 
 
-def new_printer(paper_mm: int = 80):
+def new_printer(paper_mm: int = 80) -> Any:  # an escpos Dummy (python-escpos has no types)
     """A python-escpos ``Dummy`` printer with a profile of the paper's real width, initialised."""
     ensure_escpos_env()
     from escpos.printer import Dummy
 
     profile_class = escpos_profile_class(head_dots(paper_mm), DPI)
-    features = dict(profile_class.profile_data["features"])
+    data: dict[str, Any] = getattr(profile_class, "profile_data")  # noqa: B009 (set by type())
+    features = dict(data["features"])
     features.update({"barcodeB": True, "qrCode": True})
     printer = Dummy(profile=profile_class(features=features))
     printer._raw(ESC_INIT)
@@ -74,7 +77,7 @@ def encode_receipt(
     return printer.output
 
 
-def _barcode(printer, data: str, paper_mm: int) -> None:
+def _barcode(printer: Any, data: str, paper_mm: int) -> None:
     if not code128b_fits(data, paper_mm):
         return  # the text line above carries the number; a cut-off barcode would scan wrong or not at all
     # _hw_barcode: barcode() would print "Using hardware barcode renderer" to stdout on every call.
@@ -84,7 +87,7 @@ def _barcode(printer, data: str, paper_mm: int) -> None:
     printer.ln()
 
 
-def _qr(printer, data: str, *, native: bool) -> None:
+def _qr(printer: Any, data: str, *, native: bool) -> None:
     if native:
         printer.set(align="center")
         printer.qr(data, native=True, size=QR_MODULE_DOTS)

@@ -7,7 +7,7 @@ keyboard-wedge scanner only, and no reader runs.
 
 ``SerialScanner.start(on_scan, on_problem, on_recovered)`` reads on a daemon thread with a short read
 timeout, so ``stop()`` returns within a fraction of a second. Every callback runs on that thread: the
-caller hands the values over to its own loop (``packstation.app`` uses ``call_soon_threadsafe``).
+caller hands the values over to its own loop (``packstation.app`` wraps them in a ``LoopHandoff``).
 
 * A scan ends with CR, LF, CRLF or Tab; it is stripped and empty lines are dropped. Bytes are decoded as
   UTF-8 with replacement characters, and a line longer than ``MAX_LINE_CHARS`` is cut there: junk still

@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_call_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
-    default = {} if defaults else {"default": argparse.SUPPRESS}
+    default: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     parser.add_argument(
         "--json", dest="json_body", metavar="BODY", help="request body as JSON, @FILE or -", **default
     )

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: object) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)

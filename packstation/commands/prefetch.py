@@ -44,14 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
     from packstation.adapters.som.client import SomClient
     from packstation.commands.outbox import open_store, require_token
-    from packstation.services.order_lookup import OrderLookup
+    from packstation.services.order_lookup import OrderLookup, PrefetchResult
 
     keys = read_keys(args)
     config = config_from_args(args)
     token = require_token()
     store = open_store(config)
 
-    async def prefetch():
+    async def prefetch() -> list[PrefetchResult]:
         async with SomClient(config.api_url, token, site_id=config.site_id) as client:
             return await OrderLookup(store, client).prefetch(keys)
 

@@ -13,6 +13,7 @@ image (PNG, SVG) or one 4x6 inch page per label (PDF).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import tempfile
 from pathlib import Path
@@ -28,7 +29,7 @@ SHEET_WIDTH_IN = 4
 USB_BACKEND = None  # tests put a fake pyusb backend here
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output",
         metavar="FILE",
@@ -36,7 +37,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
 
     config = config_from_args(args)

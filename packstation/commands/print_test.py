@@ -7,17 +7,24 @@ With the ``preview`` printer the rendered label is saved as a PNG and its path p
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packstation.commands import UserFacingError
+
+if TYPE_CHECKING:
+    from packstation.adapters.printers.uri import PrinterSpec
+    from packstation.domain.printing import PrintJob
+    from packstation.domain.raster import LabelPreview, SvgRasterizer
 
 BUILT_IN_FORMATS = ("svg", "pdf", "png", "zpl")
 USB_BACKEND = None  # tests put a fake pyusb backend here
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "label_file", nargs="?", help="label to print (SVG, PDF, PNG or ZPL); default: test label"
     )
@@ -29,7 +36,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.uri import parse_printer_uri
@@ -51,7 +58,7 @@ def run(args) -> int:
     return 0
 
 
-def _label_bytes(args, spec) -> tuple[bytes, str]:
+def _label_bytes(args: argparse.Namespace, spec: PrinterSpec) -> tuple[bytes, str]:
     if args.label_file:
         path = Path(args.label_file)
         try:
@@ -64,7 +71,7 @@ def _label_bytes(args, spec) -> tuple[bytes, str]:
     return labelgen.make_test_label(fmt, dpi=spec.dpi), f"the built-in {fmt.upper()} test label"
 
 
-def _print_once(uri: str, data: bytes, preview_path: Path):
+def _print_once(uri: str, data: bytes, preview_path: Path) -> PrintJob:
     from functools import partial
 
     from packstation.adapters.labels import LabelPipeline
@@ -86,12 +93,14 @@ def _print_once(uri: str, data: bytes, preview_path: Path):
                 asyncio.run(queue.drain())
             finally:
                 queue.close()
-            return store.print_jobs.get(job_id)
+            job = store.print_jobs.get(job_id)
+            assert job is not None  # added above, in this private store
+            return job
         finally:
             store.close()
 
 
-def _svg_rasterizer_if_needed(data: bytes):
+def _svg_rasterizer_if_needed(data: bytes) -> SvgRasterizer | None:
     """Qt is loaded only when the label is an SVG (it is the one format that needs it)."""
     from packstation.adapters.labels.detect import LabelFormat, sniff_format
 
@@ -103,7 +112,7 @@ def _svg_rasterizer_if_needed(data: bytes):
     return QtSvgRasterizer()
 
 
-def _save_preview(path: Path, preview) -> None:
+def _save_preview(path: Path, preview: LabelPreview) -> None:
     from packstation.adapters.labels.raster import mono_to_pil
 
     if preview.images:

@@ -7,18 +7,23 @@ user has no permission for yet (the udev rule in resources/udev/ fixes that).
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from packstation.commands import UserFacingError
+
+if TYPE_CHECKING:
+    from packstation.adapters.printers.discovery import UsbPrinterInfo
 
 USB_BACKEND: Any = None  # tests put a fake pyusb backend here
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "Use a listed URI as the printer setting, e.g. packstation --printer usb:04b8:0e28"
 
 
-def format_printers(printers) -> list[str]:
+def format_printers(printers: Sequence[UsbPrinterInfo]) -> list[str]:
     if not printers:
         return [
             "No USB printers found. Check that the printer is on and plugged in; network printers "
@@ -26,7 +31,7 @@ def format_printers(printers) -> list[str]:
         ]
     lines = []
     for info in printers:
-        name = " ".join(part for part in (info.manufacturer, info.product) if part) or info.vendor_name
+        name = info.description
         kind = "printer class" if info.printer_class else "known printer vendor"
         note = (
             ""
@@ -37,7 +42,7 @@ def format_printers(printers) -> list[str]:
     return lines
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from packstation.adapters.printers.discovery import find_usb_printers
     from packstation.adapters.printers.errors import PrinterError
 

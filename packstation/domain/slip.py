@@ -17,7 +17,6 @@ from typing import Any
 from packstation.domain.receipt import WIDTH_80MM, PrintLine, clean, fit, rule, two_columns, wrap
 
 COUNTRY_LANGUAGES = {"SE": "sv", "NO": "nb", "DK": "da", "FI": "fi", "AX": "sv"}
-LANGUAGES = ("en", "sv", "nb", "da", "fi")
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -254,5 +254,6 @@ def parcel_measures(lines: list[tuple[Good, int]]) -> tuple[int | None, dict[str
     sized = [good.dimensions for good, _ in lines if good.dimensions]
     dims = None
     if sized:
-        dims = dict(max(sized, key=lambda d: d.get("length", 0) * d.get("width", 0) * d.get("height", 0)))
+        largest = max(sized, key=lambda d: d.get("length", 0) * d.get("width", 0) * d.get("height", 0))
+        dims = dict(largest)
     return weight, dims

@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,10 +48,10 @@ LABEL_PATH = re.compile(r"^/v1/labels/([A-Za-z0-9-]{1,64})\.(svg|pdf|png|zpl)$")
 _GRPC_FOR_HTTP = {400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 429: 8, 500: 13, 501: 12, 503: 14, 504: 4}
 
 
-class Headers(dict):
+class Headers(dict[str, str]):
     """Request headers with case-insensitive lookup (keys stored in lower case)."""
 
-    def __init__(self, items=()) -> None:
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         super().__init__((k.lower(), v) for k, v in items)
 
     def __getitem__(self, key: str) -> str:
@@ -164,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         """The request body; None when it cannot be read (the connection is then closed)."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             total = 0
             while True:
                 size_line = self.rfile.readline(100)
@@ -186,7 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(length_text))
 
-    def _send(self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None):
+    def _send(
+        self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -362,7 +365,16 @@ class _Handler(BaseHTTPRequestHandler):
             (time.monotonic() - started) * 1000,
         )
 
-    def _api(self, emu, route, method, record, body, body_error, query):
+    def _api(
+        self,
+        emu: Emulator,
+        route: tuple[str, str] | None,
+        method: str,
+        record: RequestRecord,
+        body: Any,
+        body_error: str | None,
+        query: dict[str, str],
+    ) -> tuple[int, dict[str, Any], dict[str, str] | None]:
         if route is None:
             return 404, error_document(NOT_FOUND, f"no such method: {record.path}"), None
         if not record.authorized:
@@ -434,7 +446,7 @@ class Emulator:
         if self._server is not None:
             return self
         self._stopping = threading.Event()
-        server_class = _Server
+        server_class: type[_Server] = _Server
         if ":" in self.host:
             server_class = type("_Server6", (_Server,), {"address_family": socket.AF_INET6})
         server = server_class((self.host, self.port), _Handler)
@@ -621,7 +633,7 @@ class Emulator:
             cached = self._labels.get(key)
             if cached is None:
                 number = shipment.parcels.index(parcel) + 1
-                kwargs = {
+                kwargs: dict[str, Any] = {
                     "tracking_number": delivery.tracking_number,
                     "address_to": shipment.address_to,
                     "address_from": shipment.address_from,

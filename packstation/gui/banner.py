@@ -56,9 +56,9 @@ class FeedbackBanner(QFrame):
         layout.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(text_column, 1)
         self.tone: str = "idle"
-        self.render(None)
+        self.render_view(None)
 
-    def render(self, feedback: Feedback | None) -> None:
+    def render_view(self, feedback: Feedback | None) -> None:
         if feedback is None:
             self.tone = "idle"
             self.mark.setText("")
@@ -94,7 +94,7 @@ class PromptLine(QFrame):
         layout.addWidget(self.label, 1)
         self._drawn: tuple | None = None
 
-    def render(self, prompt: str, pending_confirmation: str, complete: bool) -> None:
+    def render_view(self, prompt: str, pending_confirmation: str, complete: bool) -> None:
         key = (prompt, pending_confirmation, complete)
         if key == self._drawn:
             return
@@ -144,7 +144,7 @@ class AttentionStrip(QFrame):
         self.items: list[str] = []
         self.hide()
 
-    def render(self, view: StationView) -> None:
+    def render_view(self, view: StationView) -> None:
         items = attention_items(view)
         if items == self.items:
             return

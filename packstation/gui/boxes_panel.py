@@ -4,6 +4,7 @@ contents, and (when a box failed) the problem in plain words with what to do."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import shiboken6
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
@@ -14,15 +15,19 @@ from packstation.domain.view import BoxState, BoxView
 from packstation.gui.resources import icon_pixmap, set_style_state
 
 # What the chip says, in the packer's words (translated when shown, context "BoxCard").
-CHIP_TEXT = {
-    BoxState.OPEN: QT_TRANSLATE_NOOP("BoxCard", "PACKING"),
-    BoxState.QUEUED: QT_TRANSLATE_NOOP("BoxCard", "WAITING TO SEND"),
-    BoxState.BOOKING: QT_TRANSLATE_NOOP("BoxCard", "BOOKING…"),
-    BoxState.BOOKED: QT_TRANSLATE_NOOP("BoxCard", "BOOKED · PRINTING"),
-    BoxState.PRINTED: QT_TRANSLATE_NOOP("BoxCard", "LABEL PRINTED"),
-    BoxState.FAILED: QT_TRANSLATE_NOOP("BoxCard", "NEEDS ATTENTION"),
-    BoxState.VOIDED: QT_TRANSLATE_NOOP("BoxCard", "VOIDED"),
-}
+# cast: QT_TRANSLATE_NOOP returns its text unchanged, its stub says object.
+CHIP_TEXT = cast(
+    dict[BoxState, str],
+    {
+        BoxState.OPEN: QT_TRANSLATE_NOOP("BoxCard", "PACKING"),
+        BoxState.QUEUED: QT_TRANSLATE_NOOP("BoxCard", "WAITING TO SEND"),
+        BoxState.BOOKING: QT_TRANSLATE_NOOP("BoxCard", "BOOKING…"),
+        BoxState.BOOKED: QT_TRANSLATE_NOOP("BoxCard", "BOOKED · PRINTING"),
+        BoxState.PRINTED: QT_TRANSLATE_NOOP("BoxCard", "LABEL PRINTED"),
+        BoxState.FAILED: QT_TRANSLATE_NOOP("BoxCard", "NEEDS ATTENTION"),
+        BoxState.VOIDED: QT_TRANSLATE_NOOP("BoxCard", "VOIDED"),
+    },
+)
 
 
 def chip_text(state: BoxState) -> str:
@@ -123,12 +128,12 @@ class BoxesPanel(QFrame):
         title_row.addWidget(self.title)
         title_row.addStretch(1)
         outer.addLayout(title_row)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("boxesScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area = QScrollArea()  # not self.scroll: that is QWidget.scroll()
+        self.scroll_area.setObjectName("boxesScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.container = QWidget()
         self.container.setObjectName("boxesContainer")
         self.cards_layout = QVBoxLayout(self.container)
@@ -139,12 +144,12 @@ class BoxesPanel(QFrame):
         self.empty_label.setWordWrap(True)
         self.cards_layout.addWidget(self.empty_label)
         self.cards_layout.addStretch(1)
-        self.scroll.setWidget(self.container)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(self.container)
+        outer.addWidget(self.scroll_area, 1)
         self._boxes: tuple[BoxView, ...] = ()
         self.cards: list[BoxCard] = []
 
-    def render(self, boxes: Sequence[BoxView]) -> None:
+    def render_view(self, boxes: Sequence[BoxView]) -> None:
         boxes = tuple(boxes)
         if boxes == self._boxes:
             return
@@ -162,7 +167,7 @@ class BoxesPanel(QFrame):
                 continue
             card = BoxCard(box, self.container)
             self.cards_layout.insertWidget(1 + index, card)
-            card.show()  # now, not on the layout's queued show: the screen is right after render()
+            card.show()  # now, not on the layout's queued show: the screen is right after render_view()
             self.cards.append(card)
         self.title.setText(
             self.tr("Boxes (%1)").replace("%1", str(len(boxes))) if boxes else self.tr("Boxes")
@@ -176,4 +181,4 @@ class BoxesPanel(QFrame):
         failed = [card for card in self.cards if card.box.state is BoxState.FAILED]
         card = failed[0] if failed else (self.cards[-1] if self.cards else None)
         if card is not None and shiboken6.isValid(card):
-            self.scroll.ensureWidgetVisible(card, 0, 0)
+            self.scroll_area.ensureWidgetVisible(card, 0, 0)

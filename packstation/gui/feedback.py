@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QRegion
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
 from packstation.gui.resources import resource_path
@@ -68,7 +68,7 @@ class SystemSoundPlayer:
         folder = sounds_dir or resource_path("sounds")
         self._files = {"good": folder / "good.wav", "error": folder / "error.wav"}
         self._command = command if command is not None else _find_player()
-        self._children: list[subprocess.Popen] = []
+        self._children: list[subprocess.Popen[bytes]] = []
         self._warned = False
 
     @property
@@ -190,7 +190,10 @@ class FlashOverlay(QWidget):
         self._color = None
 
     def _place(self) -> None:
-        rect = self.parentWidget().rect()
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        rect = parent.rect()
         self.setGeometry(rect)
         self._wash.setGeometry(rect)
         inner = self.rect().adjusted(
@@ -198,12 +201,13 @@ class FlashOverlay(QWidget):
         )
         self.setMask(QRegion(self.rect()).subtracted(QRegion(inner)))
 
-    def eventFilter(self, watched: QObject, event) -> bool:  # keep covering the parent when it resizes
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Keep covering the parent when it resizes.
         if watched is self.parentWidget() and event.type() == event.Type.Resize and self._frame_width:
             self._place()
         return False
 
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, _event: QPaintEvent) -> None:
         if self._color is None:
             return
         painter = QPainter(self)
@@ -229,7 +233,7 @@ class _Wash(QWidget):
         self.show()
         self.update()
 
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self._color)
         painter.end()

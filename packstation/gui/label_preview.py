@@ -52,7 +52,7 @@ class LabelPreview(QFrame):
             self.faded = other_order
             self._update_pixmap()
 
-    def render(self, png: bytes) -> None:
+    def render_view(self, png: bytes) -> None:
         if png == self._png:
             return
         self._png = png
@@ -60,7 +60,7 @@ class LabelPreview(QFrame):
         if not png:
             self._show_text(self.tr("No label printed yet"))
             return
-        image = QImage.fromData(png, "PNG")
+        image = QImage.fromData(png)  # format sniffed: the stub wants bytes, PySide6 a str
         if image.isNull():
             self._show_text(self.tr("Label preview not available\n(the label itself is not affected)"))
             return

@@ -21,6 +21,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -54,7 +55,7 @@ ACTION_NAMES = (
 
 
 class MainWindow(QMainWindow):
-    """The station's only window. ``render(view)`` draws; scans go to ``controller.submit_scan``."""
+    """The station's only window. ``render_view(view)`` draws; scans go to ``controller.submit_scan``."""
 
     def __init__(
         self,
@@ -82,15 +83,15 @@ class MainWindow(QMainWindow):
             self.setStyleSheet(load_stylesheet())
         self._build()
 
-        self.flash = FlashOverlay(self.centralWidget(), duration_ms=flash_ms)
+        self.flash = FlashOverlay(self._central, duration_ms=flash_ms)
         self.scanner = scanner if scanner is not None else WedgeScanner(self)
         self.scanner.install()
         self.scanner.scanned.connect(self._on_scan)
-        bridge.view_changed.connect(self.render)
+        bridge.view_changed.connect(self.render_view)
         bridge.status_changed.connect(self.render_status)
         bridge.message.connect(self.show_message)
         bridge.scan_received.connect(self._on_scan)
-        self.render(StationView())
+        self.render_view(StationView())
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         central.setObjectName("central")
         self.setCentralWidget(central)
+        self._central = central
         root = QVBoxLayout(central)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
@@ -143,9 +145,9 @@ class MainWindow(QMainWindow):
 
         # Keyboard-only use: Ctrl+L (or F6) puts the cursor in the manual entry field.
         for keys in ("Ctrl+L", "F6"):
-            QShortcut(QKeySequence(keys), self, activated=self.manual_entry.setFocus)
+            QShortcut(QKeySequence(keys), self).activated.connect(self.manual_entry.setFocus)
         if self._settings_opener is not None:
-            QShortcut(QKeySequence("Ctrl+,"), self, activated=self._open_settings)
+            QShortcut(QKeySequence("Ctrl+,"), self).activated.connect(self._open_settings)
 
     def _add_header_action(self, text: str, shortcut: str, callback: Callable[[], object]) -> QToolButton:
         button = QToolButton()
@@ -156,11 +158,12 @@ class MainWindow(QMainWindow):
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.clicked.connect(lambda: callback())
         layout = self.header.layout()
+        assert isinstance(layout, QBoxLayout)  # the header is a row
         layout.insertWidget(
             layout.indexOf(self.header.settings_button), button, 0, Qt.AlignmentFlag.AlignVCenter
         )
         if shortcut:
-            QShortcut(QKeySequence(shortcut), self, activated=lambda: callback())
+            QShortcut(QKeySequence(shortcut), self).activated.connect(lambda: callback())
         return button
 
     def _build_idle_page(self) -> QWidget:
@@ -231,18 +234,18 @@ class MainWindow(QMainWindow):
     def view(self) -> StationView | None:
         return self._view
 
-    def render(self, view: StationView) -> None:
+    def render_view(self, view: StationView) -> None:
         previous = self._view
         self._view = view
-        self.header.render(view.order, view.packer, view.complete)
-        self.lines_table.render(view.lines)
+        self.header.render_view(view.order, view.packer, view.complete)
+        self.lines_table.render_view(view.lines)
         self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
-        self.boxes.render(view.boxes)
-        self.label_preview.render(view.last_label_png)
+        self.boxes.render_view(view.boxes)
+        self.label_preview.render_view(view.last_label_png)
         self.label_preview.set_caption(view.last_label_caption, other_order=view.last_label_other_order)
-        self.prompt.render(view.prompt, view.pending_confirmation, view.complete)
-        self.attention.render(view)
-        self.status.render(view.status)
+        self.prompt.render_view(view.prompt, view.pending_confirmation, view.complete)
+        self.attention.render_view(view)
+        self.status.render_view(view.status)
         self.status.render_weight(view.weight_text, view.weight_state, view.weight_detail)
         if view.parked_orders:
             self.parked_label.setText(self.tr("Parked: %1").replace("%1", ", ".join(view.parked_orders)))
@@ -250,8 +253,8 @@ class MainWindow(QMainWindow):
             self.parked_label.setText("")
         new_event = view.feedback is not None and (previous is None or view.feedback is not previous.feedback)
         if new_event or (view.feedback is None and previous is not None and previous.feedback is not None):
-            self.banner.render(view.feedback)
-        if new_event:
+            self.banner.render_view(view.feedback)
+        if new_event and view.feedback is not None:
             self._signal(view.feedback.tone)
             self._paint_now()
 
@@ -265,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def render_status(self, status: StatusView) -> None:
         """A status-only update (connectivity, outbox, printer) between two views."""
-        self.status.render(status)
+        self.status.render_view(status)
 
     def show_message(self, tone: str, text: str) -> None:
         """A message from the runtime (not from a scan): shown on the banner with flash and sound."""
@@ -273,7 +276,7 @@ class MainWindow(QMainWindow):
             parsed = Tone(tone)
         except ValueError:
             parsed = Tone.INFO
-        self.banner.render(Feedback(parsed, text))
+        self.banner.render_view(Feedback(parsed, text))
         self._signal(parsed)
 
     def _signal(self, tone: Tone) -> None:
@@ -293,8 +296,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.scanner.uninstall()
         super().closeEvent(event)
-
-
-def apply_application_style(app: QApplication) -> None:
-    """Optional: the style sheet on the whole application (dialogs too), instead of per window."""
-    app.setStyleSheet(load_stylesheet())

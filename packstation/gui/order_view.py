@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -86,7 +86,7 @@ class OrderHeaderWidget(QFrame):
         layout.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self._drawn: tuple | None = None
 
-    def render(self, order: OrderHeader | None, packer: str, complete: bool) -> None:
+    def render_view(self, order: OrderHeader | None, packer: str, complete: bool) -> None:
         key = (order, packer, complete)
         if key == self._drawn:
             return
@@ -111,7 +111,9 @@ class OrderHeaderWidget(QFrame):
 class _ItemDelegate(QStyledItemDelegate):
     """Draws the item column as two lines: the name large, the SKU small and grey under it."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         painter.save()
         background = index.data(Qt.ItemDataRole.BackgroundRole)
         if background is not None:
@@ -184,7 +186,7 @@ class LinesTable(QTableWidget):
     def lines(self) -> tuple[LineView, ...]:
         return self._lines
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         rows_end = self.rowViewportPosition(self.rowCount() - 1) + self.rowHeight(self.rowCount() - 1)
         blank = event.rect().intersected(self.viewport().rect())
         blank.setTop(max(blank.top(), rows_end if self.rowCount() else 0))
@@ -194,7 +196,7 @@ class LinesTable(QTableWidget):
             painter.end()
         super().paintEvent(event)
 
-    def render(self, lines: Sequence[LineView]) -> None:
+    def render_view(self, lines: Sequence[LineView]) -> None:
         lines = tuple(lines)
         if lines == self._lines:
             return
@@ -209,8 +211,9 @@ class LinesTable(QTableWidget):
         changed = [row for row, (a, b) in enumerate(zip(old, lines, strict=True)) if a != b]
         for row in changed:
             self._fill_row(row, lines[row], create=False)
-        if changed:  # show the line that was just scanned
-            self.scrollToItem(self.item(changed[-1], 0), QAbstractItemView.ScrollHint.EnsureVisible)
+        scanned = self.item(changed[-1], 0) if changed else None
+        if scanned is not None:  # show the line that was just scanned
+            self.scrollToItem(scanned, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _fill_row(self, row: int, line: LineView, *, create: bool) -> None:
         over = line.scanned > line.expected

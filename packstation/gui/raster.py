@@ -10,6 +10,7 @@ the pipeline refuses such SVGs before they get here.
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
@@ -30,7 +31,7 @@ def ensure_qt_gui_app() -> QGuiApplication:
     global _app
     existing = QGuiApplication.instance()
     if existing is not None:
-        return existing
+        return cast(QGuiApplication, existing)  # this process only ever makes GUI applications
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 

@@ -40,7 +40,8 @@ def icon_pixmap(name: str, size: int, *, tint: str = "") -> QPixmap:
     cached = _PIXMAPS.get((name, size, tint))
     if cached is not None:
         return cached
-    ratio = QGuiApplication.instance().devicePixelRatio() if QGuiApplication.instance() else 1.0
+    app = QGuiApplication.instance()
+    ratio = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
     pixmap = QPixmap(QSize(int(size * ratio), int(size * ratio)))
     pixmap.fill(Qt.GlobalColor.transparent)
     renderer = QSvgRenderer(str(resource_path("icons", f"{name}.svg")))

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -86,7 +86,7 @@ class WedgeScanner(QObject):
         self._last_key_seen: float = 0.0  # in the clock's (or monotonic) base, for the release timer
         self._replaying = False
         self._last_passed: tuple | None = None
-        self._app: QApplication | None = None
+        self._app: QCoreApplication | None = None
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
         self._release_timer.setInterval(max(release_after_ms, int(max_gap_ms) + 10))
@@ -94,7 +94,7 @@ class WedgeScanner(QObject):
 
     # -- installation ---------------------------------------------------------------------------
 
-    def install(self, app: QApplication | None = None) -> None:
+    def install(self, app: QCoreApplication | None = None) -> None:
         """Start watching every key press of the application."""
         app = app or QApplication.instance()
         if app is None:
@@ -118,7 +118,9 @@ class WedgeScanner(QObject):
     # -- the filter -----------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
+        if self._replaying or not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget):
+            return False
+        if event.type() != QEvent.Type.KeyPress:
             return False
         if self._is_propagated_copy(watched, event):
             return False  # the same key press bubbling up to a parent widget: already judged

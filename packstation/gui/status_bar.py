@@ -78,7 +78,7 @@ class StationStatusBar(QFrame):
         layout.addWidget(self.weight, 0, Qt.AlignmentFlag.AlignVCenter)
         self._status: StatusView | None = None
         self._weight: tuple[str, str, str] | None = None
-        self.render(StatusView())
+        self.render_view(StatusView())
 
     def render_weight(self, text: str, state: str, detail: str = "") -> None:
         """The live weight (``StationView.weight_text``/``weight_state``/``weight_detail``); hidden when
@@ -91,7 +91,7 @@ class StationStatusBar(QFrame):
             self.weight.show_state(text, state or "muted", "scale")
             self.weight.setToolTip(detail)
 
-    def render(self, status: StatusView) -> None:
+    def render_view(self, status: StatusView) -> None:
         if status == self._status:
             return
         self._status = status

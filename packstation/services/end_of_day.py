@@ -15,12 +15,16 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from packstation.adapters.manifest_output import manifest_escpos, save_manifest_csv, save_manifest_pdf
 from packstation.domain.end_of_day import PickupProgress, manifest_entry_for_box
 from packstation.domain.manifest import Manifest, build_manifest
+from packstation.domain.ports import OutboxWorker
 from packstation.domain.printing import PrintJobKind
+
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ class EndOfDay:
 
     def __init__(
         self,
-        store: Any,
+        store: StationStore,
         *,
         station: str,
         printer_uri: str,
@@ -120,7 +124,7 @@ class EndOfDay:
 
 async def book_pickups(
     end_of_day: EndOfDay,
-    outbox: Any,
+    outbox: OutboxWorker,
     *,
     timeout: float,
     on_progress: Callable[[PickupProgress], None] | None = None,

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from packstation.adapters.som.errors import (
     MalformedResponseError,
@@ -28,6 +28,10 @@ from packstation.adapters.som.errors import (
     SomError,
 )
 from packstation.domain.models import Shipment
+from packstation.domain.ports import OrderApi
+
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +62,8 @@ class PrefetchResult:
 class OrderLookup:
     def __init__(
         self,
-        store: Any,
-        client: Any,
+        store: StationStore,
+        client: OrderApi,
         *,
         create_from_tos: bool = True,
         unreadable_retries: int = 2,

@@ -4,7 +4,7 @@
 wakes the outbox, queues labels and box tags on the print queue, and feeds every answer back into the
 station as an event. After each step it publishes ``station.view`` through ``publish_view`` (the GUI's
 bridge in the app, a list in tests). It runs on the asyncio loop's thread (qasync's, i.e. the GUI
-thread, in the app); callbacks from worker threads are handed over with ``call_soon_threadsafe``.
+thread, in the app); callbacks from worker threads are handed over through a ``LoopHandoff``.
 
 Why store writes run inline here: a scan-log row or a box close is one short ``BEGIN IMMEDIATE``
 transaction (well under a millisecond, see the README benchmark), and the scan must be on disk before
@@ -17,19 +17,25 @@ import asyncio
 import errno
 import io
 import logging
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
 from packstation.domain import effects as fx
 from packstation.domain.labelgen import make_box_tag
 from packstation.domain.outbox import OutboxStatus
 from packstation.domain.outcomes import Outcome
+from packstation.domain.ports import OrderSource, OutboxWorker, PrintQueuePort
 from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
+from packstation.domain.scale import Reading
+from packstation.domain.station import Station
 from packstation.domain.view import Connectivity, StationView, StatusView, Tone
+from packstation.services.loop_thread import LoopHandoff
+
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +53,16 @@ def mono_to_png(image: MonoImage) -> bytes:
     return out.getvalue()
 
 
+class _Printer(Protocol):
+    def send(self, payload: Any) -> None: ...
+
+    def probe(self) -> None: ...
+
+
 class PreviewTee:
     """Wraps a printer so that every label it printed is also shown on screen as the last label."""
 
-    def __init__(self, printer: Any, sink: Callable[[LabelPreview], None]) -> None:
+    def __init__(self, printer: _Printer, sink: Callable[[LabelPreview], None]) -> None:
         self.printer = printer
         self.sink = sink
 
@@ -69,12 +81,12 @@ class PreviewTee:
 class StationRuntime:
     def __init__(
         self,
-        station: Any,
-        store: Any,
-        lookup: Any,
+        station: Station,
+        store: StationStore,
+        lookup: OrderSource,
         *,
-        outbox: Any = None,
-        print_queue: Any = None,
+        outbox: OutboxWorker | None = None,
+        print_queue: PrintQueuePort | None = None,
         printer_uri: str = "preview",
         station_id: str = "",
         publish_view: PublishView | None = None,
@@ -97,9 +109,8 @@ class StationRuntime:
         self.slip_printer_uri = slip_printer_uri  # "": no packing slips
         self._slipped: set[str] = set()  # sessions whose slip is being made in this run (a completed
         # session is saved again on each later box event); the store remembers it across restarts
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.get_ident()
-        self._tasks: set[asyncio.Task] = set()
+        self._handoff = LoopHandoff()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
         # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
@@ -108,8 +119,8 @@ class StationRuntime:
     # ------------------------------------------------------------------ inputs
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._thread = threading.get_ident()
+        """Call on the loop's thread: calls from worker threads are handed to ``loop`` from now on."""
+        self._handoff.bind(loop)
 
     def submit_scan(self, raw: str) -> None:
         """A scan arrived (scanner, manual entry, replay). Handled completely before returning, except
@@ -154,36 +165,40 @@ class StationRuntime:
     # ------------------------------------------------------------------ events from workers
 
     def outbox_status_changed(self, status: OutboxStatus) -> None:
-        self._in_loop(self._status_changed, status)
+        self._handoff.call(self._status_changed, status)
 
     def box_booked(self, box_id: int) -> None:
-        self._in_loop(self._box_booked, box_id)
+        self._handoff.call(self._box_booked, box_id)
 
     def print_job_changed(self, job_id: int) -> None:
-        self._in_loop(self._print_job_changed, job_id)
+        self._handoff.call(self._print_job_changed, job_id)
 
     def label_shown(self, preview: LabelPreview) -> None:
         """From the print worker thread: the label that just printed, for the on-screen preview."""
         if not preview.images:
             return
         png = mono_to_png(preview.images[0])
-        owner = {"box_id": preview.box_id, "tracking_number": preview.tracking_number}
-        self._in_loop(lambda: self._apply(self.station.label_preview(png, **owner)))
+        box_id, tracking_number = preview.box_id, preview.tracking_number
+        self._handoff.call(
+            lambda: self._apply(
+                self.station.label_preview(png, box_id=box_id, tracking_number=tracking_number)
+            )
+        )
 
     def notify(self, tone: Tone, message: str) -> None:
-        self._in_loop(lambda: self._apply(self.station.notify(tone, message)))
+        self._handoff.call(lambda: self._apply(self.station.notify(tone, message)))
 
-    def weight_changed(self, reading: Any) -> None:
+    def weight_changed(self, reading: Reading) -> None:
         """From the scale's reader thread: a new reading (a domain ``Reading``)."""
-        self._in_loop(lambda: self._apply(self.station.weight_changed(reading)))
+        self._handoff.call(lambda: self._apply(self.station.weight_changed(reading)))
 
     def scale_failed(self, message: str) -> None:
         """From the scale's reader thread: the scale cannot be read; ``message`` says what to do."""
-        self._in_loop(lambda: self._apply(self.station.scale_failed(message)))
+        self._handoff.call(lambda: self._apply(self.station.scale_failed(message)))
 
     # ------------------------------------------------------------------ effects
 
-    def _apply(self, effects: list[Any]) -> None:
+    def _apply(self, effects: list[fx.Effect]) -> None:
         for effect in effects:
             try:
                 self._execute(effect)
@@ -262,7 +277,7 @@ class StationRuntime:
             case _:
                 assert_never(effect)
 
-    def _apply_nested(self, effects: list[Any]) -> None:
+    def _apply_nested(self, effects: list[fx.Effect]) -> None:
         for effect in effects:
             self._execute(effect)
 
@@ -337,6 +352,7 @@ class StationRuntime:
             self.store.sessions.skip_slip(session_id)
             self._apply(self.station.notify(Tone.WARNING, f"The packing slip for {order_key} failed: {exc}"))
             return
+        assert self.print_queue is not None  # _queue_packing_slip spawns this only with a queue
         self.print_queue.enqueue(
             kind=PrintJobKind.DOCUMENT, printer_uri=uri, payload=data, session_id=session_id
         )
@@ -419,16 +435,10 @@ class StationRuntime:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def _in_loop(self, fn: Callable[..., None], *args: Any) -> None:
-        if self._loop is None or threading.get_ident() == self._thread:
-            fn(*args)
-        else:
-            self._loop.call_soon_threadsafe(fn, *args)
 
 
 def _plain_lookup_error(exc: Exception) -> str:
@@ -436,7 +446,7 @@ def _plain_lookup_error(exc: Exception) -> str:
     return one_line() if callable(one_line) else str(exc) or type(exc).__name__
 
 
-def _effect_failure(effect: Any, exc: Exception) -> str:
+def _effect_failure(effect: fx.Effect, exc: Exception) -> str:
     # OSError ENOSPC from files; SQLite says "database or disk is full" (SQLITE_FULL).
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in str(exc):
         return "The disk is full: nothing more can be saved. Call IT before packing on."

@@ -6,12 +6,15 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from packstation.domain.stats import DayStats, compute_day_stats, day_bounds, stats_csv
 
+if TYPE_CHECKING:
+    from packstation.domain.ports import StationStore
 
-def load_day_stats(store: Any, now: float | None = None) -> DayStats:
+
+def load_day_stats(store: StationStore, now: float | None = None) -> DayStats:
     now = time.time() if now is None else now
     start, end = day_bounds(now)
     rows = store.stats.day_rows(start, end)

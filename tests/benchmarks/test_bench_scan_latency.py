@@ -104,9 +104,9 @@ def measure(station: LiveStation, *, keep_flash: bool = False) -> dict[str, dict
 
     def render(view) -> None:  # the window's own slot, with the time the view reached it
         handed.append(time.perf_counter())
-        window.render(view)
+        window.render_view(view)
 
-    station.bridge.view_changed.disconnect(window.render)
+    station.bridge.view_changed.disconnect(window.render_view)
     station.bridge.view_changed.connect(render)
     clock = ScreenClock(window)
     samples: dict[str, dict[str, list[float]]] = {

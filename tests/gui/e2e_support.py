@@ -1,11 +1,11 @@
-"""The real station window, wired as ``packstation.app._run_window`` wires it, for end-to-end tests.
+"""The real station window, built by the app's own ``packstation.app.build_window``, for end-to-end tests.
 
-``LiveStation`` builds the real services (``build_services``: SQLite store, SOM client over loopback HTTP
-to the emulator, outbox, print queue into a file printer), a ``StationBridge``, a ``NullSoundPlayer`` and
-the ``MainWindow`` with a ``WedgeScanner`` on an injected clock, on the test's qasync loop. Scans go in as
-a packer's would: a keyboard-wedge burst of key events into the window (``wedge``), or the bridge's
-``publish_scan`` (``scan``), the path replay files and serial scanners take. Helpers read back what the
-window shows (lines table, box cards, banner, status bar) and what came out of the printer.
+``LiveStation`` builds the real services (SQLite store, SOM client over loopback HTTP to the emulator,
+outbox, print queue into a file printer), the ``StationBridge`` and the ``MainWindow`` as the app does,
+with a ``NullSoundPlayer`` and a ``WedgeScanner`` on an injected clock, on the test's qasync loop.
+Scans go in as a packer's would: a keyboard-wedge burst of key events into the window (``wedge``), or
+the bridge's ``publish_scan`` (``scan``), the path replay files and serial scanners take. Helpers read
+back what the window shows (lines table, box cards, banner, status bar) and what came out of the printer.
 """
 
 from __future__ import annotations
@@ -24,13 +24,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from packstation.adapters.config import Config
-from packstation.app import build_services, load_aliases, wait_until_idle
+from packstation.app import build_window, wait_until_idle
 from packstation.domain.printing import PrintJobKind
 from packstation.emulator import DEMO_TOKEN
-from packstation.gui.bridge import StationBridge
 from packstation.gui.feedback import NullSoundPlayer
-from packstation.gui.main_window import MainWindow
-from packstation.gui.raster import QtSvgRasterizer
 from packstation.gui.scanner import WedgeScanner
 from tests.support.bench_config import bench_config
 from tests.support.escpos_decode import decode_escpos, read_barcodes
@@ -77,32 +74,22 @@ class LiveStation:
         self.config = config
         self.clock = ManualClock()
         self.sounds = NullSoundPlayer()
-        self.bridge = StationBridge()
-        self.services = build_services(
-            config,
-            token,
-            svg_rasterizer=QtSvgRasterizer(),
-            publish_view=self.bridge.publish_view,
-            aliases=load_aliases(config, demo=False),  # the data folder's barcodes.csv, as the app loads it
-        )
         self.scanner = WedgeScanner(clock=self.clock)
-        self.window = MainWindow(
-            self.services.runtime,
-            self.bridge,
-            sounds=self.sounds,
-            settings_opener=lambda: None,
-            scanner=self.scanner,
-            flash_ms=flash_ms,  # default: the flash stays up until the next one, the test can look at it
+        # The data folder's barcodes.csv is loaded as the app loads it. flash_ms: by default the flash
+        # stays up until the next one, so the test can look at it.
+        self.station = build_window(
+            config, token, sounds=self.sounds, scanner=self.scanner, flash_ms=flash_ms
         )
+        self.services = self.station.services
+        self.bridge = self.station.bridge
+        self.window = self.station.window
         self.window.resize(1280, 800)
         self._closed = False
 
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> LiveStation:
-        self.services.start()
-        self.services.runtime.restore()
-        self.bridge.publish_view(self.services.station.view)
+        self.station.start()
         self.window.show()
         self.qtbot.waitExposed(self.window)
         return self
@@ -111,8 +98,7 @@ class LiveStation:
         if self._closed:
             return
         self._closed = True
-        self.window.close()
-        self.run(self.services.aclose())
+        self.run(self.station.aclose())
         # Destroy the window (and its timers) here, on the GUI thread. Left to Python's cyclic garbage
         # collector it may be destroyed on whichever thread collects (a worker's), while its running
         # timers are registered with the GUI thread: a later timer event then hits freed memory.

@@ -77,7 +77,7 @@ def test_empty_view_asks_for_an_order(window, sounds):
 
 
 def test_packing_view_shows_order_lines_boxes(window):
-    window.render(packing_view())
+    window.render_view(packing_view())
     assert window.lines_stack.currentIndex() == 1
     assert "ORD-10482" in window.header.order_label.text()
     assert "PostNord MyPack Collect" in window.header.details_label.text()
@@ -98,13 +98,13 @@ def test_packing_view_shows_order_lines_boxes(window):
 
 def test_good_feedback_flashes_green_and_plays_the_good_sound_once(qtbot, window, sounds):
     view = packing_view()
-    window.render(view)
+    window.render_view(view)
     assert window.banner.tone == "good"
     assert window.flash.color == GOOD_FLASH
     assert sounds.played == ["good"]
     # A status change re-renders the same Feedback object: no second flash, no second sound.
     qtbot.waitUntil(lambda: window.flash.color is None, timeout=2000)
-    window.render(dataclasses.replace(view, status=StatusView(outbox_depth=2)))
+    window.render_view(dataclasses.replace(view, status=StatusView(outbox_depth=2)))
     assert window.flash.color is None
     assert sounds.played == ["good"]
     assert window.status.outbox.text.text() == "2 waiting to send"
@@ -112,7 +112,7 @@ def test_good_feedback_flashes_green_and_plays_the_good_sound_once(qtbot, window
 
 def test_bad_feedback_is_red_everywhere_with_the_error_sound(qtbot, window, sounds):
     message = "Too many: Stoneware mug, blue. Take this one out of the box."
-    window.render(packing_view(feedback=Feedback(Tone.BAD, message)))
+    window.render_view(packing_view(feedback=Feedback(Tone.BAD, message)))
     assert window.banner.tone == "bad"
     assert window.banner.message_label.text() == message
     assert window.flash.color == BAD_FLASH
@@ -122,19 +122,19 @@ def test_bad_feedback_is_red_everywhere_with_the_error_sound(qtbot, window, soun
 
 
 def test_each_new_feedback_object_is_a_new_event_even_with_equal_text(window, sounds):
-    window.render(packing_view(feedback=Feedback(Tone.BAD, "Not in this order.")))
-    window.render(packing_view(feedback=Feedback(Tone.BAD, "Not in this order.")))
+    window.render_view(packing_view(feedback=Feedback(Tone.BAD, "Not in this order.")))
+    window.render_view(packing_view(feedback=Feedback(Tone.BAD, "Not in this order.")))
     assert sounds.played == ["error", "error"]
 
 
 def test_warning_is_amber(window, sounds):
-    window.render(packing_view(feedback=Feedback(Tone.WARNING, "Scan CMD:CANCEL again to cancel.")))
+    window.render_view(packing_view(feedback=Feedback(Tone.WARNING, "Scan CMD:CANCEL again to cancel.")))
     assert window.banner.tone == "warning"
     assert window.flash.color == WARNING_FLASH
 
 
 def test_info_feedback_neither_flashes_nor_sounds(window, sounds):
-    window.render(packing_view(feedback=Feedback(Tone.INFO, "Order parked.")))
+    window.render_view(packing_view(feedback=Feedback(Tone.INFO, "Order parked.")))
     assert window.banner.tone == "info"
     assert window.flash.color is None
     assert sounds.played == []
@@ -142,7 +142,7 @@ def test_info_feedback_neither_flashes_nor_sounds(window, sounds):
 
 def test_sounds_off_plays_nothing_but_still_flashes(window, sounds):
     sounds.enabled = False
-    window.render(packing_view(feedback=Feedback(Tone.BAD, "Unknown code.")))
+    window.render_view(packing_view(feedback=Feedback(Tone.BAD, "Unknown code.")))
     assert window.flash.color == BAD_FLASH
     assert sounds.played == []
 
@@ -155,7 +155,7 @@ def test_failed_box_and_printer_problem_show_where_the_packer_looks(window):
             needs_attention=1, printer_ok=False, printer_message="Out of paper: load a new roll"
         ),
     )
-    window.render(view)
+    window.render_view(view)
     card = window.boxes.cards[0]
     assert card.chip.text() == "NEEDS ATTENTION"
     assert card.problem.text() == problem
@@ -166,7 +166,7 @@ def test_failed_box_and_printer_problem_show_where_the_packer_looks(window):
     assert window.status.attention.text.text() == "1 needs attention"
     assert window.status.printer.text.text() == "Out of paper: load a new roll"
     assert window.status.printer.property("state") == "bad"
-    window.render(packing_view())
+    window.render_view(packing_view())
     assert not window.attention.isVisibleTo(window)
 
 
@@ -177,7 +177,7 @@ def test_offline_view_shows_connectivity_queue_box_tags_and_cache_badge(window):
         status=StatusView(connectivity=Connectivity.OFFLINE, outbox_depth=3, labels_waiting=1),
         last_label_png=make_box_tag("png", "BOX-000042", "ORD-10482", dpi=100),
     )
-    window.render(view)
+    window.render_view(view)
     assert window.header.cache_badge.isVisibleTo(window)
     assert window.status.connection.text.text().startswith("OFFLINE")
     assert window.status.connection.property("state") == "bad"
@@ -210,7 +210,7 @@ def test_connectivity_states_in_words(window, connectivity, reason, expected):
 
 def test_paused_reason_stands_in_the_attention_strip(window):
     reason = "The API token was refused (HTTP 401). Enter a valid token in Settings."
-    window.render(
+    window.render_view(
         StationView(status=StatusView(connectivity=Connectivity.PAUSED, connectivity_reason=reason))
     )
     assert not window.attention.isHidden()
@@ -218,7 +218,7 @@ def test_paused_reason_stands_in_the_attention_strip(window):
 
 
 def test_complete_order_and_confirmation_prompt_and_parked_orders(window):
-    window.render(
+    window.render_view(
         packing_view(
             complete=True, prompt="Order complete: scan the next order", parked_orders=("A-1", "B-2")
         )
@@ -226,18 +226,18 @@ def test_complete_order_and_confirmation_prompt_and_parked_orders(window):
     assert "packed" in window.header.order_label.text()
     assert window.prompt.property("state") == "complete"
     assert window.parked_label.text() == "Parked: A-1, B-2"
-    window.render(packing_view(pending_confirmation="Scan CMD:CANCEL again to cancel order ORD-10482"))
+    window.render_view(packing_view(pending_confirmation="Scan CMD:CANCEL again to cancel order ORD-10482"))
     assert window.prompt.label.text() == "Scan CMD:CANCEL again to cancel order ORD-10482"
     assert window.prompt.property("state") == "confirm"
 
 
 def test_label_preview_caption_marks_another_orders_label(window):
     png = make_box_tag("png", "BOX-000042", "ORD-10482", dpi=100)
-    window.render(packing_view(last_label_png=png, last_label_caption="Order ORD-10482, box 1"))
+    window.render_view(packing_view(last_label_png=png, last_label_caption="Order ORD-10482, box 1"))
     caption = window.label_preview.caption
     assert caption.isVisibleTo(window) and caption.text() == "Order ORD-10482, box 1"
     assert caption.property("otherOrder") is False and not window.label_preview.faded
-    window.render(
+    window.render_view(
         packing_view(
             last_label_png=png, last_label_caption="Previous order ORD-1, box 2", last_label_other_order=True
         )
@@ -253,12 +253,12 @@ def test_label_preview_caption_marks_another_orders_label(window):
         )
         > 120
     )
-    window.render(packing_view())
+    window.render_view(packing_view())
     assert not caption.isVisibleTo(window)
 
 
 def test_broken_label_png_shows_words_not_a_crash(window):
-    window.render(packing_view(last_label_png=b"\x89PNG\r\n\x1a\n broken"))
+    window.render_view(packing_view(last_label_png=b"\x89PNG\r\n\x1a\n broken"))
     assert not window.label_preview.has_image
     assert "not available" in window.label_preview.image_label.text()
 
@@ -319,15 +319,15 @@ def test_views_published_from_a_worker_thread_render_on_the_gui_thread(qtbot, co
     win = MainWindow(controller, bridge, sounds=sounds, flash_ms=0)
     qtbot.addWidget(win)
     render_threads: list[threading.Thread] = []
-    original = win.render
+    original = win.render_view
 
     def recording_render(view):
         render_threads.append(threading.current_thread())
         original(view)
 
-    bridge.view_changed.disconnect(win.render)
-    win.render = recording_render  # instance attribute; connect the recorder as a window slot
-    bridge.view_changed.connect(win.render)
+    bridge.view_changed.disconnect(win.render_view)
+    win.render_view = recording_render  # instance attribute; connect the recorder as a window slot
+    bridge.view_changed.connect(win.render_view)
     worker = threading.Thread(target=bridge.publish_view, args=(packing_view(),))
     worker.start()
     worker.join()
@@ -382,12 +382,12 @@ def test_the_window_never_calls_anything_but_submit_scan(qtbot, sounds, clock):
 
 def test_large_order_updates_only_changed_rows(window):
     lines = tuple(LineView(f"SKU-{i:03d}", f"Item number {i}", 2, 0) for i in range(200))
-    window.render(packing_view(lines=lines))
+    window.render_view(packing_view(lines=lines))
     assert window.lines_table.rowCount() == 200
     first_items = [window.lines_table.item(row, 0) for row in range(200)]
     scanned = list(lines)
     scanned[150] = dataclasses.replace(lines[150], scanned=1)
-    window.render(packing_view(lines=tuple(scanned), feedback=Feedback(Tone.GOOD, "Item number 150")))
+    window.render_view(packing_view(lines=tuple(scanned), feedback=Feedback(Tone.GOOD, "Item number 150")))
     assert window.lines_table.item(150, 1).text() == "1 / 2"
     assert [window.lines_table.item(row, 0) for row in range(200)] == first_items  # reused, not rebuilt
 
@@ -406,7 +406,7 @@ def test_twenty_thousand_renders_do_not_crash(window, sounds):
         for i in range(4)
     ]
     for i in range(20_000):
-        window.render(views[i % 4])
+        window.render_view(views[i % 4])
     assert window.lines_table.item(0, 1).text() == "3 / 4"
     assert window.status.outbox.text.text() == "3 waiting to send"
     assert sounds.played == ["good"]  # one event, however often it is drawn

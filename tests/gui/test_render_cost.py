@@ -58,7 +58,7 @@ def pixel(window: MainWindow, point: QPoint) -> QColor:
 
 
 def test_good_flash_is_a_green_frame_around_the_window_and_leaves_the_middle_alone(qtbot, window):
-    window.render(view())
+    window.render_view(view())
     flash = window.flash
     assert flash.color == GOOD_FLASH and not flash.washing
     central = window.centralWidget().rect()
@@ -74,7 +74,7 @@ def test_good_flash_is_a_green_frame_around_the_window_and_leaves_the_middle_alo
 
 
 def test_bad_flash_is_a_thicker_red_frame_and_tints_the_whole_window(qtbot, window):
-    window.render(view("Not in this order.", Tone.BAD))
+    window.render_view(view("Not in this order.", Tone.BAD))
     flash = window.flash
     assert flash.color == BAD_FLASH and flash.washing
     assert flash.FRAME["bad"] > flash.FRAME["good"]
@@ -86,12 +86,12 @@ def test_bad_flash_is_a_thicker_red_frame_and_tints_the_whole_window(qtbot, wind
 
 
 def test_warning_flash_is_an_amber_frame_only(window):
-    window.render(view("Scan CMD:CANCEL again to cancel.", Tone.WARNING))
+    window.render_view(view("Scan CMD:CANCEL again to cancel.", Tone.WARNING))
     assert window.flash.color == WARNING_FLASH and not window.flash.washing
 
 
 def test_flash_follows_the_window_when_it_is_resized(qtbot, window):
-    window.render(view())
+    window.render_view(view())
     window.resize(1100, 760)
     qtbot.waitUntil(lambda: window.flash.geometry() == window.centralWidget().rect())
     assert window.flash.mask().contains(QPoint(window.centralWidget().width() - 2, 300))
@@ -108,7 +108,7 @@ def test_flash_with_zero_duration_never_shows(qtbot):
 
 
 def test_a_good_scan_repaints_the_changed_parts_not_the_whole_window(qtbot, window):
-    window.render(view())
+    window.render_view(view())
     log = PaintLog()
     window.installEventFilter(log)
     for widget in window.findChildren(QObject):
@@ -121,7 +121,7 @@ def test_a_good_scan_repaints_the_changed_parts_not_the_whole_window(qtbot, wind
             break
     assert not log.painted, f"the window never stopped repainting: {log.painted}"
     lines = (dataclasses.replace(LINES[0], scanned=2), *LINES[1:])
-    window.render(view("Article 0: 2 of 2, box 1", lines=lines))  # render paints before it returns
+    window.render_view(view("Article 0: 2 of 2, box 1", lines=lines))  # render paints before it returns
     assert log.painted, "nothing was painted by render()"
     table_viewport = window.lines_table.viewport()
     viewport_area = table_viewport.width() * table_viewport.height()
@@ -132,7 +132,7 @@ def test_a_good_scan_repaints_the_changed_parts_not_the_whole_window(qtbot, wind
 
 
 def test_table_paints_white_below_its_last_row(qtbot, window):
-    window.render(view())
+    window.render_view(view())
     table = window.lines_table
     below = QPoint(table.viewport().width() // 2, table.rowViewportPosition(2) + table.rowHeight(2) + 20)
     assert below.y() < table.viewport().height()
@@ -142,14 +142,14 @@ def test_table_paints_white_below_its_last_row(qtbot, window):
 
 def test_banner_keeps_its_height_between_one_and_two_line_messages(qtbot, window):
     """A "box closed" message takes two lines at 1280 px, an item's one."""
-    window.render(view("Short."))
+    window.render_view(view("Short."))
     qtbot.wait(20)
     one_line = window.banner.height()
-    window.render(view("Box 1 (M) closed with 50 units. Stick its label on when it prints."))
+    window.render_view(view("Box 1 (M) closed with 50 units. Stick its label on when it prints."))
     qtbot.wait(20)
     label = window.banner.message_label
     assert label.heightForWidth(label.width()) >= 2 * QFontMetrics(label.font()).lineSpacing()  # two lines
     assert window.banner.height() == one_line
-    window.render(view("Short again."))
+    window.render_view(view("Short again."))
     qtbot.wait(20)
     assert window.banner.height() == one_line

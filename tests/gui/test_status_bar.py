@@ -21,13 +21,13 @@ def test_weight_item_follows_the_view(qtbot, controller):
     bar = window.status
     assert bar.weight.isHidden()  # no scale configured: no weight item
     bench = Bench.make(weight_mode=WeightMode.SCALE, require_weight=True)
-    window.render(bench.view)
+    window.render_view(bench.view)
     assert not bar.weight.isHidden() and bar.weight.text.text() == "Scale: waiting"
     bench.run(bench.station.weight_changed(decode_report(encode_report(ScaleStatus.STABLE, 3, -3, 1250))))
-    window.render(bench.view)
+    window.render_view(bench.view)
     assert bar.weight.text.text() == "1.250 kg stable" and bar.weight.property("state") == "ok"
     bench.run(bench.station.scale_failed("No USB scale found. Check its cable."))
-    window.render(bench.view)
+    window.render_view(bench.view)
     assert bar.weight.text.text() == "No scale" and bar.weight.property("state") == "bad"
     assert "Check its cable" in bar.weight.toolTip()
 
@@ -76,7 +76,7 @@ def test_status_bar_box_chip_and_connectivity_reason_in_swedish(qtbot, controlle
             )
         )
     )
-    window.render(bench.view)
+    window.render_view(bench.view)
     bar = window.status
     assert bar.connection.text.text() == "OFFLINE: packa vidare, etiketter skrivs ut sen"
     assert bar.connection.toolTip() == tracker.reason

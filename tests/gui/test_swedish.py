@@ -47,7 +47,7 @@ def test_window_and_feedback_in_swedish(qtbot, controller, swedish, screenshot_d
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
-    window.render(bench.view)
+    window.render_view(bench.view)
     qtbot.wait(50)  # the red flash is over
     assert window.lines_table.horizontalHeaderItem(2).text() == "Kvar"
     assert window.label_preview.title.text() == "Senaste etikett"

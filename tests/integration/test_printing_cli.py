@@ -37,6 +37,17 @@ def test_find_usb_printers_lists_class7_and_known_vendors(usb_bus):
     assert (epson.vendor_name, epson.product, epson.printer_class) == ("Epson", "Fake Thermal Printer", True)
 
 
+def test_settings_find_printers_names_each_usb_printer(usb_bus):
+    # The settings dialog's "Find printers" button: it used to fail on the first printer found
+    # (UsbPrinterInfo had no description).
+    from packstation.app import list_usb_printers
+
+    found = dict(list_usb_printers(FakeUsbBackend(usb_bus)))
+    assert found["usb:04b8:0e28?serial=FAKE0001"] == "Packstation Test Fake Thermal Printer"
+    assert found["usb:0a5f:00d3?serial=ZEB1&lang=zpl&width=832"]
+    assert len(found) == 3
+
+
 def test_printers_command(usb_bus, capsys):
     assert cli.main(["printers"]) == 0
     out = capsys.readouterr().out

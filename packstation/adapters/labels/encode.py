@@ -14,6 +14,7 @@ import copy
 import os
 import tempfile
 from functools import cache
+from typing import Any
 
 from packstation.adapters.labels.raster import Head, mono_to_pil
 from packstation.domain.raster import MonoImage
@@ -50,10 +51,11 @@ def escpos_profile_class(width_dots: int, dpi: int) -> type:
     return type(f"Packstation{width_dots}Profile", (capabilities.Profile,), {"profile_data": data})
 
 
-def escpos_profile(head: Head):
+def escpos_profile(head: Head) -> Any:  # an escpos Profile (python-escpos has no types)
     profile_class = escpos_profile_class(head.width, head.dpi)
     # Profile.__init__ replaces the feature table with its argument: hand it ours.
-    return profile_class(features=dict(profile_class.profile_data["features"]))
+    data: dict[str, Any] = getattr(profile_class, "profile_data")  # noqa: B009 (set by type() above)
+    return profile_class(features=dict(data["features"]))
 
 
 def encode_escpos(images: list[MonoImage], head: Head, *, cut: bool) -> bytes:

@@ -19,8 +19,6 @@ from packstation.domain.raster import LabelPreview, MonoImage, SvgRasterizer
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("escpos", "zpl")
-
 
 @dataclass(frozen=True)
 class Target:

@@ -175,7 +175,7 @@ def _intrinsic_size(root: ET.Element) -> SvgInfo:
     if width is None and vb_w:
         width = vb_w / 96 if height is None or not vb_h else height * vb_w / vb_h
     if height is None and vb_h:
-        height = vb_h / 96 if not vb_w else width * vb_h / vb_w
+        height = vb_h / 96 if not vb_w or width is None else width * vb_h / vb_w
     if not width or not height or width <= 0 or height <= 0:
         raise LabelError("the SVG label has no usable size (width/height or viewBox)")
     if max(width, height) > MAX_LABEL_LENGTH_INCHES * 4:

@@ -68,11 +68,11 @@ class PreviewPrinter:
         return None
 
 
-def _append_file_class() -> Any:
+def _append_file_class() -> Any:  # python-escpos has no types: its classes are Any
     ensure_escpos_env()
     from escpos.printer import File
 
-    class AppendFile(File):  # type: ignore[misc]  # python-escpos has no type information
+    class AppendFile(File):  # python-escpos has no type information (its classes are Any)
         """escpos File opens with "wb" (truncating); a file printer must keep every label: append."""
 
         def open(self, raise_not_found: bool = True) -> None:
@@ -87,7 +87,7 @@ def _closing_network_class() -> Any:
     ensure_escpos_env()
     from escpos.printer import Network
 
-    class ClosingNetwork(Network):  # type: ignore[misc]  # python-escpos has no type information
+    class ClosingNetwork(Network):  # python-escpos has no type information (its classes are Any)
         """escpos Network leaks its socket when connect() fails (ResourceWarning): close it, then raise."""
 
         def open(self, raise_not_found: bool = True) -> None:

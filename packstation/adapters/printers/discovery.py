@@ -42,6 +42,11 @@ class UsbPrinterInfo:
     printer_class: bool  # announces a class-7 (printer) interface
     uri: str
 
+    @property
+    def description(self) -> str:
+        """What to call the printer in a list: its own name when it gives one, else its vendor's."""
+        return " ".join(part for part in (self.manufacturer, self.product) if part) or self.vendor_name
+
 
 def find_usb_printers(backend: Any = None) -> list[UsbPrinterInfo]:
     """List USB printers; raises UsbBackendMissingError when libusb is not installed."""
@@ -79,7 +84,7 @@ def find_usb_printers(backend: Any = None) -> list[UsbPrinterInfo]:
     return found
 
 
-def _has_printer_interface(device) -> bool:
+def _has_printer_interface(device: Any) -> bool:
     try:
         return any(
             interface.bInterfaceClass == PRINTER_INTERFACE_CLASS
@@ -90,7 +95,7 @@ def _has_printer_interface(device) -> bool:
         return False
 
 
-def _string(device, name: str) -> str | None:
+def _string(device: Any, name: str) -> str | None:
     """A string descriptor, or None when it cannot be read (commonly: no permission before udev rules)."""
     try:
         value = getattr(device, name)

@@ -428,7 +428,7 @@ class SomClient:
                 trace_id=trace_id,
             )
         try:
-            return model.from_api(item)  # type: ignore[attr-defined,no-any-return]
+            return model.from_api(item)  # type: ignore[attr-defined]
         except ModelError as exc:
             # Not chained (``from None``): the model's message quotes the answer, and is scrubbed here.
             raise self._scrub(
