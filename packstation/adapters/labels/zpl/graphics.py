@@ -62,11 +62,12 @@ def diagonal(width: int, height: int, thickness: int, leaning: str, scale: float
     w, h, t = _dots(max(width, thickness), scale), _dots(max(height, thickness), scale), _dots(thickness, scale)
     image = Image.new("1", (w, h), 0)
     draw = ImageDraw.Draw(image)
+    half = t // 2
     if leaning in ("L", "\\"):
-        points = [(0, 0), (t - 1, 0), (w - 1, h - 1), (w - t, h - 1)]
+        line = [(half, half), (w - 1 - half, h - 1 - half)]
     else:
-        points = [(0, h - 1), (t - 1, h - 1), (w - 1, 0), (w - t, 0)]
-    draw.polygon(points, fill=1, outline=1)
+        line = [(half, h - 1 - half), (w - 1 - half, half)]
+    draw.line(line, fill=1, width=t)
     return image
 
 

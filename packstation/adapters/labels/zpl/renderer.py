@@ -228,6 +228,9 @@ class Interpreter:
             state.bar_height = max(1, _int(p[2], state.bar_height))
         elif code in _BARCODE_CODES:
             current.barcode = (code, c.params(8))
+        elif code[0] == "B" and c.prefix == "^":  # a symbology we cannot draw: its data is not text
+            self.warn(f"^{code} barcodes are not supported; that field was left empty")
+            current.barcode = ("", [])
         elif code in _GRAPHIC_CODES:
             current.graphics.append((code, [c.args]))
         elif code == "LH":
@@ -357,6 +360,8 @@ class Interpreter:
     def _barcode(self, content: str, f: FieldState, state: PrinterState, ops: list[Op]) -> None:
         assert f.barcode is not None
         code, p = f.barcode
+        if not code:
+            return
         s = self.scale
         orientation = Orientation.parse(p[0], state.orientation)
         w = self.warnings

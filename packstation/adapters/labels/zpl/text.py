@@ -144,14 +144,14 @@ def render_block(
         lines.extend((line, i == len(wrapped) - 1) for i, line in enumerate(wrapped))
     max_lines = max(1, max_lines)
     step = drawer.line_h + round(spacing * scale)
-    shown = min(len(lines), max_lines)
-    height = max(1, step * (shown - 1) + drawer.line_h)
+    # ^FT places a block by the baseline of its last *possible* line, so the mask always has them all
+    height = max(1, step * (max_lines - 1) + drawer.line_h)
     mask = Image.new("1", (box_w, height), 0)
     for index, (line, last) in enumerate(lines):
         row = min(index, max_lines - 1)
         left = hang if index > 0 else 0
         _paste_line(mask, drawer, line, row * step, left, box_w, justify, last)
-    return Text(mask, (shown - 1) * step + drawer.ascent)
+    return Text(mask, (max_lines - 1) * step + drawer.ascent)
 
 
 def _wrap(paragraph: str, drawer: LineDrawer, box_w: int, hang: int) -> list[str]:
