@@ -115,7 +115,7 @@ def test_zpl_goes_raw_to_zpl_printers(pipeline, transport):
 
 
 def decode_gfa(zpl: bytes):
-    """The compressed ^GFA graphic of our raster-to-ZPL output, back into a MonoImage (by the ZPL renderer)."""
+    """The compressed ^GFA graphic of our raster-to-ZPL output, drawn back by the ZPL renderer."""
     from packstation.adapters.labels.zpl import render_zpl
 
     assert re.search(rb"\^GFA,\d+,\d+,\d+,:Z64:", zpl)

@@ -99,7 +99,12 @@ class LabelPipeline:
         done = prepare_zpl(data, target.head, lang=target.lang, preview=target.preview, cut=target.cut)
         preview = LabelPreview(done.images, data.decode("latin-1"), "zpl", tracking_number)
         return PrintPayload(
-            LabelFormat.ZPL, done.data, preview, done.render_seconds, done.encode_seconds, done.images,
+            LabelFormat.ZPL,
+            done.data,
+            preview,
+            done.render_seconds,
+            done.encode_seconds,
+            done.images,
             warnings=done.warnings,
         )
 

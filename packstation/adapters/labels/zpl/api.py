@@ -43,6 +43,7 @@ def render_zpl(
         text = text[3:]
     warnings: list[str] = []
     pages = render_pages(text, dpi, source_dpi, max_width, warnings)
+    warnings = list(dict.fromkeys(warnings))  # a field drawn again to fit the head warns once
     for message in warnings:
         log.warning("ZPL label: %s", message)
     if not pages:

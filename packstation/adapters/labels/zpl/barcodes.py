@@ -1,4 +1,4 @@
-"""Barcode fields (``^BC ^B3 ^B2 ^BE ^B8 ^BU ^BQ ^BX ^B7 ^BO ^BD``), encoded by zxing-cpp, drawn on whole dots.
+"""Barcode fields (``^BC ^B3 ^B2 ^BE ^B8 ^BU ^BQ ^BX ^B7 ^BO ^BD``): zxing-cpp symbols on whole dots.
 
 zxing-cpp (3.x, built on zint) makes the symbol; we only take its module pattern and draw every module
 as a whole number of the target head's dots: the label's module width times the scale, rounded (at least
@@ -48,8 +48,8 @@ def _matrix(content: str, fmt: zxingcpp.BarcodeFormat, **options: object) -> tup
         barcode = zxingcpp.create_barcode(content, fmt, **options)
     except (ValueError, RuntimeError) as exc:
         raise BarcodeError(f"{fmt.name} cannot encode {content!r}: {exc}") from None
-    view = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
-    height, width = view.shape[0], view.shape[1]
+    view = _pixels(barcode.to_image(scale=1, add_quiet_zones=False))
+    height, width = _shape(view)
     return width, height, view.tobytes()
 
 
@@ -128,8 +128,23 @@ _AI_LENGTH_BY_PREFIX = {
     "82": 4,
     **{f"{n:02d}": 2 for n in range(90, 100)},
 }
-_FIXED_AI = {"00": 18, "01": 14, "02": 14, "03": 14, "04": 16, "20": 2, "402": 17, "422": 3, "424": 3,
-             "426": 3, "7001": 13, "8001": 14, "8005": 6, "8006": 18, "8018": 18}
+_FIXED_AI = {
+    "00": 18,
+    "01": 14,
+    "02": 14,
+    "03": 14,
+    "04": 16,
+    "20": 2,
+    "402": 17,
+    "422": 3,
+    "424": 3,
+    "426": 3,
+    "7001": 13,
+    "8001": 14,
+    "8005": 6,
+    "8006": 18,
+    "8018": 18,
+}
 _FIXED_AI.update({f"1{n}": 6 for n in range(1, 10)})
 _FIXED_AI.update({f"41{n}": 13 for n in range(8)})
 
@@ -332,7 +347,9 @@ def pdf417(data: str, params: list[str], spec: Bars, scale: float, warnings: lis
     grid = [lines[y] for y in range(0, height, step)]
     module = _module_dots(spec.module, scale)
     row_h = _int(params[1:2], 0)
-    row_dots = max(1, round(row_h * scale)) if row_h > 0 else max(module * 2, round(spec.height * scale / len(grid)))
+    row_dots = (
+        max(1, round(row_h * scale)) if row_h > 0 else max(module * 2, round(spec.height * scale / len(grid)))
+    )
     image = Image.frombytes("L", (width, len(grid)), b"".join(grid)).point(lambda v: 0 if v else 1, "1")
     return _square(image.resize((width * module, len(grid) * row_dots), Image.Resampling.NEAREST))
 
@@ -362,10 +379,22 @@ def maxicode(data: str, params: list[str], scale: float, source_dpi: int, warnin
     dots_per_mm = source_dpi / 25.4 * scale
     target = (max(30, round(MAXICODE_MM[0] * dots_per_mm)), max(30, round(MAXICODE_MM[1] * dots_per_mm)))
     factor = max(1, round(target[0] / 150) + 1)
-    view = memoryview(barcode.to_image(scale=factor, add_quiet_zones=False))
-    image = Image.frombytes("L", (view.shape[1], view.shape[0]), view.tobytes())
+    view = _pixels(barcode.to_image(scale=factor, add_quiet_zones=False))
+    height, width = _shape(view)
+    image = Image.frombytes("L", (width, height), view.tobytes())
     image = image.resize(target, Image.Resampling.BOX).point(lambda v: 1 if v < 128 else 0, "1")
     return _square(image)
+
+
+def _pixels(image: zxingcpp.Image) -> memoryview:
+    """The 8-bit grey pixels (0 = black) of a zxing-cpp image, through its buffer protocol."""
+    return memoryview(image)  # type: ignore[arg-type]  # the stub does not declare __buffer__
+
+
+def _shape(view: memoryview) -> tuple[int, int]:
+    if view.shape is None or len(view.shape) < 2:
+        raise BarcodeError("zxing-cpp returned an image without a shape")
+    return view.shape[0], view.shape[1]
 
 
 def _square(image: Image.Image) -> Symbol:

@@ -33,7 +33,7 @@ def box(width: int, height: int, thickness: int, rounding: int, scale: float) ->
     draw = ImageDraw.Draw(image)
     rounding = max(0, min(8, rounding))
     radius = round(rounding * min(w, h) / 16)
-    if 2 * t >= min(w, h):
+    if 2 * t >= min(w, h) - 1:  # a rounding leftover must not leave a hairline of white inside
         if radius:
             draw.rounded_rectangle((0, 0, w - 1, h - 1), radius, fill=1)
         else:
@@ -49,7 +49,7 @@ def ellipse(width: int, height: int, thickness: int, scale: float) -> Image.Imag
     w, h, t = _dots(width, scale), _dots(height, scale), _dots(max(1, thickness), scale)
     image = Image.new("1", (w, h), 0)
     draw = ImageDraw.Draw(image)
-    if 2 * t >= min(w, h):
+    if 2 * t >= min(w, h) - 1:  # a rounding leftover must not leave a hairline of white inside
         draw.ellipse((0, 0, w - 1, h - 1), fill=1)
     else:
         draw.ellipse((0, 0, w - 1, h - 1), outline=1, width=t)
@@ -59,7 +59,11 @@ def ellipse(width: int, height: int, thickness: int, scale: float) -> Image.Imag
 def diagonal(width: int, height: int, thickness: int, leaning: str, scale: float) -> Image.Image:
     """^GD: a line across the box; ``R``/``/`` leans right (bottom-left to top-right), ``L``/``\\`` left."""
     thickness = max(1, thickness)
-    w, h, t = _dots(max(width, thickness), scale), _dots(max(height, thickness), scale), _dots(thickness, scale)
+    w, h, t = (
+        _dots(max(width, thickness), scale),
+        _dots(max(height, thickness), scale),
+        _dots(thickness, scale),
+    )
     image = Image.new("1", (w, h), 0)
     draw = ImageDraw.Draw(image)
     half = t // 2

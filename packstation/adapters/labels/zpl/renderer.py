@@ -24,12 +24,13 @@ log = logging.getLogger(__name__)
 
 # Printer setup, media, status and memory commands: they change how a printer feeds or reports, not
 # what a label looks like.
-IGNORED = frozenset(
-    "MN MT MM MD PR SD JU PQ PM MF ML MP MW JM JZ JS JT SZ PH PP PS PF TA JA JB JC JD JE JF JG JI JL JN JO "
-    "JP JQ JR JW JX KD KL KN KP NC NI NS SC SE SL SO SP SQ SR SS ST SX TO WD ZZ EG HH HI HM HS HU HV HW HZ "
-    "CM CO CV DU EF EP ID CN PA JH JJ KV LF NT PN RS RT HQ HT JV WT WV NB NN NP PL PN WA WI WL WP WR WS "
-    "XB XS".split()
+_IGNORED_CODES = (
+    "MN MT MM MD PR SD JU PQ PM MF ML MP MW JM JZ JS JT SZ PH PP PS PF TA JA JB JC JD JE JF JG JI JL JN "
+    "JO JP JQ JR JW JX KD KL KN KP NC NI NS SC SE SL SO SP SQ SR SS ST SX TO WD ZZ EG HH HI HM HS HU HV "
+    "HW HZ CM CO CV DU EF EP ID CN PA JH JJ KV LF NT PN RS RT HQ HT JV WT WV NB NN NP PL WA WI WL WP WR "
+    "WS XB XS"
 )
+IGNORED = frozenset(_IGNORED_CODES.split())
 _ENCODINGS = {0: "cp850", 13: "cp850", 27: "cp1252", 28: "utf-8"}
 _ROTATE = {
     Orientation.NORMAL: None,
@@ -37,8 +38,8 @@ _ROTATE = {
     Orientation.INVERTED: Image.Transpose.ROTATE_180,
     Orientation.BOTTOM_UP: Image.Transpose.ROTATE_90,
 }
-_BARCODE_CODES = frozenset("BC B3 B2 BE B8 BU BQ BX B7 BO BD".split())
-_GRAPHIC_CODES = frozenset("GB GC GD GE GF XG IM".split())
+_BARCODE_CODES = frozenset(["BC", "B3", "B2", "BE", "B8", "BU", "BQ", "BX", "B7", "BO", "BD"])
+_GRAPHIC_CODES = frozenset(["GB", "GC", "GD", "GE", "GF", "XG", "IM"])
 
 
 class Paint:
@@ -143,10 +144,11 @@ class Interpreter:
             state.inverted,
         )
 
-    def _expand_recall(self, commands: list[Command]) -> tuple[list[Command], dict[int, str]]:
-        """Splice a ^XF stored format in, and take the ^FN values the recalling format supplies."""
+    def _expand_recall(self, commands: list[Command]) -> tuple[list[Command], dict[int, str] | None]:
+        """Splice a ^XF stored format in, and take the ^FN values the recalling format supplies
+        (None: this format recalls nothing, its ^FN fields print their own data)."""
         if not any(c.code == "XF" for c in commands):
-            return commands, {}
+            return commands, None
         values: dict[int, str] = {}
         kept: list[Command] = []
         pending: list[Command] = []
@@ -175,7 +177,12 @@ class Interpreter:
     # --- commands --------------------------------------------------------------------------------------
 
     def command(
-        self, c: Command, state: PrinterState, current: FieldState, ops: list[Op], values: dict[int, str]
+        self,
+        c: Command,
+        state: PrinterState,
+        current: FieldState,
+        ops: list[Op],
+        values: dict[int, str] | None,
     ) -> FieldState:
         code = c.code
         if code in ("FO", "FT"):
@@ -311,12 +318,11 @@ class Interpreter:
     # --- fields ----------------------------------------------------------------------------------------
 
     def _finish_field(
-        self, f: FieldState, state: PrinterState, ops: list[Op], values: dict[int, str]
+        self, f: FieldState, state: PrinterState, ops: list[Op], values: dict[int, str] | None
     ) -> None:
-        if f.number is not None and f.number in values:
-            f.data = values[f.number]
-        elif f.number is not None and f.barcode is None and not f.positioned:
-            return
+        if f.number is not None and values is not None:
+            # in a recalled format, ^FD of a numbered field is only a prompt: the value comes from ^FN
+            f.data = values.get(f.number)
         for code, args in f.graphics:
             self._graphic(code, args[0], f, state, ops)
         if f.data is None:
@@ -337,9 +343,7 @@ class Interpreter:
         return raw.decode(encoding, "replace")
 
     def _text(self, content: str, f: FieldState, state: PrinterState, ops: list[Op]) -> None:
-        font = f.font or Font(
-            state.default_font.name, state.default_font.height, state.default_font.width
-        )
+        font = f.font or Font(state.default_font.name, state.default_font.height, state.default_font.width)
         if f.block is not None:
             width, lines, spacing, justify, indent = f.block
             rendered = text.render_block(
@@ -552,7 +556,7 @@ def _float(value: str, default: float) -> float:
 
 
 # Outside a format a printer only acts on ~commands and on the settings that outlive a format.
-_OUTSIDE = frozenset("CI CF BY LH PW LL PO FW CW LS LT LR MU DG".split())
+_OUTSIDE = frozenset(["CI", "CF", "BY", "LH", "PW", "LL", "PO", "FW", "CW", "LS", "LT", "LR", "MU", "DG"])
 
 
 def run_outside(command: Command, interpreter: Interpreter, state: PrinterState) -> None:
@@ -590,6 +594,8 @@ def render_pages(
         if max_width and max(op.x + op.mask.width for op in page.ops) > max_width:
             warnings.append("the label is wider than the print head even scaled down; its right edge is cut")
         if page.length and max(op.y + op.mask.height for op in page.ops) > page.length + 1:
-            warnings.append("part of the label lies below its length (^LL) and is cut off, as a printer would")
+            warnings.append(
+                "part of the label lies below its length (^LL) and is cut off, as a printer would"
+            )
         pages.append(compose(page, max_width))
     return pages
