@@ -95,3 +95,13 @@ def test_print_test_renders_a_carrier_zpl_label_for_a_file_printer(tmp_path, wid
     assert cli.main(["print-test", "--printer", f"file:{out}?width={width}", str(label)]) == 0
     [page] = decode_escpos(out.read_bytes()).pages
     assert read_all(mono_to_pil(page)) == Counter(sidecar(label)["labels"][0]["barcodes"])
+
+
+def test_print_test_preview_writes_the_rendered_zpl_as_png(capsys):
+    """print-test --printer preview shows a ZPL label as a picture now (it used to save the ZPL text)."""
+    label = CORPUS / "designer_export_4x6.zpl"
+    assert cli.main(["print-test", "--printer", "preview", str(label)]) == 0
+    path = Path(capsys.readouterr().out.rsplit(": ", 1)[1].strip())
+    assert path.suffix == ".png"
+    with Image.open(path) as picture:
+        assert read_all(picture) == Counter(sidecar(label)["labels"][0]["barcodes"])
