@@ -4,11 +4,14 @@ and the compressed ^GF encoders rendering back identical."""
 from __future__ import annotations
 
 import base64
+import logging
 import random
 import zlib
 
 import pytest
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from packstation.adapters.labels import LabelFormat, LabelPipeline, Target, detect_label_format
@@ -312,3 +315,96 @@ def test_raster_labels_sent_to_zpl_printers_are_compressed_and_identical():
     uncompressed = sum(len(i.data) * 2 for i in images)
     assert len(out) * 10 < uncompressed  # far smaller than plain hex
     assert render_zpl(out, source_dpi=203).images == tuple(images)
+
+
+# --- bad input ------------------------------------------------------------------------------------------
+
+
+def test_absurd_sizes_become_warnings_not_gigabytes(expected_log):
+    expected_log.allow("too large")
+    result = render_zpl(
+        b"^XA^FO0,0^GB20,20,20^FS^FO0,0^GB99999,99999,5^FS^FO0,0^A0N,9000,9000^FDbig^FS"
+        b"^FO0,0^BY10^BCN,30000^FD123^FS^XZ"
+    )
+    assert result.images[0].width == 20
+    assert sum("too large" in w for w in result.warnings) == 3
+
+
+_TOKENS = st.sampled_from(
+    [
+        "^XA",
+        "^XZ",
+        "^FO10,10",
+        "^FT20,80",
+        "^FS",
+        "^FDab,c",
+        "^FH",
+        "^FR",
+        "^A0N,30",
+        "^ADR,18,10",
+        "^A@B,20,20,E:X.TTF",
+        "^CF0,40",
+        "^FB100,2,0,C",
+        "^GB50,20,3,B,4",
+        "^GC40,3",
+        "^GE30,10,2",
+        "^GD30,30,3,,L",
+        "^GFA,4,4,1,FFH0",
+        "^GFA,8,8,2,:Z64:eJxjYGBgAAAABAAB:0000",
+        "^BY2,2.5,40",
+        "^BCN,50,Y,N,N,D",
+        "^BCN,,,,,U",
+        "^B3N,Y",
+        "^B2N",
+        "^BEN",
+        "^BQN,2,3",
+        "^FDQA,x",
+        "^BXN,4",
+        "^B7N,4",
+        "^BON",
+        "^BD3",
+        "^PW300",
+        "^LL200",
+        "^LH5,5",
+        "^LS3",
+        "^LT2",
+        "^POI",
+        "^FWR",
+        "^CI28",
+        "^LRY",
+        "^DFR:A.ZPL",
+        "^XFA",
+        "^FN1",
+        "^FV9",
+        "~DGR:G.GRF,2,1,FF00",
+        "^XGR:G.GRF,2,2",
+        "^IMG",
+        "^^",
+        "~~",
+        "^",
+        "~",
+        ",",
+        ">8",
+        ">;",
+        "_C3",
+        "\n",
+        "^ZZ9",
+        "^CC+",
+        "+XA",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(parts=st.lists(st.one_of(_TOKENS, st.text(max_size=6)), max_size=30))
+def test_any_command_soup_renders_or_fails_with_a_message(parts):
+    """No input crashes the renderer: it draws pages (with warnings) or raises a ZplError."""
+    logging.getLogger("packstation.adapters.labels.zpl").setLevel(logging.ERROR)  # warnings are expected
+    try:
+        result = render_zpl(("^XA" + "".join(parts) + "^XZ").encode("utf-8"), dpi=300)
+    except ZplError as exc:
+        assert exc.user_message
+    else:
+        assert result.images and all(i.width > 0 for i in result.images)
+    finally:
+        logging.getLogger("packstation.adapters.labels.zpl").setLevel(logging.NOTSET)

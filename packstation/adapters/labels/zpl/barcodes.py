@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import zxingcpp
 from PIL import Image
 
+from packstation.adapters.labels.zpl.errors import check_size
 from packstation.adapters.labels.zpl.state import Font
 from packstation.adapters.labels.zpl.text import LineDrawer
 from packstation.domain.gs1 import gs1_check_digit
@@ -76,6 +77,7 @@ def _linear(widths: list[int], height: int) -> Image.Image:
     for w in widths:
         row.extend((255 if ink else 0,) * w)
         ink = not ink
+    check_size(len(row), height, "a barcode")
     line = Image.frombytes("L", (len(row), 1), bytes(row)).point(lambda v: 1 if v else 0, "1")
     return line.resize((len(row), max(1, height)), Image.Resampling.NEAREST)
 
@@ -290,6 +292,7 @@ def ean_upc(code: str, data: str, spec: Bars, scale: float, warnings: list[str])
 
 def _matrix_image(content: str, fmt: zxingcpp.BarcodeFormat, module: int, **options: object) -> Image.Image:
     width, height, data = _matrix(content, fmt, **options)
+    check_size(width * module, height * module, "a barcode")
     grid = Image.frombytes("L", (width, height), data).point(lambda v: 0 if v else 1, "1")
     return grid.resize((width * module, height * module), Image.Resampling.NEAREST)
 
@@ -350,6 +353,7 @@ def pdf417(data: str, params: list[str], spec: Bars, scale: float, warnings: lis
     row_dots = (
         max(1, round(row_h * scale)) if row_h > 0 else max(module * 2, round(spec.height * scale / len(grid)))
     )
+    check_size(width * module, len(grid) * row_dots, "a PDF417 symbol")
     image = Image.frombytes("L", (width, len(grid)), b"".join(grid)).point(lambda v: 0 if v else 1, "1")
     return _square(image.resize((width * module, len(grid) * row_dots), Image.Resampling.NEAREST))
 

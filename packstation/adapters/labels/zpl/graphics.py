@@ -16,7 +16,7 @@ import zlib
 
 from PIL import Image, ImageDraw
 
-from packstation.adapters.labels.zpl.errors import ZplError
+from packstation.adapters.labels.zpl.errors import ZplError, check_size
 
 MAX_GRAPHIC_BYTES = 8 * 1024 * 1024  # one ^GF larger than 8 MB (a 64-inch 832-dot label) is refused
 
@@ -29,6 +29,7 @@ def box(width: int, height: int, thickness: int, rounding: int, scale: float) ->
     thickness = max(1, thickness)
     width, height = max(width, thickness), max(height, thickness)
     w, h, t = _dots(width, scale), _dots(height, scale), _dots(thickness, scale)
+    check_size(w, h, "a box")
     image = Image.new("1", (w, h), 0)
     draw = ImageDraw.Draw(image)
     rounding = max(0, min(8, rounding))
@@ -47,6 +48,7 @@ def box(width: int, height: int, thickness: int, rounding: int, scale: float) ->
 
 def ellipse(width: int, height: int, thickness: int, scale: float) -> Image.Image:
     w, h, t = _dots(width, scale), _dots(height, scale), _dots(max(1, thickness), scale)
+    check_size(w, h, "an ellipse")
     image = Image.new("1", (w, h), 0)
     draw = ImageDraw.Draw(image)
     if 2 * t >= min(w, h) - 1:  # a rounding leftover must not leave a hairline of white inside
@@ -64,6 +66,7 @@ def diagonal(width: int, height: int, thickness: int, leaning: str, scale: float
         _dots(max(height, thickness), scale),
         _dots(thickness, scale),
     )
+    check_size(w, h, "a diagonal line")
     image = Image.new("1", (w, h), 0)
     draw = ImageDraw.Draw(image)
     half = t // 2

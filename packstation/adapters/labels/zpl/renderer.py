@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageChops
 
 from packstation.adapters.labels.zpl import barcodes, graphics, text
-from packstation.adapters.labels.zpl.errors import ZplError
+from packstation.adapters.labels.zpl.errors import ZplError, check_size
 from packstation.adapters.labels.zpl.lexer import Command, tokenize
 from packstation.adapters.labels.zpl.state import FieldState, Font, Justify, Orientation, PrinterState
 
@@ -335,6 +335,8 @@ class Interpreter:
                 self._text(content, f, state, ops)
         except barcodes.BarcodeError as exc:
             self.warn(f"barcode at {f.x},{f.y} not drawn: {exc}")
+        except ZplError as exc:
+            self.warn(f"field at {f.x},{f.y} not drawn: {exc.user_message}")
 
     def _decode(self, data: str, indicator: str | None, encoding: str) -> str:
         raw = data.encode("latin-1", "replace")
@@ -459,6 +461,7 @@ class Interpreter:
         h = max(1, round(image.height * my * self.scale))
         if (w, h) == image.size:
             return image
+        check_size(w, h, "a graphic")
         return image.resize((w, h), Image.Resampling.NEAREST)
 
     def _origin(self, f: FieldState, state: PrinterState) -> tuple[int, int]:
@@ -506,6 +509,7 @@ def compose(page: Page, max_width: int | None) -> Image.Image:
     if max_width:
         width = min(width, max_width)
     height = page.length or bottom
+    check_size(width, height, "the label")
     canvas = Image.new("1", (max(1, width), max(1, height)), 0)
     for op in page.ops:
         if op.paint == Paint.INK:

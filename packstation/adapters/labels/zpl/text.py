@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from packstation.adapters.labels.zpl.errors import check_size
 from packstation.adapters.labels.zpl.state import Font, Justify
 
 # Bitmap font cells (height, width) in dots of an 8 dots/mm head, from the ZPL II guide's font table.
@@ -76,6 +77,7 @@ class LineDrawer:
     def __init__(self, font: Font, scale: float) -> None:
         height, width, bitmap = cell_size(font)
         self.bitmap = bitmap
+        check_size(round(width * scale), round(height * scale), "a character")
         self.cell_h = max(1, round(height * scale))
         self.cell_w = max(1, round(width * scale))
         if bitmap:
@@ -97,7 +99,9 @@ class LineDrawer:
 
     def draw(self, text: str) -> Image.Image:
         """One line, ``line_h`` rows tall, baseline at ``ascent``."""
+        check_size(self.width(text), self.line_h, "a line of text")
         natural = max(1, math.ceil(self.face.getlength(text))) if text else 1
+        check_size(natural, self.line_h, "a line of text")
         image = Image.new("1", (natural, self.line_h), 0)
         if text:
             draw = ImageDraw.Draw(image)
@@ -146,6 +150,7 @@ def render_block(
     step = drawer.line_h + round(spacing * scale)
     # ^FT places a block by the baseline of its last *possible* line, so the mask always has them all
     height = max(1, step * (max_lines - 1) + drawer.line_h)
+    check_size(box_w, height, "a text block")
     mask = Image.new("1", (box_w, height), 0)
     for index, (line, last) in enumerate(lines):
         row = min(index, max_lines - 1)
