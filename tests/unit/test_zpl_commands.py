@@ -408,3 +408,17 @@ def test_any_command_soup_renders_or_fails_with_a_message(parts):
         assert result.images and all(i.width > 0 for i in result.images)
     finally:
         logging.getLogger("packstation.adapters.labels.zpl").setLevel(logging.NOTSET)
+
+
+def test_text_block_tb_wraps_inside_its_box_and_cuts_the_rest():
+    zpl = "^XA^PW300^LL300^FO0,0^A0N,30,30^TBN,150,{h}^FDone two three four five six seven eight^FS^XZ"
+    two_lines, all_lines = render(zpl.format(h=60)), render(zpl.format(h=300))
+    assert 0 < two_lines.black_dots() < all_lines.black_dots()
+    assert not any(two_lines.is_black(x, y) for x in range(300) for y in range(70, 300))
+
+
+def test_ink_below_the_label_length_is_warned_about(expected_log):
+    expected_log.allow("below its length")
+    result = render_zpl(b"^XA^PW100^LL50^FO0,40^GB20,30,20^FS^XZ")
+    assert result.images[0].height == 50
+    assert any("below its length" in w for w in result.warnings)

@@ -215,6 +215,9 @@ class Interpreter:
                 Justify(justify) if justify in "LCRJ" else Justify.LEFT,
                 _int(p[4], 0),
             )
+        elif code == "TB":
+            p = c.params(3)
+            current.text_box = (p[0], _int(p[1], 0), _int(p[2], 0))
         elif code[0] == "A" and c.prefix == "^":
             current.font = self._font(code[1], c.params(4), state)
         elif code == "CF":
@@ -346,8 +349,16 @@ class Interpreter:
 
     def _text(self, content: str, f: FieldState, state: PrinterState, ops: list[Op]) -> None:
         font = f.font or Font(state.default_font.name, state.default_font.height, state.default_font.width)
-        if f.block is not None:
-            width, lines, spacing, justify, indent = f.block
+        block = f.block
+        orientation = font.orientation or state.orientation
+        if f.text_box is not None:  # ^TB: a block sized in dots; lines that do not fit are cut off
+            turn, box_w, box_h = f.text_box
+            orientation = Orientation.parse(turn, orientation)
+            cell_h = text.cell_size(font)[0]
+            lines = max(1, box_h // cell_h) if box_h > 0 else 1
+            block = (box_w, lines, 0, Justify.LEFT, 0)
+        if block is not None:
+            width, lines, spacing, justify, indent = block
             rendered = text.render_block(
                 content,
                 font,
@@ -357,10 +368,10 @@ class Interpreter:
                 spacing=spacing,
                 justify=justify,
                 indent=indent,
+                cut=f.text_box is not None,
             )
         else:
             rendered = text.render_line(content, font, self.scale)
-        orientation = font.orientation or state.orientation
         self._place(rendered.mask, (0, rendered.baseline), orientation, f, state, ops)
 
     def _barcode(self, content: str, f: FieldState, state: PrinterState, ops: list[Op]) -> None:
@@ -501,6 +512,16 @@ class Interpreter:
         ops.append(Op(x, y, mask, paint))
 
 
+def _ink_below(page: Page, row: int) -> bool:
+    """Whether any field has ink at or below ``row`` of the page (empty mask rows do not count)."""
+    for op in page.ops:
+        if op.y + op.mask.height > row:
+            below = op.mask.crop((0, max(0, row - op.y), op.mask.width, op.mask.height))
+            if below.getbbox() is not None:
+                return True
+    return False
+
+
 def compose(page: Page, max_width: int | None) -> Image.Image:
     """The page as a Pillow "1" image where 1 = ink."""
     right = max((op.x + op.mask.width for op in page.ops), default=1)
@@ -597,7 +618,7 @@ def render_pages(
             continue
         if max_width and max(op.x + op.mask.width for op in page.ops) > max_width:
             warnings.append("the label is wider than the print head even scaled down; its right edge is cut")
-        if page.length and max(op.y + op.mask.height for op in page.ops) > page.length + 1:
+        if page.length and _ink_below(page, page.length + 1):
             warnings.append(
                 "part of the label lies below its length (^LL) and is cut off, as a printer would"
             )

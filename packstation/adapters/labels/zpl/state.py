@@ -76,6 +76,7 @@ class FieldState:
     hex_indicator: str | None = None  # ^FH
     reverse: bool = False  # ^FR
     block: tuple[int, int, int, Justify, int] | None = None  # ^FB width, lines, spacing, justify, indent
+    text_box: tuple[str, int, int] | None = None  # ^TB orientation, width, height
     number: int | None = None  # ^FN
     graphics: list[tuple[str, list[str]]] = field(default_factory=list)
     positioned: bool = False

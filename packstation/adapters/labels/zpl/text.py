@@ -136,6 +136,7 @@ def render_block(
     spacing: int,
     justify: Justify,
     indent: int,
+    cut: bool = False,
 ) -> Text:
     """A ^FB block: word-wrapped to ``width`` label dots, at most ``max_lines`` (later lines overprint
     the last one, as on a printer), ``\\&`` forces a break."""
@@ -153,6 +154,8 @@ def render_block(
     check_size(box_w, height, "a text block")
     mask = Image.new("1", (box_w, height), 0)
     for index, (line, last) in enumerate(lines):
+        if cut and index >= max_lines:  # ^TB cuts what does not fit; ^FB overprints the last line
+            break
         row = min(index, max_lines - 1)
         left = hang if index > 0 else 0
         _paste_line(mask, drawer, line, row * step, left, box_w, justify, last)
