@@ -116,14 +116,14 @@ def test_zpl_goes_raw_to_zpl_printers(pipeline, transport):
 
 
 def decode_gfa(zpl: bytes):
-    """The ^GFA graphic of our raster-to-ZPL output, back into a MonoImage."""
-    from packstation.domain.raster import MonoImage
+    """The compressed ^GFA graphic of our raster-to-ZPL output, drawn back by the ZPL renderer."""
+    from packstation.adapters.labels.zpl import render_zpl
 
-    match = re.search(rb"\^PW(\d+).*?\^GFA,(\d+),\d+,(\d+),([0-9A-F]+)\^FS", zpl, re.S)
-    width, total, row_bytes, hexdata = (int(match[1]), int(match[2]), int(match[3]), match[4])
-    data = bytes.fromhex(hexdata.decode())
-    assert len(data) == total
-    return MonoImage(width, total // row_bytes, data)
+    assert re.search(rb"\^GFA,\d+,\d+,\d+,:Z64:", zpl)
+    result = render_zpl(zpl, dpi=203, source_dpi=203)
+    assert result.warnings == ()
+    [image] = result.images
+    return image
 
 
 @pytest.mark.parametrize("fmt", ["svg", "pdf", "png"])
@@ -131,6 +131,7 @@ def test_raster_labels_become_zpl_graphics_for_zpl_printers(pipeline, tmp_path, 
     transport = Transport("file", tmp_path)
     tracking = TRACKING[fmt]
     data = labelgen.make_label(fmt, tracking_number=tracking)
-    _, received = print_label(pipeline, transport, data, "lang=zpl&width=832", tracking)
+    payload, received = print_label(pipeline, transport, data, "lang=zpl&width=832", tracking)
     assert received.startswith(b"^XA") and received.rstrip().endswith(b"^XZ")
+    assert decode_gfa(received) == payload.images[0]  # the printer draws exactly our raster
     assert read_barcodes(decode_gfa(received)) == [tracking]

@@ -227,9 +227,15 @@ def test_svg_with_inline_data_and_local_refs_is_accepted():
     assert payload.images[0].width == 576
 
 
-def test_zpl_to_escpos_printer_names_the_mismatch(pipeline):
-    message = refuse(pipeline, labelgen.make_test_label("zpl"))
-    assert "ZPL" in message and "ESC/POS" in message and "lang=zpl" in message
+def test_zpl_to_escpos_printer_prints_the_rendered_label(pipeline):
+    """Once refused ("the printer speaks ESC/POS"); now the ZPL renderer draws it for the raster head."""
+    from tests.support.escpos_decode import decode_escpos, read_barcodes
+
+    data = labelgen.make_label("zpl", tracking_number="ZPL-ON-ESCPOS-1")
+    payload = pipeline.prepare(data, target=Target(width=576))
+    [page] = decode_escpos(payload.data).pages
+    assert page.width == 576
+    assert read_barcodes(page) == ["ZPL-ON-ESCPOS-1"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -47,7 +47,10 @@ _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"[", "JSON"),
 )
 _XML_PROLOGUE = re.compile(rb"^(?:<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\s)*<svg[\s>:]", re.S | re.I)
-_ZPL_START = re.compile(rb"^(?:\s|~[A-Z]{2}[^\^~]*)*\^XA", re.S)
+# A ZPL file starts with a command (``^XA``, or a preamble such as ``^CI28``, a ``^FX`` comment, a large
+# ``~DG`` graphic) or with ZebraDesigner's ``CT~~CD,~CC^~CT~`` header; its first ``^XA`` may be far in.
+_ZPL_FIRST = re.compile(rb"(?:CT~~CD,~CC\^~CT~|[\^~]{1,2}[A-Z@0-9][A-Z@0-9])", re.I)
+_ZPL_FORMAT = re.compile(rb"\^XA", re.I)
 
 
 def content_type_format(content_type: str | None) -> LabelFormat | None:
@@ -68,9 +71,16 @@ def sniff_format(data: bytes) -> LabelFormat | None:
     text = head.lstrip(b"\xef\xbb\xbf")
     if _XML_PROLOGUE.match(text) or (text.lstrip().startswith(b"<") and b"<svg" in text):
         return LabelFormat.SVG
-    if _ZPL_START.match(text):
+    if looks_like_zpl(data):
         return LabelFormat.ZPL
     return None
+
+
+def looks_like_zpl(data: bytes) -> bool:
+    """ZPL: begins (after a BOM and white space) with a ZPL command and has a ``^XA`` somewhere."""
+    if not _ZPL_FIRST.match(data.lstrip(b"\xef\xbb\xbf").lstrip()[:64]):
+        return False
+    return _ZPL_FORMAT.search(data) is not None
 
 
 def detect_label_format(data: bytes, content_type: str | None = None) -> LabelFormat:

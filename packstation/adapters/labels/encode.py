@@ -5,7 +5,7 @@ ESC/POS bytes come from python-escpos itself (``image(impl="bitImageRaster")``, 
 default profile has no media width (it prints a warning on every image) and the shipped Epson profiles
 are 512 dots wide (``ImageWidthError`` at 576/832). Encoding in memory keeps the CPU work apart from the
 device I/O, so the transport can send in chunks with a timeout per chunk and report faults precisely.
-Raster labels for ZPL printers become one ``^GFA`` graphic field.
+Raster labels for ZPL printers become one compressed ``^GFA`` graphic field (``zpl.compress``).
 """
 
 from __future__ import annotations
@@ -87,12 +87,7 @@ def bands(image: MonoImage, rows: int) -> list[MonoImage]:
 
 
 def encode_zpl_graphic(images: list[MonoImage], head: Head) -> bytes:
-    """One ZPL label per page, each a single ``^GFA`` graphic field (uncompressed hex, 1 = black)."""
-    labels = []
-    for image in images:
-        total = len(image.data)
-        labels.append(
-            f"^XA^PW{head.width}^LL{image.height}^LH0,0^FO0,0"
-            f"^GFA,{total},{total},{image.row_bytes},{image.data.hex().upper()}^FS^XZ\n".encode("ascii")
-        )
-    return b"".join(labels)
+    """One ZPL label per page, each a single ``^GFA`` graphic field, Z64-compressed (zlib + base64)."""
+    from packstation.adapters.labels.zpl.compress import encode_labels
+
+    return encode_labels(images, head.width)

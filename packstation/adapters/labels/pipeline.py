@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from packstation.adapters.labels import raster, safety
 from packstation.adapters.labels.detect import LabelFormat, detect_label_format
 from packstation.adapters.labels.encode import encode_escpos, encode_zpl_graphic
-from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchError
+from packstation.adapters.labels.errors import LabelError
 from packstation.adapters.labels.raster import Head
 from packstation.domain.raster import LabelPreview, MonoImage, SvgRasterizer
 
@@ -45,6 +45,7 @@ class PrintPayload:
     render_seconds: float = 0.0
     encode_seconds: float = 0.0
     images: tuple[MonoImage, ...] = field(default=(), repr=False)
+    warnings: tuple[str, ...] = ()  # what the renderer could not draw exactly (ZPL), for the job detail
 
 
 class LabelPipeline:
@@ -89,15 +90,21 @@ class LabelPipeline:
         return PrintPayload(label_format, out, preview, rendered - started, encoded - rendered, tuple(images))
 
     def _prepare_zpl(self, data: bytes, target: Target, tracking_number: str | None) -> PrintPayload:
-        if target.preview:
-            text = data.decode("latin-1")
-            return PrintPayload(LabelFormat.ZPL, b"", LabelPreview((), text, "zpl", tracking_number))
-        if target.lang != "zpl":
-            raise LabelPrinterMismatchError(
-                "this label is ZPL but the printer speaks ESC/POS: use a ZPL printer (lang=zpl in its URI) "
-                "or ask the carrier for SVG, PDF or PNG labels"
-            )
-        return PrintPayload(LabelFormat.ZPL, data, LabelPreview((), None, "zpl", tracking_number))
+        # ZPL is drawn by packstation.adapters.labels.zpl for raster heads and the screen; ZPL printers
+        # get the carrier's bytes unchanged.
+        from packstation.adapters.labels.zpl.printing import prepare_zpl
+
+        done = prepare_zpl(data, target.head, lang=target.lang, preview=target.preview, cut=target.cut)
+        preview = LabelPreview(done.images, data.decode("latin-1"), "zpl", tracking_number)
+        return PrintPayload(
+            LabelFormat.ZPL,
+            done.data,
+            preview,
+            done.render_seconds,
+            done.encode_seconds,
+            done.images,
+            warnings=done.warnings,
+        )
 
     def _render(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
         try:
