@@ -16,12 +16,14 @@ import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
-# escpos writes a capabilities pickle into a new /tmp folder on every import unless told where.
-os.environ.setdefault(
-    "ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(tempfile.gettempdir(), "packstation-escpos")
-)
 # Keep tests away from the developer's real config, keyring and data.
 _TEST_HOME = tempfile.mkdtemp(prefix="packstation-test-home-")
+# escpos writes a capabilities pickle on first import, without locking: two test runs (or a run and its
+# subprocesses) sharing one folder can read a half-written pickle (EOFError). One folder per run, warmed
+# here once before any subprocess starts.
+os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = os.path.join(_TEST_HOME, "escpos")
+os.makedirs(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], exist_ok=True)
+import escpos.capabilities  # noqa: E402,F401 - writes the pickle now, in this process alone
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_HOME, "config")
 os.environ["XDG_DATA_HOME"] = os.path.join(_TEST_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_TEST_HOME, "state")
