@@ -24,6 +24,7 @@ _TEST_HOME = tempfile.mkdtemp(prefix="packstation-test-home-")
 os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = os.path.join(_TEST_HOME, "escpos")
 os.makedirs(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], exist_ok=True)
 import escpos.capabilities  # noqa: E402,F401 - writes the pickle now, in this process alone
+
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_HOME, "config")
 os.environ["XDG_DATA_HOME"] = os.path.join(_TEST_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_TEST_HOME, "state")
