@@ -552,14 +552,15 @@ def plan_box_booking(
         )
 
     # 5. An unbooked preset parcel seen at open that no box holds: claim it first.
+    preset_ids = set(placeholders_at_open)
     presets = sorted(
         (
             p
-            for pid in set(placeholders_at_open)
-            if (p := by_id.get(pid)) is not None
-            and pid not in mine_elsewhere
-            and pid not in foreign
-            and not claimed_by_other(pid)
+            for p in shipment.parcels
+            if p.id in preset_ids
+            and p.id not in mine_elsewhere
+            and p.id not in foreign
+            and not claimed_by_other(p.id)
         ),
         key=ParcelFact.sort_key,
     )
