@@ -404,6 +404,18 @@ class BoxPlan:
     parcels_before: frozenset[str] = frozenset()  # ADD_PARCEL: store with the SentWrite
 
 
+def _may_be_from(parcel: ParcelFact, write: SentWrite, now: datetime, window: timedelta) -> bool:
+    """Could ``write`` have made ``parcel``? It is new since the write was sent, and it was created
+    (server clock) within ``window`` of the write, when a commit can still land; a parcel with no
+    creation time counts only while the write is that young. The window bounds what a lost write can
+    attract, not how long the station has to find it (a station offline for an hour still does)."""
+    if parcel.id in write.parcels_before:
+        return False
+    if parcel.created_at is not None:
+        return _utc(parcel.created_at) - _utc(write.sent_at) < window
+    return now - _utc(write.sent_at) < window
+
+
 def _take(
     parcel: ParcelFact,
     box: BoxKey,
@@ -439,7 +451,8 @@ def plan_box_booking(
     ``recorded``: the parcel this box already recorded as its own (booking not finished).
     ``own_other``: parcel ids held by this station's other boxes of the shipment.
     ``foreign_at_open`` / ``placeholders_at_open``: from ``assess_open``.
-    ``sent_writes``: this station's unresolved add_parcel writes for the shipment (any box).
+    ``sent_writes``: this station's unresolved add_parcel writes for the shipment (any box); keep each
+    until a plan names it in ``resolves`` or the order is completed (then forget them all).
     ``answered``: the write whose answer ``shipment`` is (it came back), if any.
     Recompute after every answer and after every doubt; the plan is only as good as ``shipment``."""
     now = _utc(now)
@@ -488,7 +501,7 @@ def plan_box_booking(
         return [
             p
             for p in shipment.parcels or ()
-            if p.id not in write.parcels_before
+            if _may_be_from(p, write, now, late_commit_window)
             and p.id not in mine_elsewhere
             and p.id not in foreign
             and not claimed_by_other(p.id)
@@ -502,7 +515,7 @@ def plan_box_booking(
 
     # 4. Parcels that appeared after this station's writes in doubt (late commits): once settled,
     #    nobody claimed them, so they are this station's. Claim first, take after the claim settles.
-    live = [w for w in sent_writes if now - _utc(w.sent_at) < late_commit_window]
+    live = list(sent_writes)
     if answered is not None and answered not in live:
         live.append(answered)  # it named several new parcels: as much in doubt as a lost answer
     own_pending = [w for w in live if w.box == box]
@@ -650,7 +663,6 @@ def surplus_parcels(
         return CompletionReport(wait_until=max(_utc(w.sent_at) for w in pending) + settle)
     claims = read_parcel_claims(shipment.meta)
     presets = set(placeholders_at_open)
-    live = [w for w in sent_writes if now - _utc(w.sent_at) < late_commit_window]
     marker = read_packing_marker(shipment.meta)
     other_busy = marker is not None and marker.station != station and marker.is_fresh(now, marker_fresh)
     conflicts = tuple(
@@ -663,7 +675,11 @@ def surplus_parcels(
         c = claims.get(p.id)
         if c is not None and c.box.station != station:
             continue  # another bench's box
-        ours = c is not None or p.id in presets or any(p.id not in w.parcels_before for w in live)
+        ours = (
+            c is not None
+            or p.id in presets
+            or any(_may_be_from(p, w, now, late_commit_window) for w in sent_writes)
+        )
         if not ours:
             continue
         label = f"parcel {p.tracking_number}" if p.booked else "an unbooked parcel"
