@@ -724,6 +724,6 @@ class TwoBenches(RuleBasedStateMachine):
 
 
 TwoBenches.TestCase.settings = settings(
-    max_examples=400, stateful_step_count=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=200, stateful_step_count=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 test_two_benches_never_share_a_parcel_and_leave_none_booked_without_a_box = TwoBenches.TestCase
