@@ -157,7 +157,7 @@ def test_print_job_repository_lifecycle(store):
         kind=PrintJobKind.BOX_TAG, printer_uri="preview", payload=b"tag", box_id=None
     )
     claimed = store.claim_print_job()
-    assert claimed.id == first and claimed.state is PrintJobState.SENDING and claimed.attempts == 1
+    assert claimed.id == first and claimed.state is PrintJobState.PREPARING and claimed.attempts == 1
     assert claimed.payload == b"\x1b@"
     store.fail_print_job(first, "printer offline")
     assert store.get_print_job(first).error == "printer offline"
@@ -165,10 +165,11 @@ def test_print_job_repository_lifecycle(store):
     assert store.claim_print_job().id == first
     store.finish_print_job(first)
     assert store.claim_print_job().id == second
+    store.mark_print_job_sending(second)
     assert store.recover_interrupted_print_jobs() == 1  # as after a crash mid-print
     recovered = store.get_print_job(second)
-    assert recovered.state is PrintJobState.FAILED and "reprint" in recovered.error
-    assert [j.id for j in store.list_print_jobs(states=(PrintJobState.FAILED,))] == [second]
+    assert recovered.state is PrintJobState.UNCERTAIN and "reprint" in recovered.error
+    assert [j.id for j in store.list_print_jobs(states=(PrintJobState.UNCERTAIN,))] == [second]
     assert store.claim_print_job() is None
     assert store.get_print_job(999) is None
 

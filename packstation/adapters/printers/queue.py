@@ -1,14 +1,18 @@
 """The print queue worker: takes persisted print jobs one at a time and gets them onto paper.
 
-For each job: claim it (queued -> sending, atomically, so a job is only ever sent after a successful
-claim) -> download the label if needed -> render and encode in a worker thread -> send in the same
-worker thread -> done, or failed with a reason a packer can read. Nothing here blocks the event loop.
+For each job: claim it (queued -> preparing, atomically, so a job is only ever sent after a successful
+claim) -> download the label if needed -> render and encode in a worker thread -> mark it sending ->
+send in the same worker thread -> done, or failed with a reason a packer can read. Nothing here blocks
+the event loop.
+
+Only the device write is uncertain, so the job is marked ``sending`` immediately before it: a crash
+while downloading or rendering leaves the job ``preparing``, which start-up simply queues again.
 
 A failed job stays in the store. When a job failed because of the printer or the network, the worker
 probes that printer every ``retry_interval_s``; once it answers, failed jobs go back to queued and print
-(once: the claim makes sure of that). A job interrupted mid-send (app killed) is left as failed by the
-store's start-up recovery, never resent blindly, because the label may already be out; a person asks
-for a reprint, which is a new job pointing at the original (``reprint_of``).
+(once: the claim makes sure of that). A job interrupted mid-send (app killed or shut down during the
+write) becomes ``uncertain``, never resent by itself, because the label may already be out; the packer
+is told, and a person asks for a reprint, which is a new job pointing at the original (``reprint_of``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchE
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
 from packstation.adapters.printers.errors import PrinterError
-from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobRepository, PrintJobState
+from packstation.domain.printing import FINAL_STATES, PrintJob, PrintJobKind, PrintJobRepository
 from packstation.domain.raster import LabelPreview
 
 log = logging.getLogger(__name__)
@@ -151,6 +155,7 @@ class PrintQueue:
         self._changed(job.id)
         loop = asyncio.get_running_loop()
         retry_when_back = False
+        sending = False
         try:
             data, content_type = await self._label_bytes(job)
             printer = self.printer_factory(job.printer_uri)
@@ -169,9 +174,17 @@ class PrintQueue:
                 )
                 # so the screen can name the box whose label (or tag) it shows
                 payload = replace(payload, preview=replace(payload.preview, box_id=job.box_id))
+            # Everything up to here is safe to redo; from here on the label may reach paper.
+            self.repo.mark_print_job_sending(job.id)
+            sending = True
+            self._changed(job.id)
             await loop.run_in_executor(self._executor, printer.send, payload)
         except asyncio.CancelledError:
-            self._fail(job, INTERRUPTED_REASON)
+            if sending:  # the write may go on in the worker thread: nobody can say whether it printed
+                log.info("Print job %d interrupted while sending: uncertain", job.id)
+                self.repo.mark_print_job_uncertain(job.id, INTERRUPTED_REASON)
+                self._changed(job.id)
+            # else: left 'preparing', which the next start queues again (nothing reached the printer)
             raise
         except (LabelError, PrinterError) as exc:
             reason = exc.user_message
@@ -245,4 +258,4 @@ def _one_line(exc: BaseException) -> str:
 
 
 def job_is_final(job: PrintJob) -> bool:
-    return job.state in (PrintJobState.DONE, PrintJobState.FAILED)
+    return job.state in FINAL_STATES

@@ -121,7 +121,7 @@ class BoxesMixin:
         # A label not yet printed for a voided box must not come out.
         conn.execute(
             "UPDATE print_jobs SET state = 'done', error = 'cancelled: the box was voided', updated_at = ?"
-            " WHERE box_id = ? AND state IN ('queued', 'failed')",
+            " WHERE box_id = ? AND state IN ('queued', 'failed', 'uncertain')",
             (now, box_id),
         )
         if row["tracking_number"]:

@@ -9,6 +9,7 @@ from typing import Any
 from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
 
 INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"
+# Why a job stuck in 'sending' across a restart is uncertain, not failed: the bytes may be on paper.
 
 
 class PrintJobsMixin:
@@ -92,11 +93,25 @@ class PrintJobsMixin:
             if row is None:
                 return None
             conn.execute(
-                "UPDATE print_jobs SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+                "UPDATE print_jobs SET state = 'preparing', attempts = attempts + 1, updated_at = ?"
                 " WHERE id = ?",
                 (self._clock(), row["id"]),
             )
             return _job(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (row["id"],)).fetchone())
+
+    def mark_print_job_sending(self, job_id: int) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET state = 'sending', updated_at = ? WHERE id = ?",
+                (self._clock(), job_id),
+            )
+
+    def mark_print_job_uncertain(self, job_id: int, reason: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET state = 'uncertain', error = ?, updated_at = ? WHERE id = ?",
+                (reason, self._clock(), job_id),
+            )
 
     def finish_print_job(self, job_id: int) -> None:
         with self.db.write() as conn:
@@ -121,10 +136,16 @@ class PrintJobsMixin:
 
     def recover_interrupted_print_jobs(self) -> int:
         with self.db.write() as conn:
-            return conn.execute(
-                "UPDATE print_jobs SET state = 'failed', error = ?, updated_at = ? WHERE state = 'sending'",
+            redo = conn.execute(
+                "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'preparing'",
+                (self._clock(),),
+            ).rowcount
+            uncertain = conn.execute(
+                "UPDATE print_jobs SET state = 'uncertain', error = ?, updated_at = ?"
+                " WHERE state = 'sending'",
                 (INTERRUPTED, self._clock()),
             ).rowcount
+            return int(redo + uncertain)
 
     def get_print_job(self, job_id: int) -> PrintJob | None:
         row = self.db.query_one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))

@@ -168,8 +168,40 @@ CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wante
 CREATE INDEX print_jobs_box ON print_jobs(box_id);
 """
 
+# Print jobs gain two states (packstation.domain.printing.PrintJobState): 'preparing' (downloading or
+# rendering: a crash there is redone at start-up) and 'uncertain' (interrupted while the bytes went to
+# the device: only a person resolves it). SQLite cannot alter a CHECK, so the table is rebuilt: renamed
+# first (so its self-reference follows), copied, dropped, its indexes made again.
+_V4 = """
+ALTER TABLE print_jobs RENAME TO print_jobs_v3;
+CREATE TABLE print_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'preparing', 'sending', 'done', 'failed', 'uncertain')),
+    printer_uri TEXT NOT NULL,
+    source_url TEXT,
+    payload BLOB,
+    tracking_number TEXT,
+    box_id INTEGER REFERENCES boxes(id),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    reprint_of INTEGER REFERENCES print_jobs(id),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    session_id TEXT REFERENCES packing_sessions(id)
+);
+INSERT INTO print_jobs (id, kind, state, printer_uri, source_url, payload, tracking_number, box_id,
+    attempts, error, reprint_of, created_at, updated_at, session_id)
+SELECT id, kind, state, printer_uri, source_url, payload, tracking_number, box_id,
+    attempts, error, reprint_of, created_at, updated_at, session_id FROM print_jobs_v3 ORDER BY id;
+DROP TABLE print_jobs_v3;
+CREATE INDEX print_jobs_state ON print_jobs(state, id);
+CREATE INDEX print_jobs_box ON print_jobs(box_id);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
