@@ -381,8 +381,8 @@ class StationRuntime:
                 self._apply(effects)
         if job.state is PrintJobState.FAILED:
             self._printer_problem = job.error or ""
-        elif job.state is PrintJobState.UNCERTAIN:
-            self._printer_problem = UNCERTAIN_JOB
+        elif job.state is PrintJobState.UNCERTAIN:  # the cause: a crash mid-send, or a printer fault
+            self._printer_problem = job.error or UNCERTAIN_JOB
         else:
             self._printer_problem = ""
         self._status_changed(self._outbox_status)

@@ -202,7 +202,7 @@ def test_a_label_interrupted_while_sending_is_shown_to_the_packer_and_waits_for_
     expected = "its label may not have printed: check the printer, scan CMD:REPRINT if it is missing"
     assert seen["problem"] == expected
     assert f"Box 1 of order ORD-UNC: {expected}" in seen["feedback"]
-    assert "may not have printed" in seen["printer"]
+    assert "check whether the label came out" in seen["printer"]
     assert [p for p in seen["problems"] if "may not have printed" in p]
     assert labels_printed(station_config) == [tracking]  # not resent by itself
 

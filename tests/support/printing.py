@@ -2,7 +2,11 @@
 
 ``TcpPrinterServer`` listens on 127.0.0.1 (port 0), accepts connections on a thread, stores the bytes of
 each connection and the time its first byte arrived. Faults: ``reset_after`` (answer with a TCP reset
-once that many bytes arrived) and ``stall`` (accept, never read: the sender's buffers fill up).
+once that many bytes arrived) and ``stall`` (accept, never read, with a small receive window as an
+embedded printer has: everything beyond it stays in the sender's queue, yet a whole label still fits
+into the sender's socket buffers). ``status_replies`` maps a status query (ESC/POS ``DLE EOT n``, ZPL
+``~HS``) to the bytes the printer answers when a received chunk ends with it, as a printer that answers
+status over the network does.
 """
 
 from __future__ import annotations
@@ -14,9 +18,18 @@ import time
 
 
 class TcpPrinterServer:
-    def __init__(self, *, reset_after: int | None = None, stall: bool = False, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        reset_after: int | None = None,
+        stall: bool = False,
+        port: int = 0,
+        status_replies: dict[bytes, bytes] | None = None,
+    ) -> None:
         self.reset_after = reset_after
         self.stall = stall
+        self.status_replies = status_replies or {}
+        self.queries_answered: list[bytes] = []
         self.connections: list[bytearray] = []
         self.first_byte_at: list[float] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -67,6 +80,10 @@ class TcpPrinterServer:
                 if not buffer:
                     self.first_byte_at.append(time.perf_counter())
                 buffer += chunk
+                for query, reply in self.status_replies.items():
+                    if buffer.endswith(query):
+                        self.queries_answered.append(query)
+                        conn.sendall(reply)
                 if self.reset_after is not None and len(buffer) >= self.reset_after:
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return  # closing with linger 0 sends RST

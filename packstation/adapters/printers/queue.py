@@ -186,7 +186,15 @@ class PrintQueue:
                 self._changed(job.id)
             # else: left 'preparing', which the next start queues again (nothing reached the printer)
             raise
-        except (LabelError, PrinterError) as exc:
+        except PrinterError as exc:
+            if exc.maybe_printed:  # the printer holds the label: it may come out once fixed
+                log.info("Print job %d uncertain: %s", job.id, exc.user_message)
+                self.repo.mark_print_job_uncertain(job.id, exc.user_message)
+                self._changed(job.id)
+                return
+            reason = exc.user_message
+            retry_when_back = exc.retryable
+        except LabelError as exc:
             reason = exc.user_message
             retry_when_back = getattr(exc, "retryable", False)
         except _DownloadError as exc:
