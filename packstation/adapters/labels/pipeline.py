@@ -102,6 +102,11 @@ class LabelPipeline:
         return PrintPayload(LabelFormat.ZPL, data, LabelPreview((), None, "zpl", tracking_number))
 
     def _render(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
+        images = self._render_unchecked(label_format, data, head)
+        safety.check_not_blank(images, label_format.value.upper())
+        return images
+
+    def _render_unchecked(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
         try:
             if label_format is LabelFormat.SVG:
                 return raster.render_svg(data, head, self.svg_rasterizer)
