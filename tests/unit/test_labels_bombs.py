@@ -125,3 +125,36 @@ def test_a_blank_label_job_fails_instead_of_being_reported_printed(store, tmp_pa
     job = store.get_print_job(job_id)
     assert job.state is PrintJobState.FAILED and "came out blank" in job.error
     assert not out.exists() or out.read_bytes() == b""  # nothing was sent
+
+
+# -- the barcode must survive ---------------------------------------------------------------------
+
+
+def fine_barcode_png(dpi: int = 406) -> bytes:
+    """A 4-inch-wide label at ``dpi`` whose Code 128 bars are one pixel wide: they scan at that
+    resolution and are lost when the label is halved onto a 203 dpi head."""
+    import zxingcpp
+
+    bars = zxingcpp.create_barcode("FINE-1234567890", zxingcpp.BarcodeFormat.Code128)
+    matrix = Image.fromarray(bars.to_image(scale=1, add_quiet_zones=False, add_hrt=False)).convert("L")
+    strip = matrix.resize((matrix.width, 200), Image.Resampling.NEAREST)
+    label = Image.new("L", (4 * dpi, 6 * dpi), 255)
+    label.paste(strip, ((label.width - strip.width) // 2, dpi))
+    out = io.BytesIO()
+    label.save(out, format="PNG", dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def test_a_label_whose_barcode_is_lost_in_scaling_is_refused_not_printed():
+    from tests.support.escpos_decode import read_barcodes
+
+    data = fine_barcode_png()
+    unchecked = LabelPipeline().prepare(data, target=TARGET)  # no tracking number: not checked
+    assert read_barcodes(unchecked.images[0]) == []  # what would have printed: it does not scan
+    with pytest.raises(LabelError, match="barcode on the PNG label cannot be read once scaled"):
+        LabelPipeline().prepare(data, target=TARGET, tracking_number="FINE-1234567890")
+
+
+def test_a_label_whose_barcode_survives_prints():
+    payload = LabelPipeline().prepare(fine_barcode_png(203), target=TARGET, tracking_number="FINE-1")
+    assert payload.images[0].black_dots() > 0
