@@ -114,7 +114,7 @@ class StationRuntime:
         # session is saved again on each later box event); the store remembers it across restarts
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.get_ident()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
 

@@ -148,6 +148,22 @@ def test_tcp_printer_that_never_reads_fails_the_label_instead_of_calling_it_prin
     assert time.monotonic() - started < 5  # bounded
 
 
+def test_tcp_reset_while_the_label_waits_in_the_send_queue_is_a_dropped_connection():
+    """sendall has returned (the label is in the socket buffers) when the printer resets: the unsent
+    count freezes, so the wait must see the socket's error at once, not time out after 10 s."""
+    from packstation.adapters.labels import Target
+
+    label = LabelPipeline().prepare(labelgen.make_label("png", tracking_number="RST-1"), target=Target(832))
+    server = TcpPrinterServer(reset_after=1000, window=4096, read_delay_s=0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.PrinterConnectionError, match="dropped the connection"):
+            make_printer(server.uri).send(label)
+    finally:
+        server.close()
+    assert time.monotonic() - started < 5
+
+
 def test_a_never_reading_tcp_printer_leaves_its_job_failed_not_done(store):
     server = TcpPrinterServer(stall=True)
     queue = PrintQueue(store, make_printer, None, LabelPipeline())

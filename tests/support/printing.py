@@ -6,7 +6,8 @@ once that many bytes arrived) and ``stall`` (accept, never read, with a small re
 embedded printer has: everything beyond it stays in the sender's queue, yet a whole label still fits
 into the sender's socket buffers). ``status_replies`` maps a status query (ESC/POS ``DLE EOT n``, ZPL
 ``~HS``) to the bytes the printer answers when a received chunk ends with it, as a printer that answers
-status over the network does.
+status over the network does. ``window`` shrinks the receive buffer and ``read_delay_s`` makes the printer
+start reading late (so the sender's queue is still full when a fault strikes).
 """
 
 from __future__ import annotations
@@ -25,17 +26,20 @@ class TcpPrinterServer:
         stall: bool = False,
         port: int = 0,
         status_replies: dict[bytes, bytes] | None = None,
+        window: int | None = None,
+        read_delay_s: float = 0.0,
     ) -> None:
         self.reset_after = reset_after
         self.stall = stall
         self.status_replies = status_replies or {}
         self.queries_answered: list[bytes] = []
+        self.read_delay_s = read_delay_s  # wait this long after accepting before reading anything
         self.connections: list[bytearray] = []
         self.first_byte_at: list[float] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if stall:
-            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        if stall or window:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window or 4096)
         self._sock.bind(("127.0.0.1", port))
         self._sock.listen(8)
         self._sock.settimeout(0.1)
@@ -69,6 +73,7 @@ class TcpPrinterServer:
     def _read(self, conn: socket.socket) -> None:
         buffer = bytearray()
         self.connections.append(buffer)
+        time.sleep(self.read_delay_s)
         with conn:
             while True:
                 try:

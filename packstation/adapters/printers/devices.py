@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
 import struct
 import sys
@@ -244,6 +245,10 @@ class EscposDevicePrinter:
         last_progress = time.monotonic()
         while unsent:
             time.sleep(OUTQ_POLL_S)
+            # A reset leaves the queue count frozen: the socket's pending error says what happened.
+            failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if failure:
+                raise OSError(failure, os.strerror(failure))
             now_unsent = _unsent_bytes(sock)
             if now_unsent < unsent:
                 last_progress = time.monotonic()

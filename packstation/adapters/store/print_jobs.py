@@ -47,6 +47,7 @@ class PrintJobsMixin:
                 now,
             ),
         )
+        assert cur.lastrowid is not None  # an INSERT into a rowid table always has one
         return int(cur.lastrowid)
 
     def add_print_job(
@@ -129,10 +130,12 @@ class PrintJobsMixin:
 
     def retry_failed_print_jobs(self) -> int:
         with self.db.write() as conn:
-            return conn.execute(
-                "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'failed'",
-                (self._clock(),),
-            ).rowcount
+            return int(
+                conn.execute(
+                    "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'failed'",
+                    (self._clock(),),
+                ).rowcount
+            )
 
     def recover_interrupted_print_jobs(self) -> int:
         with self.db.write() as conn:
