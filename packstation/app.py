@@ -172,11 +172,9 @@ def build_services(
     scale_backend: Any = None,
 ) -> Services:
     from packstation.adapters.labels.pipeline import LabelPipeline
-    from packstation.services.order_lookup import OrderLookup
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
-    from packstation.services.runtime import PreviewTee, StationRuntime
     from packstation.adapters.scale import scale_from_setting
     from packstation.adapters.serial_scanner import SerialScanner
     from packstation.adapters.som.client import SomClient
@@ -184,6 +182,8 @@ def build_services(
     from packstation.adapters.store.schema import SchemaTooNewError
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
+    from packstation.services.order_lookup import OrderLookup
+    from packstation.services.runtime import PreviewTee, StationRuntime
 
     try:
         scale = scale_from_setting(config.scale, backend=scale_backend)
@@ -462,8 +462,8 @@ def restart_argv() -> list[str]:
 
 
 def open_end_of_day(window: Any, services: Services) -> None:
-    from packstation.services.end_of_day import EndOfDay
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
+    from packstation.services.end_of_day import EndOfDay
 
     service = EndOfDay(
         services.store,
@@ -476,8 +476,8 @@ def open_end_of_day(window: Any, services: Services) -> None:
 
 
 def open_stats(window: Any, services: Services) -> None:
-    from packstation.services.stats import load_day_stats, save_stats_csv
     from packstation.gui.stats_dialog import StatsDialog
+    from packstation.services.stats import load_day_stats, save_stats_csv
 
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
 

@@ -326,9 +326,9 @@ class StationRuntime:
         self._spawn(self._print_slip(session_id, order_key, shipment_id or "", max(1, boxes)))
 
     async def _print_slip(self, session_id: str, order_key: str, shipment_id: str, boxes: int) -> None:
-        from packstation.services.end_of_day import paper_mm_for
         from packstation.adapters.slip_output import slip_escpos
         from packstation.domain.slip import slip_from_shipment
+        from packstation.services.end_of_day import paper_mm_for
 
         shipment = self.store.cached_shipment(shipment_id) or self.store.cached_shipment(order_key)
         if shipment is None:
