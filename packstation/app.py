@@ -84,17 +84,17 @@ class Services:
         # Operations waiting for a person (needs attention) or for resume() (paused) will not move.
         if status.depth > status.needs_attention and not self.outbox.paused:
             return False
-        active = self.store.list_print_jobs(states=ACTIVE_STATES, limit=1)
+        active = self.store.print_jobs.recent(states=ACTIVE_STATES, limit=1)
         return not active
 
     def problems(self) -> list[str]:
         """What a person must look at after an unattended run (replay): refused operations, failed jobs."""
         from packstation.domain.printing import PrintJobState
 
-        found = [f"needs attention: {item}" for item in self.store.needs_attention()]
+        found = [f"needs attention: {item}" for item in self.store.outbox.needs_attention()]
         if self.outbox.paused:
             found.append(f"outbox paused: {self.outbox.status().reason}")
-        for job in self.store.list_print_jobs(states=(PrintJobState.FAILED,), limit=100):
+        for job in self.store.print_jobs.recent(states=(PrintJobState.FAILED,), limit=100):
             found.append(f"print job {job.id} failed: {job.error}")
         for job in self.runtime.unresolved_uncertain_jobs():
             found.append(f"print job {job.id} may not have printed (check the printer): {job.error}")
@@ -182,6 +182,7 @@ def build_services(
     from packstation.adapters.store.schema import SchemaTooNewError
     from packstation.domain.station import Station
     from packstation.domain.station_state import StationSettings
+    from packstation.domain.station_weight import WeightMode
     from packstation.services.order_lookup import OrderLookup
     from packstation.services.runtime import PreviewTee, StationRuntime
 
@@ -205,15 +206,21 @@ def build_services(
             f"cannot open the station database {config.database_path}: {exc}. "
             "Run 'packstation doctor' or call IT; nothing was changed."
         ) from exc
-    store.recover_interrupted_print_jobs()
-    client = SomClient(config.api_url, token, site_id=config.site_id)
+    store.print_jobs.recover_interrupted()
+    client = SomClient(
+        config.api_url,
+        token,
+        site_id=config.site_id,
+        read_deadline_s=config.api_read_deadline_s,
+        write_deadline_s=config.api_write_deadline_s,
+    )
     lookup = OrderLookup(store, client)
     settings = StationSettings(
         auto_close=config.auto_close_last_box,
         default_box_type=config.default_box_type,
         box_types=tuple(config.box_types),
         packer_name=config.packer,
-        weight_mode=config.weight_mode,
+        weight_mode=WeightMode(config.weight_mode),
         require_weight=config.require_weight and bool(config.weight_mode),
         manual_weight=config.manual_weight or config.weight_mode == "manual",
     )
@@ -236,7 +243,7 @@ def build_services(
         )
 
     print_queue = PrintQueue(
-        store,
+        store.print_jobs,
         printer_factory,
         client.download_label,
         LabelPipeline(svg_rasterizer),
@@ -295,8 +302,10 @@ def read_replay_script(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> None:
-    """Feed scans as a scanner would, waiting for each order look-up before the next scan."""
+async def replay(services: Services, scans: list[str], submit: Any, *, settle_s: float = 0.01) -> list[str]:
+    """Feed scans as a scanner would, waiting for each order look-up before the next scan. Returns the
+    scans left unanswered (an order look-up that got no usable answer), each as "KEY: reason"."""
+    already = len(services.runtime.unanswered_scans)
     for raw in scans:
         while services.runtime.busy:
             await asyncio.sleep(settle_s)
@@ -304,6 +313,8 @@ async def replay(services: Services, scans: list[str], submit: Any, *, settle_s:
         await asyncio.sleep(settle_s)
     while services.runtime.busy:
         await asyncio.sleep(settle_s)
+    unanswered: list[str] = services.runtime.unanswered_scans[already:]
+    return unanswered
 
 
 async def wait_until_idle(services: Services, timeout: float = IDLE_TIMEOUT_S) -> bool:
@@ -398,7 +409,11 @@ async def _run_window(
     exit_code = 0
     try:
         if args.replay:
-            await replay(services, scans or [], bridge.publish_scan)
+            unanswered = await replay(services, scans or [], bridge.publish_scan)
+            for line in unanswered:
+                print(f"packstation: scan not answered: {line}", file=sys.stderr)
+            if unanswered:
+                exit_code = 1  # a scan the replay could not get answered must not pass as a good run
         if args.exit_when_idle:
             if not await wait_until_idle(services):
                 print("packstation: still busy after the replay; giving up", file=sys.stderr)

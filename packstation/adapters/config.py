@@ -63,6 +63,10 @@ class Config:
     print_packing_slip: bool = False  # a packing slip per completed order on the receipt printer
     receipt_printer: str = ""  # printer URI for slips; "" = the label printer if it speaks ESC/POS
     scanner: str = "wedge"  # "wedge" (keyboard) or a serial scanner too: "serial:/dev/ttyACM0[?baud=9600]"
+    # Total time one API call may take (reads: all attempts; writes: longer, a late answer beats an
+    # unknown outcome to reconcile). See packstation/adapters/som/client.py.
+    api_read_deadline_s: float = 20.0
+    api_write_deadline_s: float = 60.0
 
     @property
     def database_path(self) -> Path:

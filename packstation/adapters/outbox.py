@@ -40,7 +40,7 @@ from packstation.adapters.som.errors import (
     ServerUnavailableError,
     SomError,
 )
-from packstation.domain.booking import BookingAction, BoxRecord, BoxState, plan_box_booking
+from packstation.domain.booking import Booked, BookingAction, BoxRecord, BoxState, plan_box_booking
 from packstation.domain.models import Shipment
 from packstation.domain.outbox import (
     BackoffPolicy,
@@ -161,7 +161,7 @@ class Outbox:
 
     async def refresh_status(self) -> OutboxStatus:
         depth, attention = await self._db(
-            lambda: (self.store.outbox_depth(), self.store.needs_attention_count())
+            lambda: (self.store.outbox.depth(), self.store.outbox.needs_attention_count())
         )
         return self._set_status(depth, attention)
 
@@ -185,10 +185,10 @@ class Outbox:
     def _poll(self, free: int) -> tuple[list[OutboxOp], float | None, int, int]:
         """Runs on the database thread."""
         now = self.clock()
-        heads = self.store.pending_heads(limit=max(free, 1))
+        heads = self.store.outbox.pending_heads(limit=max(free, 1))
         next_due = heads[0].next_attempt_at if heads else None
         due = [op for op in heads if op.next_attempt_at <= now][:free]
-        return due, next_due, self.store.outbox_depth(), self.store.needs_attention_count()
+        return due, next_due, self.store.outbox.depth(), self.store.outbox.needs_attention_count()
 
     def _publish_soon(self) -> None:
         with contextlib.suppress(RuntimeError):  # no running loop: the next refresh publishes
@@ -263,7 +263,7 @@ class Outbox:
         except asyncio.CancelledError:
             # Shut down mid-call: the request may be out. Settle synchronously (we are cancelled).
             self._fresh.pop(op.shipment_id, None)
-            self.store.reschedule_op(
+            self.store.outbox.reschedule(
                 op.id,
                 error="stopped while the request was out",
                 next_attempt_at=0,
@@ -271,7 +271,7 @@ class Outbox:
             )
             raise
         except AuthError as exc:
-            await self._db(self.store.reschedule_op, op.id, error=exc.one_line(), next_attempt_at=0)
+            await self._db(self.store.outbox.reschedule, op.id, error=exc.one_line(), next_attempt_at=0)
             self.pause(AUTH_REASON.format(status=exc.status or 401))
             log.warning("Outbox paused: the API token was refused (%s)", exc.one_line())
         except NeedsAttention as exc:
@@ -292,7 +292,7 @@ class Outbox:
     async def _park(self, op: OutboxOp, reason: str, attempt: _Attempt) -> None:
         self._fresh.pop(op.shipment_id, None)
         log.warning("Outbox operation %s (%s) needs attention: %s", op.id, op.kind, reason)
-        await self._db(self.store.op_needs_attention, op.id, reason, unknown=attempt.maybe_changed_server())
+        await self._db(self.store.outbox.park, op.id, reason, unknown=attempt.maybe_changed_server())
 
     async def _retry_later(self, op: OutboxOp, exc: SomError, attempt: _Attempt) -> None:
         self._fresh.pop(op.shipment_id, None)
@@ -300,7 +300,7 @@ class Outbox:
         retry_after = getattr(exc, "retry_after", None)
         delay = self.backoff.delay(op.attempts, retry_after=retry_after, rng=self.rng)
         await self._db(
-            self.store.reschedule_op,
+            self.store.outbox.reschedule,
             op.id,
             error=exc.one_line(),
             next_attempt_at=self.clock() + delay,
@@ -328,15 +328,15 @@ class Outbox:
         if op.kind is OpKind.BOOK_BOX and op.attempts < 3:
             self._fresh.pop(op.shipment_id, None)
             await self._db(
-                self.store.reschedule_op, op.id, error=exc.one_line(), next_attempt_at=0, unknown=True
+                self.store.outbox.reschedule, op.id, error=exc.one_line(), next_attempt_at=0, unknown=True
             )
             return
         await self._park(op, exc.one_line(), attempt)
 
     def _claim(self, due: OutboxOp) -> tuple[OutboxOp | None, BoxRecord | None]:
         """Runs on the database thread: claim the operation and read its box in one trip."""
-        op = self.store.claim_op(due.id)
-        box = self.store.box(op.box_id) if op is not None and op.box_id is not None else None
+        op = self.store.outbox.claim(due.id)
+        box = self.store.boxes.get(op.box_id) if op is not None and op.box_id is not None else None
         return op, box
 
     async def _handle(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
@@ -386,9 +386,9 @@ class Outbox:
         except (ConflictError, NotFoundError) as exc:
             if not op.outcome_unknown:
                 raise
-            await self._db(self.store.complete_op, op.id, f"already applied: {exc.one_line()}")
+            await self._db(self.store.outbox.complete, op.id, f"already applied: {exc.one_line()}")
             return
-        await self._db(self.store.complete_op, op.id)
+        await self._db(self.store.outbox.complete, op.id)
 
     async def _book_pickup(self, op: OutboxOp, attempt: _Attempt) -> None:
         """After an unknown outcome, ask Ingrid first (deliveries.get): a delivery already in "pickup"
@@ -398,7 +398,7 @@ class Outbox:
             delivery = await self._call(attempt, self.client.get_delivery, tracking, write=False)
             status = (delivery.delivery_status or "").lower()
             if status == "pickup":
-                await self._db(self.store.complete_op, op.id, "pickup was already booked")
+                await self._db(self.store.outbox.complete, op.id, "pickup was already booked")
                 return
             if status == "cancelled":
                 raise NeedsAttention(
@@ -413,54 +413,40 @@ class Outbox:
         if shipment is None:
             request = {**op.payload.get("request", {}), "tos_id": tos_id}
             shipment = await self._call(attempt, self.client.create_shipment, request)
-        await self._db(self.store.cache_shipment, shipment)
-        await self._db(self.store.complete_op, op.id)
+        await self._db(self.store.shipments.put, shipment)
+        await self._db(self.store.outbox.complete, op.id)
 
     async def _book_box(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
         if box is None:
             raise NeedsAttention(f"operation {op.id} names no box")
         if box.tracking_number and box.state is not BoxState.VOIDED:
-            await self._db(self.store.complete_op, op.id, "already booked")
+            await self._db(self.store.outbox.complete, op.id, "already booked")
             return
         if box.slot is None:
-            await self._db(self.store.settle_voided_box, op.id, box.id)
+            await self._db(self.store.boxes.settle_voided, op.id, box.id)
             return
         shipment = None
         if not self.fetch_before_book and op.attempts == 1 and not op.outcome_unknown:
             shipment = self._fresh.get(box.shipment_id)
         if shipment is None:
             shipment = await self._get_shipment(box.shipment_id)
+        answered_write = False  # ``shipment`` is a write's answer, not a fresh shipments.get
         for _ in range(MAX_PLAN_STEPS):
             plan = plan_box_booking(shipment, box.slot)
+            if plan.action is BookingAction.RECONCILE:  # parcels unknown: act on nothing, ask again
+                if not answered_write:
+                    raise MalformedResponseError(f"{plan.reason}; asking again later", method="shipments.get")
+                shipment, answered_write = await self._get_shipment(box.shipment_id), False
+                continue
             if plan.action is BookingAction.ADOPT:
                 self._fresh[box.shipment_id] = shipment
-                if box.state is BoxState.VOIDED:
-                    await self._db(self.store.cache_shipment, shipment)
-                    await self._db(
-                        self.store.settle_voided_box,
-                        op.id,
-                        box.id,
-                        parcel_id=plan.parcel_id,
-                        delivery_id=plan.delivery_id,
-                        tracking_number=plan.tracking_number,
-                    )
-                    return
-                job = await self._db(
-                    self._record_booked,
-                    shipment,
-                    op.id,
-                    box.id,
-                    plan.parcel_id,
-                    plan.delivery_id,
-                    plan.tracking_number,
-                    plan.label_url,
-                    printer_uri=self.printer_uri,
-                )
+                # A box voided meanwhile: the store records its parcel and cancels it (job is None).
+                job = await self._db(self._record_booked, shipment, Booked.adopted(op.id, box.id, plan))
                 if job is not None and self.on_box_booked is not None:
                     self.on_box_booked(box.id)
                 return
             if box.state is BoxState.VOIDED:  # its parcel was never made or booked: give the slot back
-                await self._db(self.store.settle_voided_box, op.id, box.id)
+                await self._db(self.store.boxes.settle_voided, op.id, box.id)
                 return
             if plan.action is BookingAction.WAIT:
                 raise NeedsAttention(f"{plan.reason}. Check the shipment in Ingrid.")
@@ -468,16 +454,17 @@ class Outbox:
                 shipment = await self._call(attempt, self.client.book_parcels, box.shipment_id)
             else:
                 shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
+            answered_write = True
         raise ServerUnavailableError(
             f"Ingrid did not produce a tracking number for box {box.slot} after {MAX_PLAN_STEPS} steps",
             method="outbox.book_box",
         )
 
-    def _record_booked(self, shipment: Shipment, *args: Any, **kwargs: Any) -> int | None:
+    def _record_booked(self, shipment: Shipment, booked: Booked) -> int | None:
         """Runs on the database thread: remember the server's answer and settle the box (booked with
         its label job, or cancelled if it was voided meanwhile) in one trip."""
-        self.store.cache_shipment(shipment)
-        return self.store.settle_box_booking(*args, **kwargs)
+        self.store.shipments.put(shipment)
+        return self.store.boxes.settle_booking(booked, printer_uri=self.printer_uri)
 
     async def _get_shipment(self, shipment_id: str) -> Shipment:
         self.calls += 1

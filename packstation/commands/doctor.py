@@ -301,20 +301,16 @@ def check_data_dir(data_dir: Path) -> Check:
     return Check(OK, f"Data folder {data_dir} is writable ({free_mb / 1024:.1f} GB free)")
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
-    connection.row_factory = sqlite3.Row
-    return connection
-
-
 def check_database(path: Path) -> list[Check]:
     if not path.exists():
         return [Check(OK, f"No database yet at {path} (it is created at the first start)")]
     try:
-        with _closing(open_read_only(path)) as db:
-            result = "\n".join(str(row[0]) for row in db.execute("PRAGMA integrity_check"))
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            summary = outbox_summary(db)
+        from packstation.adapters.store import ReadOnlyStationFile
+
+        with ReadOnlyStationFile(path) as db:
+            result = db.integrity_check()
+            version = db.schema_version()
+            summary = db.outbox_summary()
     except sqlite3.Error as exc:
         return [Check(FAIL, f"Database {path} cannot be read ({exc})", _db_fix(path))]
     if result.strip() != "ok":
@@ -326,37 +322,6 @@ def check_database(path: Path) -> list[Check]:
 
 def _db_fix(path: Path) -> str:
     return f"stop packstation, keep a copy of {path.name} for support, and send a support bundle"
-
-
-class _closing:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.connection
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.connection.close()
-
-
-def outbox_summary(db: sqlite3.Connection) -> dict[str, Any]:
-    """Counts of outbox operations and print jobs by state, and the needs-attention messages."""
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    summary: dict[str, Any] = {"outbox": {}, "needs_attention": [], "print_jobs": {}}
-    if "outbox" in tables:
-        summary["outbox"] = dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
-        summary["needs_attention"] = [
-            {"id": r["id"], "shipment_id": r["shipment_id"], "kind": r["kind"], "error": r["last_error"]}
-            for r in db.execute(
-                "SELECT id, shipment_id, kind, last_error FROM outbox"
-                " WHERE state = 'needs_attention' ORDER BY id"
-            )
-        ]
-    if "print_jobs" in tables:
-        summary["print_jobs"] = dict(
-            db.execute("SELECT state, COUNT(*) FROM print_jobs GROUP BY state").fetchall()
-        )
-    return summary
 
 
 def outbox_checks(summary: dict[str, Any]) -> list[Check]:

@@ -13,7 +13,18 @@ from packstation.commands import UserFacingError
 FAULT_EPILOG = """\
 fault SPEC: METHOD:KIND[=VALUE][@CALLS]
   METHOD  a SOM method (shipments.add_parcel, shipments.get, deliveries.bookPickup, labels.get, ...) or *
-  KIND    latency=MS | status=HTTP_STATUS | rate-limit[=RETRY_AFTER_S] | hang | commit-then-drop
+  KIND    latency=MS            wait MS, then handle the call and answer
+          status=HTTP_STATUS    answer that status with Ingrid's error body; nothing is applied
+          rate-limit[=S]        answer 429 with Retry-After: S (default 2); nothing is applied
+          hang                  never answer
+          commit-then-drop      apply the call, then drop the connection unanswered
+          late-commit[=S]       apply the call after S seconds (default 20), then answer if still connected
+          trickle[=BYTES_PER_S] apply the call, then send the answer that slowly (default 1 byte a second)
+          endless               answer 200 with a body that never ends (labels.get: an endless download)
+          garble                apply the call, then answer the first half of its JSON
+          null-parcels          apply the call, then answer with "parcels": null in each shipment
+          echo-auth             apply the call, then answer 200 text/plain echoing the request headers,
+                                Authorization included
   CALLS   1-based numbers of the calls of METHOD that get the fault: 1,3,5-7 (default: every call)
 examples:
   --fault shipments.add_parcel:commit-then-drop@1,3   apply the change, then drop the connection unanswered
@@ -21,6 +32,8 @@ examples:
   --fault shipments.bookParcels:rate-limit=2          429 with Retry-After: 2
   --fault '*:latency=200'                              200 ms more on every answer
   --fault shipments.get:hang@2                         the second shipments.get never gets an answer
+  --fault shipments.add_parcel:late-commit=17@1       the first add_parcel is applied and answered after 17 s
+  --fault labels.get:trickle=1                         labels arrive one byte a second
 """
 
 
@@ -34,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed-demo", action="store_true", help="load the demo orders")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every answer (default 0)")
+    parser.add_argument(
+        "--label-delay-ms", type=int, default=0, help="added to every label download (default 0)"
+    )
     parser.add_argument(
         "--fault", action="append", default=[], metavar="SPEC", help="inject a fault (repeatable, see below)"
     )
@@ -64,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserFacingError(f"--port {args.port} is not a port number", exit_status=2)
     if args.latency_ms < 0:
         raise UserFacingError("--latency-ms must not be negative", exit_status=2)
+    if args.label_delay_ms < 0:
+        raise UserFacingError("--label-delay-ms must not be negative", exit_status=2)
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
@@ -79,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         seed_demo=args.seed_demo,
         label_format=args.label_format,
+        label_delay_ms=args.label_delay_ms,
     )
     for fault in faults:
         emu.add_fault(fault)

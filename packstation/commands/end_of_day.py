@@ -44,10 +44,10 @@ def run(args) -> int:
 
 
 async def _run(args, config, token: str) -> int:
-    from packstation.services.end_of_day import EndOfDay, book_pickups
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import SchemaTooNewError, Store
+    from packstation.services.end_of_day import EndOfDay, book_pickups
 
     try:
         store = Store.open(config.database_path)

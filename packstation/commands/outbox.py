@@ -44,8 +44,8 @@ def open_store(config: Any) -> Any:
 
 
 def describe(store: Any) -> tuple[int, int]:
-    depth = store.outbox_depth()
-    attention = store.needs_attention()
+    depth = store.outbox.depth()
+    attention = store.outbox.needs_attention()
     print(f"{depth} operation(s) waiting to be sent, {len(attention)} needing attention")
     for op in attention:
         box = f" box {op.box_id}" if op.box_id is not None else ""
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(config)
     try:
         if args.retry is not None:
-            if not store.retry_op(args.retry):
+            if not store.outbox.retry(args.retry):
                 raise UserFacingError(
                     f"operation {args.retry} does not need attention (see: packstation outbox)"
                 )

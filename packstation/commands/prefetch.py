@@ -42,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from packstation.adapters.config import config_from_args
-    from packstation.services.order_lookup import OrderLookup
     from packstation.adapters.som.client import SomClient
     from packstation.commands.outbox import open_store, require_token
+    from packstation.services.order_lookup import OrderLookup
 
     keys = read_keys(args)
     config = config_from_args(args)

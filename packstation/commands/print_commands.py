@@ -241,7 +241,7 @@ def _print_jobs(uri: str, payloads: list[bytes], preview_dir: Path) -> list[Any]
     from packstation.adapters.printers.queue import PrintQueue
     from packstation.adapters.store.store import Store
     from packstation.commands.print_test import _svg_rasterizer_if_needed
-    from packstation.domain.printing import PrintJobKind
+    from packstation.domain.printing import NewPrintJob, PrintJobKind
 
     previews = iter(preview_dir / f"packstation-commands-{n}.png" for n in range(1, len(payloads) + 1))
     pipeline = LabelPipeline(_svg_rasterizer_if_needed(payloads[0]))
@@ -251,16 +251,16 @@ def _print_jobs(uri: str, payloads: list[bytes], preview_dir: Path) -> list[Any]
     with tempfile.TemporaryDirectory(prefix="packstation-print-commands-") as folder:
         store = Store.open(Path(folder) / "print-commands.sqlite")
         try:
-            queue = PrintQueue(store, factory, None, pipeline)
+            queue = PrintQueue(store.print_jobs, factory, None, pipeline)
             ids = [
-                store.add_print_job(kind=PrintJobKind.TEST, printer_uri=uri, payload=payload)
+                store.print_jobs.add(NewPrintJob(kind=PrintJobKind.TEST, printer_uri=uri, payload=payload))
                 for payload in payloads
             ]
             try:
                 asyncio.run(queue.drain())
             finally:
                 queue.close()
-            return [store.get_print_job(job_id) for job_id in ids]
+            return [store.print_jobs.get(job_id) for job_id in ids]
         finally:
             store.close()
 

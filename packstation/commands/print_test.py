@@ -71,7 +71,7 @@ def _print_once(uri: str, data: bytes, preview_path: Path):
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
     from packstation.adapters.store.store import Store
-    from packstation.domain.printing import PrintJobKind
+    from packstation.domain.printing import NewPrintJob, PrintJobKind
 
     pipeline = LabelPipeline(_svg_rasterizer_if_needed(data))
     factory = partial(
@@ -80,13 +80,13 @@ def _print_once(uri: str, data: bytes, preview_path: Path):
     with tempfile.TemporaryDirectory(prefix="packstation-print-test-") as folder:
         store = Store.open(Path(folder) / "print-test.sqlite")
         try:
-            queue = PrintQueue(store, factory, None, pipeline)
-            job_id = store.add_print_job(kind=PrintJobKind.TEST, printer_uri=uri, payload=data)
+            queue = PrintQueue(store.print_jobs, factory, None, pipeline)
+            job_id = store.print_jobs.add(NewPrintJob(kind=PrintJobKind.TEST, printer_uri=uri, payload=data))
             try:
                 asyncio.run(queue.drain())
             finally:
                 queue.close()
-            return store.get_print_job(job_id)
+            return store.print_jobs.get(job_id)
         finally:
             store.close()
 

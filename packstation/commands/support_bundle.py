@@ -127,13 +127,10 @@ def schema_versions(db_path: Path) -> dict[str, Any]:
     versions: dict[str, Any] = {"app_supports": SCHEMA_VERSION, "database": None}
     if db_path.exists():
         try:
-            from packstation.commands.doctor import open_read_only
+            from packstation.adapters.store import ReadOnlyStationFile
 
-            db = open_read_only(db_path)
-            try:
-                versions["database"] = int(db.execute("PRAGMA user_version").fetchone()[0])
-            finally:
-                db.close()
+            with ReadOnlyStationFile(db_path) as db:
+                versions["database"] = db.schema_version()
         except Exception as exc:  # a damaged file is exactly when a bundle is wanted: record, go on
             versions["database"] = f"unreadable ({exc})"
     return versions
@@ -176,14 +173,11 @@ def _without_secrets(value: Any) -> Any:
 def outbox_report(db_path: Path) -> dict[str, Any]:
     if not db_path.exists():
         return {"database": str(db_path), "exists": False}
-    from packstation.commands.doctor import open_read_only, outbox_summary
+    from packstation.adapters.store import ReadOnlyStationFile
 
     try:
-        db = open_read_only(db_path)
-        try:
-            return {"database": str(db_path), "exists": True, **outbox_summary(db)}
-        finally:
-            db.close()
+        with ReadOnlyStationFile(db_path) as db:
+            return {"database": str(db_path), "exists": True, **db.outbox_summary()}
     except Exception as exc:
         return {"database": str(db_path), "exists": True, "error": str(exc)}
 

@@ -9,7 +9,10 @@ parcel k of the shipment (``Shipment.parcels_in_order()``), and by nothing else.
 * the shipment has k-1 parcels -> ADD_PARCEL (on a booked shipment the new parcel is booked at once;
   when it is not, the next plan says BOOK_PARCELS);
 * fewer than k-1 parcels -> WAIT: an earlier slot is still unfilled (cannot happen while the outbox
-  sends each shipment's operations in order; reported, never guessed around).
+  sends each shipment's operations in order; reported, never guessed around);
+* the answer did not list the parcels at all (``Shipment.parcels_known`` is False, e.g.
+  ``"parcels": null``) -> RECONCILE: nothing is known, so nothing is booked; the caller fetches the
+  shipment again (later) and plans from that. An unknown is never read as "zero parcels".
 
 Because the plan is recomputed from fresh server state after any doubt (a lost answer, a crash), a
 write whose answer was lost is adopted instead of repeated: that is what makes one box = one parcel.
@@ -23,7 +26,7 @@ from enum import StrEnum
 from packstation.domain.models import Shipment
 from packstation.domain.view import BoxState
 
-__all__ = ["BookingAction", "BookingPlan", "BoxRecord", "BoxState", "plan_box_booking"]
+__all__ = ["Booked", "BookingAction", "BookingPlan", "BoxRecord", "BoxState", "plan_box_booking"]
 
 
 class BookingAction(StrEnum):
@@ -31,6 +34,7 @@ class BookingAction(StrEnum):
     BOOK_PARCELS = "book_parcels"
     ADD_PARCEL = "add_parcel"
     WAIT = "wait"
+    RECONCILE = "reconcile"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ def plan_box_booking(shipment: Shipment, slot: int) -> BookingPlan:
     """What to do so that parcel ``slot`` of ``shipment`` exists and carries a tracking number."""
     if slot < 1:
         raise ValueError(f"slot must be 1 or more, got {slot}")
+    if not shipment.parcels_known:
+        return BookingPlan(
+            BookingAction.RECONCILE,
+            slot,
+            0,
+            reason=f"Ingrid's answer for shipment {shipment.id} did not list its parcels",
+        )
     parcels = shipment.parcels_in_order()
     count = len(parcels)
     if count >= slot:
@@ -110,6 +121,24 @@ class BoxRecord:
     printed_at: float | None = None
     voided_at: float | None = None
 
-    @property
-    def is_booked(self) -> bool:
-        return self.tracking_number is not None
+
+@dataclass(frozen=True)
+class Booked:
+    """The outbox's result for a box booking: operation ``op_id`` made box ``box_id`` parcel
+    ``parcel_id`` with this tracking number (adopted or just booked). The store records it in one
+    transaction: the box booked with its label print job, or, if the packer voided the box meanwhile,
+    the parcel recorded and its delivery cancelled."""
+
+    op_id: int
+    box_id: int
+    parcel_id: str | None
+    delivery_id: str | None
+    tracking_number: str
+    label_url: str | None = None
+
+    @classmethod
+    def adopted(cls, op_id: int, box_id: int, plan: BookingPlan) -> Booked:
+        """From an ADOPT plan (which always names a tracking number)."""
+        if plan.action is not BookingAction.ADOPT or not plan.tracking_number:
+            raise ValueError(f"not an adoptable plan: {plan.action}")
+        return cls(op_id, box_id, plan.parcel_id, plan.delivery_id, plan.tracking_number, plan.label_url)

@@ -43,8 +43,3 @@ def command_sheet(box_types: Sequence[BoxType] = DEFAULT_BOX_TYPES, *, packer: s
     if packer.strip():
         entries.append(SheetEntry(f"USER:{packer.strip()}", f"Badge: {packer.strip()}", "Sign in"))
     return entries
-
-
-def command_barcodes(box_types: Sequence[BoxType] = DEFAULT_BOX_TYPES) -> list[tuple[str, str]]:
-    """(barcode text, caption) pairs, the simplest form of ``command_sheet``."""
-    return [(entry.barcode, entry.caption) for entry in command_sheet(box_types)]

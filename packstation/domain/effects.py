@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from packstation.domain.outcomes import Outcome
 from packstation.domain.view import Feedback
 
 __all__ = [
@@ -33,12 +34,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LogScan:
-    """Append one scan to the scan log. ``outcome`` is a short machine word ("added", "over_scan",
-    "garbage", "order_lookup" ...); ``detail`` is the sentence the packer was shown."""
+    """Append one scan to the scan log. ``outcome`` is a short machine word (``Outcome.ADDED``,
+    ``Outcome.OVER_SCAN`` ...; stored as its value); ``detail`` is the sentence the packer was shown."""
 
     raw: str
     kind: str
-    outcome: str
+    outcome: Outcome
     detail: str
     order_key: str
     session_id: str

@@ -85,12 +85,15 @@ def manifest_entry_for_box(box: Mapping[str, Any], shipment: Shipment | None) ->
         delivery = next((d for d in shipment.deliveries if d.tracking_number == tracking), None)
         method = (delivery.shipping_method if delivery else None) or shipment.shipping_method
         order_id = shipment.external_id or shipment.tos_id or order_id
-    dims = (box.get("length_mm"), box.get("width_mm"), box.get("height_mm"))
+    length, width, height = box.get("length_mm"), box.get("width_mm"), box.get("height_mm")
+    dims: tuple[int, int, int] | None = None
+    if isinstance(length, int) and isinstance(width, int) and isinstance(height, int):
+        dims = (length, width, height)
     return ManifestEntry(
         tracking_number=tracking,
         shipping_method=method,
         order_id=order_id,
         weight_g=box.get("weight_g") or None,
-        dimensions=dims if all(isinstance(d, int) and d > 0 for d in dims) else None,
+        dimensions=dims if dims and min(dims) > 0 else None,
         shipment_id=box.get("shipment_id"),
     )

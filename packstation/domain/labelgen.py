@@ -111,7 +111,17 @@ class _Builder:
         """A length given in 203-dpi dots, in this label's dots."""
         return round(dots_at_203 * self.dpi / BASE_DPI)
 
-    def text(self, x: float, y: float, size: float, text: str, *, bold=False, anchor="start", max_w=None):
+    def text(
+        self,
+        x: float,
+        y: float,
+        size: float,
+        text: str,
+        *,
+        bold: bool = False,
+        anchor: str = "start",
+        max_w: int | None = None,
+    ) -> None:
         size_dots = self.d(size)
         if max_w is not None:
             limit = max_w

@@ -5,7 +5,7 @@ Parsing (``from_api``) is tolerant the way the real API demands: numbers arrive 
 optional fields may be missing. Input that cannot be understood at all (a list where an object
 belongs, ``"quantity": "lots"``) raises one ``ModelError`` naming the field, never KeyError/TypeError.
 
-``to_json()`` (alias ``to_api()``) gives the document back in the API's shape with numbers as numbers,
+``to_json()`` gives the document back in the API's shape with numbers as numbers,
 datetimes as ISO 8601 and absent values left out, so ``X.from_api(x.to_json()) == x`` for caching.
 """
 
@@ -168,7 +168,7 @@ def _start(data: Any, path: str) -> _Reader:
 
 
 class _Model:
-    """Shared ``from_api``/``to_api`` plumbing; subclasses implement ``_parse`` and ``to_json``."""
+    """Shared ``from_api``/``to_json`` plumbing; subclasses implement ``_parse`` and ``to_json``."""
 
     @classmethod
     def from_api(cls, data: Any) -> Self:
@@ -180,10 +180,6 @@ class _Model:
 
     def to_json(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def to_api(self) -> dict[str, Any]:
-        """The API's document shape (numbers as numbers, which the API accepts in requests)."""
-        return self.to_json()
 
 
 # --- models ----------------------------------------------------------------------------------------
@@ -466,6 +462,10 @@ class Shipment(_Model):
     """A SOM shipment with its parcels (boxes) in the order the API listed them.
 
     ``shipment_value`` is in minor units (19900 = 199.00). ``meta`` holds string values only.
+
+    ``parcels_known`` is False when the answer did not list the parcels at all (``"parcels": null``
+    or no ``parcels`` key): that says nothing about how many parcels exist, so ``parcels`` is then
+    empty but must not be read as "no parcels". Whatever acts on parcels (booking) checks it first.
     """
 
     id: str
@@ -481,6 +481,7 @@ class Shipment(_Model):
     address_return: Address | None = None
     line_items: tuple[LineItem, ...] = ()
     parcels: tuple[Parcel, ...] = ()
+    parcels_known: bool = True
     contents: Contents | None = None
     meta: dict[str, str] = field(default_factory=dict, hash=False)
     created_at: datetime | None = None
@@ -502,6 +503,7 @@ class Shipment(_Model):
             address_return=r.obj("address_return", Address._parse),
             line_items=r.objs("line_items", LineItem._parse),
             parcels=r.objs("parcels", Parcel._parse),
+            parcels_known=r.data.get("parcels") is not None,
             contents=r.obj("contents", Contents._parse),
             meta=r.str_map("meta"),
             created_at=r.time("created_at"),
@@ -552,7 +554,8 @@ class Shipment(_Model):
                 "address_to": self.address_to.to_json() if self.address_to else None,
                 "address_return": self.address_return.to_json() if self.address_return else None,
                 "line_items": [li.to_json() for li in self.line_items],
-                "parcels": [p.to_json() for p in self.parcels],
+                # Left out when unknown, so that the cached document reads back as unknown too.
+                "parcels": [p.to_json() for p in self.parcels] if self.parcels_known else None,
                 "contents": self.contents.to_json() if self.contents else None,
                 "meta": dict(self.meta),
                 "created_at": _dt(self.created_at),

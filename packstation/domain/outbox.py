@@ -46,10 +46,6 @@ class OpState(StrEnum):
     CANCELLED = "cancelled"
 
 
-# States in which an operation still holds its place in its shipment's queue.
-ACTIVE_STATES = (OpState.PENDING, OpState.IN_FLIGHT, OpState.NEEDS_ATTENTION)
-
-
 @dataclass(frozen=True)
 class OutboxOp:
     id: int

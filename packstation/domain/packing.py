@@ -172,15 +172,6 @@ class PackingSession:
     def box(self, number: int) -> Box | None:
         return next((b for b in self.boxes if b.number == number), None)
 
-    def box_by_id(self, box_id: int) -> Box | None:
-        return next((b for b in self.boxes if b.box_id == box_id), None)
-
-    def box_by_tag(self, tag: str) -> Box | None:
-        return next((b for b in self.boxes if b.local_tag and b.local_tag == tag), None)
-
-    def box_by_tracking(self, tracking_number: str) -> Box | None:
-        return next((b for b in self.boxes if b.tracking_number == tracking_number), None)
-
     def closed_box_ids(self) -> list[int]:
         """Store ids of every closed, not voided box (what cancelling the order must cancel)."""
         return [b.box_id for b in self.boxes if b.closed and b.box_id is not None]

@@ -3,7 +3,15 @@ and tested with fakes without importing each other."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable
+from typing import Any, Protocol, runtime_checkable
+
+from packstation.domain.booking import Booked, BoxRecord
+from packstation.domain.end_of_day import PickupProgress
+from packstation.domain.models import Shipment
+from packstation.domain.outbox import OpKind, OutboxOp
+from packstation.domain.packing import SessionState
+from packstation.domain.printing import PrintJobRepository
 
 
 @runtime_checkable
@@ -15,3 +23,185 @@ class ScanSink(Protocol):
     """
 
     def submit_scan(self, raw: str) -> None: ...
+
+
+# ---------------------------------------------------------------------- the station store
+# What the services and the outbox use of the station database (``packstation.adapters.store.Store``
+# implements ``StationStore``). Each method is one short transaction; a write that spans tables (a box
+# closed with its outbox operation, a booking with its label job) is one method, never two calls.
+
+
+class ScanLogRepository(Protocol):
+    """The append-only scan log."""
+
+    def log(
+        self,
+        *,
+        raw: str,
+        kind: str,
+        outcome: str,
+        detail: str = "",
+        session_id: str | None = None,
+        order_key: str | None = None,
+        packer: str = "",
+        station: str = "",
+    ) -> int: ...
+
+
+class SessionRepository(Protocol):
+    """Packing sessions (rows as dicts with the domain's snapshot under ``"snapshot"``)."""
+
+    def save(
+        self,
+        session_id: str,
+        *,
+        order_key: str,
+        shipment_id: str | None,
+        state: SessionState | str,
+        packer: str,
+        snapshot: dict[str, Any],
+        slip_wanted: bool = False,
+    ) -> None: ...
+
+    def cancel(self, session_id: str, *, snapshot: dict[str, Any] | None = None) -> list[int]:
+        """Void every box of the session and mark it cancelled (one transaction)."""
+        ...
+
+    def get(self, session_id: str) -> dict[str, Any] | None: ...
+
+    def in_states(self, states: Iterable[SessionState | str] = ...) -> list[dict[str, Any]]: ...
+
+    def owed_a_slip(self) -> list[dict[str, Any]]: ...
+
+    def skip_slip(self, session_id: str) -> None: ...
+
+
+class BoxRepository(Protocol):
+    """Closed boxes: closing (with the booking operation), voiding, booking results, reading."""
+
+    def close(
+        self,
+        *,
+        session_id: str,
+        snapshot: dict[str, Any],
+        shipment_id: str,
+        box_type: str,
+        dims_mm: tuple[int, int, int] | None,
+        weight_g: int | None,
+        items: dict[str, int],
+        packer: str,
+        station: str,
+    ) -> BoxRecord: ...
+
+    def void(self, box_id: int, *, snapshot: dict[str, Any] | None = None) -> None: ...
+
+    def settle_booking(self, booked: Booked, *, printer_uri: str) -> int | None:
+        """Box booked + operation done + label job queued (its id), or a voided box's parcel cancelled
+        (None), in one transaction."""
+        ...
+
+    def settle_voided(self, op_id: int, box_id: int) -> None:
+        """A voided box whose parcel was never made gives its slot back."""
+        ...
+
+    def get(self, box_id: int) -> BoxRecord: ...
+
+    def for_session(self, session_id: str) -> list[BoxRecord]: ...
+
+    def by_tag_or_tracking(self, code: str) -> BoxRecord | None: ...
+
+
+class OutboxRepository(Protocol):
+    """API operations waiting to be sent, one shipment's strictly in order."""
+
+    def enqueue(
+        self, kind: OpKind | str, shipment_id: str, payload: dict[str, Any], box_id: int | None = None
+    ) -> int: ...
+
+    def queue_packed_events(self, session_id: str, custom_event_type_id: str) -> int: ...
+
+    def pending_heads(self, limit: int) -> list[OutboxOp]: ...
+
+    def claim(self, op_id: int) -> OutboxOp | None: ...
+
+    def complete(self, op_id: int, note: str | None = None) -> None: ...
+
+    def reschedule(
+        self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False
+    ) -> None: ...
+
+    def park(self, op_id: int, error: str, *, unknown: bool = False) -> None:
+        """The server refused the operation: it needs a person."""
+        ...
+
+    def retry(self, op_id: int) -> bool: ...
+
+    def depth(self) -> int: ...
+
+    def needs_attention(self) -> list[OutboxOp]: ...
+
+    def needs_attention_count(self) -> int: ...
+
+
+class ShipmentCacheRepository(Protocol):
+    """The last known server state of shipments."""
+
+    def put(self, shipment: Shipment) -> None: ...
+
+    def find(self, order_key: str) -> Shipment | None: ...
+
+
+class PickupRepository(Protocol):
+    """End-of-day pickup runs."""
+
+    def open_run(self) -> str | None: ...
+
+    def start_run(self, station: str = "") -> str: ...
+
+    def candidates(self) -> int: ...
+
+    def progress(self, run_id: str | None) -> PickupProgress: ...
+
+    def handed_over_boxes(self, run_id: str) -> list[tuple[dict[str, Any], Shipment | None]]: ...
+
+    def run_started_at(self, run_id: str) -> float | None: ...
+
+    def finish_run(self, run_id: str) -> None: ...
+
+
+class StatsSource(Protocol):
+    """Plain rows for the packer statistics."""
+
+    def day_rows(self, since: float, until: float) -> dict[str, list[dict[str, Any]]]: ...
+
+    def labels_waiting(self) -> int: ...
+
+
+class StationStore(Protocol):
+    """The station database as the services see it: one repository per topic over one file."""
+
+    @property
+    def scans(self) -> ScanLogRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def boxes(self) -> BoxRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def print_jobs(self) -> PrintJobRepository: ...
+
+    @property
+    def shipments(self) -> ShipmentCacheRepository: ...
+
+    @property
+    def pickups(self) -> PickupRepository: ...
+
+    @property
+    def stats(self) -> StatsSource: ...
+
+    def close(self) -> None: ...

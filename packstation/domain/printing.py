@@ -27,8 +27,6 @@ class PrintJobState(StrEnum):
     UNCERTAIN = "uncertain"  # interrupted while sending: the label may be out; only a person resolves it
 
 
-# A job in these states will not move without a person (or, for FAILED, a printer coming back).
-FINAL_STATES = (PrintJobState.DONE, PrintJobState.FAILED, PrintJobState.UNCERTAIN)
 # Waiting to print or printing now.
 ACTIVE_STATES = (PrintJobState.QUEUED, PrintJobState.PREPARING, PrintJobState.SENDING)
 
@@ -57,51 +55,66 @@ class PrintJob:
     updated_at: float = 0.0
 
 
+@dataclass(frozen=True)
+class NewPrintJob:
+    """A print job to queue: what to print and where. The store gives it an id and a state.
+
+    With ``session_id`` (and no ``reprint_of``) it is that order's packing slip: queued once per
+    session. ``reprint_of`` points at the original job when a person asked for a reprint."""
+
+    kind: PrintJobKind
+    printer_uri: str
+    source_url: str | None = None
+    payload: bytes | None = None
+    tracking_number: str | None = None
+    box_id: int | None = None
+    reprint_of: int | None = None
+    session_id: str | None = None
+
+
 class PrintJobRepository(Protocol):
-    """Persistence of print jobs. Every method is one short transaction."""
+    """Persistence of print jobs (the store's ``print_jobs``). Every method is one short transaction."""
 
-    def add_print_job(
-        self,
-        *,
-        kind: PrintJobKind,
-        printer_uri: str,
-        source_url: str | None = None,
-        payload: bytes | None = None,
-        tracking_number: str | None = None,
-        box_id: int | None = None,
-        reprint_of: int | None = None,
-        session_id: str | None = None,  # a packing slip's order session: queued once per session
-    ) -> int: ...
+    def add(self, job: NewPrintJob) -> int:
+        """Queue a job; a packing slip (``session_id``) is queued once: a second add returns the first."""
+        ...
 
-    def claim_print_job(self) -> PrintJob | None:
+    def claim(self) -> PrintJob | None:
         """Atomically move the oldest queued job to ``preparing`` (attempts + 1) and return it."""
         ...
 
-    def mark_print_job_sending(self, job_id: int) -> None:
+    def mark_sending(self, job_id: int) -> None:
         """Immediately before the device write: from now on a crash leaves the job uncertain."""
         ...
 
-    def finish_print_job(self, job_id: int) -> None: ...
+    def finish(self, job_id: int) -> None:
+        """The job printed. A box's LABEL job marks its box printed in the same transaction."""
+        ...
 
-    def fail_print_job(self, job_id: int, reason: str) -> None: ...
+    def fail(self, job_id: int, reason: str) -> None: ...
 
-    def retry_failed_print_jobs(self) -> int:
+    def retry_failed(self) -> int:
         """Move every failed job back to queued (the printer is back); returns how many. Uncertain jobs
         stay as they are: resending them could print a label twice."""
         ...
 
-    def mark_print_job_uncertain(self, job_id: int, reason: str) -> None:
-        """The send was interrupted (shutdown mid-write): the label may or may not be out."""
+    def mark_uncertain(self, job_id: int, reason: str) -> None:
+        """The send was interrupted (shutdown mid-write) or the printer holds the label: the label may
+        or may not be out."""
         ...
 
-    def recover_interrupted_print_jobs(self) -> int:
+    def recover_interrupted(self) -> int:
         """At start-up: jobs left ``preparing`` go back to queued (nothing of them reached the printer);
         jobs left ``sending`` become uncertain (the label may be out: a person checks and reprints if
         it is missing). Returns how many jobs it changed."""
         ...
 
-    def get_print_job(self, job_id: int) -> PrintJob | None: ...
+    def get(self, job_id: int) -> PrintJob | None: ...
 
-    def list_print_jobs(
-        self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50
-    ) -> list[PrintJob]: ...
+    def labels_for_box(self, box_id: int) -> list[PrintJob]:
+        """Every LABEL job of a box, oldest first."""
+        ...
+
+    def recent(self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50) -> list[PrintJob]:
+        """The newest jobs first, optionally only those in ``states``."""
+        ...

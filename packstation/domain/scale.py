@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
-from typing import Protocol
 
 from packstation.domain.i18n import t
 
@@ -103,12 +102,6 @@ class Reading:
         if self.value is None:
             return format_grams(self.grams)
         return f"{self.value} {self.unit}"
-
-
-class WeightSource(Protocol):
-    """Anything that gives the current weight: a USB scale or typed-in weights (``ManualScale``)."""
-
-    def read(self) -> Reading: ...
 
 
 def decode_report(data: bytes | bytearray | memoryview) -> Reading:
@@ -197,8 +190,8 @@ class WeightGate:
 
     def decide(self, reading: Reading) -> WeightDecision:
         if reading.status is not ScaleStatus.STABLE:
-            refusal = _REFUSALS.get(reading.status, lambda: t("The scale is not ready."))
-            return WeightDecision(False, None, refusal())
+            refusal = _REFUSALS.get(reading.status)
+            return WeightDecision(False, None, refusal() if refusal else t("The scale is not ready."))
         return self._check_grams(reading.grams)
 
     def decide_manual(self, text: str) -> WeightDecision:

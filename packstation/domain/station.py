@@ -1,9 +1,11 @@
 """The packing bench as one state machine: scans and runtime events in, effects and a screen state out.
 
-``Station`` holds the open order (a ``PackingSession``), parked orders, the signed-in packer and the
-pending confirmations. It does no I/O: each method returns a list of ``effects`` for the runtime to
-execute IN ORDER, after which the runtime renders ``station.view`` (a ``StationView``). For every scan
-the first effect is ``LogScan`` and exactly one ``Feedback`` follows the store writes.
+``Station`` holds a plain ``StationState`` (``station_state.py``: the open order as a ``PackingSession``,
+parked orders, the signed-in packer, the pending confirmation ...) and is the only code that changes it.
+It does no I/O: each method returns a list of ``effects`` for the runtime to execute IN ORDER, after
+which the runtime renders ``station.view``, the ``StationView`` that ``project(state)``
+(``projection.py``) made of the state after the change. For every scan the first effect is ``LogScan``
+(its ``Outcome`` goes to the scan log) and exactly one ``Feedback`` follows the store writes.
 
 Choices where the brief was open:
 
@@ -29,6 +31,11 @@ Choices where the brief was open:
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 from packstation.domain import station_text as text
 from packstation.domain.effects import (
     CancelDeliveries,
@@ -37,36 +44,102 @@ from packstation.domain.effects import (
     Feedback,
     LogScan,
     LookupOrder,
+    PrintBoxTag,
     Reprint,
+    SaveSession,
     VoidBox,
 )
-from packstation.domain.packing import BoxType, PackingSession, PackOutcome, SessionState
-from packstation.domain.scale import format_grams
-from packstation.domain.scans import Command, Scan, ScanKind, box_id_from_tag, classify
-from packstation.domain.station_state import (
-    Reply,
-    StationSettings,
-    StationState,
-    bad,
-    good,
-    info,
-    warning,
+from packstation.domain.models import Shipment
+from packstation.domain.outcomes import Outcome
+from packstation.domain.packing import (
+    Box,
+    BoxType,
+    PackingOrder,
+    PackingSession,
+    PackOutcome,
+    SessionState,
+    SnapshotError,
+    order_from_shipment,
 )
-from packstation.domain.station_weight import WEIGHT_SCALE, WeightCheck, typed_weight, weight_for_close
-from packstation.domain.view import BoxState, Tone
+from packstation.domain.projection import project
+from packstation.domain.scale import Reading, format_grams
+from packstation.domain.scans import Command, Scan, ScanContext, ScanKind, box_id_from_tag, classify
+from packstation.domain.station_state import LastLabel, Pending, StationSettings, StationState, Waiting
+from packstation.domain.station_weight import WeightCheck, WeightMode, typed_weight, weight_for_close
+from packstation.domain.view import BoxState, Connectivity, StatusView, Tone
 
-__all__ = ["Station", "StationSettings"]
+__all__ = ["Reply", "Station", "StationSettings"]
+
+_TAG_WHEN = (Connectivity.OFFLINE, Connectivity.PAUSED)
 
 
-class Station(StationState):
-    """The bench: ``handle_scan`` plus the runtime events of ``StationState``."""
+@dataclass
+class Reply:
+    """What handling one scan or runtime event produced, before it is put in effect order."""
+
+    outcome: Outcome | None  # what the scan log records; None for a runtime event (nothing is logged)
+    feedback: Feedback
+    writes: list[Effect] = field(default_factory=list)  # store writes, before the feedback
+    actions: list[Effect] = field(default_factory=list)  # lookups, prints, after the feedback
+    order_key: str | None = None  # for the scan log when no session is involved
+
+
+class _TrackingIndex:
+    """``in`` for ScanContext: tracking numbers of boxes the station knows."""
+
+    def __init__(self, state: StationState) -> None:
+        self._state = state
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and self._state.find_box(tracking=value) is not None
+
+
+def good(message: str) -> Feedback:
+    return Feedback(Tone.GOOD, message)
+
+
+def bad(message: str) -> Feedback:
+    return Feedback(Tone.BAD, message)
+
+
+def info(message: str) -> Feedback:
+    return Feedback(Tone.INFO, message)
+
+
+def warning(message: str) -> Feedback:
+    return Feedback(Tone.WARNING, message)
+
+
+class Station:
+    """The bench: ``handle_scan`` and the runtime's events change ``state``; ``view`` is its projection."""
+
+    def __init__(
+        self,
+        settings: StationSettings | None = None,
+        *,
+        aliases: Mapping[str, str] | None = None,
+        catalogue: Iterable[str] = (),
+        new_session_id: Callable[[], str] | None = None,
+    ) -> None:
+        settings = settings or StationSettings()
+        table = dict(aliases or {})
+        self.state = StationState(
+            settings=settings,
+            packer=settings.packer_name.strip(),
+            aliases=table,
+            catalogue=frozenset(catalogue) | frozenset(table.values()),
+        )
+        self._new_id = new_session_id or (lambda: uuid.uuid4().hex[:16])
+        self._context = ScanContext(known_tracking_numbers=_TrackingIndex(self.state))
+        self.view = project(self.state)
 
     # --- scans -------------------------------------------------------------------------------------
 
     def handle_scan(self, raw: str, now: float) -> list[Effect]:
         scan = classify(raw, context=self._context)
-        session = self.current
+        session = self.state.current
         reply = self._dispatch(scan)
+        assert reply.outcome is not None, "every scan reply names its outcome"
         key = reply.order_key if reply.order_key is not None else (session.order.order_id if session else "")
         log = LogScan(
             raw=scan.raw,
@@ -75,26 +148,26 @@ class Station(StationState):
             detail=reply.feedback.message,
             order_key=key,
             session_id=session.session_id if session else "",
-            packer=self.packer,
+            packer=self.state.packer,
             at=now,
         )
-        self.feedback = reply.feedback
+        self.state.feedback = reply.feedback
         self._refresh()
         return [log, *reply.writes, reply.feedback, *reply.actions]
 
     def _dispatch(self, scan: Scan) -> Reply:
         if scan.kind is ScanKind.GARBAGE:
-            return Reply("garbage", bad(scan.problem))
+            return Reply(Outcome.GARBAGE, bad(scan.problem))
         if scan.kind is ScanKind.USER:
-            self.packer = scan.value
-            self._pending = ""
-            return Reply("signed_in", good(text.signed_in(scan.value)))
-        if not self.packer:
-            return Reply("refused_no_packer", bad(text.SIGN_IN_FIRST))
-        pending, self._pending = self._pending, ""
-        if pending == "cancel" and scan.command is Command.CANCEL:
+            self.state.packer = scan.value
+            self.state.pending = Pending.NONE
+            return Reply(Outcome.SIGNED_IN, good(text.signed_in(scan.value)))
+        if not self.state.packer:
+            return Reply(Outcome.REFUSED_NO_PACKER, bad(text.SIGN_IN_FIRST))
+        pending, self.state.pending = self.state.pending, Pending.NONE
+        if pending is Pending.CANCEL and scan.command is Command.CANCEL:
             return self._confirm_cancel()
-        if pending == "reprint":
+        if pending is Pending.REPRINT:
             if scan.command is Command.REPRINT:
                 return self._reprint_last()
             if scan.kind in (ScanKind.TRACKING, ScanKind.BOX_TAG) or (
@@ -115,41 +188,45 @@ class Station(StationState):
 
     def _means_something(self, code: str) -> bool:
         """True when ``code`` is an item or an id of the open order (then it is not a label to reprint)."""
-        session = self.current
+        session = self.state.current
         return session is not None and (session.order.answers_to(code) or session.resolve(code) is not None)
 
     def _code(self, code: str) -> Reply:
-        session = self.current
+        session = self.state.current
         if session is not None and session.state is SessionState.COMPLETE:
             if session.order.answers_to(code):
-                return Reply("order_already_open", info(text.order_complete_already(session)))
+                return Reply(Outcome.ORDER_ALREADY_OPEN, info(text.order_complete_already(session)))
             if session.resolve(code) is not None:
                 result = session.add_item(code)  # cannot add: every unit is packed
-                return Reply(result.outcome.value, bad(result.message))
+                return Reply(Outcome.of(result.outcome), bad(result.message))
             self._finish_current()
             session = None
-        if self.loading_key and session is None:
-            if code == self.loading_key:
-                return Reply("order_loading", info(text.still_loading(code)), order_key=code)
-            return Reply("refused_loading", bad(text.wait_for_order(self.loading_key)), order_key=code)
+        if self.state.loading_key and session is None:
+            if code == self.state.loading_key:
+                return Reply(Outcome.ORDER_LOADING, info(text.still_loading(code)), order_key=code)
+            return Reply(
+                Outcome.REFUSED_LOADING, bad(text.wait_for_order(self.state.loading_key)), order_key=code
+            )
         if session is None:
             return self._open_by_key(code)
         if session.order.answers_to(code):
-            return Reply("order_already_open", info(text.already_open(session)))
-        parked = self._parked_answering(code)
+            return Reply(Outcome.ORDER_ALREADY_OPEN, info(text.already_open(session)))
+        parked = self.state.parked_answering(code)
         if parked is not None:
             if session.has_progress:
-                self._waiting = (code, parked.order, parked.source)
-                return Reply("refused_order_open", bad(text.finish_first(session, code)), order_key=code)
+                self.state.waiting = Waiting(code, parked.order, parked.source)
+                return Reply(
+                    Outcome.REFUSED_ORDER_OPEN, bad(text.finish_first(session, code)), order_key=code
+                )
             writes = self._drop_current()
             return self._resume(parked, writes)
         result = session.add_item(code)
         if result.outcome is PackOutcome.ADDED:
             return self._added(session, result.message)
-        reply = Reply(result.outcome.value, bad(result.message))
+        reply = Reply(Outcome.of(result.outcome), bad(result.message))
         if result.outcome is PackOutcome.UNKNOWN_CODE:
             # It may be another order's pick list: find out, and say so when the answer comes.
-            self._probes.add(code)
+            self.state.probes.add(code)
             reply.actions.append(LookupOrder(code))
         return reply
 
@@ -157,11 +234,11 @@ class Station(StationState):
         writes: list[Effect] = []
         tone_of = good
         if session.all_scanned:
-            if self.settings.auto_close:
+            if self.state.settings.auto_close:
                 check = self._weight_check(session)
                 if check.refusal:
                     box = session.open_box
-                    self.weigh.waiting_close = session.session_id
+                    self.state.weigh.waiting_close = session.session_id
                     waits = text.close_waits_for_weight(box.number if box else 0, check.refusal)
                     message = f"{message}. {waits}"
                     tone_of = warning
@@ -172,12 +249,17 @@ class Station(StationState):
                 box = session.open_box
                 message = f"{message}. {text.close_now(box.number if box else 0)}"
         writes.append(self._save(session))
-        return Reply("added", tone_of(message), writes)
+        return Reply(Outcome.ADDED, tone_of(message), writes)
 
     def _weight_check(self, session: PackingSession) -> WeightCheck:
-        s = self.settings
+        s = self.state.settings
         return weight_for_close(
-            s.weight_mode, s.require_weight, s.manual_weight, s.weight_gate, self.weigh, session.session_id
+            s.weight_mode,
+            s.require_weight,
+            s.manual_weight,
+            s.weight_gate,
+            self.state.weigh,
+            session.session_id,
         )
 
     def _close(
@@ -187,16 +269,16 @@ class Station(StationState):
         box = session.open_box
         assert box is not None and box.units
         if box_type is None and not box.box_type:
-            box_type = self.settings.box_type(self.settings.default_box_type)
+            box_type = self.state.settings.box_type(self.state.settings.default_box_type)
         result = session.close_box(box_type)
         box.weight_g = weight_g
-        self.weigh.typed = None
-        self.weigh.waiting_close = ""
+        self.state.weigh.typed = None
+        self.state.weigh.waiting_close = ""
         message = result.message
         if session.is_complete:
             session.drop_empty_open_box()
             session.state = SessionState.COMPLETE
-            self._waiting = None  # finished: the packer scans the next order themselves
+            self.state.waiting = None  # finished: the packer scans the next order themselves
             message = f"{message} {text.order_done(session)}"
         else:
             message = f"{message} {text.stick_label()}"
@@ -209,7 +291,7 @@ class Station(StationState):
                 box_type=box.box_type,
                 dims_mm=box.dims_mm,
                 items=dict(box.items),
-                packer=self.packer,
+                packer=self.state.packer,
                 snapshot=session.to_snapshot(),
                 weight_g=weight_g,
             )
@@ -217,30 +299,30 @@ class Station(StationState):
         return message
 
     def _weight_typed(self, value: str) -> Reply:
-        session = self.current
+        session = self.state.current
         if session is None:
-            return Reply("refused_no_order", bad(text.NO_ORDER))
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.NO_ORDER))
         if session.state is SessionState.COMPLETE:
-            return Reply("refused_complete", bad(text.order_complete_already(session)))
-        if self.settings.weight_mode == WEIGHT_SCALE and not self.settings.manual_weight:
-            return Reply("refused_weight_typed", bad(text.typed_weight_off()))
-        grams, problem = typed_weight(self.settings.weight_gate, value)
+            return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
+        if self.state.settings.weight_mode is WeightMode.SCALE and not self.state.settings.manual_weight:
+            return Reply(Outcome.REFUSED_WEIGHT_TYPED, bad(text.typed_weight_off()))
+        grams, problem = typed_weight(self.state.settings.weight_gate, value)
         if grams is None:
-            return Reply("refused_weight", bad(problem))
-        self.weigh.typed = (session.session_id, grams)
+            return Reply(Outcome.REFUSED_WEIGHT, bad(problem))
+        self.state.weigh.typed = (session.session_id, grams)
         box = session.open_box
         message = text.weight_typed(format_grams(grams), box.number if box else None)
         writes: list[Effect] = []
         if self._close_is_waiting(session):
             message = f"{message} {self._close(session, None, writes, grams)}"
             writes.append(self._save(session))
-        return Reply("weight_typed", good(message), writes)
+        return Reply(Outcome.WEIGHT_TYPED, good(message), writes)
 
     def _close_is_waiting(self, session: PackingSession) -> bool:
         box = session.open_box
         return (
-            self.weigh.waiting_close == session.session_id
-            and self.settings.auto_close
+            self.state.weigh.waiting_close == session.session_id
+            and self.state.settings.auto_close
             and session.state is SessionState.PACKING
             and session.all_scanned
             and box is not None
@@ -248,7 +330,7 @@ class Station(StationState):
         )
 
     def _retry_waiting_close(self) -> list[Effect]:
-        session = self.current
+        session = self.state.current
         if session is None or not self._close_is_waiting(session):
             return self._event(None, [])
         check = self._weight_check(session)
@@ -257,83 +339,88 @@ class Station(StationState):
         writes: list[Effect] = []
         message = self._close(session, None, writes, check.grams)
         writes.append(self._save(session))
-        return self._event(Reply("box_closed", good(message), writes))
+        return self._event(Reply(Outcome.BOX_CLOSED, good(message), writes))
 
     # --- commands ----------------------------------------------------------------------------------
 
     def _command(self, command: Command) -> Reply:
         if command is Command.REPRINT:
-            self._pending = "reprint"
-            last = self._last_label
-            return Reply("reprint_asked", info(text.reprint_which(last and (last.order_id, last.box_number))))
+            self.state.pending = Pending.REPRINT
+            last = self.state.last_label
+            return Reply(
+                Outcome.REPRINT_ASKED,
+                info(text.reprint_which((last.order_id, last.box_number) if last else None)),
+            )
         if command is Command.CANCEL:
             return self._ask_cancel()
-        session = self.current
+        session = self.state.current
         if session is None:
-            return Reply("refused_no_order", bad(text.no_order_for(command)))
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.no_order_for(command)))
         if command is Command.PARK:
             return self._park(session)
         if command is Command.VOID_BOX:
             return self._void(session)
         if session.state is SessionState.COMPLETE:
-            return Reply("refused_complete", bad(text.order_complete_already(session)))
+            return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
         if command is Command.NEW_BOX:
             result = session.new_box()
             if not result.ok:
-                return Reply(result.outcome.value, bad(result.message))
-            return Reply(result.outcome.value, good(result.message), [self._save(session)])
+                return Reply(Outcome.of(result.outcome), bad(result.message))
+            return Reply(Outcome.of(result.outcome), good(result.message), [self._save(session)])
         return self._close_command(session, None)  # CLOSE-BOX
 
     def _close_command(self, session: PackingSession, box_type: BoxType | None) -> Reply:
         box = session.open_box
         if box is None or not box.units:
-            return Reply("refused_empty_box", bad(session.close_box().message))
+            return Reply(Outcome.REFUSED_EMPTY_BOX, bad(session.close_box().message))
         check = self._weight_check(session)
         if check.refusal:
-            return Reply("refused_weight", bad(text.weight_refused(check.refusal)))
+            return Reply(Outcome.REFUSED_WEIGHT, bad(text.weight_refused(check.refusal)))
         writes: list[Effect] = []
         message = self._close(session, box_type, writes, check.grams)
         writes.append(self._save(session))
-        return Reply("box_closed", good(message), writes)
+        return Reply(Outcome.BOX_CLOSED, good(message), writes)
 
     def _box_type(self, code: str) -> Reply:
-        box_type = self.settings.box_type(code)
+        box_type = self.state.settings.box_type(code)
         if box_type is None:
-            return Reply("refused_box_type", bad(text.unknown_box_type(code, self.settings.box_types)))
-        session = self.current
+            return Reply(
+                Outcome.REFUSED_BOX_TYPE, bad(text.unknown_box_type(code, self.state.settings.box_types))
+            )
+        session = self.state.current
         if session is None:
-            return Reply("refused_no_order", bad(text.NO_ORDER))
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.NO_ORDER))
         if session.state is SessionState.COMPLETE or (session.all_scanned and session.open_box is None):
-            return Reply("refused_complete", bad(text.order_complete_already(session)))
+            return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
         box = session.open_box
         if box is not None and box.units:
             return self._close_command(session, box_type)
         result = session.choose_box_type(box_type)
-        return Reply(result.outcome.value, good(result.message), [self._save(session)])
+        return Reply(Outcome.of(result.outcome), good(result.message), [self._save(session)])
 
     def _park(self, session: PackingSession) -> Reply:
         if session.state is SessionState.COMPLETE:
-            return Reply("refused_complete", bad(text.order_complete_already(session)))
+            return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
         session.state = SessionState.PARKED
-        self.parked[session.session_id] = session
-        self.current = None
+        self.state.parked[session.session_id] = session
+        self.state.current = None
         writes: list[Effect] = [self._save(session)]
-        return self._then_waiting(Reply("parked", good(text.parked(session)), writes))
+        return self._then_waiting(Reply(Outcome.PARKED, good(text.parked(session)), writes))
 
     def _ask_cancel(self) -> Reply:
-        session = self.current
+        session = self.state.current
         if session is None:
-            if self.loading_key:
-                key, self.loading_key = self.loading_key, ""
-                return Reply("loading_stopped", info(text.loading_stopped(key)), order_key=key)
-            return Reply("refused_no_order", bad(text.no_order_for(Command.CANCEL)))
-        self._pending = "cancel"
-        return Reply("cancel_asked", Feedback(Tone.WARNING, text.confirm_cancel(session)))
+            if self.state.loading_key:
+                key, self.state.loading_key = self.state.loading_key, ""
+                return Reply(Outcome.LOADING_STOPPED, info(text.loading_stopped(key)), order_key=key)
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.no_order_for(Command.CANCEL)))
+        self.state.pending = Pending.CANCEL
+        return Reply(Outcome.CANCEL_ASKED, Feedback(Tone.WARNING, text.confirm_cancel(session)))
 
     def _confirm_cancel(self) -> Reply:
-        session = self.current
+        session = self.state.current
         if session is None:  # cannot happen: the pending state is dropped with the session
-            return Reply("refused_no_order", bad(text.no_order_for(Command.CANCEL)))
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.no_order_for(Command.CANCEL)))
         box_ids = tuple(session.closed_box_ids())
         for box in session.boxes:
             if box.closed:
@@ -344,12 +431,14 @@ class Station(StationState):
             writes.append(CancelDeliveries(session.session_id, box_ids))
         writes.append(self._save(session))
         self._finish_current()
-        return self._then_waiting(Reply("cancelled", good(text.cancelled(session, len(box_ids))), writes))
+        return self._then_waiting(
+            Reply(Outcome.CANCELLED, good(text.cancelled(session, len(box_ids))), writes)
+        )
 
     def _void(self, session: PackingSession) -> Reply:
         result = session.void_last_closed_box()
         if result.outcome is not PackOutcome.BOX_VOIDED:
-            return Reply(result.outcome.value, bad(result.message))
+            return Reply(Outcome.of(result.outcome), bad(result.message))
         box = session.box(result.box_number)
         assert box is not None
         session.state = SessionState.PACKING
@@ -358,42 +447,310 @@ class Station(StationState):
             VoidBox(box.box_id, session.session_id, box.number, snapshot),
             self._save(session, snapshot),
         ]
-        return Reply("box_voided", good(result.message), writes)
+        return Reply(Outcome.BOX_VOIDED, good(result.message), writes)
 
     # --- reprints and labels -----------------------------------------------------------------------
 
     def _reprint_last(self) -> Reply:
-        last = self._last_label
+        last = self.state.last_label
         if last is None:
-            return Reply("refused_no_label", bad(text.NO_LABEL_YET))
+            return Reply(Outcome.REFUSED_NO_LABEL, bad(text.NO_LABEL_YET))
         effect = Reprint(box_id=last.box_id, tracking_number=last.tracking_number or None)
-        return Reply("reprint", good(text.reprinting(last.order_id, last.box_number)), actions=[effect])
+        return Reply(Outcome.REPRINT, good(text.reprinting(last.order_id, last.box_number)), actions=[effect])
 
     def _reprint_target(self, scan: Scan) -> Reply:
         if scan.kind is ScanKind.BOX_TAG:
             return self._box_tag_alone(scan.value)
-        found = self._find_box(tracking=scan.value)
+        found = self.state.find_box(tracking=scan.value)
         if found is None:
             effect = Reprint(tracking_number=scan.value)
-            return Reply("reprint", good(text.reprinting_label(scan.value)), actions=[effect])
+            return Reply(Outcome.REPRINT, good(text.reprinting_label(scan.value)), actions=[effect])
         session, box = found
         effect = Reprint(box_id=box.box_id, tracking_number=box.tracking_number)
-        return Reply("reprint", good(text.reprinting(session.order.order_id, box.number)), actions=[effect])
+        return Reply(
+            Outcome.REPRINT, good(text.reprinting(session.order.order_id, box.number)), actions=[effect]
+        )
 
     def _label_alone(self, tracking_number: str) -> Reply:
-        found = self._find_box(tracking=tracking_number)
+        found = self.state.find_box(tracking=tracking_number)
         where = (found[0].order.order_id, found[1].number) if found else None
-        return Reply("refused_label", bad(text.label_scanned(where)))
+        return Reply(Outcome.REFUSED_LABEL, bad(text.label_scanned(where)))
 
     def _box_tag_alone(self, tag: str) -> Reply:
-        found = self._find_box(tag=tag)
+        found = self.state.find_box(tag=tag)
         box_id = box_id_from_tag(tag)
         if found is None:
-            return Reply("reprint", info(text.looking_for_tag(tag)), actions=[Reprint(box_id=box_id)])
+            return Reply(Outcome.REPRINT, info(text.looking_for_tag(tag)), actions=[Reprint(box_id=box_id)])
         session, box = found
         if not box.tracking_number:
-            return Reply("refused_not_booked", info(text.tag_not_booked(session.order.order_id, box)))
+            return Reply(Outcome.REFUSED_NOT_BOOKED, info(text.tag_not_booked(session.order.order_id, box)))
         effect = Reprint(
             box_id=box.box_id if box.box_id is not None else box_id, tracking_number=box.tracking_number
         )
-        return Reply("reprint", good(text.reprinting(session.order.order_id, box.number)), actions=[effect])
+        return Reply(
+            Outcome.REPRINT, good(text.reprinting(session.order.order_id, box.number)), actions=[effect]
+        )
+
+    # --- opening orders ----------------------------------------------------------------------------
+
+    def _open_by_key(self, key: str) -> Reply:
+        parked = self.state.parked_answering(key)
+        if parked is not None:
+            return self._resume(parked, [])
+        self.state.loading_key = key
+        return Reply(
+            Outcome.ORDER_LOOKUP, info(text.looking_up(key)), actions=[LookupOrder(key)], order_key=key
+        )
+
+    def _resume(self, session: PackingSession, writes: list[Effect]) -> Reply:
+        self.state.parked.pop(session.session_id, None)
+        session.state = SessionState.PACKING
+        self.state.current = session
+        writes.append(self._save(session))
+        return Reply(Outcome.ORDER_RESUMED, good(text.resumed(session)), writes)
+
+    def _open(self, order: PackingOrder, source: str, writes: list[Effect]) -> Reply:
+        same = next((s for s in self.state.parked.values() if s.order.shipment_id == order.shipment_id), None)
+        if same is not None:
+            return self._resume(same, writes)
+        if not order.lines:
+            return Reply(Outcome.ORDER_EMPTY, bad(text.nothing_to_pack(order.order_id)), writes)
+        session = PackingSession(
+            order,
+            session_id=self._new_id(),
+            aliases=self.state.aliases,
+            catalogue=self.state.catalogue,
+            source=source,
+        )
+        self.state.current = session
+        writes.append(self._save(session))
+        if order.booked_parcels:
+            return Reply(Outcome.ORDER_OPENED, Feedback(Tone.WARNING, text.already_booked(order)), writes)
+        return Reply(Outcome.ORDER_OPENED, good(text.opened(order)), writes)
+
+    def _then_waiting(self, reply: Reply) -> Reply:
+        """After park/cancel: open the order the packer scanned meanwhile, if any."""
+        if self.state.waiting is None:
+            return reply
+        key, order, source = self.state.waiting
+        self.state.waiting = None
+        parked = self.state.parked_answering(key)
+        opened = self._resume(parked, reply.writes) if parked else self._open(order, source, reply.writes)
+        tone = opened.feedback.tone if opened.feedback.tone is not Tone.GOOD else reply.feedback.tone
+        reply.feedback = Feedback(tone, f"{reply.feedback.message} {opened.feedback.message}")
+        return reply
+
+    def _finish_current(self) -> None:
+        session = self.state.current
+        if session is None:
+            return
+        self.state.current = None
+        self.state.finished[session.session_id] = session
+        while len(self.state.finished) > self.state.settings.history_size:
+            self.state.finished.popitem(last=False)
+
+    def _drop_current(self) -> list[Effect]:
+        """Replace an open order with nothing packed: it is recorded as cancelled, nothing to undo."""
+        session = self.state.current
+        assert session is not None and not session.has_progress
+        session.state = SessionState.CANCELLED
+        self._finish_current()
+        return [self._save(session)]
+
+    # --- runtime events ----------------------------------------------------------------------------
+
+    def order_loaded(self, key: str, shipment: Shipment | PackingOrder, source: str = "api") -> list[Effect]:
+        """The order ``key`` asked for by ``LookupOrder`` was found (``source``: "api" or "cache")."""
+        order = shipment if isinstance(shipment, PackingOrder) else order_from_shipment(shipment)
+        session = self.state.current
+        if key == self.state.loading_key and session is None:
+            self.state.loading_key = ""
+            reply = self._open(order, source, [])
+        elif key in self.state.probes:
+            self.state.probes.discard(key)
+            if session is None or session.state is not SessionState.PACKING:
+                return []
+            if session.order.shipment_id == order.shipment_id:
+                return []
+            if not session.has_progress:
+                reply = self._open(order, source, self._drop_current())
+            else:
+                self.state.waiting = Waiting(key, order, source)
+                reply = Reply(None, bad(text.finish_first(session, order.order_id)))
+        else:
+            return []  # a late answer nobody waits for any more
+        return self._event(reply)
+
+    def order_not_found(self, key: str, reason: str) -> list[Effect]:
+        self.state.probes.discard(key)
+        if key != self.state.loading_key:
+            return []
+        self.state.loading_key = ""
+        return self._event(Reply(None, bad(text.not_found(key, reason))))
+
+    def order_lookup_failed(self, key: str, reason: str) -> list[Effect]:
+        """The look-up of ``key`` got no usable answer (unreachable, unreadable): unlike
+        ``order_not_found`` this says nothing about the order; the packer scans it again."""
+        self.state.probes.discard(key)
+        if key != self.state.loading_key:
+            return []
+        self.state.loading_key = ""
+        return self._event(Reply(None, bad(text.lookup_failed(key, reason))))
+
+    def box_queued(
+        self, box_number: int, box_id: int, local_tag: str, session_id: str | None = None
+    ) -> list[Effect]:
+        """The store saved a closed box (answer to ``CloseBox``)."""
+        session = self.state.session(session_id) if session_id else self.state.current
+        box = session.box(box_number) if session else None
+        if session is None or box is None:
+            return []
+        box.box_id, box.local_tag = box_id, local_tag
+        effects: list[Effect] = []
+        if self.state.status.connectivity in _TAG_WHEN and box.state is BoxState.QUEUED:
+            effects.append(self._tag(session, box))
+        effects.insert(0, self._save(session))
+        return self._event(None, effects)
+
+    def box_booked(self, box_id: int, tracking_number: str) -> list[Effect]:
+        found = self.state.find_box(box_id=box_id)
+        if found is None:
+            return []
+        session, box = found
+        if box.state is not BoxState.VOIDED:
+            box.state, box.problem = BoxState.BOOKED, ""
+        box.tracking_number = tracking_number
+        self.state.last_label = LastLabel(box_id, tracking_number, session.order.order_id, box.number)
+        return self._event(None, [self._save(session)])
+
+    def box_printed(self, box_id: int) -> list[Effect]:
+        found = self.state.find_box(box_id=box_id)
+        if found is None:
+            return []
+        session, box = found
+        if box.state is not BoxState.VOIDED:
+            box.state, box.problem = BoxState.PRINTED, ""
+        return self._event(None, [self._save(session)])
+
+    def box_failed(self, box_id: int, problem: str) -> list[Effect]:
+        found = self.state.find_box(box_id=box_id)
+        if found is None:
+            return []
+        session, box = found
+        if box.state is not BoxState.VOIDED:
+            box.state = BoxState.FAILED
+        box.problem = problem
+        feedback = bad(text.box_problem(session.order.order_id, box.number, problem))
+        return self._event(Reply(None, feedback, [self._save(session)]))
+
+    def label_preview(
+        self, png: bytes, *, box_id: int | None = None, tracking_number: str | None = None
+    ) -> list[Effect]:
+        """The picture of what just printed; the box it belongs to (when known) names it on screen."""
+        self.state.last_label_png = png
+        found = None
+        if box_id is not None or tracking_number:
+            found = self.state.find_box(box_id=box_id, tracking=tracking_number)
+        self.state.preview_of = (found[0].order.order_id, found[1].number) if found else None
+        return self._event(None, [])
+
+    def status_changed(self, status: StatusView) -> list[Effect]:
+        self.state.status = status
+        effects: list[Effect] = []
+        if status.connectivity in _TAG_WHEN:
+            for session in self.state.sessions():
+                tags = [
+                    self._tag(session, b)
+                    for b in session.boxes
+                    if b.state is BoxState.QUEUED and b.box_id is not None and not b.tag_printed
+                ]
+                if tags:
+                    effects.append(self._save(session))
+                    effects.extend(tags)
+        return self._event(None, effects)
+
+    def weight_changed(self, reading: Reading) -> list[Effect]:
+        """A new reading from the scale (only changes are reported). A box whose auto-close waited for
+        a weight closes now if the reading is usable."""
+        self.state.weigh.reading, self.state.weigh.problem = reading, ""
+        return self._retry_waiting_close()
+
+    def scale_failed(self, message: str) -> list[Effect]:
+        """The scale cannot be read (unplugged, no permission, ...): ``message`` says what to do."""
+        first = self.state.weigh.problem != message
+        self.state.weigh.reading, self.state.weigh.problem = None, message
+        if not first:
+            return self._event(None, [])
+        extra = ""
+        if self.state.settings.manual_weight:
+            extra = " " + text.type_weight_instead()
+        return self._event(Reply(None, Feedback(Tone.WARNING, f"{message}{extra}")))
+
+    def notify(self, tone: Tone, message: str) -> list[Effect]:
+        """A message from the runtime for the packer (a reprint that could not be done, a printer fault)."""
+        return self._event(Reply(None, Feedback(tone, message)))
+
+    def restore(self, snapshots: Iterable[Mapping[str, Any]]) -> list[Effect]:
+        """At start-up: bring back saved sessions (packing -> current, parked, complete -> history).
+        A second "packing" session is parked. Unreadable snapshots are reported, not fatal."""
+        problems: list[str] = []
+        for data in snapshots:
+            try:
+                session = PackingSession.from_snapshot(
+                    data, aliases=self.state.aliases, catalogue=self.state.catalogue
+                )
+            except SnapshotError as exc:
+                problems.append(str(exc))
+                continue
+            if session.state is SessionState.PACKING and self.state.current is None:
+                self.state.current = session
+            elif session.state in (SessionState.PACKING, SessionState.PARKED):
+                session.state = SessionState.PARKED
+                self.state.parked[session.session_id] = session
+            else:
+                self.state.finished[session.session_id] = session
+        self._pick_last_label()
+        if problems:
+            return self._event(Reply(None, Feedback(Tone.WARNING, text.restore_problems(problems))))
+        if self.state.current is not None:
+            return self._event(Reply(None, info(text.resumed(self.state.current))))
+        return self._event(None, [])
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _event(self, reply: Reply | None, effects: list[Effect] | None = None) -> list[Effect]:
+        out = list(effects or [])
+        if reply is not None:
+            out.extend(reply.writes)
+            out.append(reply.feedback)
+            out.extend(reply.actions)
+            self.state.feedback = reply.feedback
+        self._refresh()
+        return out
+
+    def _save(self, session: PackingSession, snapshot: dict[str, Any] | None = None) -> SaveSession:
+        return SaveSession(
+            session_id=session.session_id,
+            order_key=session.order.order_id,
+            shipment_id=session.order.shipment_id,
+            state=session.state.value,
+            packer=self.state.packer,
+            snapshot=snapshot if snapshot is not None else session.to_snapshot(),
+        )
+
+    def _tag(self, session: PackingSession, box: Box) -> PrintBoxTag:
+        assert box.box_id is not None
+        box.tag_printed = True
+        return PrintBoxTag(box.box_id, box.local_tag, session.order.order_id, box.number)
+
+    def _pick_last_label(self) -> None:
+        for session in self.state.sessions():
+            for box in reversed(session.boxes):
+                if box.tracking_number and box.state is not BoxState.VOIDED:
+                    self.state.last_label = LastLabel(
+                        box.box_id, box.tracking_number, session.order.order_id, box.number
+                    )
+                    return
+
+    def _refresh(self) -> None:
+        self.view = project(self.state)

@@ -7,15 +7,12 @@ says what to do next; every prompt names the next scan.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from packstation.domain.i18n import t
 from packstation.domain.packing import Box, BoxType, PackingOrder, PackingSession, SessionState
 from packstation.domain.scans import Command
+from packstation.domain.station_state import Pending, StationState
 from packstation.domain.view import OrderHeader
-
-if TYPE_CHECKING:
-    from packstation.domain.station import Station
 
 
 # Module attributes read at use time, so they follow the language chosen at start-up.
@@ -87,6 +84,16 @@ def not_found(key: str, reason: str) -> str:
         "Order {order} not found{reason}. Check the pick list and scan it again, or ask your lead.",
         order=key,
         reason=extra,
+    )
+
+
+def lookup_failed(key: str, reason: str) -> str:
+    """A look-up that got no usable answer: says nothing about whether the order exists."""
+    return t(
+        "Could not open order {order}: {reason}. Nothing was changed: scan it again; if it keeps failing, "
+        "call your lead.",
+        order=key,
+        reason=reason.strip().rstrip(".") or "no answer",
     )
 
 
@@ -282,26 +289,26 @@ def header(session: PackingSession) -> OrderHeader:
     )
 
 
-def pending(kind: str, session: PackingSession | None) -> str:
-    if kind == "cancel" and session is not None:
+def pending(kind: Pending, session: PackingSession | None) -> str:
+    if kind is Pending.CANCEL and session is not None:
         return t("Scan CMD:CANCEL again to cancel order {order}", order=session.order.order_id)
-    if kind == "reprint":
+    if kind is Pending.REPRINT:
         return t("Scan the label or box tag to reprint (CMD:REPRINT again: last label)")
     return ""
 
 
-def prompt(station: Station) -> str:
+def prompt(state: StationState) -> str:
     """The next step, in a few words."""
-    session = station.current
-    if not station.packer:
+    session = state.current
+    if not state.packer:
         return t("Sign in: scan your badge")
     if session is None:
-        if station.loading_key:
-            return t("Opening order {order}…", order=station.loading_key)
-        return t("Scan an order or a parked order") if station.parked else t("Scan an order")
+        if state.loading_key:
+            return t("Opening order {order}…", order=state.loading_key)
+        return t("Scan an order or a parked order") if state.parked else t("Scan an order")
     if session.state is SessionState.COMPLETE:
         return t("Order complete: scan the next order")
-    if station.waiting_order:
+    if state.waiting_order:
         return t("Finish, park (CMD:PARK) or cancel (CMD:CANCEL) order {order}", order=session.order.order_id)
     box = session.open_box
     if session.all_scanned and box is not None and box.units:

@@ -6,22 +6,30 @@ scale's current fault in words (``Station.scale_failed``), a weight typed for th
 auto-close is waiting for a weight. ``weight_for_close`` applies ``WeightGate``: stable and above zero
 only; a typed weight outranks the scale (the packer typed it on purpose, e.g. a box too heavy for it).
 
-Weight modes (``StationSettings.weight_mode``): "" no scale (a typed weight is still kept with the box),
-"scale" a USB scale (typing is the fallback when ``manual_weight`` allows it), "manual" typed only.
+Weight modes (``StationSettings.weight_mode``, a ``WeightMode``): OFF no scale (a typed weight is still
+kept with the box), SCALE a USB scale (typing is the fallback when ``manual_weight`` allows it), MANUAL
+typed only.
 With ``require_weight`` a box without a usable weight does not close; otherwise it closes unweighed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from packstation.domain.i18n import t
 from packstation.domain.scale import Reading, ScaleStatus, WeightGate, format_grams
 
-WEIGHT_OFF = ""
-WEIGHT_SCALE = "scale"
-WEIGHT_MANUAL = "manual"
-WEIGHT_MODES = (WEIGHT_OFF, WEIGHT_SCALE, WEIGHT_MANUAL)
+
+class WeightMode(StrEnum):
+    """How the bench weighs boxes. The values are the words ``Config.weight_mode`` derives from the
+    ``scale`` setting, so ``WeightMode(config.weight_mode)`` converts it."""
+
+    OFF = ""  # no scale
+    SCALE = "scale"  # a USB scale
+    MANUAL = "manual"  # typed weights only
+
+
 TYPE_HINT = "W:1.25kg"
 
 # Why a reading cannot be a box's weight, as the start of a sentence (the caller says what comes next).
@@ -57,12 +65,17 @@ class WeightCheck:
 
 
 def weight_for_close(
-    mode: str, require: bool, manual_allowed: bool, gate: WeightGate, state: WeighState, session_id: str
+    mode: WeightMode,
+    require: bool,
+    manual_allowed: bool,
+    gate: WeightGate,
+    state: WeighState,
+    session_id: str,
 ) -> WeightCheck:
     if state.typed is not None and state.typed[0] == session_id:
         return WeightCheck(state.typed[1])
     refusal = ""
-    if mode == WEIGHT_SCALE:
+    if mode is WeightMode.SCALE:
         if state.problem:
             refusal = t("No weight from the scale ({problem})", problem=state.problem.rstrip(". "))
             if manual_allowed:
@@ -75,7 +88,7 @@ def weight_for_close(
                 return WeightCheck(decision.weight_g)
             reason = _NOT_USABLE.get(state.reading.status)
             refusal = reason() if reason else decision.message.rstrip(".")
-    elif mode == WEIGHT_MANUAL:
+    elif mode is WeightMode.MANUAL:
         refusal = t("Type the box's weight first ({hint})", hint=TYPE_HINT)
     if not require:
         return WeightCheck(None)
@@ -90,13 +103,13 @@ def typed_weight(gate: WeightGate, text: str) -> tuple[int | None, str]:
     return decision.weight_g, ""
 
 
-def weight_display(mode: str, state: WeighState, session_id: str) -> tuple[str, str, str]:
+def weight_display(mode: WeightMode, state: WeighState, session_id: str) -> tuple[str, str, str]:
     """(short text, style state, tooltip) for the live weight item; ("", "", "") when weights are off."""
     if state.typed is not None and state.typed[0] == session_id:
         return t("{weight} typed", weight=format_grams(state.typed[1])), "ok", t("Typed for the open box")
-    if mode == WEIGHT_MANUAL:
+    if mode is WeightMode.MANUAL:
         return t("No weight: type {hint}", hint=TYPE_HINT), "muted", t("Weights are typed at this bench")
-    if mode != WEIGHT_SCALE:
+    if mode is not WeightMode.SCALE:
         return "", "", ""
     if state.problem:
         return t("No scale"), "bad", state.problem

@@ -22,8 +22,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from packstation.domain.outcomes import Outcome
+from packstation.domain.packing import SessionState
+
 HOURS = 24
-ERROR_OUTCOMES = frozenset({"over_scan", "not_in_order", "unknown_code", "garbage", "internal_error"})
+ERROR_OUTCOMES = frozenset(
+    {Outcome.OVER_SCAN, Outcome.NOT_IN_ORDER, Outcome.UNKNOWN_CODE, Outcome.GARBAGE, Outcome.INTERNAL_ERROR}
+)
 UNNAMED_PACKER = "(no name)"
 CSV_COLUMNS = ("date", "packer", "hour", "orders", "boxes", "scans", "scan_errors", "avg_order_seconds")
 
@@ -171,13 +176,13 @@ def compute_day_stats(
     order_times: dict[str, list[float]] = defaultdict(list)
     for session in sessions:
         h = hour(session.get("updated_at"))
-        if h is None or session.get("state") != "completed":
+        if h is None or session.get("state") != SessionState.COMPLETE:
             continue
         packer = _name(session.get("packer"))
         table[packer]["orders"][h] += 1
-        first_last = span.get(session.get("id"))
-        if first_last is not None:
-            order_times[packer].append(first_last[1] - first_last[0])
+        scanned = span.get(session["id"]) if session.get("id") is not None else None
+        if scanned is not None:
+            order_times[packer].append(scanned[1] - scanned[0])
     packers = tuple(
         PackerStats(
             packer,

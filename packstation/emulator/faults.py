@@ -13,14 +13,48 @@ Text form (``packstation emulator --fault SPEC``)::
     shipments.bookParcels:rate-limit=2         answer 429 with Retry-After: 2
     *:latency=200                              add 200 ms to every answer
     shipments.get:hang@2                       never answer the second call (until the emulator stops)
+
+Every kind (VALUE in brackets where it takes one):
+
+    latency=MS            wait MS milliseconds, then handle the call and answer
+    status=HTTP_STATUS    answer this status with Ingrid's error body; nothing is applied
+    rate-limit[=S]        answer 429 with Retry-After: S (default 2); nothing is applied
+    hang                  never answer (the connection is dropped when the emulator stops)
+    commit-then-drop      apply the call, then drop the connection without a byte of answer
+    late-commit[=S]       hold the call S seconds (default 20), then apply it and answer if the client
+                          is still there: a write committed after the client's timeout
+    trickle[=BYTES_S]     apply the call, then send the answer BYTES_S bytes a second (default 1)
+    endless               answer 200 with a chunked body that never ends (labels: an endless download)
+    garble                apply the call, then answer 200 with the first half of its JSON
+    null-parcels          apply the call, then answer with "parcels": null in every shipment
+    echo-auth             apply the call, then answer 200 with a text/plain page that echoes the
+                          request headers, Authorization included (a debugging proxy)
+
+``labels.get`` takes the label downloads (``Emulator(label_delay_ms=...)`` or ``--label-delay-ms``
+delays every label download without a fault).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("latency", "status", "rate-limit", "hang", "commit-then-drop")
+KINDS = (
+    "latency",
+    "status",
+    "rate-limit",
+    "hang",
+    "commit-then-drop",
+    "late-commit",
+    "trickle",
+    "endless",
+    "garble",
+    "null-parcels",
+    "echo-auth",
+)
+# Kinds that replace the answer of a call that was applied (at most one of them acts per call).
+ANSWER_KINDS = ("commit-then-drop", "trickle", "endless", "garble", "null-parcels", "echo-auth")
 HANG_LIMIT_S = 60.0
+LATE_COMMIT_S = 20.0
 
 
 class FaultSpecError(ValueError):
@@ -36,6 +70,8 @@ class Fault:
     retry_after: float | None = None
     delay_ms: int = 0
     hang_s: float = HANG_LIMIT_S
+    commit_after_s: float = LATE_COMMIT_S  # late-commit
+    bytes_per_s: float = 1.0  # trickle
     seen: int = field(default=0, compare=False)  # calls of ``method`` since the fault was added
 
     def __post_init__(self) -> None:
@@ -45,6 +81,8 @@ class Fault:
             self.retry_after = 2
         if self.kind == "status" and not 100 <= self.status <= 599:
             raise ValueError(f"status {self.status} is not an HTTP status")
+        if self.kind == "trickle" and self.bytes_per_s <= 0:
+            raise ValueError("trickle needs a positive number of bytes a second")
         if self.calls is not None:
             self.calls = set(self.calls)
 
@@ -106,6 +144,12 @@ def parse_fault_spec(spec: str) -> Fault:
             return Fault(method.strip(), kind, calls, status=int(number))
         if kind == "rate-limit":
             return Fault(method.strip(), kind, calls, retry_after=2 if number is None else number)
+        if kind == "late-commit":
+            return Fault(
+                method.strip(), kind, calls, commit_after_s=LATE_COMMIT_S if number is None else number
+            )
+        if kind == "trickle":
+            return Fault(method.strip(), kind, calls, bytes_per_s=1.0 if number is None else number)
         if equals:
             raise FaultSpecError(f"bad fault {spec!r}: {kind} takes no value")
         return Fault(method.strip(), kind, calls)

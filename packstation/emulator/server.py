@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from packstation.domain import labelgen
 from packstation.emulator import demo
-from packstation.emulator.faults import Fault
+from packstation.emulator.faults import ANSWER_KINDS, Fault
 from packstation.emulator.model import Shipment
 from packstation.emulator.service import (
     DEFAULT_SITE_ID,
@@ -87,6 +87,17 @@ def _trace_id() -> str:
 
 def error_document(code: int, message: str) -> dict[str, Any]:
     return {"code": code, "error": message, "message": message, "details": []}
+
+
+def _null_parcels(document: Any) -> Any:
+    """The answer with ``"parcels": null`` in each shipment it holds (the null-parcels fault)."""
+    if not isinstance(document, dict):
+        return document
+    shipments = [document.get("shipment"), *(document.get("shipments") or [])]
+    for shipment in shipments:
+        if isinstance(shipment, dict) and "parcels" in shipment:
+            shipment["parcels"] = None
+    return document
 
 
 class _Server(ThreadingHTTPServer):
@@ -196,6 +207,46 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.dumps(document, ensure_ascii=False, indent=None).encode("utf-8")
         self._send(status, payload, "application/json", extra)
 
+    def _send_trickle(
+        self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None, rate: float
+    ) -> None:
+        """Headers at once (with the true Content-Length), then the body ``rate`` bytes a second."""
+        emu = self.server.emulator
+        step = max(1, round(rate / 10))  # ten writes a second at most
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-trace-id", _trace_id())
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            for start in range(0, len(payload), step):
+                if emu._stopping.wait(step / rate):
+                    break
+                self.wfile.write(payload[start : start + step])
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _send_endless(self, content_type: str, sample: bytes) -> None:
+        """200 with a chunked body that never ends, until the client goes away or the emulator stops."""
+        emu = self.server.emulator
+        chunk = (sample or b"0") * (65536 // max(1, len(sample)) + 1)
+        chunk = chunk[:65536]
+        frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("x-trace-id", _trace_id())
+            self.end_headers()
+            while not emu._stopping.wait(0.002):
+                self.wfile.write(frame)
+        except OSError:
+            pass
+        self.close_connection = True
+
     def _drop(self) -> None:
         """Close the connection without a byte of answer."""
         self.close_connection = True
@@ -236,6 +287,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         faults = emu._faults_for(method)
         delay_ms = emu.latency_ms + sum(f.delay_ms for f in faults if f.kind == "latency")
+        if label_match:
+            delay_ms += emu.label_delay_ms
         if delay_ms > 0 and emu._stopping.wait(delay_ms / 1000):
             record.dropped = True
             self._drop()
@@ -261,6 +314,12 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             return
 
+        late = next((f for f in faults if f.kind == "late-commit"), None)
+        if late is not None and emu._stopping.wait(late.commit_after_s):
+            # Stopped while holding the call: it is still applied (the server committed it), unanswered.
+            faults = [*faults, Fault(method, "commit-then-drop")]
+        answer_fault = next((f for f in faults if f.kind in ANSWER_KINDS), None)
+
         if label_match and self.command not in ("GET", "HEAD"):
             status, extra, content_type = 405, {"Allow": "GET"}, "application/json"
             payload = json.dumps(error_document(12, "labels are fetched with GET")).encode()
@@ -269,14 +328,32 @@ class _Handler(BaseHTTPRequestHandler):
             extra = None
         else:
             status, document, extra = self._api(emu, route, method, record, body, body_error, query)
+            if answer_fault is not None and answer_fault.kind == "null-parcels" and status == 200:
+                document = _null_parcels(document)
             payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
             content_type = "application/json"
         record.status = status
-        if any(f.kind == "commit-then-drop" for f in faults):
+        kind = answer_fault.kind if answer_fault is not None else None
+        if kind == "commit-then-drop":
             record.dropped = True
             self._drop()
             return
-        self._send(status, payload, content_type, extra)
+        if kind == "garble":
+            payload = payload[: len(payload) // 2]
+        elif kind == "echo-auth":
+            status, content_type = 200, "text/plain; charset=utf-8"
+            # The credential first, as a debugging proxy that puts it on top would.
+            headers = sorted(self.headers.items(), key=lambda item: item[0].lower() != "authorization")
+            lines = [f"{name}: {value}" for name, value in headers]
+            payload = ("\n".join(lines) + "\n").encode("utf-8")
+            record.status = status
+        if kind == "trickle":
+            assert answer_fault is not None
+            self._send_trickle(status, payload, content_type, extra, answer_fault.bytes_per_s)
+        elif kind == "endless":
+            self._send_endless(content_type, payload)
+        else:
+            self._send(status, payload, content_type, extra)
         log.info(
             "emulator: %s %s -> %s (%d ms)",
             self.command,
@@ -328,6 +405,7 @@ class Emulator:
         seed_demo: bool = False,
         label_format: str = "svg",
         site_id: str = DEFAULT_SITE_ID,
+        label_delay_ms: int = 0,
     ) -> None:
         if label_format not in labelgen.LABEL_FORMATS:
             raise ValueError(f"label_format must be one of {', '.join(labelgen.LABEL_FORMATS)}")
@@ -335,6 +413,7 @@ class Emulator:
         self.host = host
         self.port = port
         self.latency_ms = max(0, int(latency_ms))
+        self.label_delay_ms = max(0, int(label_delay_ms))  # added to every label download
         self.label_format = label_format
         self.service = SomService(site_id, label_url_for=self._label_url)
         self.lock = self.service.lock
@@ -433,6 +512,9 @@ class Emulator:
 
     def set_latency(self, ms: int) -> None:
         self.latency_ms = max(0, int(ms))
+
+    def set_label_delay(self, ms: int) -> None:
+        self.label_delay_ms = max(0, int(ms))
 
     def _faults_for(self, method: str) -> list[Fault]:
         with self.lock:

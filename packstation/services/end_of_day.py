@@ -58,31 +58,31 @@ class EndOfDay:
         self.kick = kick
         self.enqueue_print = enqueue_print
         self.clock = clock
-        self.run_id: str | None = store.open_pickup_run()
+        self.run_id: str | None = store.pickups.open_run()
 
     # ------------------------------------------------------------------ EndOfDayPort
 
     def start(self) -> PickupProgress:
-        self.run_id = self.store.start_pickup_run(self.station)
+        self.run_id = self.store.pickups.start_run(self.station)
         progress = self.progress()
         log.info("End of day %s: %d pickup(s) in the run", self.run_id, progress.total)
         self.kick()
         return progress
 
     def progress(self) -> PickupProgress:
-        return self.store.pickup_progress(self.run_id)
+        return self.store.pickups.progress(self.run_id)
 
     def candidates(self) -> int:
-        return self.store.pickup_candidates()
+        return self.store.pickups.candidates()
 
     def manifest(self) -> Manifest:
         if self.run_id is None:
             raise RuntimeError("no end of day started")
         entries = [
             manifest_entry_for_box(box, shipment)
-            for box, shipment in self.store.handed_over_boxes(self.run_id)
+            for box, shipment in self.store.pickups.handed_over_boxes(self.run_id)
         ]
-        started = self.store.pickup_run_started_at(self.run_id) or self.clock()
+        started = self.store.pickups.run_started_at(self.run_id) or self.clock()
         return build_manifest(
             entries,
             self.station,
@@ -113,7 +113,7 @@ class EndOfDay:
 
     def finish(self) -> None:
         if self.run_id is not None and self.progress().complete:
-            self.store.finish_pickup_run(self.run_id)
+            self.store.pickups.finish_run(self.run_id)
             log.info("End of day %s finished", self.run_id)
             self.run_id = None
 

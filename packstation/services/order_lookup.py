@@ -6,11 +6,15 @@
   we look the tos_id up first, and if the create's outcome is unknown we look it up again before any
   second attempt, never creating blindly twice.
 * Offline (network errors, 5xx, lost answers): the cache answers, marked ``source="cache"``.
+* An answer that cannot be read (garbled JSON, a null where a list belongs, a shipment whose parcels
+  are not listed) is asked for again a few times; then the cache answers, or ``UnreadableAnswerError``
+  says "could not read Ingrid's answer". It is never taken for "no such order" (None).
 * ``prefetch`` warms the cache for a wave of orders while the network is good.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from packstation.adapters.som.errors import (
     NotFoundError,
     OutcomeUnknownError,
     RetryableError,
+    SomError,
 )
 from packstation.domain.models import Shipment
 
@@ -31,6 +36,18 @@ TOS_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 UNREACHABLE = (RetryableError, OutcomeUnknownError, MalformedResponseError)
 
 
+class UnreadableAnswerError(Exception):
+    """Ingrid answered the look-up, every time it was asked, with something that cannot be read."""
+
+    def __init__(self, key: str, cause: SomError) -> None:
+        super().__init__(f"could not read Ingrid's answer ({cause.one_line()})")
+        self.key = key
+        self.cause = cause
+
+    def one_line(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class PrefetchResult:
     key: str
@@ -39,32 +56,66 @@ class PrefetchResult:
 
 
 class OrderLookup:
-    def __init__(self, store: Any, client: Any, *, create_from_tos: bool = True) -> None:
+    def __init__(
+        self,
+        store: Any,
+        client: Any,
+        *,
+        create_from_tos: bool = True,
+        unreadable_retries: int = 2,
+        retry_delay_s: float = 0.3,
+    ) -> None:
         self.store = store
         self.client = client
         self.create_from_tos = create_from_tos
+        self.unreadable_retries = max(0, unreadable_retries)
+        self.retry_delay_s = retry_delay_s
 
     async def open_order(self, key: str) -> tuple[Shipment, str] | None:
         """The shipment for ``key`` and where it came from ("api" or "cache"), or None if unknown.
-        Raises the client's error when the API refuses us (e.g. a bad token) and nothing is cached."""
+        Raises the client's error when the API refuses us (e.g. a bad token) and nothing is cached,
+        ``UnreadableAnswerError`` when its answers could not be read and nothing is cached."""
         try:
-            shipment = await self._from_api(key)
+            shipment = await self._readable_from_api(key)
+        except UnreadableAnswerError as exc:
+            cached = self.store.shipments.find(key)
+            if cached is not None:
+                log.info("Ingrid's answer for %s was unreadable (%s); served from the cache", key, exc)
+                return cached, "cache"
+            raise
         except UNREACHABLE as exc:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("API unreachable (%s); order %s served from the cache", type(exc).__name__, key)
                 return cached, "cache"
             raise
         except Exception:
-            cached = self.store.cached_shipment(key)
+            cached = self.store.shipments.find(key)
             if cached is not None:
                 log.info("API refused the look-up of %s; served from the cache", key)
                 return cached, "cache"
             raise
         if shipment is None:
             return None
-        self.store.cache_shipment(shipment)
+        self.store.shipments.put(shipment)
         return shipment, "api"
+
+    async def _readable_from_api(self, key: str) -> Shipment | None:
+        """``_from_api``, asked again (after a short pause) while the answer cannot be read."""
+        for number in range(self.unreadable_retries + 1):
+            try:
+                shipment = await self._from_api(key)
+                if shipment is not None and not shipment.parcels_known:
+                    raise MalformedResponseError(
+                        "the answer did not list the shipment's parcels", method="shipments.get"
+                    )
+                return shipment
+            except MalformedResponseError as exc:
+                if number == self.unreadable_retries:
+                    raise UnreadableAnswerError(key, exc) from exc
+                log.info("Unreadable answer looking up %s (%s); asking again", key, exc.one_line())
+                await asyncio.sleep(self.retry_delay_s * (2**number))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _from_api(self, key: str) -> Shipment | None:
         shipment = await self.client.find_shipment(key)
@@ -93,7 +144,11 @@ class OrderLookup:
                 continue
             if shipment is None:
                 results.append(PrefetchResult(key, "not found"))
+            elif not shipment.parcels_known:  # not cached: an unknown must not be served offline later
+                results.append(
+                    PrefetchResult(key, "error", "could not read Ingrid's answer (no parcels list)")
+                )
             else:
-                self.store.cache_shipment(shipment)
+                self.store.shipments.put(shipment)
                 results.append(PrefetchResult(key, "cached", f"{len(shipment.line_items)} lines"))
         return results

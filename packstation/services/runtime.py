@@ -21,14 +21,15 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 from packstation.domain import effects as fx
 from packstation.domain.labelgen import make_box_tag
 from packstation.domain.outbox import OutboxStatus
+from packstation.domain.outcomes import Outcome
 from packstation.domain.printing import ACTIVE_STATES, PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
-from packstation.domain.view import Connectivity, Feedback, StationView, StatusView, Tone
+from packstation.domain.view import Connectivity, StationView, StatusView, Tone
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,6 @@ UNCERTAIN_LABEL = f"its label may not have printed: {CHECK_AND_REPRINT}"
 UNCERTAIN_JOB = "A label may not have printed: check the printer, reprint it if it is missing"
 
 PublishView = Callable[[StationView], None]
-# The domain's session states, as the store's schema names them.
-STORE_SESSION_STATE = {
-    "packing": "open",
-    "parked": "parked",
-    "complete": "completed",
-    "cancelled": "cancelled",
-}
-OnFeedback = Callable[[Feedback], None]
 
 
 def mono_to_png(image: MonoImage) -> bytes:
@@ -91,7 +84,6 @@ class StationRuntime:
         printer_uri: str = "preview",
         station_id: str = "",
         publish_view: PublishView | None = None,
-        on_feedback: OnFeedback | None = None,
         label_format: str = "svg",
         clock: Callable[[], float] = time.time,
         packed_event_type: str | None = None,
@@ -105,7 +97,6 @@ class StationRuntime:
         self.printer_uri = printer_uri
         self.station_id = station_id
         self.publish_view = publish_view or (lambda view: None)
-        self.on_feedback = on_feedback or (lambda feedback: None)
         self.label_format = "zpl" if "lang=zpl" in printer_uri else label_format
         self.clock = clock
         self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
@@ -117,6 +108,8 @@ class StationRuntime:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
+        # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
+        self.unanswered_scans: list[str] = []
 
     # ------------------------------------------------------------------ inputs
 
@@ -131,8 +124,8 @@ class StationRuntime:
             effects = self.station.handle_scan(raw, self.clock())
         except Exception:  # a bug in the state machine must not lose the scan nor kill the window
             log.exception("The station could not handle a scan")
-            self.store.log_scan(
-                raw=raw, kind="error", outcome="internal_error", detail="", station=self.station_id
+            self.store.scans.log(
+                raw=raw, kind="error", outcome=Outcome.INTERNAL_ERROR, detail="", station=self.station_id
             )
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
         self._apply(effects)
@@ -153,17 +146,17 @@ class StationRuntime:
     def restore(self) -> None:
         """At start-up: bring back open and parked sessions, and catch their boxes up with the store
         (a box may have been booked or printed after its session snapshot was last written)."""
-        sessions = self.store.sessions(("open", "parked"))
+        sessions = self.store.sessions.in_states()
         self._apply(self.station.restore([s["snapshot"] for s in sessions if s.get("snapshot")]))
         for session in sessions:
-            for box in self.store.boxes_for_session(session["id"]):
+            for box in self.store.boxes.for_session(session["id"]):
                 self._sync_box(box)
         # Labels whose send a crash interrupted: the packer checks the printer (they are never resent).
         for job in self.unresolved_uncertain_jobs():
             if job.kind is PrintJobKind.LABEL:
                 self._print_job_changed(job.id)
         if self.slip_printer_uri:  # slips owed by orders completed just before a crash
-            for session in self.store.sessions_owed_a_slip():
+            for session in self.store.sessions.owed_a_slip():
                 self._queue_packing_slip(
                     session["id"], session["order_key"], session["shipment_id"], session["snapshot"]
                 )
@@ -211,72 +204,73 @@ class StationRuntime:
                     return
         self.publish_view(self.station.view)
 
-    def _execute(self, effect: Any) -> None:
-        if isinstance(effect, fx.LogScan):
-            self.store.log_scan(
-                raw=effect.raw,
-                kind=effect.kind,
-                outcome=effect.outcome,
-                detail=effect.detail,
-                session_id=effect.session_id or None,
-                order_key=effect.order_key or None,
-                packer=effect.packer,
-                station=self.station_id,
-            )
-        elif isinstance(effect, fx.Feedback):
-            self.on_feedback(effect)
-        elif isinstance(effect, fx.SaveSession):
-            self.store.save_session(
-                effect.session_id,
-                order_key=effect.order_key,
-                shipment_id=effect.shipment_id,
-                state=STORE_SESSION_STATE.get(effect.state, effect.state),
-                packer=effect.packer,
-                snapshot=effect.snapshot,
-                slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
-            )
-            if effect.state == "complete":
-                self._queue_packed_events(effect.session_id)
-                self._queue_packing_slip(
-                    effect.session_id, effect.order_key, effect.shipment_id, effect.snapshot
+    def _execute(self, effect: fx.Effect) -> None:
+        match effect:
+            case fx.LogScan():
+                self.store.scans.log(
+                    raw=effect.raw,
+                    kind=effect.kind,
+                    outcome=effect.outcome,
+                    detail=effect.detail,
+                    session_id=effect.session_id or None,
+                    order_key=effect.order_key or None,
+                    packer=effect.packer,
+                    station=self.station_id,
                 )
-        elif isinstance(effect, fx.LookupOrder):
-            self._spawn(self._lookup(effect.key))
-        elif isinstance(effect, fx.CloseBox):
-            box = self.store.close_box(
-                session_id=effect.session_id,
-                snapshot=effect.snapshot,
-                shipment_id=effect.shipment_id,
-                box_type=effect.box_type,
-                dims_mm=effect.dims_mm,
-                # Weight and dimensions stay with the box here (and on the manifest): the SOM API has no
-                # documented place for a parcel's weight on an existing shipment (add_parcel and
-                # bookParcels take only ids; shipments.update has no parcels; weights exist only per
-                # line item on create), so none is sent.
-                weight_g=effect.weight_g,
-                items=effect.items,
-                packer=effect.packer,
-                station=self.station_id,
-            )
-            self._kick_outbox()
-            self._apply_nested(
-                self.station.box_queued(
-                    effect.box_number, box.id, box.local_tag, session_id=effect.session_id
+            case fx.Feedback():
+                pass  # shown, flashed and sounded by the GUI from the view published after the effects
+            case fx.SaveSession():
+                self.store.sessions.save(
+                    effect.session_id,
+                    order_key=effect.order_key,
+                    shipment_id=effect.shipment_id,
+                    state=effect.state,
+                    packer=effect.packer,
+                    snapshot=effect.snapshot,
+                    slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
                 )
-            )
-        elif isinstance(effect, fx.VoidBox):
-            if effect.box_id is not None:
-                self.store.void_box(effect.box_id, snapshot=effect.snapshot)
+                if effect.state == "complete":
+                    self._queue_packed_events(effect.session_id)
+                    self._queue_packing_slip(
+                        effect.session_id, effect.order_key, effect.shipment_id, effect.snapshot
+                    )
+            case fx.LookupOrder():
+                self._spawn(self._lookup(effect.key))
+            case fx.CloseBox():
+                box = self.store.boxes.close(
+                    session_id=effect.session_id,
+                    snapshot=effect.snapshot,
+                    shipment_id=effect.shipment_id,
+                    box_type=effect.box_type,
+                    dims_mm=effect.dims_mm,
+                    # Weight and dimensions stay with the box here (and on the manifest): the SOM API has
+                    # no documented place for a parcel's weight on an existing shipment (add_parcel and
+                    # bookParcels take only ids; shipments.update has no parcels; weights exist only per
+                    # line item on create), so none is sent.
+                    weight_g=effect.weight_g,
+                    items=effect.items,
+                    packer=effect.packer,
+                    station=self.station_id,
+                )
                 self._kick_outbox()
-        elif isinstance(effect, fx.CancelDeliveries):
-            self.store.cancel_session(effect.session_id)
-            self._kick_outbox()
-        elif isinstance(effect, fx.Reprint):
-            self._reprint(effect)
-        elif isinstance(effect, fx.PrintBoxTag):
-            self._print_box_tag(effect)
-        else:
-            raise TypeError(f"unknown effect {effect!r}")
+                self._apply_nested(
+                    self.station.box_queued(
+                        effect.box_number, box.id, box.local_tag, session_id=effect.session_id
+                    )
+                )
+            case fx.VoidBox():
+                if effect.box_id is not None:
+                    self.store.boxes.void(effect.box_id, snapshot=effect.snapshot)
+                    self._kick_outbox()
+            case fx.CancelDeliveries():
+                self.store.sessions.cancel(effect.session_id)
+                self._kick_outbox()
+            case fx.Reprint():
+                self._reprint(effect)
+            case fx.PrintBoxTag():
+                self._print_box_tag(effect)
+            case _:
+                assert_never(effect)
 
     def _apply_nested(self, effects: list[Any]) -> None:
         for effect in effects:
@@ -287,9 +281,11 @@ class StationRuntime:
     async def _lookup(self, key: str) -> None:
         try:
             found = await self.lookup.open_order(key)
-        except Exception as exc:
+        except Exception as exc:  # no usable answer: that is not "no such order"
             log.warning("Order look-up for %s failed: %s", key, exc)
-            self._apply(self.station.order_not_found(key, _plain_lookup_error(exc)))
+            reason = _plain_lookup_error(exc)
+            self.unanswered_scans.append(f"{key}: {reason}")
+            self._apply(self.station.order_lookup_failed(key, reason))
             return
         if found is None:
             self._apply(
@@ -302,7 +298,7 @@ class StationRuntime:
     # ------------------------------------------------------------------ boxes and labels
 
     def _box_booked(self, box_id: int) -> None:
-        box = self.store.box(box_id)
+        box = self.store.boxes.get(box_id)
         self._queue_packed_events(box.session_id)  # an order completed before its last box was booked
         if box.tracking_number:
             self._apply(self.station.box_booked(box_id, box.tracking_number))
@@ -310,7 +306,9 @@ class StationRuntime:
             self.print_queue.notify()
 
     def _queue_packed_events(self, session_id: str) -> None:
-        if self.packed_event_type and self.store.queue_packed_events(session_id, self.packed_event_type):
+        if self.packed_event_type and self.store.outbox.queue_packed_events(
+            session_id, self.packed_event_type
+        ):
             self._kick_outbox()
 
     def _queue_packing_slip(
@@ -330,9 +328,9 @@ class StationRuntime:
         from packstation.domain.slip import slip_from_shipment
         from packstation.services.end_of_day import paper_mm_for
 
-        shipment = self.store.cached_shipment(shipment_id) or self.store.cached_shipment(order_key)
+        shipment = self.store.shipments.find(shipment_id) or self.store.shipments.find(order_key)
         if shipment is None:
-            self.store.skip_slip(session_id)
+            self.store.sessions.skip_slip(session_id)
             self._apply(
                 self.station.notify(
                     Tone.WARNING, f"No packing slip for order {order_key}: its details are not stored here."
@@ -346,7 +344,7 @@ class StationRuntime:
             data = await asyncio.to_thread(slip_escpos, slip, paper_mm=paper_mm_for(uri))
         except Exception as exc:  # a slip must never cost the packer the order
             log.warning("Packing slip for %s not made: %s", order_key, exc)
-            self.store.skip_slip(session_id)
+            self.store.sessions.skip_slip(session_id)
             self._apply(self.station.notify(Tone.WARNING, f"The packing slip for {order_key} failed: {exc}"))
             return
         self.print_queue.enqueue(
@@ -360,12 +358,11 @@ class StationRuntime:
             self._apply(self.station.box_printed(box.id))
 
     def _print_job_changed(self, job_id: int) -> None:
-        job: PrintJob | None = self.store.get_print_job(job_id)
+        job: PrintJob | None = self.store.print_jobs.get(job_id)
         if job is None:
             return
         if job.kind is PrintJobKind.LABEL and job.box_id is not None:
             if job.state is PrintJobState.DONE:
-                self.store.mark_box_printed(job.box_id)
                 self._apply(self.station.box_printed(job.box_id))
             elif job.state is PrintJobState.FAILED:
                 problem = f"Label did not print: {job.error}. It prints again when the printer is back."
@@ -391,8 +388,8 @@ class StationRuntime:
         """Jobs interrupted while sending that nobody has dealt with yet: a label job counts as dealt
         with once a person asked for a later copy of that box's label (CMD:REPRINT)."""
         found = []
-        for job in self.store.list_print_jobs(states=(PrintJobState.UNCERTAIN,), limit=100):
-            later = self.store.label_jobs_for_box(job.box_id) if job.box_id is not None else []
+        for job in self.store.print_jobs.recent(states=(PrintJobState.UNCERTAIN,), limit=100):
+            later = self.store.print_jobs.labels_for_box(job.box_id) if job.box_id is not None else []
             if job.kind is PrintJobKind.LABEL and any(j.id > job.id for j in later):
                 continue
             found.append(job)
@@ -403,10 +400,10 @@ class StationRuntime:
             return
         box = None
         if effect.box_id is not None:
-            box = self.store.box(effect.box_id)
+            box = self.store.boxes.get(effect.box_id)
         elif effect.tracking_number:
-            box = self.store.box_by_tag_or_tracking(effect.tracking_number)
-        jobs = self.store.label_jobs_for_box(box.id) if box is not None else []
+            box = self.store.boxes.by_tag_or_tracking(effect.tracking_number)
+        jobs = self.store.print_jobs.labels_for_box(box.id) if box is not None else []
         if not jobs:
             self._apply_nested(
                 self.station.notify(
@@ -440,7 +437,7 @@ class StationRuntime:
         waiting = 0
         if self.print_queue is not None:
             waiting = len(
-                self.store.list_print_jobs(states=(*ACTIVE_STATES, PrintJobState.FAILED), limit=1000)
+                self.store.print_jobs.recent(states=(*ACTIVE_STATES, PrintJobState.FAILED), limit=1000)
             )
         view = StatusView(
             connectivity=Connectivity(status.connectivity),

@@ -14,9 +14,9 @@ from packstation.domain.stats import DayStats, compute_day_stats, day_bounds, st
 def load_day_stats(store: Any, now: float | None = None) -> DayStats:
     now = time.time() if now is None else now
     start, end = day_bounds(now)
-    rows = store.day_rows(start, end)
+    rows = store.stats.day_rows(start, end)
     return compute_day_stats(
-        date.fromtimestamp(now), **rows, day_start=start, labels_waiting=store.labels_waiting()
+        date.fromtimestamp(now), **rows, day_start=start, labels_waiting=store.stats.labels_waiting()
     )
 
 

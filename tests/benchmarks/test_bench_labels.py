@@ -79,7 +79,7 @@ def print_job_end_to_end(pipeline, store, server, fmt: str):
 
     from packstation.adapters.printers.devices import make_printer
     from packstation.adapters.printers.queue import PrintQueue
-    from packstation.domain.printing import PrintJobKind, PrintJobState
+    from packstation.domain.printing import NewPrintJob, PrintJobKind, PrintJobState
     from tests.support.printing import TcpPrinterServer
 
     printer = TcpPrinterServer()
@@ -94,15 +94,17 @@ def print_job_end_to_end(pipeline, store, server, fmt: str):
                 response.raise_for_status()
                 return response.content, response.headers.get("content-type")
 
-            queue = PrintQueue(store, make_printer, fetch, pipeline)
-            job = store.add_print_job(kind=PrintJobKind.LABEL, printer_uri=uri, source_url=server.url(fmt))
+            queue = PrintQueue(store.print_jobs, make_printer, fetch, pipeline)
+            job = store.print_jobs.add(
+                NewPrintJob(kind=PrintJobKind.LABEL, printer_uri=uri, source_url=server.url(fmt))
+            )
             try:
                 await fetch(server.url(fmt))  # warm the connection pool as a running station would be
                 started = time.perf_counter()
                 await queue.drain()
             finally:
                 queue.close()
-            assert store.get_print_job(job).state is PrintJobState.DONE, store.get_print_job(job).error
+            assert store.print_jobs.get(job).state is PrintJobState.DONE, store.print_jobs.get(job).error
             return started
 
     try:

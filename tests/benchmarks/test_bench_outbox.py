@@ -98,7 +98,7 @@ def drain_backlog(db_path: Path, *, fetch_before_book: bool = True) -> dict[str,
             for i, shipment_id in enumerate(shipments):
                 if round_ < plan[i]:
                     close_one_box(store, shipment_id, scans=0)
-        assert store.outbox_depth() == OPERATIONS
+        assert store.outbox.depth() == OPERATIONS
         emu.set_latency(LATENCY_MS)
 
         async def drain() -> tuple[float, int]:
@@ -140,10 +140,10 @@ def scan_write_cost(db_path: Path, writes: int = SCAN_WRITES) -> float:
     """Seconds per ``log_scan`` (one committed transaction each), measured over ``writes`` scans."""
     store = Store.open(db_path)
     try:
-        store.log_scan(raw="warm-up", kind="item", outcome="accepted")
+        store.scans.log(raw="warm-up", kind="item", outcome="accepted")
         started = time.perf_counter()
         for i in range(writes):
-            store.log_scan(
+            store.scans.log(
                 raw=f"73100000{i:05d}",
                 kind="item",
                 outcome="accepted",
@@ -154,7 +154,7 @@ def scan_write_cost(db_path: Path, writes: int = SCAN_WRITES) -> float:
                 detail="SKU-TEE 1/3",
             )
         elapsed = time.perf_counter() - started
-        assert store.scan_count() == writes + 1
+        assert store.scans.count() == writes + 1
         return elapsed / writes
     finally:
         store.close()

@@ -24,12 +24,11 @@ def big_order() -> PackingOrder:
 
 
 def open_station() -> Station:
-    station = Station(StationSettings(packer_name="Bench"))
-    station.handle_scan("ORD-BIG", 0.0)
-    station.order_loaded("ORD-BIG", big_order())
     aliases = {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(LINES)}
     aliases["7399999999999"] = "SKU-ELSEWHERE"
-    station.set_aliases(aliases)
+    station = Station(StationSettings(packer_name="Bench"), aliases=aliases)
+    station.handle_scan("ORD-BIG", 0.0)
+    station.order_loaded("ORD-BIG", big_order())
     return station
 
 

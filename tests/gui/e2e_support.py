@@ -230,10 +230,10 @@ class LiveStation:
         return [code for page in pages for code in read_barcodes(page)]
 
     def boxes_in_store(self) -> list[Any]:
-        return self.services.store.all_boxes()
+        return self.services.store.boxes.all()
 
     def label_jobs(self) -> list[Any]:
-        jobs = self.services.store.list_print_jobs(limit=1000)
+        jobs = self.services.store.print_jobs.recent(limit=1000)
         return sorted((j for j in jobs if j.kind is PrintJobKind.LABEL), key=lambda j: j.id)
 
 

@@ -64,7 +64,7 @@ def test_one_box_order_typed_by_a_wedge_scanner(station, emulator):
     assert not station.window.label_preview.image_label.pixmap().isNull()  # the last label, on screen
     assert station.window.label_preview.caption.text() == "Order ORD-1, box 1"
     assert station.sounds.played == ["good", "good", "good"]
-    assert [s["raw"] for s in station.services.store.scans()] == ["ORD-1", "SKU-MUG", "SKU-MUG"]
+    assert [s["raw"] for s in station.services.store.scans.recent()] == ["ORD-1", "SKU-MUG", "SKU-MUG"]
 
 
 def test_three_boxes_with_a_box_type_three_parcels_three_labels(station, emulator):
@@ -116,7 +116,7 @@ def test_over_scan_is_red_and_changes_nothing(station, emulator):
     assert station.shown_boxes() == before_boxes
     assert station.view.lines == before_view.lines and station.view.boxes == before_view.boxes
     assert station.boxes_in_store() == []
-    assert station.services.store.scans()[-1]["raw"] == "SKU-MUG"  # logged, though refused
+    assert station.services.store.scans.recent()[-1]["raw"] == "SKU-MUG"  # logged, though refused
 
     station.scan("SKU-PLATE")  # packing goes on as if the extra scan never happened
     station.wait_idle()
@@ -147,7 +147,10 @@ def test_an_item_of_another_order_is_refused(station, emulator):
     station.scan("4006381333931")  # a code this station has never heard of: refused too, in other words
     assert station.banner[0] == "bad" and station.banner[1].startswith("Unknown barcode 4006381333931")
     assert station.shown_line("Enamel mug").packed == "1 / 2"
-    assert [s["outcome"] for s in station.services.store.scans()][-2:] == ["not_in_order", "unknown_code"]
+    assert [s["outcome"] for s in station.services.store.scans.recent()][-2:] == [
+        "not_in_order",
+        "unknown_code",
+    ]
 
 
 def test_park_and_resume_exactly_where_it_was(station, emulator):
@@ -200,7 +203,7 @@ def test_void_cancels_the_delivery_reopens_the_items_and_repacking_books_a_new_p
     assert len(cancels) == 1 and cancels[0].body == {"tracking_number": first.tracking_number}
     assert station.shown_line("Enamel mug").packed == "0 / 1"
     assert station.shown_boxes()[0].chip == "VOIDED"
-    assert station.services.store.box(first.id).state is BoxState.VOIDED
+    assert station.services.store.boxes.get(first.id).state is BoxState.VOIDED
 
     station.scans("SKU-MUG", "CMD:CLOSE-BOX", "SKU-PLATE")
     station.wait_idle()

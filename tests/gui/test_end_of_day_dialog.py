@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from packstation.services.end_of_day import EndOfDay
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
@@ -22,6 +21,7 @@ from packstation.gui.bridge import StationBridge
 from packstation.gui.end_of_day_dialog import EndOfDayDialog
 from packstation.gui.feedback import NullSoundPlayer
 from packstation.gui.main_window import MainWindow
+from packstation.services.end_of_day import EndOfDay
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
 
 pytestmark = pytest.mark.gui
@@ -98,7 +98,7 @@ def test_book_pickups_progress_and_manifest(qtbot, station, emu, tmp_path, scree
     assert Path(saved["pdf"]).read_bytes().startswith(b"%PDF")
     run_id = service.run_id
     dialog.accept()
-    assert store.open_pickup_run() is None and run_id is not None  # finished: tomorrow is a new run
+    assert store.pickups.open_run() is None and run_id is not None  # finished: tomorrow is a new run
 
 
 def test_nothing_to_hand_over_and_a_failed_export_is_words(qtbot, tmp_path):

@@ -11,9 +11,9 @@ from datetime import datetime
 import pytest
 from PySide6.QtCore import Qt
 
-from packstation.services.stats import load_day_stats, save_stats_csv
 from packstation.adapters.store import Store
 from packstation.gui.stats_dialog import HourlyBarChart, StatsDialog, _nice_step
+from packstation.services.stats import load_day_stats, save_stats_csv
 
 pytestmark = pytest.mark.gui
 MORNING = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
@@ -39,15 +39,17 @@ def pack_a_day(tmp_path):
         while clock.now < MORNING + 15 * 3600 - pace:
             number += 1
             session = f"s{number}"
-            store.save_session(session, order_key=f"ORD{number}", shipment_id=f"sh{number}", state="open",
+            store.sessions.save(session, order_key=f"ORD{number}", shipment_id=f"sh{number}", state="packing",
                                packer=packer, snapshot={})  # fmt: skip
             for _box in range(rng.choice((1, 1, 2, 3))):
                 for _ in range(rng.randint(1, 4)):
                     clock.now += rng.uniform(8, 30)
                     outcome = "over_scan" if rng.random() < 0.04 else "added"
-                    store.log_scan(raw="SKU", kind="item", outcome=outcome, session_id=session, packer=packer)
+                    store.scans.log(
+                        raw="SKU", kind="item", outcome=outcome, session_id=session, packer=packer
+                    )
                 clock.now += 10
-                store.close_box(
+                store.boxes.close(
                     session_id=session,
                     snapshot={},
                     shipment_id=f"sh{number}",
@@ -58,8 +60,8 @@ def pack_a_day(tmp_path):
                     packer=packer,
                     station="bench",
                 )
-            store.save_session(session, order_key=f"ORD{number}", shipment_id=f"sh{number}",
-                               state="completed", packer=packer, snapshot={})  # fmt: skip
+            store.sessions.save(session, order_key=f"ORD{number}", shipment_id=f"sh{number}",
+                               state="complete", packer=packer, snapshot={})  # fmt: skip
             clock.now += rng.uniform(0.5, 1.5) * pace
     with store.db.write() as conn:  # labels of all but the last three boxes printed (as if booked)
         conn.execute("UPDATE boxes SET state = 'printed' WHERE id <= (SELECT MAX(id) - 3 FROM boxes)")

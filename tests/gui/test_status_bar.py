@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from packstation.domain.scale import ScaleStatus, decode_report, encode_report
+from packstation.domain.station_weight import WeightMode
 from packstation.gui.bridge import StationBridge
 from packstation.gui.feedback import NullSoundPlayer
 from packstation.gui.main_window import MainWindow
@@ -19,7 +20,7 @@ def test_weight_item_follows_the_view(qtbot, controller):
     qtbot.addWidget(window)
     bar = window.status
     assert bar.weight.isHidden()  # no scale configured: no weight item
-    bench = Bench.make(weight_mode="scale", require_weight=True)
+    bench = Bench.make(weight_mode=WeightMode.SCALE, require_weight=True)
     window.render(bench.view)
     assert not bar.weight.isHidden() and bar.weight.text.text() == "Scale: waiting"
     bench.run(bench.station.weight_changed(decode_report(encode_report(ScaleStatus.STABLE, 3, -3, 1250))))
@@ -63,7 +64,7 @@ def test_status_bar_box_chip_and_connectivity_reason_in_swedish(qtbot, controlle
     tracker = ConnectivityTracker()
     tracker.unreachable("timeout")
     assert tracker.reason.startswith("Ingrid går inte att nå (timeout). Packningen fortsätter")
-    bench = Bench.make(weight_mode="scale", default_box_type="S")
+    bench = Bench.make(weight_mode=WeightMode.SCALE, default_box_type="S")
     bench.scans("ORD-3", "SKU-A", "SKU-D")
     bench.run(
         bench.station.status_changed(

@@ -81,8 +81,8 @@ def test_sigkill_at_random_points_loses_nothing_and_books_nothing_twice(tmp_path
             totals = check_invariants(emu, store, shipments)
             assert totals == {"boxes": SHIPMENTS * BOXES, "parcels": SHIPMENTS * BOXES}, f"seed {seed}"
             for item in plan["shipments"]:
-                assert len(store.boxes_for_session(f"session-{item['id']}")) == item["boxes"]
-            raws = Counter(s["raw"] for s in store.scans(limit=100_000))
+                assert len(store.boxes.for_session(f"session-{item['id']}")) == item["boxes"]
+            raws = Counter(s["raw"] for s in store.scans.recent(limit=100_000))
             expected = {
                 scan_raw(item["order_key"], box, n)
                 for item in plan["shipments"]

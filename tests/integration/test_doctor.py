@@ -133,10 +133,10 @@ def test_usb_printer_check_names_the_udev_rule_or_the_missing_device(tmp_path, c
 def test_database_integrity_and_outbox_needing_attention(emulator, tmp_path, capsys, monkeypatch):
     data = tmp_path / "data"
     store = Store.open(data / "station.sqlite3")
-    waiting = store.enqueue(OpKind.BOOK_PICKUP, "shp-1", {"tracking_number": "TN1"})
-    parked = store.enqueue(OpKind.BOOK_PICKUP, "shp-2", {"tracking_number": "TN2"})
-    assert store.claim_op(parked) is not None
-    store.op_needs_attention(parked, "HTTP 400 | carrier refused the pickup")
+    waiting = store.outbox.enqueue(OpKind.BOOK_PICKUP, "shp-1", {"tracking_number": "TN1"})
+    parked = store.outbox.enqueue(OpKind.BOOK_PICKUP, "shp-2", {"tracking_number": "TN2"})
+    assert store.outbox.claim(parked) is not None
+    store.outbox.park(parked, "HTTP 400 | carrier refused the pickup")
     store.close()
     monkeypatch.setenv(TOKEN_ENV, DEMO_TOKEN)
     status, lines = doctor(capsys, *station_args(emulator.base_url, tmp_path))

@@ -14,12 +14,12 @@ import sys
 from collections import Counter
 from datetime import date
 
-from packstation.services.end_of_day import EndOfDay, book_pickups
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.domain.manifest import manifest_csv
 from packstation.emulator import DEMO_TOKEN, Fault
 from packstation.emulator.model import PICKUP
+from packstation.services.end_of_day import EndOfDay, book_pickups
 from tests.support.escpos_receipt_decode import decode_receipt
 from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
 
@@ -57,7 +57,7 @@ def server_statuses(emu):
 
 
 def tracking_numbers(store):
-    return sorted(b.tracking_number for b in store.all_boxes() if b.tracking_number and b.state != "voided")
+    return sorted(b.tracking_number for b in store.boxes.all() if b.tracking_number and b.state != "voided")
 
 
 def assert_exactly_once(emu, store, manifest, expected):
@@ -70,7 +70,7 @@ def assert_exactly_once(emu, store, manifest, expected):
     assert {t: pickups[t] for t in expected} == dict.fromkeys(expected, PICKUP)
     listed = [e.tracking_number for e in manifest.entries]
     assert sorted(listed) == sorted(expected)  # each exactly once
-    assert store.outbox_depth() == 0 and store.needs_attention() == []
+    assert store.outbox.depth() == 0 and store.outbox.needs_attention() == []
 
 
 def test_books_every_pickup_once_and_lists_it_once(emu, store):
@@ -163,8 +163,8 @@ def test_offline_run_is_finished_by_the_next_one(emu, store):
 
 def test_voided_boxes_are_left_out_and_late_boxes_get_booked_first(emu, store):
     a, b = booked_station(emu, store, (2, 1))
-    voided = store.boxes_for_shipment(a)[1]
-    store.void_box(voided.id)
+    voided = store.boxes.for_shipment(a)[1]
+    store.boxes.void(voided.id)
     (late,) = close_boxes(store, {b: 1})  # closed just now: not booked yet
     assert late.tracking_number is None
     eod = EndOfDay(store, station="Bench 1", printer_uri="preview")
@@ -172,7 +172,7 @@ def test_voided_boxes_are_left_out_and_late_boxes_get_booked_first(emu, store):
     listed = {e.tracking_number for e in eod.manifest().entries}
     assert progress.complete and progress.total == 3
     assert voided.tracking_number not in listed
-    assert store.box(late.id).tracking_number in listed  # booked before the run started
+    assert store.boxes.get(late.id).tracking_number in listed  # booked before the run started
     cancelled = [d for s in emu.shipments.values() for d in s.deliveries() if d.status == "cancelled"]
     assert [d.tracking_number for d in cancelled] == [voided.tracking_number]
 
@@ -185,7 +185,7 @@ def test_manifest_content(emu, store):
     manifest = eod.manifest()
     assert manifest.station == "Bench 1" and manifest.day == date.today()
     assert manifest.parcel_count == 3
-    boxes = {b.tracking_number: b for b in store.all_boxes()}
+    boxes = {b.tracking_number: b for b in store.boxes.all()}
     assert manifest.total_weight_g == sum(boxes[t].weight_g for t in expected)
     for entry in manifest.entries:
         box = boxes[entry.tracking_number]
@@ -274,7 +274,7 @@ def test_print_queue_sends_document_bytes_as_they_are(tmp_path, emu, store):
     end_of_day_run(emu, store, eod)
 
     async def main():
-        queue = PrintQueue(store, make_printer, None, LabelPipeline(None))
+        queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline(None))
         eod.enqueue_print = queue.enqueue
         message = eod.print_manifest()
         await queue.drain()
@@ -284,6 +284,6 @@ def test_print_queue_sends_document_bytes_as_they_are(tmp_path, emu, store):
     assert asyncio.run(main()) == "Manifest (1 parcel) sent to the printer."
     sent = (tmp_path / "receipt.bin").read_bytes()
     assert sent == eod.manifest_bytes()  # no rendering, no re-encoding
-    (job,) = [j for j in store.list_print_jobs() if j.kind is PrintJobKind.DOCUMENT]
+    (job,) = [j for j in store.print_jobs.recent() if j.kind is PrintJobKind.DOCUMENT]
     assert job.state is PrintJobState.DONE
     assert "PICKUP MANIFEST" in decode_receipt(sent).texts[0]

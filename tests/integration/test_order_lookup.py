@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 
-from packstation.services.order_lookup import OrderLookup
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.som.errors import NetworkError
 from packstation.emulator import DEMO_TOKEN, Fault
+from packstation.services.order_lookup import OrderLookup
 
 TOS_ID = "01HZYNTCCXXW1HTYWAJZEA0X3J"
 
@@ -71,4 +71,4 @@ def test_prefetch_reports_each_order(emulator, store):
     emulator.seed_shipment("ORD-8", [("SKU-A", "Mug", 1)])
     results = lookup_run(emulator, store, lambda lookup: lookup.prefetch(["ORD-8", "NOPE"]))
     assert [(r.key, r.status) for r in results] == [("ORD-8", "cached"), ("NOPE", "not found")]
-    assert store.cached_shipment("ORD-8") is not None
+    assert store.shipments.find("ORD-8") is not None

@@ -48,7 +48,7 @@ def test_prefetch_caches_orders_and_reports_each(emu, tmp_path):
     assert lines[2].startswith("WAVE-2") and "cached" in lines[2]
     assert "2 of 3 order(s) cached" in lines[3]
     store = Store.open(tmp_path / "station.sqlite3")
-    assert store.cached_shipment("WAVE-1").id == shipment_id
+    assert store.shipments.find("WAVE-1").id == shipment_id
     store.close()
     assert DEMO_TOKEN not in done.stdout + done.stderr
     ok = packstation(emu, tmp_path, "prefetch", "WAVE-1", "WAVE-2")

@@ -59,12 +59,12 @@ def test_happy_path_books_one_parcel_per_box(emu, store):
     status, _outbox = drain(emu, store, on_box_booked=booked.append)
     assert status.depth == 0 and status.connectivity is Connectivity.ONLINE
     assert check_invariants(emu, store, [a, b]) == {"boxes": 4, "parcels": 4}
-    assert sorted(booked) == sorted(bx.id for bx in store.all_boxes())
+    assert sorted(booked) == sorted(bx.id for bx in store.boxes.all())
     # Box 1 booked the shipment, boxes 2 and 3 added parcels; nothing else was written.
     assert len(emu.requests_for("shipments.bookParcels")) == 2
     assert len(emu.requests_for("shipments.add_parcel")) == 2
     assert (
-        store.cached_shipment(a).parcels[2].tracking_number == store.boxes_for_shipment(a)[2].tracking_number
+        store.shipments.find(a).parcels[2].tracking_number == store.boxes.for_shipment(a)[2].tracking_number
     )
 
 
@@ -78,7 +78,7 @@ def test_commit_then_drop_is_adopted_not_repeated(emu, store, method):
     assert check_invariants(emu, store, shipments) == {"boxes": 9, "parcels": 9}
     dropped = [r for r in emu.requests_for(method) if r.dropped]
     assert len(dropped) == 3
-    unknown = [op for op in store.ops() if op.outcome_unknown]
+    unknown = [op for op in store.outbox.ops() if op.outcome_unknown]
     assert len(unknown) == 3 and all(op.state is OpState.DONE for op in unknown)
 
 
@@ -105,7 +105,7 @@ def test_emulator_down_for_a_while_then_back(emu, store):
 
     async def outage(outbox):
         await asyncio.sleep(1.5)
-        assert store.outbox_depth() == 6  # nothing could be sent
+        assert store.outbox.depth() == 6  # nothing could be sent
         emu.start()  # same port, same state
         outbox.kick()
 
@@ -135,8 +135,8 @@ def test_the_app_killed_mid_call_reconciles_on_restart(tmp_path, emu):
     close_boxes(store, {shipment: 2})
     drain(emu, store)
     box3 = close_one_box(store, shipment)
-    op = store.ops(states=("pending",))[0]
-    store.claim_op(op.id)  # in flight ...
+    op = store.outbox.ops(states=("pending",))[0]
+    store.outbox.claim(op.id)  # in flight ...
 
     async def send():
         async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
@@ -145,10 +145,10 @@ def test_the_app_killed_mid_call_reconciles_on_restart(tmp_path, emu):
     asyncio.run(send())
     store.close()
     store = Store.open(path)  # restart
-    assert store.get_op(op.id).outcome_unknown
+    assert store.outbox.get(op.id).outcome_unknown
     _status, outbox = drain(emu, store)
     assert check_invariants(emu, store, [shipment]) == {"boxes": 3, "parcels": 3}
-    assert store.box(box3.id).state is BoxState.BOOKED
+    assert store.boxes.get(box3.id).state is BoxState.BOOKED
     assert outbox.calls == 1  # one shipments.get, no second add_parcel
     store.close()
 
@@ -187,13 +187,13 @@ def test_a_permanent_refusal_needs_attention_and_blocks_only_its_shipment(emu, s
     emu.add_fault(Fault(method="shipments.bookParcels", kind="status", status=400, calls={1}))
     status, _ = drain(emu, store)
     assert status.needs_attention == 1 and status.depth == 1  # the blocked second box of that shipment
-    [parked] = store.needs_attention()
+    [parked] = store.outbox.needs_attention()
     assert "HTTP 400" in parked.last_error and "injected fault" in parked.last_error
-    failed = store.box(parked.box_id)
+    failed = store.boxes.get(parked.box_id)
     assert failed.state is BoxState.FAILED and "HTTP 400" in failed.error
     other = b if parked.shipment_id == a else a
-    assert all(bx.tracking_number for bx in store.boxes_for_shipment(other))
-    assert store.retry_op(parked.id)  # the packer presses "retry"
+    assert all(bx.tracking_number for bx in store.boxes.for_shipment(other))
+    assert store.outbox.retry(parked.id)  # the packer presses "retry"
     status, _ = drain(emu, store)
     assert check_invariants(emu, store, [a, b]) == {"boxes": 4, "parcels": 4}
 
@@ -207,16 +207,16 @@ def test_voiding_a_box_while_its_booking_is_in_doubt(emu, store):
     emu.add_fault(Fault(method="shipments.get", kind="latency", delay_ms=50))
 
     async def void_when_unknown(outbox):
-        while not any(op.outcome_unknown for op in store.ops()):
+        while not any(op.outcome_unknown for op in store.outbox.ops()):
             await asyncio.sleep(0.01)
-        doubtful = next(op for op in store.ops() if op.outcome_unknown)
-        store.void_box(doubtful.box_id)
+        doubtful = next(op for op in store.outbox.ops() if op.outcome_unknown)
+        store.boxes.void(doubtful.box_id)
         outbox.kick()
 
     _status, _ = drain(emu, store, during=void_when_unknown)
-    voided = [bx for bx in store.all_boxes() if bx.state is BoxState.VOIDED]
+    voided = [bx for bx in store.boxes.all() if bx.state is BoxState.VOIDED]
     assert len(voided) == 1 and voided[0].tracking_number  # its parcel existed: adopted, then cancelled
-    cancels = [op for op in store.ops() if op.kind is OpKind.CANCEL_DELIVERY]
+    cancels = [op for op in store.outbox.ops() if op.kind is OpKind.CANCEL_DELIVERY]
     assert [op.state for op in cancels] == [OpState.DONE]
     server = emu.shipment_json(voided[0].shipment_id)
     statuses = {
@@ -229,9 +229,9 @@ def test_voiding_a_box_while_its_booking_is_in_doubt(emu, store):
 def test_voiding_an_unsent_box_gives_its_slot_to_the_next_box(emu, store):
     [shipment] = seed_orders(emu, 1)
     _first, second, third = close_boxes(store, {shipment: 3})
-    store.void_box(second.id)
+    store.boxes.void(second.id)
     _status, _ = drain(emu, store)
-    assert store.box(third.id).slot == 2
+    assert store.boxes.get(third.id).slot == 2
     assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
 
 
@@ -241,16 +241,16 @@ def test_a_box_voided_while_its_booking_is_out_gets_its_parcel_cancelled(emu, st
     emu.add_fault(Fault(method="shipments.bookParcels", kind="latency", delay_ms=300))
 
     async def void_while_out(outbox):
-        while store.box(box.id).state is not BoxState.BOOKING:
+        while store.boxes.get(box.id).state is not BoxState.BOOKING:
             await asyncio.sleep(0.01)
-        store.void_box(box.id)  # the packer tears the box open while bookParcels is on its way
+        store.boxes.void(box.id)  # the packer tears the box open while bookParcels is on its way
 
     booked = []
     drain(emu, store, during=void_while_out, on_box_booked=booked.append)
-    voided = store.box(box.id)
+    voided = store.boxes.get(box.id)
     assert voided.state is BoxState.VOIDED and voided.tracking_number and booked == []
-    assert store.list_print_jobs() == []  # no label for a voided box
-    assert [(op.kind, op.state) for op in store.ops()] == [
+    assert store.print_jobs.recent() == []  # no label for a voided box
+    assert [(op.kind, op.state) for op in store.outbox.ops()] == [
         (OpKind.BOOK_BOX, OpState.DONE),
         (OpKind.CANCEL_DELIVERY, OpState.DONE),
     ]

@@ -193,9 +193,9 @@ def test_one_box_one_parcel_one_label_whatever_fails(script, seed):
                 if step[0] == "close":
                     close_one_box(store, shipment_ids[step[1]])
                 elif step[0] == "void":
-                    live = [b for b in store.all_boxes() if b.state is not BoxState.VOIDED]
+                    live = [b for b in store.boxes.all() if b.state is not BoxState.VOIDED]
                     if live:
-                        store.void_box(live[step[1] % len(live)].id)
+                        store.boxes.void(live[step[1] % len(live)].id)
                 elif step[0] == "fault":
                     som.faults.setdefault(step[1], []).append(step[2])
                 elif step[0] == "drain":
@@ -213,7 +213,7 @@ def test_one_box_one_parcel_one_label_whatever_fails(script, seed):
                 store = Store.open(path)
             assert store.integrity_check() == "ok"
             check_invariants(som, store, shipment_ids)
-            for box in store.all_boxes():
+            for box in store.boxes.all():
                 if box.state is BoxState.VOIDED and box.tracking_number:
                     delivery = som.shipments[box.shipment_id].delivery_by_tracking_number(box.tracking_number)
                     assert delivery.delivery_status == "cancelled"

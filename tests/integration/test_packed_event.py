@@ -63,14 +63,14 @@ def test_queue_packed_events_once_per_booked_box_of_a_completed_order(emulator, 
     boxes = close_boxes(store, {shipment: 3})
     end_of_day_run(emulator, store, None)  # books them
     session_id = boxes[0].session_id
-    assert store.queue_packed_events(session_id, "packed") == 0  # not completed yet
-    store.void_box(boxes[2].id)
+    assert store.outbox.queue_packed_events(session_id, "packed") == 0  # not completed yet
+    store.boxes.void(boxes[2].id)
     with store.db.write() as conn:
-        conn.execute("UPDATE packing_sessions SET state = 'completed' WHERE id = ?", (session_id,))
-    assert store.queue_packed_events(session_id, "packed") == 2  # the voided box gets none
-    assert store.queue_packed_events(session_id, "packed") == 0  # never twice
+        conn.execute("UPDATE packing_sessions SET state = 'complete' WHERE id = ?", (session_id,))
+    assert store.outbox.queue_packed_events(session_id, "packed") == 2  # the voided box gets none
+    assert store.outbox.queue_packed_events(session_id, "packed") == 0  # never twice
     end_of_day_run(emulator, store, None)
     assert sorted(e["tracking_number"] for e in published(emulator)) == sorted(
-        store.box(b.id).tracking_number for b in boxes[:2]
+        store.boxes.get(b.id).tracking_number for b in boxes[:2]
     )
     store.close()

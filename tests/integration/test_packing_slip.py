@@ -13,7 +13,7 @@ import zxingcpp
 from packstation.adapters.config import Config
 from packstation.adapters.store import Store
 from packstation.app import packing_slip_printer
-from packstation.domain.printing import PrintJobKind
+from packstation.domain.printing import NewPrintJob, PrintJobKind
 from tests.integration.test_station_runtime import run_station
 from tests.support.bench_config import bench_config
 from tests.support.escpos_receipt_decode import decode_receipt
@@ -44,7 +44,7 @@ def test_a_completed_order_prints_one_slip_on_the_receipt_printer(emulator, conf
     assert [r.text for r in zxingcpp.read_barcodes(image)] == ["ORD-S"]
     store = Store.open(config.database_path)
     try:
-        documents = [j for j in store.list_print_jobs(limit=100) if j.kind is PrintJobKind.DOCUMENT]
+        documents = [j for j in store.print_jobs.recent(limit=100) if j.kind is PrintJobKind.DOCUMENT]
     finally:
         store.close()
     assert [j.printer_uri for j in documents] == [config.receipt_printer]
@@ -85,7 +85,7 @@ def test_a_slip_owed_when_the_app_died_prints_once_after_the_restart(emulator, c
     assert not os.path.exists(receipt_file)
     store = Store.open(config.database_path)
     try:
-        assert [s["order_key"] for s in store.sessions_owed_a_slip()] == ["ORD-S"]
+        assert [s["order_key"] for s in store.sessions.owed_a_slip()] == ["ORD-S"]
     finally:
         store.close()
 
@@ -97,11 +97,11 @@ def test_a_slip_owed_when_the_app_died_prints_once_after_the_restart(emulator, c
     assert receipt.cuts == 1 and "ORD-S" in "\n".join(receipt.texts)
     store = Store.open(config.database_path)
     try:
-        assert store.sessions_owed_a_slip() == []
-        (session,) = store.sessions(("completed",))
-        first = [j.id for j in store.list_print_jobs(limit=10) if j.kind is PrintJobKind.DOCUMENT][-1]
-        again = store.add_print_job(
-            kind=PrintJobKind.DOCUMENT, printer_uri="x", payload=b"", session_id=session["id"]
+        assert store.sessions.owed_a_slip() == []
+        (session,) = store.sessions.in_states(("complete",))
+        first = [j.id for j in store.print_jobs.recent(limit=10) if j.kind is PrintJobKind.DOCUMENT][-1]
+        again = store.print_jobs.add(
+            NewPrintJob(kind=PrintJobKind.DOCUMENT, printer_uri="x", payload=b"", session_id=session["id"])
         )
         assert again == first  # a slip job is never queued twice for an order
     finally:
@@ -112,15 +112,15 @@ def test_a_slip_that_cannot_be_made_is_not_owed_forever(emulator, config, qapp, 
     emulator.seed_shipment("ORD-S", LINES)
 
     def forget_the_order(services):
-        services.store.cached_shipment = lambda key: None  # as if its details never reached this bench
+        services.store.shipments.find = lambda key: None  # as if its details never reached this bench
 
     _, view, _, views = run_station(config, SCANS, qapp, before=forget_the_order)
     assert view.complete
     assert any("No packing slip for order ORD-S" in (v.feedback.message if v.feedback else "") for v in views)
     store = Store.open(config.database_path)
     try:
-        assert store.sessions_owed_a_slip() == []
-        (session,) = store.sessions(("completed",))
+        assert store.sessions.owed_a_slip() == []
+        (session,) = store.sessions.in_states(("complete",))
         assert session["slip"] == "skipped"
     finally:
         store.close()

@@ -20,7 +20,7 @@ from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
 from packstation.adapters.store import Store
 from packstation.domain import labelgen
-from packstation.domain.printing import PrintJobKind, PrintJobState
+from packstation.domain.printing import NewPrintJob, PrintJobKind, PrintJobState
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ async def fetch_label(url: str) -> tuple[bytes, str]:
 
 
 def drain(store: Store) -> None:
-    queue = PrintQueue(store, make_printer, fetch_label, LabelPipeline())
+    queue = PrintQueue(store.print_jobs, make_printer, fetch_label, LabelPipeline())
     try:
         asyncio.run(queue.drain())
     finally:
@@ -66,10 +66,10 @@ def test_a_kill_during_the_label_download_is_redone_at_restart_and_prints_once(t
 
     store = Store.open(db)  # start-up recovery
     try:
-        (job,) = store.list_print_jobs()
+        (job,) = store.print_jobs.recent()
         assert job.state is PrintJobState.QUEUED  # not "maybe printed": nothing reached the printer
         drain(store)
-        assert store.get_print_job(job.id).state is PrintJobState.DONE
+        assert store.print_jobs.get(job.id).state is PrintJobState.DONE
     finally:
         store.close()
     pages = decode_escpos(out.read_bytes()).pages
@@ -82,18 +82,20 @@ def test_a_kill_during_the_device_write_leaves_the_job_uncertain_and_never_resen
 
     store = Store.open(db)
     try:
-        (job,) = store.list_print_jobs()
+        (job,) = store.print_jobs.recent()
         assert job.state is PrintJobState.UNCERTAIN and "check whether the label came out" in job.error
         # An unrelated printer outage later: a job fails, the printer comes back, failed jobs are retried.
-        other = store.add_print_job(
-            kind=PrintJobKind.TEST, printer_uri=f"file:{out}", payload=labelgen.make_test_label("png")
+        other = store.print_jobs.add(
+            NewPrintJob(
+                kind=PrintJobKind.TEST, printer_uri=f"file:{out}", payload=labelgen.make_test_label("png")
+            )
         )
-        store.claim_print_job()
-        store.fail_print_job(other, "the printer is offline")
-        assert store.retry_failed_print_jobs() == 1  # only the failed one
+        store.print_jobs.claim()
+        store.print_jobs.fail(other, "the printer is offline")
+        assert store.print_jobs.retry_failed() == 1  # only the failed one
         drain(store)
-        assert store.get_print_job(other).state is PrintJobState.DONE
-        assert store.get_print_job(job.id).state is PrintJobState.UNCERTAIN
+        assert store.print_jobs.get(other).state is PrintJobState.DONE
+        assert store.print_jobs.get(job.id).state is PrintJobState.UNCERTAIN
     finally:
         store.close()
     pages = decode_escpos(out.read_bytes()).pages

@@ -14,7 +14,7 @@ from packstation.adapters.printers import errors
 from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
 from packstation.domain import labelgen
-from packstation.domain.printing import PrintJobKind, PrintJobState
+from packstation.domain.printing import NewPrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 from tests.support.fake_usb import PAPER_OUT, FakeUsbBackend, FakeUsbPrinter
@@ -166,18 +166,20 @@ def test_tcp_reset_while_the_label_waits_in_the_send_queue_is_a_dropped_connecti
 
 def test_a_never_reading_tcp_printer_leaves_its_job_failed_not_done(store):
     server = TcpPrinterServer(stall=True)
-    queue = PrintQueue(store, make_printer, None, LabelPipeline())
-    job_id = store.add_print_job(
-        kind=PrintJobKind.LABEL,
-        printer_uri=server.uri + "?timeout=1&width=832",
-        payload=labelgen.make_label("png", tracking_number="STALL-1"),
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
+    job_id = store.print_jobs.add(
+        NewPrintJob(
+            kind=PrintJobKind.LABEL,
+            printer_uri=server.uri + "?timeout=1&width=832",
+            payload=labelgen.make_label("png", tracking_number="STALL-1"),
+        )
     )
     try:
         asyncio.run(queue.drain())
     finally:
         queue.close()
         server.close()
-    job = store.get_print_job(job_id)
+    job = store.print_jobs.get(job_id)
     assert job.state is PrintJobState.FAILED and "did not take the label" in job.error
 
 
@@ -264,11 +266,13 @@ def test_tcp_zpl_printer_answering_host_status_all_well_prints():
 
 def test_a_network_printer_fault_after_the_label_leaves_the_job_uncertain_not_retried(store):
     server = TcpPrinterServer(status_replies=ESCPOS_PAPER_OUT)
-    queue = PrintQueue(store, make_printer, None, LabelPipeline())
-    job_id = store.add_print_job(
-        kind=PrintJobKind.LABEL,
-        printer_uri=server.uri,
-        payload=labelgen.make_label("png", tracking_number="PAPER-1"),
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
+    job_id = store.print_jobs.add(
+        NewPrintJob(
+            kind=PrintJobKind.LABEL,
+            printer_uri=server.uri,
+            payload=labelgen.make_label("png", tracking_number="PAPER-1"),
+        )
     )
     try:
         asyncio.run(queue.drain())
@@ -276,7 +280,7 @@ def test_a_network_printer_fault_after_the_label_leaves_the_job_uncertain_not_re
     finally:
         queue.close()
         server.close()
-    job = store.get_print_job(job_id)
+    job = store.print_jobs.get(job_id)
     assert job.state is PrintJobState.UNCERTAIN and "reports paper out" in job.error
 
 
@@ -299,23 +303,23 @@ def test_usb_unplugged_job_fails_visibly_then_prints_once_after_replug(store):
     backend = FakeUsbBackend([device])
     changes: list[int] = []
     queue = PrintQueue(
-        store,
+        store.print_jobs,
         lambda uri: make_printer(uri, usb_backend=backend),
         None,
         LabelPipeline(),
         on_change=changes.append,
     )
     label = labelgen.make_label("pdf", tracking_number="REPLUG-1")
-    job_id = store.add_print_job(kind=PrintJobKind.LABEL, printer_uri=USB_URI, payload=label)
+    job_id = store.print_jobs.add(NewPrintJob(kind=PrintJobKind.LABEL, printer_uri=USB_URI, payload=label))
 
     async def scenario():
         assert await queue.drain() == 1
-        failed = store.get_print_job(job_id)
+        failed = store.print_jobs.get(job_id)
         assert failed.state is PrintJobState.FAILED
         assert "disconnected in the middle of a label" in failed.error
         assert queue.waiting_for_printer
         assert await queue.retry_if_printers_back() is False  # still unplugged: nothing retried
-        assert store.get_print_job(job_id).state is PrintJobState.FAILED
+        assert store.print_jobs.get(job_id).state is PrintJobState.FAILED
 
         device.unplug_after_bytes = None
         device.plugged = True
@@ -328,7 +332,7 @@ def test_usb_unplugged_job_fails_visibly_then_prints_once_after_replug(store):
         asyncio.run(scenario())
     finally:
         queue.close()
-    done = store.get_print_job(job_id)
+    done = store.print_jobs.get(job_id)
     assert done.state is PrintJobState.DONE and done.attempts == 2
     pages = decode_escpos(bytes(device.received)).pages
     assert len(pages) == 1 and read_barcodes(pages[0]) == ["REPLUG-1"]
@@ -339,10 +343,16 @@ def test_tcp_refused_job_is_retried_by_the_worker_when_the_printer_comes_up(stor
     server = TcpPrinterServer()
     port = server.port
     server.close()
-    queue = PrintQueue(store, make_printer, None, LabelPipeline(), retry_interval_s=0.05, idle_poll_s=0.05)
+    queue = PrintQueue(
+        store.print_jobs, make_printer, None, LabelPipeline(), retry_interval_s=0.05, idle_poll_s=0.05
+    )
     uri = f"tcp://127.0.0.1:{port}"
-    job_id = store.add_print_job(
-        kind=PrintJobKind.LABEL, printer_uri=uri, payload=labelgen.make_label("png", tracking_number="UP-1")
+    job_id = store.print_jobs.add(
+        NewPrintJob(
+            kind=PrintJobKind.LABEL,
+            printer_uri=uri,
+            payload=labelgen.make_label("png", tracking_number="UP-1"),
+        )
     )
 
     async def scenario():
@@ -350,17 +360,17 @@ def test_tcp_refused_job_is_retried_by_the_worker_when_the_printer_comes_up(stor
         try:
             # generous deadlines: a loaded CI machine is slow, a hang still fails
             deadline = asyncio.get_running_loop().time() + 30
-            while store.get_print_job(job_id).state is not PrintJobState.FAILED:
+            while store.print_jobs.get(job_id).state is not PrintJobState.FAILED:
                 assert asyncio.get_running_loop().time() < deadline, "the refused job never failed"
                 await asyncio.sleep(0.01)
-            assert "refused the connection" in store.get_print_job(job_id).error
+            assert "refused the connection" in store.print_jobs.get(job_id).error
             revived = TcpPrinterServer(port=port)  # the printer is back at its old address
             try:
                 deadline = asyncio.get_running_loop().time() + 30
-                while store.get_print_job(job_id).state is not PrintJobState.DONE:
+                while store.print_jobs.get(job_id).state is not PrintJobState.DONE:
                     assert asyncio.get_running_loop().time() < deadline, "the job was not retried"
                     await asyncio.sleep(0.01)
-                assert store.get_print_job(job_id).state is PrintJobState.DONE
+                assert store.print_jobs.get(job_id).state is PrintJobState.DONE
                 received = revived.wait_for(1)
             finally:
                 revived.close()

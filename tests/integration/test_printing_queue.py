@@ -36,7 +36,7 @@ def out(tmp_path):
 
 
 def make_queue(store, **kwargs):
-    return PrintQueue(store, make_printer, fetch_label, LabelPipeline(), **kwargs)
+    return PrintQueue(store.print_jobs, make_printer, fetch_label, LabelPipeline(), **kwargs)
 
 
 def test_jobs_print_in_order_once_each(store, out):
@@ -52,7 +52,7 @@ def test_jobs_print_in_order_once_each(store, out):
         assert asyncio.run(queue.drain()) == 0
     finally:
         queue.close()
-    assert [store.get_print_job(j).state for j in (first, second)] == [PrintJobState.DONE] * 2
+    assert [store.print_jobs.get(j).state for j in (first, second)] == [PrintJobState.DONE] * 2
     pages = decode_escpos(out.read_bytes()).pages
     assert [read_barcodes(p) for p in pages] == [["Q-PDF-1"], ["Q-PNG-2"]]
     assert changes.count(first) >= 3  # queued, sending, done
@@ -70,7 +70,7 @@ def test_download_failure_and_bad_label_fail_visibly(store, out):
         asyncio.run(queue.drain())
     finally:
         queue.close()
-    failed = {job.id: job for job in store.list_print_jobs(states=(PrintJobState.FAILED,))}
+    failed = {job.id: job for job in store.print_jobs.recent(states=(PrintJobState.FAILED,))}
     assert set(failed) == {missing, junk, zpl}
     assert failed[missing].error.startswith("could not download the label: 502 Bad Gateway")
     assert "not an SVG image" in failed[junk].error
@@ -91,8 +91,8 @@ def test_reprint_is_a_new_job_pointing_at_the_original(store, out):
     finally:
         queue.close()
     assert copy != original
-    assert store.get_print_job(copy).reprint_of == original
-    assert store.get_print_job(copy).state is PrintJobState.DONE
+    assert store.print_jobs.get(copy).reprint_of == original
+    assert store.print_jobs.get(copy).state is PrintJobState.DONE
     assert len(decode_escpos(out.read_bytes()).pages) == 2
     with pytest.raises(KeyError):
         queue.reprint(9999)
@@ -139,7 +139,7 @@ def test_cancelled_mid_send_is_recorded_as_uncertain(store, tmp_path):
         def probe(self):
             return None
 
-    queue = PrintQueue(store, SlowPrinter, None, LabelPipeline())
+    queue = PrintQueue(store.print_jobs, SlowPrinter, None, LabelPipeline())
     job_id = queue.enqueue(
         kind=PrintJobKind.TEST, printer_uri="preview", payload=labelgen.make_test_label("png")
     )
@@ -148,7 +148,7 @@ def test_cancelled_mid_send_is_recorded_as_uncertain(store, tmp_path):
         task = asyncio.create_task(queue.drain())
         for _ in range(500):
             await asyncio.sleep(0.01)
-            if store.get_print_job(job_id).state is PrintJobState.SENDING:
+            if store.print_jobs.get(job_id).state is PrintJobState.SENDING:
                 break
         await asyncio.sleep(0.05)
         task.cancel()
@@ -160,15 +160,18 @@ def test_cancelled_mid_send_is_recorded_as_uncertain(store, tmp_path):
     finally:
         gate.set()
         queue.close()
-    job = store.get_print_job(job_id)
+    job = store.print_jobs.get(job_id)
     assert job.state is PrintJobState.UNCERTAIN and "interrupted" in job.error
-    assert store.retry_failed_print_jobs() == 0  # never resent without a person
+    assert store.print_jobs.retry_failed() == 0  # never resent without a person
 
 
 def test_preview_printer_hands_the_label_to_the_sink(store):
     shown = []
     queue = PrintQueue(
-        store, lambda uri: make_printer(uri, preview_sink=shown.append), fetch_label, LabelPipeline()
+        store.print_jobs,
+        lambda uri: make_printer(uri, preview_sink=shown.append),
+        fetch_label,
+        LabelPipeline(),
     )
     queue.enqueue(
         kind=PrintJobKind.LABEL,
@@ -188,7 +191,7 @@ def test_preview_printer_hands_the_label_to_the_sink(store):
 def test_the_worker_stops_when_cancelled_even_as_it_is_woken(store):
     """A cancel that lands together with a wake-up must still stop the worker (asyncio.wait_for on
     Python 3.11 could swallow it, gh-86296, and the worker then ran on after shutdown)."""
-    queue = PrintQueue(store, make_printer, None, LabelPipeline(), idle_poll_s=5.0)
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline(), idle_poll_s=5.0)
 
     async def scenario():
         stopped = 0
@@ -208,3 +211,26 @@ def test_the_worker_stops_when_cancelled_even_as_it_is_woken(store):
         assert asyncio.run(scenario()) == 200
     finally:
         queue.close()
+
+
+def test_a_printed_label_marks_its_box_printed_in_the_queues_own_transaction(store, out):
+    """The print queue alone (no runtime listening) leaves a booked box printed once its label is out:
+    the job's completion and the box's "printed" are one commit."""
+    from packstation.domain.booking import Booked, BoxState
+
+    store.sessions.save("s1", order_key="ORD-1", shipment_id="sh1", state="packing", packer="", snapshot={})
+    box = store.boxes.close(
+        session_id="s1", snapshot={}, shipment_id="sh1", box_type="", dims_mm=None, weight_g=None,
+        items={"SKU": 1}, packer="", station="",
+    )  # fmt: skip
+    [op] = store.outbox.ops()
+    booked = Booked(op.id, box.id, "p1", "d1", "Q-PDF-1", "https://labels.example/a.pdf")
+    job_id = store.boxes.settle_booking(booked, printer_uri=f"file:{out}")
+    queue = make_queue(store)  # no on_change: nobody else could mark the box
+    try:
+        assert asyncio.run(queue.drain()) == 1
+    finally:
+        queue.close()
+    assert store.print_jobs.get(job_id).state is PrintJobState.DONE
+    printed = store.boxes.get(box.id)
+    assert printed.state is BoxState.PRINTED and printed.printed_at is not None

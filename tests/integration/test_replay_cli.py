@@ -67,7 +67,7 @@ def printed_codes(path) -> list[str]:
 def stored_boxes(data_dir) -> list:
     store = Store.open(data_dir / "station.sqlite3")
     try:
-        return store.all_boxes()
+        return store.boxes.all()
     finally:
         store.close()
 
@@ -110,7 +110,7 @@ def test_garbage_and_an_unknown_order_are_packer_life_not_failures(tmp_path):
     assert printed_codes(paths["printer"]) == [box.tracking_number]
     store = Store.open(paths["data"] / "station.sqlite3")
     try:
-        outcomes = {s["raw"][:20]: s["outcome"] for s in store.scans()}
+        outcomes = {s["raw"][:20]: s["outcome"] for s in store.scans.recent()}
     finally:
         store.close()
     assert len(outcomes) == 7  # every scan is in the scan log, the refused ones too

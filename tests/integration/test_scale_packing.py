@@ -9,12 +9,12 @@ import asyncio
 import pytest
 
 from packstation.adapters.config import Config
-from packstation.services.end_of_day import EndOfDay
 from packstation.app import build_services, replay, wait_until_idle
 from packstation.domain.manifest import manifest_csv
 from packstation.domain.scale import ScaleStatus
 from packstation.domain.view import Tone
 from packstation.emulator import DEMO_TOKEN
+from packstation.services.end_of_day import EndOfDay
 from tests.support.bench_config import bench_config
 from tests.support.fake_hid_scale import FakeHidScale, FakeHidScaleBackend
 
@@ -68,11 +68,11 @@ def test_weight_from_the_usb_scale_reaches_the_box_row_and_the_manifest(emulator
         assert (
             station.view.feedback.tone is Tone.WARNING and "Scale not steady" in station.view.feedback.message
         )
-        assert services.store.all_boxes() == []
+        assert services.store.boxes.all() == []
         device.set_weight(ScaleStatus.STABLE, KILOGRAM, -3, 1234)  # settled: the box closes by itself
         await until(lambda: station.view.complete)
         assert station.view.weight_text == "1.234 kg stable"
-        await until(lambda: all(b.tracking_number for b in services.store.all_boxes()))
+        await until(lambda: all(b.tracking_number for b in services.store.boxes.all()))
         end_of_day = EndOfDay(
             services.store, station="bench-1", printer_uri=config.printer, kick=services.outbox.kick
         )
@@ -88,7 +88,7 @@ def test_weight_from_the_usb_scale_reaches_the_box_row_and_the_manifest(emulator
 
     store = Store.open(config.database_path)
     try:
-        (box,) = store.all_boxes()
+        (box,) = store.boxes.all()
         assert (box.weight_g, box.length_mm, box.width_mm, box.height_mm) == (1234, 350, 250, 150)
     finally:
         store.close()
@@ -120,7 +120,7 @@ def test_unplugged_scale_says_so_and_a_typed_weight_closes_the_box(emulator, con
 
     store = Store.open(config.database_path)
     try:
-        assert [b.weight_g for b in store.all_boxes()] == [750]
+        assert [b.weight_g for b in store.boxes.all()] == [750]
     finally:
         store.close()
 

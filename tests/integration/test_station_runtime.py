@@ -84,7 +84,7 @@ def test_unknown_order_is_refused_and_logged(emulator, station_config, qapp):
     from packstation.adapters.store import Store
 
     store = Store.open(station_config.database_path)
-    assert [s["raw"] for s in store.scans()] == ["NO-SUCH-ORDER"]
+    assert [s["raw"] for s in store.scans.recent()] == ["NO-SUCH-ORDER"]
     store.close()
 
 

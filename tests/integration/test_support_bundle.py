@@ -35,10 +35,10 @@ def station(tmp_path, monkeypatch):
     config_file_path().write_text(json.dumps(raw))
 
     store = Store.open(config.database_path)
-    store.enqueue(OpKind.BOOK_PICKUP, "shp-1", {"tracking_number": "TN1"})
-    parked = store.enqueue(OpKind.BOOK_PICKUP, "shp-2", {"tracking_number": "TN2"})
-    store.claim_op(parked)
-    store.op_needs_attention(parked, f"HTTP 400 | pickup refused (sent Bearer {TOKEN_FORMS[1]})")
+    store.outbox.enqueue(OpKind.BOOK_PICKUP, "shp-1", {"tracking_number": "TN1"})
+    parked = store.outbox.enqueue(OpKind.BOOK_PICKUP, "shp-2", {"tracking_number": "TN2"})
+    store.outbox.claim(parked)
+    store.outbox.park(parked, f"HTTP 400 | pickup refused (sent Bearer {TOKEN_FORMS[1]})")
     store.close()
 
     logs.setup_logging(log_dir)

@@ -44,7 +44,7 @@ def main(db: str, url: str, printer_uri: str, step: str, marker: str) -> None:
         def probe(self) -> None:
             self.printer.probe()
 
-    queue = PrintQueue(store, HangingPrinter, fetch, LabelPipeline())
+    queue = PrintQueue(store.print_jobs, HangingPrinter, fetch, LabelPipeline())
     queue.enqueue(kind=PrintJobKind.LABEL, printer_uri=printer_uri, source_url=url, box_id=None)
     asyncio.run(queue.drain())
 

@@ -38,12 +38,12 @@ def seed_orders(emu: Any, count: int, *, prefix: str = "ORD", number_of_parcels:
 
 def open_session(store: Any, shipment_id: str, order_key: str | None = None) -> str:
     session_id = f"session-{shipment_id}"
-    if store.load_session(session_id) is None:
-        store.save_session(
+    if store.sessions.get(session_id) is None:
+        store.sessions.save(
             session_id,
             order_key=order_key or shipment_id,
             shipment_id=shipment_id,
-            state="open",
+            state="packing",
             packer="tester",
             snapshot={},
         )
@@ -66,11 +66,11 @@ def close_one_box(
     """Log the box's item scans (those not logged yet) and close it as the station would."""
     order_key = order_key or shipment_id
     session_id = open_session(store, shipment_id, order_key)
-    number = number or len(store.boxes_for_session(session_id)) + 1
+    number = number or len(store.boxes.for_session(session_id)) + 1
     for item in range(1, scans + 1):
         raw = scan_raw(order_key, number, item)
         if logged is None or raw not in logged:
-            store.log_scan(
+            store.scans.log(
                 raw=raw,
                 kind="item",
                 outcome="accepted",
@@ -79,7 +79,7 @@ def close_one_box(
                 packer="tester",
                 station="bench-test",
             )
-    return store.close_box(
+    return store.boxes.close(
         session_id=session_id,
         snapshot={"boxes_closed": number},
         shipment_id=shipment_id,
@@ -112,13 +112,13 @@ def check_invariants(emu: Any, store: Any, shipment_ids: list[str] | None = None
     Per shipment: every slot-holding box (not voided, or voided after its parcel existed) is mapped
     to the parcel in its slot, no parcel is left without a box, every live box has exactly one label
     job, and every tracking number belongs to exactly one box. Returns counts for reporting."""
-    boxes = store.all_boxes()
+    boxes = store.boxes.all()
     shipment_ids = shipment_ids or sorted({b.shipment_id for b in boxes})
     tracking = Counter(b.tracking_number for b in boxes if b.tracking_number)
     assert all(n == 1 for n in tracking.values()), f"a tracking number is on several boxes: {tracking}"
     label_jobs = Counter(
         j.box_id
-        for j in store.list_print_jobs(limit=1_000_000)
+        for j in store.print_jobs.recent(limit=1_000_000)
         if j.kind is PrintJobKind.LABEL and not j.reprint_of
     )
     totals = Counter()
@@ -142,8 +142,10 @@ def check_invariants(emu: Any, store: Any, shipment_ids: list[str] | None = None
                 assert label_jobs[box.id] == 1, f"box {box.id} has {label_jobs[box.id]} label job(s)"
         totals["boxes"] += len([b for b in mine if b.state is not BoxState.VOIDED])
         totals["parcels"] += len([p for p in parcels if p.tracking_number])
-    assert store.outbox_depth() == 0, "operations left in the outbox"
-    assert store.needs_attention() == [], f"operations need attention: {store.needs_attention()}"
+    assert store.outbox.depth() == 0, "operations left in the outbox"
+    assert store.outbox.needs_attention() == [], (
+        f"operations need attention: {store.outbox.needs_attention()}"
+    )
     return dict(totals)
 
 
@@ -160,11 +162,11 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
     async with SomClient(api_url, token, site_id=plan["site_id"]) as client:
         outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF)
         worker = asyncio.create_task(outbox.run())
-        logged = {s["raw"] for s in store.scans(limit=1_000_000)}
+        logged = {s["raw"] for s in store.scans.recent(limit=1_000_000)}
         for round_ in range(max(s["boxes"] for s in plan["shipments"])):
             for item in plan["shipments"]:
                 session_id = open_session(store, item["id"], item["order_key"])
-                closed = len(store.boxes_for_session(session_id))
+                closed = len(store.boxes.for_session(session_id))
                 if round_ < item["boxes"] and closed <= round_:
                     close_one_box(
                         store, item["id"], order_key=item["order_key"], number=round_ + 1, logged=logged

@@ -7,6 +7,7 @@ gives closed boxes store ids, and records everything, so tests read like a packe
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from packstation.domain.effects import CloseBox, Effect, Feedback, LogScan, LookupOrder
@@ -45,12 +46,15 @@ class Bench:
     clock: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     @classmethod
-    def make(cls, **settings) -> Bench:
+    def make(cls, *, catalogue: Iterable[str] = (), **settings) -> Bench:
         settings.setdefault("packer_name", "Anna")
         ids = (f"sess-{n}" for n in itertools.count(1))
         return cls(
             Station(
-                StationSettings(**settings), aliases={"7310865004703": "SKU-A"}, new_session_id=ids.__next__
+                StationSettings(**settings),
+                aliases={"7310865004703": "SKU-A"},
+                catalogue=catalogue,
+                new_session_id=ids.__next__,
             )
         )
 

@@ -77,3 +77,17 @@ def test_an_empty_shipment_gets_its_first_parcel_added():
 def test_slots_start_at_one():
     with pytest.raises(ValueError):
         plan_box_booking(shipment("T1"), 0)
+
+
+@pytest.mark.parametrize("answer", [{"id": "sh", "parcels": None}, {"id": "sh"}])
+def test_parcels_null_or_missing_are_unknown_and_never_booked_on(answer):
+    """Issue 12, item 5: an answer that does not list the parcels is not "zero parcels"."""
+    unknown = Shipment.from_api(answer)
+    assert not unknown.parcels_known and not unknown.is_booked
+    for slot in (1, 2):
+        plan = plan_box_booking(unknown, slot)
+        assert plan.action is BookingAction.RECONCILE
+        assert "did not list its parcels" in plan.reason
+    # The station's cache keeps it unknown: it reads back the same.
+    assert Shipment.from_api(unknown.to_json()) == unknown
+    assert Shipment.from_api({"id": "sh", "parcels": []}).parcels_known

@@ -19,7 +19,7 @@ from packstation.adapters.labels import LabelPipeline, Target
 from packstation.adapters.labels.errors import LabelError
 from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
-from packstation.domain.printing import PrintJobKind, PrintJobState
+from packstation.domain.printing import NewPrintJob, PrintJobKind, PrintJobState
 from tests.support.label_bombs import flate_zeros, pdf
 
 TARGET = Target(width=832)
@@ -114,15 +114,17 @@ def test_an_all_white_png_label_is_an_error():
 
 def test_a_blank_label_job_fails_instead_of_being_reported_printed(store, tmp_path):
     out = tmp_path / "printer.bin"
-    queue = PrintQueue(store, make_printer, None, LabelPipeline())
-    job_id = store.add_print_job(
-        kind=PrintJobKind.LABEL, printer_uri=f"file:{out}", payload=pdf(), tracking_number="BLANK-1"
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
+    job_id = store.print_jobs.add(
+        NewPrintJob(
+            kind=PrintJobKind.LABEL, printer_uri=f"file:{out}", payload=pdf(), tracking_number="BLANK-1"
+        )
     )
     try:
         asyncio.run(queue.drain())
     finally:
         queue.close()
-    job = store.get_print_job(job_id)
+    job = store.print_jobs.get(job_id)
     assert job.state is PrintJobState.FAILED and "came out blank" in job.error
     assert not out.exists() or out.read_bytes() == b""  # nothing was sent
 

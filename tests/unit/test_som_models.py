@@ -44,7 +44,7 @@ def test_every_shipment_document_parses_and_round_trips(name):
     assert all(isinstance(li.quantity, int) for li in shipment.line_items)
     assert shipment.shipping_method == "pnl-mpc"
     assert Shipment.from_api(shipment.to_json()) == shipment
-    assert Shipment.from_api(json.loads(json.dumps(shipment.to_api()))) == shipment
+    assert Shipment.from_api(json.loads(json.dumps(shipment.to_json()))) == shipment
 
 
 @pytest.mark.parametrize("name", DELIVERY_DOCS)
@@ -160,7 +160,9 @@ def test_tolerance_unknown_fields_missing_fields_numbers_both_ways():
     assert s.meta == {"count": "2", "flag": "true"}
     assert s.shipping_date == datetime(2024, 5, 15, 11, 48, 1, 866000, tzinfo=UTC)
     assert s.customer_info is None and s.parcels_in_order()[0].id == "p1"
-    assert Shipment.from_api({"id": "x"}) == Shipment(id="x")
+    # A shipment with nothing but its id parses; its parcels are unknown, not "none" (issue 12, item 5).
+    assert Shipment.from_api({"id": "x"}) == Shipment(id="x", parcels_known=False)
+    assert Shipment.from_api({"id": "x", "parcels": []}) == Shipment(id="x")
 
 
 def test_times_zero_naive_and_offsets():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from packstation.domain.code128 import encode_values
-from packstation.domain.commands_sheet import command_barcodes, command_sheet
+from packstation.domain.commands_sheet import command_sheet
 from packstation.domain.packing import DEFAULT_BOX_TYPES, BoxType
 from packstation.domain.scans import Command, ScanKind, classify
 
@@ -33,7 +33,7 @@ def test_every_sheet_barcode_scans_as_itself_and_encodes_in_code128():
 
 
 def test_pairs_and_custom_presets():
-    pairs = command_barcodes((BoxType("E", "Envelope", 300, 220, 20),))
+    pairs = [(e.barcode, e.caption) for e in command_sheet((BoxType("E", "Envelope", 300, 220, 20),))]
     assert pairs[-1] == ("BOX:E", "Close as Envelope (E)")
     assert len(pairs) == len(Command) + 1
     assert all(e.barcode != "USER:" for e in command_sheet(packer="  "))

@@ -74,7 +74,7 @@ def test_random_shifts_keep_the_rules_and_restore_exactly(steps, auto_close):
         latest[save.session_id] = json.loads(json.dumps(save.snapshot))
     fresh = Bench.make(auto_close=auto_close)
     fresh.station.restore(latest.values())
-    current = bench.station.current
+    current = bench.station.state.current
     if current is not None and not bench.view.complete:
         assert (fresh.view.order, fresh.view.lines, fresh.view.boxes) == (
             bench.view.order,
@@ -84,8 +84,8 @@ def test_random_shifts_keep_the_rules_and_restore_exactly(steps, auto_close):
     else:
         assert fresh.view.order is None
     assert sorted(fresh.view.parked_orders) == sorted(bench.view.parked_orders)
-    for session in bench.station.parked.values():
-        assert fresh.station.parked[session.session_id].to_snapshot() == session.to_snapshot()
+    for session in bench.station.state.parked.values():
+        assert fresh.station.state.parked[session.session_id].to_snapshot() == session.to_snapshot()
 
 
 def test_orders_fixture_is_consistent():

@@ -8,6 +8,7 @@ from packstation.domain.effects import CloseBox, LogScan
 from packstation.domain.packing_box import Box
 from packstation.domain.scale import ScaleStatus, decode_report, encode_report
 from packstation.domain.scans import ScanKind, classify
+from packstation.domain.station_weight import WeightMode
 from packstation.domain.view import Tone
 from tests.unit.station_bench import Bench
 
@@ -19,7 +20,7 @@ def reading(status: ScaleStatus, grams: int):
 
 
 def scale_bench(**settings) -> Bench:
-    settings.setdefault("weight_mode", "scale")
+    settings.setdefault("weight_mode", WeightMode.SCALE)
     settings.setdefault("require_weight", True)
     return Bench.make(**settings)
 
@@ -103,7 +104,9 @@ def test_unplugged_scale_says_so_and_typed_weight_is_the_fallback():
 
 
 def test_manual_mode_typed_weight_closes_a_waiting_box_and_is_used_once():
-    bench = Bench.make(weight_mode="manual", require_weight=True, auto_close=True, default_box_type="S")
+    bench = Bench.make(
+        weight_mode=WeightMode.MANUAL, require_weight=True, auto_close=True, default_box_type="S"
+    )
     assert bench.view.weight_text == "No weight: type W:1.25kg"
     bench.scans("ORD-3", "SKU-A", "SKU-D")
     bench.scan("WEIGHT:640")
@@ -125,7 +128,7 @@ def test_manual_mode_typed_weight_closes_a_waiting_box_and_is_used_once():
     ],
 )
 def test_bad_typed_weights_are_refused_with_what_to_type(typed, words):
-    bench = Bench.make(weight_mode="manual", require_weight=True)
+    bench = Bench.make(weight_mode=WeightMode.MANUAL, require_weight=True)
     bench.scans("ORD-1", "SKU-A")
     bench.scan(typed)
     assert bench.tone is Tone.BAD and words in bench.message

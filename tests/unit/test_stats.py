@@ -47,11 +47,11 @@ def test_orders_boxes_and_errors_per_hour_per_packer():
         {"packer": "Bo", "created_at": at(10, 12), "state": "queued"},
     ]
     sessions = [
-        {"id": "s1", "packer": "Anna", "state": "completed", "created_at": at(8, 59), "updated_at": at(9, 6)},
+        {"id": "s1", "packer": "Anna", "state": "complete", "created_at": at(8, 59), "updated_at": at(9, 6)},
         {
             "id": "s2",
             "packer": "Anna",
-            "state": "completed",
+            "state": "complete",
             "created_at": at(9, 49),
             "updated_at": at(10, 5),
         },
@@ -99,7 +99,7 @@ def test_empty_day():
 
 def test_csv_rows_per_active_hour_and_a_total_per_packer():
     scans = [scan(9, 0, "Anna", session="s1"), scan(9, 2, "Anna", session="s1", second=30)]
-    sessions = [{"id": "s1", "packer": "Anna", "state": "completed", "updated_at": at(9, 3)}]
+    sessions = [{"id": "s1", "packer": "Anna", "state": "complete", "updated_at": at(9, 3)}]
     boxes = [{"packer": "Anna", "created_at": at(9, 3), "state": "booked"}]
     rows = list(csv.DictReader(io.StringIO(stats_csv(stats_for(scans, boxes, sessions)))))
     assert rows == [

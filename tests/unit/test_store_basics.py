@@ -28,10 +28,10 @@ def test_new_file_is_wal_at_current_schema_and_intact(store):
 def test_reopening_keeps_data_and_does_not_remigrate(tmp_path):
     path = tmp_path / "station.sqlite3"
     s = Store.open(path)
-    s.log_scan(raw="A", kind="item", outcome="ok")
+    s.scans.log(raw="A", kind="item", outcome="ok")
     s.close()
     s2 = Store.open(path)
-    assert s2.scan_count() == 1
+    assert s2.scans.count() == 1
     s2.close()
 
 
@@ -46,7 +46,7 @@ def test_file_from_a_newer_app_is_refused_with_a_clear_message(tmp_path):
 
 
 def test_scan_log_is_append_only(store):
-    scan_id = store.log_scan(
+    scan_id = store.scans.log(
         raw="7310000000001",
         kind="item",
         outcome="accepted",
@@ -55,7 +55,7 @@ def test_scan_log_is_append_only(store):
         packer="ann",
         station="bench-1",
     )
-    rows = store.scans()
+    rows = store.scans.recent()
     assert [r["id"] for r in rows] == [scan_id]
     assert (
         rows[0]["raw"] == "7310000000001" and rows[0]["packer"] == "ann" and rows[0]["outcome"] == "accepted"
@@ -64,43 +64,43 @@ def test_scan_log_is_append_only(store):
         conn.execute("UPDATE scans SET outcome = 'x'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.db.write() as conn:
         conn.execute("DELETE FROM scans")
-    assert store.scan_count() == 1
-    assert not hasattr(store, "delete_scan") and not hasattr(store, "update_scan")
+    assert store.scans.count() == 1
+    assert not {"delete", "update", "delete_scan", "update_scan"} & set(dir(store.scans))
 
 
 def test_shipment_cache_matches_id_external_id_and_tos_id(store):
     shipment = shipment_doc()
-    store.cache_shipment(shipment)
+    store.shipments.put(shipment)
     for key in (shipment.id, shipment.external_id, shipment.tos_id):
-        assert store.cached_shipment(key) == shipment
-    assert store.cached_shipment("nope") is None
+        assert store.shipments.find(key) == shipment
+    assert store.shipments.find("nope") is None
     booked = shipment_doc("shipments.bookParcels")
-    store.cache_shipment(booked)  # another shipment, same external id: the newest answer wins
-    assert store.cached_shipment("ACME12345").id == booked.id
+    store.shipments.put(booked)  # another shipment, same external id: the newest answer wins
+    assert store.shipments.find("ACME12345").id == booked.id
 
 
 def test_sessions_round_trip_and_filter_by_state(store):
-    store.save_session(
-        "s1", order_key="ACME1", shipment_id="sh1", state="open", packer="ann", snapshot={"a": 1}
+    store.sessions.save(
+        "s1", order_key="ACME1", shipment_id="sh1", state="packing", packer="ann", snapshot={"a": 1}
     )
-    store.save_session("s2", order_key="ACME2", shipment_id=None, state="parked", packer="bob", snapshot={})
-    store.save_session(
-        "s3", order_key="ACME3", shipment_id="sh3", state="completed", packer="bob", snapshot={}
+    store.sessions.save("s2", order_key="ACME2", shipment_id=None, state="parked", packer="bob", snapshot={})
+    store.sessions.save(
+        "s3", order_key="ACME3", shipment_id="sh3", state="complete", packer="bob", snapshot={}
     )
-    loaded = store.load_session("s1")
-    assert loaded["snapshot"] == {"a": 1} and loaded["order_key"] == "ACME1" and loaded["state"] == "open"
-    assert [s["id"] for s in store.sessions()] == ["s1", "s2"]
-    assert [s["id"] for s in store.sessions(states=("completed",))] == ["s3"]
-    assert store.load_session("missing") is None
+    loaded = store.sessions.get("s1")
+    assert loaded["snapshot"] == {"a": 1} and loaded["order_key"] == "ACME1" and loaded["state"] == "packing"
+    assert [s["id"] for s in store.sessions.in_states()] == ["s1", "s2"]
+    assert [s["id"] for s in store.sessions.in_states(states=("complete",))] == ["s3"]
+    assert store.sessions.get("missing") is None
     with pytest.raises(ValueError, match="unknown session state"):
-        store.save_session("s4", order_key="x", shipment_id=None, state="weird", packer="", snapshot={})
+        store.sessions.save("s4", order_key="x", shipment_id=None, state="weird", packer="", snapshot={})
 
 
 def test_a_failed_write_transaction_leaves_nothing_behind(store):
     with pytest.raises(RuntimeError), store.db.write() as conn:
         conn.execute("INSERT INTO scans (ts, raw, kind, outcome) VALUES (1, 'x', 'item', 'ok')")
         raise RuntimeError("boom")
-    assert store.scan_count() == 0
+    assert store.scans.count() == 0
 
 
 def test_threads_each_get_their_own_connection_and_lose_no_write(store):
@@ -109,7 +109,7 @@ def test_threads_each_get_their_own_connection_and_lose_no_write(store):
     def worker(n: int) -> None:
         try:
             for i in range(200):
-                store.log_scan(raw=f"{n}-{i}", kind="item", outcome="ok")
+                store.scans.log(raw=f"{n}-{i}", kind="item", outcome="ok")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -119,8 +119,8 @@ def test_threads_each_get_their_own_connection_and_lose_no_write(store):
     for t in threads:
         t.join()
     assert errors == []
-    assert store.scan_count() == 800
-    assert len({r["raw"] for r in store.scans(limit=10_000)}) == 800
+    assert store.scans.count() == 800
+    assert len({r["raw"] for r in store.scans.recent(limit=10_000)}) == 800
 
 
 def test_forward_migration_upgrades_an_older_file_and_keeps_its_data(tmp_path, monkeypatch):
@@ -128,21 +128,21 @@ def test_forward_migration_upgrades_an_older_file_and_keeps_its_data(tmp_path, m
 
     path = tmp_path / "station.sqlite3"
     old = Store.open(path)
-    old.log_scan(raw="kept", kind="item", outcome="ok")
+    old.scans.log(raw="kept", kind="item", outcome="ok")
     old.close()
     v2 = "ALTER TABLE scans ADD COLUMN weight_g INTEGER;\nCREATE INDEX scans_kind ON scans(kind);"
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, v2))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
     new = Store.open(path)
     assert new.db.scalar("PRAGMA user_version") == SCHEMA_VERSION + 1
-    assert new.scans()[0]["raw"] == "kept" and "weight_g" in new.scans()[0]
+    assert new.scans.recent()[0]["raw"] == "kept" and "weight_g" in new.scans.recent()[0]
     new.close()
 
 
 def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_path):
     """The real v2 -> v3 step: packing slips owed per session, print jobs found by box."""
     from packstation.adapters.store import schema
-    from packstation.domain.printing import PrintJobKind
+    from packstation.domain.printing import NewPrintJob, PrintJobKind
 
     path = tmp_path / "station.sqlite3"
     conn = sqlite3.connect(path)
@@ -151,7 +151,7 @@ def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_pat
     conn.execute("PRAGMA user_version = 2")
     conn.execute(
         "INSERT INTO packing_sessions (id, order_key, state, created_at, updated_at)"
-        " VALUES ('s1', 'ORD-1', 'completed', 1, 1)"
+        " VALUES ('s1', 'ORD-1', 'completed', 1, 1)"  # the store's old name, renamed by v4
     )
     conn.execute(
         "INSERT INTO print_jobs (kind, state, printer_uri, created_at, updated_at)"
@@ -162,30 +162,32 @@ def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_pat
 
     store = Store.open(path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION >= 3
-        (session,) = store.sessions(("completed",))
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
+        (session,) = store.sessions.in_states(("complete",))
         assert session["order_key"] == "ORD-1" and session["slip"] is None  # old orders owe no slip
-        assert store.sessions_owed_a_slip() == []
-        assert [j.id for j in store.list_print_jobs()] == [1]
-        assert store.label_jobs_for_box(1) == []
-        store.add_print_job(kind=PrintJobKind.DOCUMENT, printer_uri="file:x", payload=b"s", session_id="s1")
-        assert store.load_session("s1")["slip"] == "queued"
+        assert store.sessions.owed_a_slip() == []
+        assert [j.id for j in store.print_jobs.recent()] == [1]
+        assert store.print_jobs.labels_for_box(1) == []
+        store.print_jobs.add(
+            NewPrintJob(kind=PrintJobKind.DOCUMENT, printer_uri="file:x", payload=b"s", session_id="s1")
+        )
+        assert store.sessions.get("s1")["slip"] == "queued"
         assert store.integrity_check() == "ok"
     finally:
         store.close()
 
 
-def test_a_version_3_file_gains_the_uncertain_print_state_and_keeps_its_jobs(tmp_path):
-    """The real v3 -> v4 step: the print_jobs table is rebuilt for 'preparing' and 'uncertain'; its rows,
-    reprint links and indexes survive, and a job a v3 app left 'sending' becomes uncertain."""
+def test_a_version_4_file_gains_the_uncertain_print_state_and_keeps_its_jobs(tmp_path):
+    """The real v4 -> v5 step: the print_jobs table is rebuilt for 'preparing' and 'uncertain'; its rows,
+    reprint links and indexes survive, and a job a v4 app left 'sending' becomes uncertain."""
     from packstation.adapters.store import schema
     from packstation.domain.printing import PrintJobState
 
     path = tmp_path / "station.sqlite3"
     conn = sqlite3.connect(path)
-    for script in schema.MIGRATIONS[:3]:
+    for script in schema.MIGRATIONS[:4]:
         conn.executescript(script)
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute("PRAGMA user_version = 4")
     conn.execute(
         "INSERT INTO print_jobs (kind, state, printer_uri, created_at, updated_at)"
         " VALUES ('label', 'done', 'file:x', 1, 1)"
@@ -199,8 +201,8 @@ def test_a_version_3_file_gains_the_uncertain_print_state_and_keeps_its_jobs(tmp
 
     store = Store.open(path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION >= 4
-        second, first = store.list_print_jobs()
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
+        second, first = store.print_jobs.recent()
         assert (first.state, second.state) == (PrintJobState.DONE, PrintJobState.UNCERTAIN)
         assert second.reprint_of == first.id
         indexes = {r[0] for r in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}

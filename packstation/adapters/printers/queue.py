@@ -30,7 +30,7 @@ from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchE
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
 from packstation.adapters.printers.errors import PrinterError
-from packstation.domain.printing import FINAL_STATES, PrintJob, PrintJobKind, PrintJobRepository
+from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobRepository
 from packstation.domain.raster import LabelPreview
 
 log = logging.getLogger(__name__)
@@ -70,15 +70,15 @@ class PrintQueue:
 
     # -- jobs in ------------------------------------------------------------------------------------
     def enqueue(self, **job_fields: Any) -> int:
-        """Add a job (same keywords as ``PrintJobRepository.add_print_job``) and wake the worker."""
-        job_id = self.repo.add_print_job(**job_fields)
+        """Add a job (the keywords of ``NewPrintJob``) and wake the worker."""
+        job_id = self.repo.add(NewPrintJob(**job_fields))
         self._changed(job_id)
         self.notify()
         return job_id
 
     def reprint(self, job_id: int) -> int:
         """A person asked to print a job again: a new job, pointing at the original."""
-        original = self.repo.get_print_job(job_id)
+        original = self.repo.get(job_id)
         if original is None:
             raise KeyError(f"no print job {job_id}")
         return self.enqueue(
@@ -93,7 +93,7 @@ class PrintQueue:
 
     def retry_failed(self) -> int:
         """Put every failed job back in the queue (the printer is back); returns how many."""
-        count = self.repo.retry_failed_print_jobs()
+        count = self.repo.retry_failed()
         self._waiting_for_printer.clear()
         if count:
             log.info("Retrying %d failed print job(s)", count)
@@ -129,7 +129,7 @@ class PrintQueue:
         """Process queued jobs until none is left; returns how many were processed."""
         processed = 0
         async with self._drain_lock:
-            while (job := self.repo.claim_print_job()) is not None:
+            while (job := self.repo.claim()) is not None:
                 await self._process(job)
                 processed += 1
         return processed
@@ -175,21 +175,21 @@ class PrintQueue:
                 # so the screen can name the box whose label (or tag) it shows
                 payload = replace(payload, preview=replace(payload.preview, box_id=job.box_id))
             # Everything up to here is safe to redo; from here on the label may reach paper.
-            self.repo.mark_print_job_sending(job.id)
+            self.repo.mark_sending(job.id)
             sending = True
             self._changed(job.id)
             await loop.run_in_executor(self._executor, printer.send, payload)
         except asyncio.CancelledError:
             if sending:  # the write may go on in the worker thread: nobody can say whether it printed
                 log.info("Print job %d interrupted while sending: uncertain", job.id)
-                self.repo.mark_print_job_uncertain(job.id, INTERRUPTED_REASON)
+                self.repo.mark_uncertain(job.id, INTERRUPTED_REASON)
                 self._changed(job.id)
             # else: left 'preparing', which the next start queues again (nothing reached the printer)
             raise
         except PrinterError as exc:
             if exc.maybe_printed:  # the printer holds the label: it may come out once fixed
                 log.info("Print job %d uncertain: %s", job.id, exc.user_message)
-                self.repo.mark_print_job_uncertain(job.id, exc.user_message)
+                self.repo.mark_uncertain(job.id, exc.user_message)
                 self._changed(job.id)
                 return
             reason = exc.user_message
@@ -204,7 +204,7 @@ class PrintQueue:
             log.error("print job %d failed unexpectedly", job.id, exc_info=True)
             reason = f"unexpected error while printing ({type(exc).__name__}: {exc})"
         else:
-            self.repo.finish_print_job(job.id)
+            self.repo.finish(job.id)  # a box LABEL job: the box is printed in the same transaction
             log.info(
                 "Print job %d done (%s, %d bytes)", job.id, payload.label_format.value, len(payload.data)
             )
@@ -235,7 +235,7 @@ class PrintQueue:
 
     def _fail(self, job: PrintJob, reason: str) -> None:
         log.info("Print job %d failed: %s", job.id, reason)
-        self.repo.fail_print_job(job.id, reason)
+        self.repo.fail(job.id, reason)
         self._changed(job.id)
 
     def _changed(self, job_id: int) -> None:
@@ -263,7 +263,3 @@ class _DownloadError(Exception):
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
-
-
-def job_is_final(job: PrintJob) -> bool:
-    return job.state in FINAL_STATES

@@ -5,20 +5,26 @@ that matters most is ``OutcomeUnknownError``: a write whose request may have rea
 whose answer never came (read timeout, dropped connection, HTTP 500). Writes are never repeated here;
 only read-only calls (GETs) are retried, a bounded number of times with a short back-off.
 
+Every call has a total deadline (``read_deadline_s`` for reads, all attempts included;
+``write_deadline_s`` for writes, longer, so that a slow commit is answered rather than given up on and
+repeated): an answer trickling in a byte at a time ends in a clear timeout error, not a hang. Running
+out of time is ``RetryableError`` for reads and ``OutcomeUnknownError`` for writes.
+
 The API token never leaves this module except in the ``Authorization`` header of requests to the
-configured API origin: it is not logged, not put in exception messages, and label downloads from any
-other origin go without it.
+configured API origin: label downloads from any other origin go without it, and every text that
+leaves the client (exception messages, Ingrid's error bodies, parsed documents, log lines) is scrubbed
+of the token and of its base64 form (see ``secrets.Scrubber``), also when a server echoes the
+``Authorization`` header back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,6 +45,7 @@ from packstation.adapters.som.errors import (
 )
 from packstation.adapters.som.requests import clean_request
 from packstation.adapters.som.responses import TRACE_HEADER, error_for_status, json_document
+from packstation.adapters.som.secrets import Scrubber
 from packstation.domain.models import Delivery, ModelError, Shipment, format_datetime
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,11 @@ T = TypeVar("T")
 SOM_PATH = "/v1/som/"
 EVENTS_PATH = "/v1/events_gateway/"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=3.0, read=15.0, write=15.0, pool=5.0)
+# Total time one call may take, whatever the server does (a byte a second resets httpx's read
+# timeout for ever). Writes get longer: a write given up on is an unknown outcome to reconcile, and
+# repairing that costs more than waiting (issue 12, item 6).
+DEFAULT_READ_DEADLINE_S = 20.0
+DEFAULT_WRITE_DEADLINE_S = 60.0
 METHOD_NAME = re.compile(r"^[A-Za-z][A-Za-z_]*\.[A-Za-z][A-Za-z_]*$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
@@ -96,22 +108,44 @@ class SomClient:
         max_label_bytes: int = 5_000_000,
         read_retries: int = 2,
         label_timeout_s: float = 20.0,
+        read_deadline_s: float = DEFAULT_READ_DEADLINE_S,
+        write_deadline_s: float = DEFAULT_WRITE_DEADLINE_S,
     ) -> None:
+        """``timeout``: httpx's per-phase timeouts (connect, each read, ...); when it is not given,
+        a write waits for its answer as long as ``write_deadline_s``. ``read_deadline_s`` and
+        ``write_deadline_s``: the total time of one call (see the module docstring)."""
         if not token:
             raise ValueError("an API token is required")
         base = httpx.URL(base_url.strip())
         if base.scheme not in ("http", "https") or not base.host:
             raise ValueError(f"the API URL must be http(s)://host[:port], not {base_url!r}")
-        encoded = base64.b64encode(token.encode("utf-8")).decode("ascii")
-        self._authorization = f"Bearer {encoded}"
-        self._secrets = (token, encoded)
+        try:
+            read_deadline_s, write_deadline_s = float(read_deadline_s), float(write_deadline_s)
+        except (TypeError, ValueError):
+            raise ValueError("the API deadlines must be numbers of seconds") from None
+        if not (read_deadline_s > 0 and write_deadline_s > 0):  # also refuses NaN
+            raise ValueError("the API deadlines must be positive numbers of seconds")
+        self._scrubber = Scrubber(token)
+        self._authorization = f"Bearer {self._scrubber.encoded}"
         self._base = base
         self._origin = origin_of(base)
         self.site_id = site_id
         self.max_label_bytes = max_label_bytes
         self.read_retries = max(0, read_retries)
         self.label_timeout_s = label_timeout_s
-        self._timeout = timeout or DEFAULT_TIMEOUT
+        self.read_deadline_s = read_deadline_s
+        self.write_deadline_s = write_deadline_s
+        self._timeout = httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
+        self._write_timeout = (
+            self._timeout
+            if timeout is not None
+            else httpx.Timeout(
+                connect=DEFAULT_TIMEOUT.connect,
+                read=write_deadline_s,
+                write=DEFAULT_TIMEOUT.write,
+                pool=DEFAULT_TIMEOUT.pool,
+            )
+        )
         self._http = httpx.AsyncClient(
             base_url=base,
             timeout=self._timeout,
@@ -283,8 +317,12 @@ class SomClient:
         """The file at ``label_url``; the token goes along only if it is on the API's own origin."""
         target = self._base.join(url)
         if target.scheme not in ("http", "https") or not target.host:
-            raise BadRequestError(f"not a downloadable label URL: {url!r}", method="label")
-        return await self._with_retries("label", lambda: self._download_label_once(target))
+            raise self._scrub(BadRequestError(f"not a downloadable label URL: {url!r}", method="label"))
+        try:
+            return await self._with_retries("label", lambda: self._download_label_once(target))
+        except SomError as exc:
+            self._scrub(exc)
+            raise
 
     async def _download_label_once(self, target: httpx.URL) -> Label:
         started = time.perf_counter()
@@ -315,9 +353,10 @@ class SomClient:
     async def _read_label(self, response: httpx.Response, target: httpx.URL, started: float) -> Label:
         trace_id = response.headers.get(TRACE_HEADER)
         shown = f"{target.scheme}://{target.netloc.decode()}{target.path}"  # no query: may be signed
+        shown = self._scrubber.text(shown)
         if not response.is_success:
-            content = await self._read_capped(response, 64_000, truncate=True)
-            capped = httpx.Response(response.status_code, headers=response.headers, content=content)
+            content = self._scrubber.raw(await self._read_capped(response, 64_000, truncate=True))
+            capped = _with_content(response, content)
             raise self._scrub(error_for_status(capped, method="label", is_read=True))
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_label_bytes:
@@ -343,19 +382,30 @@ class SomClient:
     async def _read_capped(self, response: httpx.Response, limit: int, *, truncate: bool) -> bytes:
         chunks: list[bytes] = []
         total = 0
-        async for chunk in response.aiter_bytes():
-            total += len(chunk)
-            if total > limit:
-                if truncate:
-                    chunks.append(chunk[: limit - (total - len(chunk))])
-                    break
-                raise LabelTooLargeError(
-                    f"label is larger than the {limit} bytes allowed; download aborted",
-                    method="label",
-                    status=response.status_code,
-                    trace_id=response.headers.get(TRACE_HEADER),
-                )
-            chunks.append(chunk)
+        stream = response.aiter_bytes()
+        try:
+            async for chunk in stream:
+                total += len(chunk)
+                if total > limit:
+                    if truncate:
+                        chunks.append(chunk[: limit - (total - len(chunk))])
+                        break
+                    raise LabelTooLargeError(
+                        f"label is larger than the {limit} bytes allowed; download aborted",
+                        method="label",
+                        status=response.status_code,
+                        trace_id=response.headers.get(TRACE_HEADER),
+                    )
+                chunks.append(chunk)
+        finally:
+            # A download left half-read (cap, break) leaves httpx's and httpcore's async generators
+            # suspended. Dropped as they are, the garbage collector closes them while the connection
+            # is still open; their clean-up then has to await, and where the loop installs no
+            # async-generator hooks (qasync, the app's loop) that prints "RuntimeError: async
+            # generator ignored GeneratorExit". Closing the response first leaves nothing to await.
+            await response.aclose()
+            if isinstance(stream, AsyncGenerator):
+                await stream.aclose()
         return b"".join(chunks)
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -370,8 +420,9 @@ class SomClient:
         trace_id = response.headers.get(TRACE_HEADER)
         item = doc.get(key)
         if not isinstance(item, dict):
+            keys = self._scrubber.text(", ".join(sorted(doc)) or "none")
             raise MalformedResponseError(
-                f"the answer has no {key!r} object (keys: {', '.join(sorted(doc)) or 'none'})",
+                f"the answer has no {key!r} object (keys: {keys})",
                 method=method,
                 status=response.status_code,
                 trace_id=trace_id,
@@ -379,17 +430,44 @@ class SomClient:
         try:
             return model.from_api(item)  # type: ignore[attr-defined,no-any-return]
         except ModelError as exc:
-            raise MalformedResponseError(
-                f"unreadable answer: {exc}", method=method, status=response.status_code, trace_id=trace_id
-            ) from exc
+            # Not chained (``from None``): the model's message quotes the answer, and is scrubbed here.
+            raise self._scrub(
+                MalformedResponseError(
+                    f"unreadable answer: {exc}", method=method, status=response.status_code, trace_id=trace_id
+                )
+            ) from None
 
     async def _call(
         self, method: str, *, body: dict[str, Any] | None = None, params: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], httpx.Response]:
         is_read = method.endswith(".get")
+        deadline = self.read_deadline_s if is_read else self.write_deadline_s
+        try:
+            async with asyncio.timeout(deadline) as scope:
+                if is_read:
+                    return await self._with_retries(
+                        method, lambda: self._send(method, None, params, is_read=True)
+                    )
+                return await self._send(method, body or {}, params, is_read=False)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            error = self._deadline_error(method, deadline, is_read=is_read)
+            log.info("SOM %s: %s", method, error.one_line())
+            raise error from None
+        except SomError as exc:
+            self._scrub(exc)
+            raise
+
+    def _deadline_error(self, method: str, deadline: float, *, is_read: bool) -> SomError:
+        where = self._base.host
         if is_read:
-            return await self._with_retries(method, lambda: self._send(method, None, params, is_read=True))
-        return await self._send(method, body or {}, params, is_read=False)
+            return RetryableError(f"no complete answer from {where} within {deadline:g} s", method=method)
+        return OutcomeUnknownError(
+            f"no complete answer from {where} within {deadline:g} s after sending; "
+            "the change may have been applied",
+            method=method,
+        )
 
     async def _with_retries(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run a read-only ``attempt`` up to 1 + read_retries times while it fails retryably."""
@@ -426,6 +504,7 @@ class SomClient:
                 params={k: str(v) for k, v in (params or {}).items() if v is not None} or None,
                 content=content,
                 headers=headers,
+                timeout=self._timeout if is_read else self._write_timeout,
             )
         except httpx.HTTPError as exc:
             error = self._transport_error(exc, method, is_read=is_read)
@@ -441,12 +520,28 @@ class SomClient:
             _ms_since(started),
             trace_id,
         )
+        # Whatever the server echoed of the token goes before anything quotes or parses the answer.
+        response = self._scrubbed(response)
         if not response.is_success:
             raise self._scrub(error_for_status(response, method=method, is_read=is_read))
-        doc = json_document(response, method=method, allow_empty=method not in DOCUMENT_METHODS)
+        try:
+            doc = json_document(response, method=method, allow_empty=method not in DOCUMENT_METHODS)
+        except SomError as exc:
+            raise self._scrub(exc) from None
+        if b"\\" in response.content:  # JSON escapes may hide the token from the byte scrub
+            doc = self._scrubber.document(doc)
         return doc, response
 
+    def _scrubbed(self, response: httpx.Response) -> httpx.Response:
+        clean = self._scrubber.raw(response.content)
+        if clean == response.content:
+            return response
+        return _with_content(response, clean)
+
     def _transport_error(self, exc: httpx.HTTPError, method: str, *, is_read: bool) -> SomError:
+        return self._scrub(self._transport_error_for(exc, method, is_read=is_read))
+
+    def _transport_error_for(self, exc: httpx.HTTPError, method: str, *, is_read: bool) -> SomError:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         where = self._base.host
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
@@ -467,15 +562,17 @@ class SomClient:
 
     def _scrub(self, error: SomError) -> SomError:
         """Blank the token out of anything a server (or a library) may have echoed back."""
-        for secret in self._secrets:
-            if secret and secret in error.message:
-                error.message = error.message.replace(secret, "***")
-                error.args = (error.message,)
-            for attr in ("message", "error"):
-                value = getattr(error.body, attr)
-                if value and secret and secret in value:
-                    setattr(error.body, attr, value.replace(secret, "***"))
-        return error
+        return self._scrubber.error(error)
+
+
+def _with_content(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A copy of ``response`` holding ``content`` (already decoded: no Content-Encoding/Length)."""
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length")
+    ]
+    return httpx.Response(response.status_code, headers=headers, content=content, request=response.request)
 
 
 def _ms_since(started: float) -> float:

@@ -12,16 +12,22 @@ cut can lose the last commits (never corrupt the file). That keeps a scan write 
 millisecond. The one place where a lost commit would matter is just before a non-idempotent API call
 (the server would know a box the station forgot), so those transactions ask for ``durable=True``:
 ``synchronous=FULL`` for that commit, which fsyncs the WAL and with it everything committed before.
+
+``tables()`` wraps the same connection in a ``sqlite_utils.Database`` (inserts, upserts, schema
+introspection, ``transform``). Inside ``write()`` its inserts nest as savepoints of our transaction, so
+they commit or roll back with it; sqlite-utils cannot open a ``BEGIN IMMEDIATE`` itself.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -56,6 +62,17 @@ class Database:
                 self._all.append(conn)
         return conn
 
+    def tables(self) -> sqlite_utils.Database:
+        """This thread's connection as a ``sqlite_utils.Database`` (same connection, same transaction)."""
+        conn = self.connection()
+        wrapped: sqlite_utils.Database | None = getattr(self._local, "tables", None)
+        if wrapped is None or wrapped.conn is not conn:
+            # recursive_triggers off: sqlite-utils turns it on by default; our triggers rely on SQLite's
+            # default (the pickup trigger must not re-fire on its own update).
+            wrapped = sqlite_utils.Database(conn, recursive_triggers=False)
+            self._local.tables = wrapped
+        return wrapped
+
     @contextmanager
     def write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
@@ -83,7 +100,8 @@ class Database:
         return self.connection().execute(sql, params).fetchall()
 
     def query_one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        return self.connection().execute(sql, params).fetchone()
+        row: sqlite3.Row | None = self.connection().execute(sql, params).fetchone()
+        return row
 
     def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
         row = self.connection().execute(sql, params).fetchone()
@@ -97,3 +115,14 @@ class Database:
             with suppress(sqlite3.Error):
                 conn.close()
         self._local = threading.local()
+
+
+Clock = Callable[[], float]
+
+
+class Repository:
+    """What every repository of the store shares: the one database and the clock."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self._clock = clock

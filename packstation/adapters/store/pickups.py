@@ -1,11 +1,9 @@
 """Pickup runs (end of day) and "packed" tracking events in the station database.
 
-``start_pickup_run`` puts, in one transaction, every booked box not handed over yet into the open run
+``start_run`` puts, in one transaction, every booked box not handed over yet into the open run
 and queues one ``book_pickup`` operation per tracking number (never a second one while the first is still
 active or done). The schema's trigger stamps ``handed_over_at`` when such an operation completes, in the
 same transaction. The manifest reads the run's handed-over boxes with the last known server state.
-
-``queue_packed_events`` queues one ``publish_tracking_event`` per booked box of a completed order.
 """
 
 from __future__ import annotations
@@ -14,6 +12,8 @@ import json
 import uuid
 from typing import Any
 
+from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.outbox import insert_op
 from packstation.domain.end_of_day import PickupProgress
 from packstation.domain.models import ModelError, Shipment
 from packstation.domain.outbox import OpKind
@@ -22,17 +22,15 @@ from packstation.domain.outbox import OpKind
 _ELIGIBLE = "tracking_number IS NOT NULL AND state != 'voided' AND handed_over_at IS NULL"
 
 
-class PickupsMixin:
-    db: Any
-    _clock: Any
-
-    def open_pickup_run(self) -> str | None:
+class PickupStore(Repository):
+    def open_run(self) -> str | None:
         """The run started and not finished yet (an end of day still going on), if any."""
-        return self.db.scalar(
+        run = self.db.scalar(
             "SELECT id FROM pickup_runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
         )
+        return None if run is None else str(run)
 
-    def start_pickup_run(self, station: str = "") -> str:
+    def start_run(self, station: str = "") -> str:
         """Continue the open run or start one, and queue the pickups of every booked box that is not
         handed over and not in the run yet. Safe to call again at any time: nothing is queued twice."""
         now = self._clock()
@@ -42,10 +40,8 @@ class PickupsMixin:
             ).fetchone()
             run_id = row[0] if row else f"run-{uuid.uuid4().hex[:12]}"
             if row is None:
-                conn.execute(
-                    "INSERT INTO pickup_runs (id, station, started_at) VALUES (?, ?, ?)",
-                    (run_id, station, now),
-                )
+                run = {"id": run_id, "station": station, "started_at": now}
+                self.db.tables().table("pickup_runs").insert(run)
             boxes = conn.execute(
                 f"SELECT id, shipment_id, tracking_number FROM boxes WHERE {_ELIGIBLE} ORDER BY id"
             ).fetchall()
@@ -55,8 +51,9 @@ class PickupsMixin:
                     (box["id"], OpKind.BOOK_PICKUP.value),
                 ).fetchone()
                 if queued is None:
-                    self._insert_op(
-                        conn,
+                    insert_op(
+                        self.db.tables(),
+                        now,
                         OpKind.BOOK_PICKUP,
                         box["shipment_id"],
                         {"tracking_number": box["tracking_number"]},
@@ -65,7 +62,7 @@ class PickupsMixin:
                 conn.execute("UPDATE boxes SET pickup_run = ? WHERE id = ?", (run_id, box["id"]))
         return run_id
 
-    def pickup_candidates(self) -> int:
+    def candidates(self) -> int:
         """Booked boxes not handed over and not in a pickup run yet: what an end of day would add."""
         return int(
             self.db.scalar(
@@ -74,7 +71,7 @@ class PickupsMixin:
             )
         )
 
-    def pickup_progress(self, run_id: str | None) -> PickupProgress:
+    def progress(self, run_id: str | None) -> PickupProgress:
         if run_id is None:
             return PickupProgress(None, 0, 0)
         row = self.db.query_one(
@@ -89,7 +86,8 @@ class PickupsMixin:
             (run_id, OpKind.BOOK_PICKUP.value),
         )
         attention = tuple(f"{r['tracking_number']}: {r['last_error'] or 'refused'}" for r in refused)
-        return PickupProgress(run_id, int(row["total"]), int(row["done"]), attention)
+        total, done = (0, 0) if row is None else (int(row["total"]), int(row["done"]))
+        return PickupProgress(run_id, total, done, attention)
 
     def handed_over_boxes(self, run_id: str) -> list[tuple[dict[str, Any], Shipment | None]]:
         """The run's handed-over boxes (oldest first), each with its shipment's last known server state."""
@@ -114,10 +112,11 @@ class PickupsMixin:
             result.append((data, shipment))
         return result
 
-    def pickup_run_started_at(self, run_id: str) -> float | None:
-        return self.db.scalar("SELECT started_at FROM pickup_runs WHERE id = ?", (run_id,))
+    def run_started_at(self, run_id: str) -> float | None:
+        started = self.db.scalar("SELECT started_at FROM pickup_runs WHERE id = ?", (run_id,))
+        return None if started is None else float(started)
 
-    def finish_pickup_run(self, run_id: str) -> None:
+    def finish_run(self, run_id: str) -> None:
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE pickup_runs SET finished_at = COALESCE(finished_at, ?) WHERE id = ?",

@@ -1,92 +1,60 @@
-"""Print jobs in the station database: the store's implementation of
-``packstation.domain.printing.PrintJobRepository`` (each method one short transaction)."""
+"""Print jobs in the station database: the store's ``PrintJobRepository``
+(``packstation.domain.printing``), each method one short transaction.
+
+A LABEL job of a box that finishes marks its box printed in the same transaction, so "printed" can
+never be lost between the two (a crash sees either both or neither).
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
-from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
+import sqlite_utils
 
-INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"
+from packstation.adapters.store.connection import Repository
+from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobState
+
 # Why a job stuck in 'sending' across a restart is uncertain, not failed: the bytes may be on paper.
+INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"
 
 
-class PrintJobsMixin:
-    db: Any
-    _clock: Any
+def insert_job(tables: sqlite_utils.Database, now: float, job: NewPrintJob) -> int:
+    """Add a queued job inside the caller's write transaction."""
+    row = {
+        "kind": PrintJobKind(job.kind).value,
+        "state": PrintJobState.QUEUED.value,
+        "printer_uri": job.printer_uri,
+        "source_url": job.source_url,
+        "payload": job.payload,
+        "tracking_number": job.tracking_number,
+        "box_id": job.box_id,
+        "reprint_of": job.reprint_of,
+        "session_id": job.session_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(tables.table("print_jobs").insert(row).last_rowid or 0)
 
-    def _insert_print_job(
-        self,
-        conn: sqlite3.Connection,
-        *,
-        kind: PrintJobKind,
-        printer_uri: str,
-        source_url: str | None = None,
-        payload: bytes | None = None,
-        tracking_number: str | None = None,
-        box_id: int | None = None,
-        reprint_of: int | None = None,
-        session_id: str | None = None,
-    ) -> int:
-        now = self._clock()
-        cur = conn.execute(
-            "INSERT INTO print_jobs (kind, state, printer_uri, source_url, payload, tracking_number,"
-            " box_id, reprint_of, session_id, created_at, updated_at)"
-            " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                PrintJobKind(kind).value,
-                printer_uri,
-                source_url,
-                payload,
-                tracking_number,
-                box_id,
-                reprint_of,
-                session_id,
-                now,
-                now,
-            ),
-        )
-        assert cur.lastrowid is not None  # an INSERT into a rowid table always has one
-        return int(cur.lastrowid)
 
-    def add_print_job(
-        self,
-        *,
-        kind: PrintJobKind,
-        printer_uri: str,
-        source_url: str | None = None,
-        payload: bytes | None = None,
-        tracking_number: str | None = None,
-        box_id: int | None = None,
-        reprint_of: int | None = None,
-        session_id: str | None = None,
-    ) -> int:
+class PrintJobStore(Repository):
+    def add(self, job: NewPrintJob) -> int:
         """Queue a job. With ``session_id`` it is that order's packing slip: queued once (a second call
         returns the first job), and the session stops owing it in the same transaction."""
         with self.db.write() as conn:
-            if session_id is not None and reprint_of is None:
+            if job.session_id is not None and job.reprint_of is None:
                 earlier = conn.execute(
                     "SELECT id FROM print_jobs WHERE session_id = ? AND reprint_of IS NULL"
                     " ORDER BY id LIMIT 1",
-                    (session_id,),
+                    (job.session_id,),
                 ).fetchone()
                 if earlier is not None:
                     return int(earlier["id"])
-                conn.execute("UPDATE packing_sessions SET slip = 'queued' WHERE id = ?", (session_id,))
-            return self._insert_print_job(
-                conn,
-                kind=kind,
-                printer_uri=printer_uri,
-                source_url=source_url,
-                payload=payload,
-                tracking_number=tracking_number,
-                box_id=box_id,
-                reprint_of=reprint_of,
-                session_id=session_id,
-            )
+                conn.execute("UPDATE packing_sessions SET slip = 'queued' WHERE id = ?", (job.session_id,))
+            return insert_job(self.db.tables(), self._clock(), job)
 
-    def claim_print_job(self) -> PrintJob | None:
+    def claim(self) -> PrintJob | None:
+        """The oldest queued job becomes ``preparing`` (attempts + 1): nothing of it reaches the printer
+        until ``mark_sending``."""
         with self.db.write() as conn:
             row = conn.execute(
                 "SELECT id FROM print_jobs WHERE state = 'queued' ORDER BY id LIMIT 1"
@@ -98,37 +66,48 @@ class PrintJobsMixin:
                 " WHERE id = ?",
                 (self._clock(), row["id"]),
             )
-            return _job(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (row["id"],)).fetchone())
+            return print_job(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (row["id"],)).fetchone())
 
-    def mark_print_job_sending(self, job_id: int) -> None:
+    def mark_sending(self, job_id: int) -> None:
+        """Immediately before the device write: from now on a crash leaves the job uncertain."""
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE print_jobs SET state = 'sending', updated_at = ? WHERE id = ?",
                 (self._clock(), job_id),
             )
 
-    def mark_print_job_uncertain(self, job_id: int, reason: str) -> None:
+    def mark_uncertain(self, job_id: int, reason: str) -> None:
+        """The write was interrupted or the printer holds the label: it may or may not be out."""
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE print_jobs SET state = 'uncertain', error = ?, updated_at = ? WHERE id = ?",
                 (reason, self._clock(), job_id),
             )
 
-    def finish_print_job(self, job_id: int) -> None:
+    def finish(self, job_id: int) -> None:
+        """The job printed; a box's LABEL job marks the (booked) box printed in the same transaction."""
+        now = self._clock()
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE print_jobs SET state = 'done', error = NULL, updated_at = ? WHERE id = ?",
-                (self._clock(), job_id),
+                (now, job_id),
+            )
+            conn.execute(
+                "UPDATE boxes SET state = 'printed', printed_at = ?, updated_at = ?"
+                " WHERE id = (SELECT box_id FROM print_jobs WHERE id = ? AND kind = ?)"
+                " AND state IN ('booked', 'printed')",
+                (now, now, job_id, PrintJobKind.LABEL.value),
             )
 
-    def fail_print_job(self, job_id: int, reason: str) -> None:
+    def fail(self, job_id: int, reason: str) -> None:
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE print_jobs SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
                 (reason, self._clock(), job_id),
             )
 
-    def retry_failed_print_jobs(self) -> int:
+    def retry_failed(self) -> int:
+        """Failed jobs go back to queued; uncertain ones stay (resending could print a label twice)."""
         with self.db.write() as conn:
             return int(
                 conn.execute(
@@ -137,7 +116,9 @@ class PrintJobsMixin:
                 ).rowcount
             )
 
-    def recover_interrupted_print_jobs(self) -> int:
+    def recover_interrupted(self) -> int:
+        """At start-up: 'preparing' goes back to queued (nothing reached the printer), 'sending' becomes
+        uncertain (the label may be out). Returns how many jobs changed."""
         with self.db.write() as conn:
             redo = conn.execute(
                 "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'preparing'",
@@ -150,21 +131,19 @@ class PrintJobsMixin:
             ).rowcount
             return int(redo + uncertain)
 
-    def get_print_job(self, job_id: int) -> PrintJob | None:
+    def get(self, job_id: int) -> PrintJob | None:
         row = self.db.query_one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))
-        return None if row is None else _job(row)
+        return None if row is None else print_job(row)
 
-    def label_jobs_for_box(self, box_id: int) -> list[PrintJob]:
+    def labels_for_box(self, box_id: int) -> list[PrintJob]:
         """Every LABEL job of a box, oldest first, however long ago it printed."""
         rows = self.db.query(
             "SELECT * FROM print_jobs WHERE box_id = ? AND kind = ? ORDER BY id",
             (box_id, PrintJobKind.LABEL.value),
         )
-        return [_job(r) for r in rows]
+        return [print_job(r) for r in rows]
 
-    def list_print_jobs(
-        self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50
-    ) -> list[PrintJob]:
+    def recent(self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50) -> list[PrintJob]:
         if states:
             marks = ",".join("?" * len(states))
             rows = self.db.query(
@@ -173,10 +152,10 @@ class PrintJobsMixin:
             )
         else:
             rows = self.db.query("SELECT * FROM print_jobs ORDER BY id DESC LIMIT ?", (limit,))
-        return [_job(r) for r in rows]
+        return [print_job(r) for r in rows]
 
 
-def _job(row: sqlite3.Row) -> PrintJob:
+def print_job(row: sqlite3.Row) -> PrintJob:
     return PrintJob(
         id=int(row["id"]),
         kind=PrintJobKind(row["kind"]),

@@ -5,7 +5,12 @@ newer than the file, each in its own ``BEGIN IMMEDIATE`` transaction together wi
 a crash mid-upgrade leaves the file at a consistent earlier version. A file written by a newer app is
 refused with a clear message instead of being misread.
 
-Migrations are append-only: never edit a released one, add the next.
+Migrations are append-only: never edit a released one, add the next. They are SQL scripts because
+the schema needs what sqlite-utils' table creation cannot express (CHECK constraints, partial indexes,
+triggers, AUTOINCREMENT); use ``db.tables()[name].transform()`` for a later step that only changes
+columns, types, defaults or foreign keys (it rebuilds the table keeping rows, indexes and CHECKs, and
+nests in our transaction as a savepoint). Steps v4 and v5 change a CHECK, which ``transform()`` cannot.
+After migrating, sqlite-utils' introspection confirms every table of the current schema is there.
 """
 
 from __future__ import annotations
@@ -168,12 +173,42 @@ CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wante
 CREATE INDEX print_jobs_box ON print_jobs(box_id);
 """
 
+# One vocabulary for session states: the domain's ``SessionState`` (packing, parked, complete,
+# cancelled) replaces the store's own names (open, completed). A CHECK constraint cannot be altered in
+# SQLite, and sqlite-utils' ``transform()`` copies CHECK constraints verbatim (it has no option to change
+# one, and its row copy would fail the new constraint), so this is SQLite's own table rebuild: new table,
+# rows copied with the names mapped, old table dropped, new one renamed, indexes recreated. The foreign
+# keys pointing at packing_sessions (boxes, print_jobs) are checked by ``migrate`` before the COMMIT.
+_V4 = """
+CREATE TABLE packing_sessions_v4 (
+    id TEXT PRIMARY KEY,
+    order_key TEXT NOT NULL,
+    shipment_id TEXT,
+    state TEXT NOT NULL CHECK (state IN ('packing', 'parked', 'complete', 'cancelled')),
+    packer TEXT NOT NULL DEFAULT '',
+    snapshot TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    slip TEXT CHECK (slip IN ('wanted', 'queued', 'skipped'))
+);
+INSERT INTO packing_sessions_v4
+    (id, order_key, shipment_id, state, packer, snapshot, created_at, updated_at, slip)
+SELECT id, order_key, shipment_id,
+    CASE state WHEN 'open' THEN 'packing' WHEN 'completed' THEN 'complete' ELSE state END,
+    packer, snapshot, created_at, updated_at, slip
+FROM packing_sessions;
+DROP TABLE packing_sessions;
+ALTER TABLE packing_sessions_v4 RENAME TO packing_sessions;
+CREATE INDEX packing_sessions_state ON packing_sessions(state);
+CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wanted';
+"""
+
 # Print jobs gain two states (packstation.domain.printing.PrintJobState): 'preparing' (downloading or
 # rendering: a crash there is redone at start-up) and 'uncertain' (interrupted while the bytes went to
 # the device: only a person resolves it). SQLite cannot alter a CHECK, so the table is rebuilt: renamed
 # first (so its self-reference follows), copied, dropped, its indexes made again.
-_V4 = """
-ALTER TABLE print_jobs RENAME TO print_jobs_v3;
+_V5 = """
+ALTER TABLE print_jobs RENAME TO print_jobs_v4;
 CREATE TABLE print_jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -194,15 +229,26 @@ CREATE TABLE print_jobs (
 INSERT INTO print_jobs (id, kind, state, printer_uri, source_url, payload, tracking_number, box_id,
     attempts, error, reprint_of, created_at, updated_at, session_id)
 SELECT id, kind, state, printer_uri, source_url, payload, tracking_number, box_id,
-    attempts, error, reprint_of, created_at, updated_at, session_id FROM print_jobs_v3 ORDER BY id;
-DROP TABLE print_jobs_v3;
+    attempts, error, reprint_of, created_at, updated_at, session_id FROM print_jobs_v4 ORDER BY id;
+DROP TABLE print_jobs_v4;
 CREATE INDEX print_jobs_state ON print_jobs(state, id);
 CREATE INDEX print_jobs_box ON print_jobs(box_id);
 """
 
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The tables of the current schema (the support commands in README list them with sqlite-utils).
+TABLES = (
+    "shipments_cache",
+    "packing_sessions",
+    "boxes",
+    "scans",
+    "outbox",
+    "print_jobs",
+    "pickup_runs",
+)
 
 
 def _statements(script: str) -> list[str]:
@@ -223,17 +269,36 @@ def schema_version(db: Database) -> int:
 
 
 def migrate(db: Database) -> int:
-    """Bring the file up to ``SCHEMA_VERSION``; returns the version found before."""
+    """Bring the file up to ``SCHEMA_VERSION``; returns the version found before. Afterwards the schema
+    is checked through sqlite-utils: every table the store uses is there (a file damaged or edited by
+    hand is refused here with its name rather than failing at the first scan)."""
     found = schema_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaTooNewError(found, SCHEMA_VERSION)
-    for version in range(found, SCHEMA_VERSION):
-        with db.write(durable=True) as conn:
-            # Re-check inside the lock: another process may have migrated meanwhile.
-            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if current > version:
-                continue
-            for statement in _statements(MIGRATIONS[version]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = db.connection()
+    # SQLite's procedure for schema changes: foreign keys off while a table is rebuilt (they cannot be
+    # switched inside a transaction, and dropping a parent table would count its children as
+    # violations), then every key checked before the COMMIT: a violation rolls the step back.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(found, SCHEMA_VERSION):
+            with db.write(durable=True) as conn:
+                # Re-check inside the lock: another process may have migrated meanwhile.
+                current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if current > version:
+                    continue
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sqlite3.IntegrityError(
+                        f"schema step {version + 1} would break {len(broken)} reference(s),"
+                        f" e.g. {tuple(broken[0])}"
+                    )
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    missing = set(TABLES) - set(db.tables().table_names())
+    if missing:
+        raise sqlite3.DatabaseError(f"the station database lacks table(s) {', '.join(sorted(missing))}")
     return found

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from packstation.adapters.store.connection import Repository
 
-class StatsMixin:
-    db: Any
 
+class StatsReads(Repository):
     def day_rows(self, since: float, until: float) -> dict[str, list[dict[str, Any]]]:
         """Scans, boxes (closed in the window) and sessions (changed in the window) between two times."""
         scans = self.db.query(

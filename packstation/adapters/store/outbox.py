@@ -1,6 +1,9 @@
-"""Outbox persistence: API operations written in the same transaction as the local change that caused
+"""The outbox table: API operations written in the same transaction as the local change that caused
 them, claimed one at a time per shipment (the oldest active operation of a shipment blocks the later
 ones), and settled as done, rescheduled, needing attention or cancelled.
+
+``insert_op`` and ``finish_op`` are the in-transaction steps other repositories use for their
+cross-table writes (a box closed with its booking operation, a voided box with its cancel).
 """
 
 from __future__ import annotations
@@ -10,49 +13,53 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlite_utils
+
+from packstation.adapters.store.connection import Repository
 from packstation.domain.outbox import OpKind, OpState, OutboxOp
+from packstation.domain.packing import SessionState
 
 _ACTIVE = "state IN ('pending', 'in_flight', 'needs_attention')"
 _HEADS = f"SELECT shipment_id, MIN(id) AS head FROM outbox WHERE {_ACTIVE} GROUP BY shipment_id"
 
 
-class OutboxMixin:
-    db: Any
-    _clock: Any
+def insert_op(
+    tables: sqlite_utils.Database,
+    now: float,
+    kind: OpKind | str,
+    shipment_id: str,
+    payload: dict[str, Any],
+    box_id: int | None,
+) -> int:
+    """Add a pending operation inside the caller's write transaction."""
+    row = {
+        "shipment_id": shipment_id,
+        "kind": OpKind(kind).value,
+        "payload": json.dumps(payload, sort_keys=True),
+        "box_id": box_id,
+        "state": OpState.PENDING.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(tables.table("outbox").insert(row).last_rowid or 0)
 
-    def _insert_op(
-        self,
-        conn: sqlite3.Connection,
-        kind: OpKind | str,
-        shipment_id: str,
-        payload: dict[str, Any],
-        box_id: int | None,
-    ) -> int:
-        now = self._clock()
-        cur = conn.execute(
-            "INSERT INTO outbox (shipment_id, kind, payload, box_id, state, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            (shipment_id, OpKind(kind).value, json.dumps(payload, sort_keys=True), box_id, now, now),
-        )
-        return int(cur.lastrowid)
 
-    def _finish_op(self, conn: sqlite3.Connection, op_id: int, state: OpState, note: str | None) -> None:
-        conn.execute(
-            "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ?",
-            (state.value, note, self._clock(), op_id),
-        )
+def finish_op(conn: sqlite3.Connection, now: float, op_id: int, state: OpState, note: str | None) -> None:
+    """Settle an operation inside the caller's write transaction (``note`` kept as its last message)."""
+    conn.execute(
+        "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ?",
+        (state.value, note, now, op_id),
+    )
 
-    def _op_state(self, conn: sqlite3.Connection, op_id: int) -> str | None:
-        row = conn.execute("SELECT state FROM outbox WHERE id = ?", (op_id,)).fetchone()
-        return None if row is None else row[0]
 
+class OutboxStore(Repository):
     def enqueue(
         self, kind: OpKind | str, shipment_id: str, payload: dict[str, Any], box_id: int | None = None
     ) -> int:
         """Queue an API operation (book_pickup, cancel_delivery, publish_tracking_event,
         create_shipment_from_tos) behind the shipment's earlier operations."""
-        with self.db.write() as conn:
-            return self._insert_op(conn, kind, shipment_id, payload, box_id)
+        with self.db.write():
+            return insert_op(self.db.tables(), self._clock(), kind, shipment_id, payload, box_id)
 
     def queue_packed_events(self, session_id: str, custom_event_type_id: str) -> int:
         """Once an order's session is completed and all its live boxes are booked, queue one
@@ -62,7 +69,7 @@ class OutboxMixin:
             session = conn.execute(
                 "SELECT state FROM packing_sessions WHERE id = ?", (session_id,)
             ).fetchone()
-            if session is None or session["state"] != "completed":
+            if session is None or session["state"] != SessionState.COMPLETE:
                 return 0
             boxes = conn.execute(
                 "SELECT id, shipment_id, tracking_number FROM boxes"
@@ -86,13 +93,16 @@ class OutboxMixin:
                     "occurred_at": occurred_at,
                     "tracking_status": "CUSTOM",
                 }
-                self._insert_op(conn, OpKind.PUBLISH_TRACKING_EVENT, box["shipment_id"], payload, box["id"])
+                insert_op(
+                    self.db.tables(), self._clock(), OpKind.PUBLISH_TRACKING_EVENT, box["shipment_id"],
+                    payload, box["id"],
+                )  # fmt: skip
                 queued += 1
             return queued
 
     # ------------------------------------------------------------------ the worker's side
 
-    def recover_interrupted_ops(self) -> int:
+    def recover_interrupted(self) -> int:
         """At start-up: operations left in flight by a crash may or may not have reached the server."""
         with self.db.write() as conn:
             cur = conn.execute(
@@ -104,7 +114,7 @@ class OutboxMixin:
             conn.execute("UPDATE boxes SET state = 'queued' WHERE state = 'booking'")
             return cur.rowcount
 
-    def due_ops(self, now: float, limit: int) -> list[OutboxOp]:
+    def due(self, now: float, limit: int) -> list[OutboxOp]:
         """The oldest active operation of each shipment, if it is pending and due; oldest due first."""
         rows = self.db.query(
             f"SELECT o.* FROM outbox o JOIN ({_HEADS}) h ON o.id = h.head"
@@ -124,12 +134,13 @@ class OutboxMixin:
 
     def next_due_at(self) -> float | None:
         """When the earliest waiting head operation becomes due (None: nothing pending)."""
-        return self.db.scalar(
+        due = self.db.scalar(
             f"SELECT MIN(o.next_attempt_at) FROM outbox o JOIN ({_HEADS}) h ON o.id = h.head"
             " WHERE o.state = 'pending'"
         )
+        return None if due is None else float(due)
 
-    def claim_op(self, op_id: int) -> OutboxOp | None:
+    def claim(self, op_id: int) -> OutboxOp | None:
         """Mark a pending operation in flight (attempts + 1) just before its request goes out.
 
         Durable (fsync): if the machine loses power right after the request left, the station still
@@ -150,11 +161,11 @@ class OutboxMixin:
                 )
             return outbox_op(row)
 
-    def complete_op(self, op_id: int, note: str | None = None) -> None:
+    def complete(self, op_id: int, note: str | None = None) -> None:
         with self.db.write() as conn:
-            self._finish_op(conn, op_id, OpState.DONE, note)
+            finish_op(conn, self._clock(), op_id, OpState.DONE, note)
 
-    def reschedule_op(self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False) -> None:
+    def reschedule(self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False) -> None:
         """Back to pending after a failed attempt; ``unknown`` marks that it may have been applied."""
         with self.db.write() as conn:
             conn.execute(
@@ -169,13 +180,14 @@ class OutboxMixin:
                 (op_id,),
             )
 
-    def op_needs_attention(self, op_id: int, error: str, *, unknown: bool = False) -> None:
+    def park(self, op_id: int, error: str, *, unknown: bool = False) -> None:
         """The server refused the operation: park it (and its shipment's later ones) for a person.
         ``unknown``: an earlier step of the attempt may have changed the server (reconcile later)."""
         with self.db.write() as conn:
-            if self._op_state(conn, op_id) != OpState.IN_FLIGHT:
+            row = conn.execute("SELECT state FROM outbox WHERE id = ?", (op_id,)).fetchone()
+            if row is None or row[0] != OpState.IN_FLIGHT:
                 return
-            self._finish_op(conn, op_id, OpState.NEEDS_ATTENTION, error)
+            finish_op(conn, self._clock(), op_id, OpState.NEEDS_ATTENTION, error)
             if unknown:
                 conn.execute("UPDATE outbox SET outcome_unknown = 1 WHERE id = ?", (op_id,))
             conn.execute(
@@ -185,7 +197,7 @@ class OutboxMixin:
                 (error, self._clock(), op_id),
             )
 
-    def retry_op(self, op_id: int) -> bool:
+    def retry(self, op_id: int) -> bool:
         """A person asks to try a "needs attention" operation again now."""
         with self.db.write() as conn:
             cur = conn.execute(
@@ -200,19 +212,9 @@ class OutboxMixin:
             )
             return cur.rowcount == 1
 
-    def cancel_op(self, op_id: int, reason: str = "cancelled by a person") -> bool:
-        """Drop a "needs attention" operation that is not a box booking (void the box for those)."""
-        with self.db.write() as conn:
-            cur = conn.execute(
-                "UPDATE outbox SET state = 'cancelled', last_error = ?, updated_at = ?"
-                " WHERE id = ? AND state = 'needs_attention' AND kind != 'book_box'",
-                (reason, self._clock(), op_id),
-            )
-            return cur.rowcount == 1
-
     # ------------------------------------------------------------------ reading
 
-    def outbox_depth(self) -> int:
+    def depth(self) -> int:
         """Operations still to send (pending or in flight); "needs attention" ones are counted apart."""
         return int(self.db.scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'in_flight')"))
 
@@ -223,7 +225,7 @@ class OutboxMixin:
     def needs_attention_count(self) -> int:
         return int(self.db.scalar("SELECT COUNT(*) FROM outbox WHERE state = 'needs_attention'"))
 
-    def get_op(self, op_id: int) -> OutboxOp | None:
+    def get(self, op_id: int) -> OutboxOp | None:
         row = self.db.query_one("SELECT * FROM outbox WHERE id = ?", (op_id,))
         return None if row is None else outbox_op(row)
 

@@ -1,0 +1,124 @@
+"""Packing sessions: one row per order being packed, with the domain's snapshot of it and its state
+(``packstation.domain.packing.SessionState``: packing, parked, complete, cancelled), and whether its
+packing slip is still owed.
+
+``update_snapshot`` is the in-transaction step the boxes use (a box close saves the snapshot with it).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.voiding import void_in
+from packstation.domain.packing import SessionState
+
+ACTIVE = (SessionState.PACKING, SessionState.PARKED)
+
+
+def update_snapshot(
+    conn: sqlite3.Connection,
+    now: float,
+    session_id: str,
+    snapshot: dict[str, Any],
+    state: SessionState | None = None,
+) -> None:
+    """Save a session's snapshot (and state) inside the caller's write transaction."""
+    cur = conn.execute(
+        "UPDATE packing_sessions SET snapshot = ?, state = COALESCE(?, state), updated_at = ? WHERE id = ?",
+        (dumps(snapshot), None if state is None else state.value, now, session_id),
+    )
+    if cur.rowcount != 1:
+        raise KeyError(f"unknown packing session {session_id!r}")
+
+
+class SessionStore(Repository):
+    def save(
+        self,
+        session_id: str,
+        *,
+        order_key: str,
+        shipment_id: str | None,
+        state: SessionState | str,
+        packer: str,
+        snapshot: dict[str, Any],
+        slip_wanted: bool = False,
+    ) -> None:
+        """Save a session; ``slip_wanted`` records, in the same transaction, that its packing slip is
+        owed (it stays owed until its print job is queued or it is skipped, whatever crashes between)."""
+        try:
+            state = SessionState(state)
+        except ValueError:
+            raise ValueError(f"unknown session state {state!r}") from None
+        now = self._clock()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO packing_sessions (id, order_key, shipment_id, state, packer, snapshot,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET order_key = excluded.order_key,"
+                " shipment_id = excluded.shipment_id, state = excluded.state, packer = excluded.packer,"
+                " snapshot = excluded.snapshot, updated_at = excluded.updated_at",
+                (session_id, order_key, shipment_id, state.value, packer, dumps(snapshot), now, now),
+            )
+            if slip_wanted:
+                conn.execute(
+                    "UPDATE packing_sessions SET slip = 'wanted' WHERE id = ? AND slip IS NULL", (session_id,)
+                )
+
+    def cancel(self, session_id: str, *, snapshot: dict[str, Any] | None = None) -> list[int]:
+        """Cancel an order's packing: every box of the session is voided (as ``boxes.void``), the
+        session becomes cancelled, in one transaction. Returns the ids of the boxes voided now."""
+        with self.db.write() as conn:
+            rows = conn.execute(
+                "SELECT * FROM boxes WHERE session_id = ? AND state != 'voided' ORDER BY slot DESC, id DESC",
+                (session_id,),
+            ).fetchall()
+            for row in rows:
+                void_in(self.db.tables(), self._clock(), row)
+            if snapshot is None:
+                cur = conn.execute(
+                    "UPDATE packing_sessions SET state = ?, updated_at = ? WHERE id = ?",
+                    (SessionState.CANCELLED.value, self._clock(), session_id),
+                )
+                if cur.rowcount != 1:
+                    raise KeyError(f"unknown packing session {session_id!r}")
+            else:
+                update_snapshot(conn, self._clock(), session_id, snapshot, SessionState.CANCELLED)
+        return [int(r["id"]) for r in rows]
+
+    def get(self, session_id: str) -> dict[str, Any] | None:
+        row = self.db.query_one("SELECT * FROM packing_sessions WHERE id = ?", (session_id,))
+        return None if row is None else session_row(row)
+
+    def in_states(self, states: Iterable[SessionState | str] = ACTIVE) -> list[dict[str, Any]]:
+        """Sessions in these states (default: packing or parked), least recently changed first."""
+        values = tuple(SessionState(s).value for s in states)
+        marks = ",".join("?" * len(values))
+        rows = self.db.query(
+            f"SELECT * FROM packing_sessions WHERE state IN ({marks}) ORDER BY updated_at", values
+        )
+        return [session_row(r) for r in rows]
+
+    def owed_a_slip(self) -> list[dict[str, Any]]:
+        rows = self.db.query("SELECT * FROM packing_sessions WHERE slip = 'wanted' ORDER BY updated_at")
+        return [session_row(r) for r in rows]
+
+    def skip_slip(self, session_id: str) -> None:
+        """The slip cannot be made (no order details here, a render error): stop owing it."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE packing_sessions SET slip = 'skipped' WHERE id = ? AND slip = 'wanted'", (session_id,)
+            )
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def session_row(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["snapshot"] = json.loads(data["snapshot"] or "{}")
+    return data
