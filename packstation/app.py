@@ -100,7 +100,7 @@ class Services:
 
     async def idle(self) -> bool:
         """True when nothing is left to send or print and no look-up is running."""
-        from packstation.domain.printing import PrintJobState
+        from packstation.domain.printing import ACTIVE_STATES
 
         if self.runtime.busy:
             return False
@@ -108,7 +108,7 @@ class Services:
         # Operations waiting for a person (needs attention) or for resume() (paused) will not move.
         if status.depth > status.needs_attention and not self.outbox.paused:
             return False
-        active = self.store.print_jobs.recent(states=(PrintJobState.QUEUED, PrintJobState.SENDING), limit=1)
+        active = self.store.print_jobs.recent(states=ACTIVE_STATES, limit=1)
         return not active
 
     def problems(self) -> list[str]:
@@ -120,6 +120,8 @@ class Services:
             found.append(f"outbox paused: {self.outbox.status().reason}")
         for job in self.store.print_jobs.recent(states=(PrintJobState.FAILED,), limit=100):
             found.append(f"print job {job.id} failed: {job.error}")
+        for job in self.runtime.unresolved_uncertain_jobs():
+            found.append(f"print job {job.id} may not have printed (check the printer): {job.error}")
         return found
 
     async def aclose(self) -> None:
@@ -131,7 +133,7 @@ class Services:
             task.cancel()
         if self.tasks:
             # Bounded: a worker stuck in a device call must not keep the app from closing. Whatever
-            # it was doing is safe in the store (a job left "sending" is recovered at the next start).
+            # it was doing is safe in the store (a job left "sending" becomes uncertain at the next start).
             _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
             if stuck:
                 log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))

@@ -88,3 +88,12 @@ tested._bridge  # MainWindow keeps its bridge referenced (signals connected to i
 tested.for_shipment  # store.boxes: the tests read a shipment's boxes with it
 tested.next_due_at
 tested.set_label_delay  # the emulator's label-download delay, set by the crash tests
+
+# domain/parcel_claims.py: the cross-bench parcel rules, tested on their own; the outbox wiring (issue 12,
+# item 1) gives them their callers, then these lines go.
+tested.from_shipment
+tested.PACK_EXTRA
+tested.foreign_ids
+tested.placeholder_ids
+tested.wait_until
+tested.to_cancel

@@ -354,4 +354,8 @@ def outbox_checks(summary: dict[str, Any]) -> list[Check]:
     failed_prints = summary.get("print_jobs", {}).get("failed", 0)
     if failed_prints:
         checks.append(Check(WARN, f"{failed_prints} print job(s) failed", "reprint them from the app"))
+    uncertain_prints = summary.get("print_jobs", {}).get("uncertain", 0)
+    if uncertain_prints:
+        fix = "check whether those labels came out; reprint the missing ones from the app"
+        checks.append(Check(WARN, f"{uncertain_prints} print job(s) interrupted while printing", fix))
     return checks

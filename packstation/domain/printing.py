@@ -1,8 +1,13 @@
 """Print jobs as the domain sees them: what is to be printed, where, and how far it got.
 
-A job goes queued -> sending -> done, or -> failed with a reason a packer can read. A failed job stays
-visible and is retried when the printer is back; it is never dropped silently. A job is printed once;
-only a person asking for a reprint creates a second job (``reprint_of`` points at the original).
+A job goes queued -> preparing (label downloaded, rendered, encoded) -> sending (the bytes go to the
+device) -> done, or -> failed with a reason a packer can read. Only ``sending`` is uncertain: a crash
+while preparing loses nothing that reached the printer, so start-up puts such a job back in the queue;
+a crash while sending may have left the label on paper, so start-up makes it ``uncertain``. A failed
+job stays visible and is retried when the printer is back; an uncertain one is never resent by itself
+(it is shown to the packer, who reprints it if it is missing). Nothing is dropped silently. A job is
+printed once; only a person asking for a reprint creates a second job (``reprint_of`` points at the
+original).
 The store implements ``PrintJobRepository``; the print queue (an adapter) drives the transitions.
 """
 
@@ -15,9 +20,15 @@ from typing import Protocol
 
 class PrintJobState(StrEnum):
     QUEUED = "queued"
-    SENDING = "sending"
+    PREPARING = "preparing"  # claimed: downloading / rendering; nothing has reached the printer
+    SENDING = "sending"  # the bytes are going to the device: from here a crash leaves it uncertain
     DONE = "done"
-    FAILED = "failed"
+    FAILED = "failed"  # nothing (complete) reached the printer: retried when the printer is back
+    UNCERTAIN = "uncertain"  # interrupted while sending: the label may be out; only a person resolves it
+
+
+# Waiting to print or printing now.
+ACTIVE_STATES = (PrintJobState.QUEUED, PrintJobState.PREPARING, PrintJobState.SENDING)
 
 
 class PrintJobKind(StrEnum):
@@ -69,7 +80,11 @@ class PrintJobRepository(Protocol):
         ...
 
     def claim(self) -> PrintJob | None:
-        """Atomically move the oldest queued job to ``sending`` (attempts + 1) and return it."""
+        """Atomically move the oldest queued job to ``preparing`` (attempts + 1) and return it."""
+        ...
+
+    def mark_sending(self, job_id: int) -> None:
+        """Immediately before the device write: from now on a crash leaves the job uncertain."""
         ...
 
     def finish(self, job_id: int) -> None:
@@ -79,12 +94,19 @@ class PrintJobRepository(Protocol):
     def fail(self, job_id: int, reason: str) -> None: ...
 
     def retry_failed(self) -> int:
-        """Move every failed job back to queued (the printer is back); returns how many."""
+        """Move every failed job back to queued (the printer is back); returns how many. Uncertain jobs
+        stay as they are: resending them could print a label twice."""
+        ...
+
+    def mark_uncertain(self, job_id: int, reason: str) -> None:
+        """The send was interrupted (shutdown mid-write) or the printer holds the label: the label may
+        or may not be out."""
         ...
 
     def recover_interrupted(self) -> int:
-        """At start-up: jobs left in ``sending`` by a crash become failed ("interrupted: check whether
-        the label came out; reprint if not"), because printing them again could duplicate a label."""
+        """At start-up: jobs left ``preparing`` go back to queued (nothing of them reached the printer);
+        jobs left ``sending`` become uncertain (the label may be out: a person checks and reprints if
+        it is missing). Returns how many jobs it changed."""
         ...
 
     def get(self, job_id: int) -> PrintJob | None: ...

@@ -27,7 +27,7 @@ from packstation.domain.labelgen import make_box_tag
 from packstation.domain.outbox import OutboxStatus
 from packstation.domain.outcomes import Outcome
 from packstation.domain.ports import OrderSource, OutboxWorker, PrintQueuePort
-from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
+from packstation.domain.printing import ACTIVE_STATES, PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
 from packstation.domain.scale import Reading
 from packstation.domain.station import Station
@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     from packstation.domain.ports import StationStore
 
 log = logging.getLogger(__name__)
+
+# What the packer reads when a label's send was interrupted: it may be on paper, so it is never resent
+# by itself; the box line reads "Box 2 of order 1001: its label may not have printed: ...".
+CHECK_AND_REPRINT = "check the printer, scan CMD:REPRINT if it is missing"
+UNCERTAIN_LABEL = f"its label may not have printed: {CHECK_AND_REPRINT}"
+UNCERTAIN_JOB = "A label may not have printed: check the printer, reprint it if it is missing"
 
 PublishView = Callable[[StationView], None]
 
@@ -156,6 +162,10 @@ class StationRuntime:
         for session in sessions:
             for box in self.store.boxes.for_session(session["id"]):
                 self._sync_box(box)
+        # Labels whose send a crash interrupted: the packer checks the printer (they are never resent).
+        for job in self.unresolved_uncertain_jobs():
+            if job.kind is PrintJobKind.LABEL:
+                self._print_job_changed(job.id)
         if self.slip_printer_uri:  # slips owed by orders completed just before a crash
             for session in self.store.sessions.owed_a_slip():
                 self._queue_packing_slip(
@@ -373,8 +383,33 @@ class StationRuntime:
             elif job.state is PrintJobState.FAILED:
                 problem = f"Label did not print: {job.error}. It prints again when the printer is back."
                 self._apply(self.station.box_failed(job.box_id, problem))
-        self._printer_problem = job.error or "" if job.state is PrintJobState.FAILED else ""
+            elif job.state is PrintJobState.UNCERTAIN:
+                effects = self.station.box_failed(job.box_id, UNCERTAIN_LABEL)
+                if not effects:  # its order is no longer on this screen (restart after completion)
+                    effects = self.station.notify(
+                        Tone.WARNING,
+                        f"The label for {job.tracking_number or 'a box'} may not have printed: "
+                        f"{CHECK_AND_REPRINT}",
+                    )
+                self._apply(effects)
+        if job.state is PrintJobState.FAILED:
+            self._printer_problem = job.error or ""
+        elif job.state is PrintJobState.UNCERTAIN:  # the cause: a crash mid-send, or a printer fault
+            self._printer_problem = job.error or UNCERTAIN_JOB
+        else:
+            self._printer_problem = ""
         self._status_changed(self._outbox_status)
+
+    def unresolved_uncertain_jobs(self) -> list[PrintJob]:
+        """Jobs interrupted while sending that nobody has dealt with yet: a label job counts as dealt
+        with once a person asked for a later copy of that box's label (CMD:REPRINT)."""
+        found = []
+        for job in self.store.print_jobs.recent(states=(PrintJobState.UNCERTAIN,), limit=100):
+            later = self.store.print_jobs.labels_for_box(job.box_id) if job.box_id is not None else []
+            if job.kind is PrintJobKind.LABEL and any(j.id > job.id for j in later):
+                continue
+            found.append(job)
+        return found
 
     def _reprint(self, effect: fx.Reprint) -> None:
         if self.print_queue is None:
@@ -418,9 +453,7 @@ class StationRuntime:
         waiting = 0
         if self.print_queue is not None:
             waiting = len(
-                self.store.print_jobs.recent(
-                    states=(PrintJobState.QUEUED, PrintJobState.SENDING, PrintJobState.FAILED), limit=1000
-                )
+                self.store.print_jobs.recent(states=(*ACTIVE_STATES, PrintJobState.FAILED), limit=1000)
             )
         view = StatusView(
             connectivity=Connectivity(status.connectivity),

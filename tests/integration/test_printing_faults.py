@@ -4,6 +4,7 @@ prints exactly once after the printer is back."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -125,6 +126,162 @@ def test_tcp_printer_that_stops_reading_times_out():
             make_printer(server.uri + "?timeout=1").send(big)
     finally:
         server.close()
+
+
+def test_tcp_printer_that_never_reads_fails_the_label_instead_of_calling_it_printed():
+    """A 4-inch label (126 KB) fits into the socket buffers, so sendall returns at once; the unsent queue
+    shows the printer took almost nothing, and the job times out with a clear message."""
+    from packstation.adapters.labels import Target
+
+    server = TcpPrinterServer(stall=True)
+    label = labelgen.make_label("png", tracking_number="STALL-0")
+    big = LabelPipeline().prepare(label, target=Target(width=832))
+    assert len(big.data) > 120_000
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.PrinterTimeoutError, match="did not take the label within 1 s") as err:
+            make_printer(server.uri + "?timeout=1").send(big)
+    finally:
+        server.close()
+    assert "check paper, cover and that it is online" in err.value.user_message
+    assert not err.value.maybe_printed and err.value.retryable
+    assert time.monotonic() - started < 5  # bounded
+
+
+def test_tcp_reset_while_the_label_waits_in_the_send_queue_is_a_dropped_connection():
+    """sendall has returned (the label is in the socket buffers) when the printer resets: the unsent
+    count freezes, so the wait must see the socket's error at once, not time out after 10 s."""
+    from packstation.adapters.labels import Target
+
+    label = LabelPipeline().prepare(labelgen.make_label("png", tracking_number="RST-1"), target=Target(832))
+    server = TcpPrinterServer(reset_after=1000, window=4096, read_delay_s=0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.PrinterConnectionError, match="dropped the connection"):
+            make_printer(server.uri).send(label)
+    finally:
+        server.close()
+    assert time.monotonic() - started < 5
+
+
+def test_a_never_reading_tcp_printer_leaves_its_job_failed_not_done(store):
+    server = TcpPrinterServer(stall=True)
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
+    job_id = store.print_jobs.add(
+        NewPrintJob(
+            kind=PrintJobKind.LABEL,
+            printer_uri=server.uri + "?timeout=1&width=832",
+            payload=labelgen.make_label("png", tracking_number="STALL-1"),
+        )
+    )
+    try:
+        asyncio.run(queue.drain())
+    finally:
+        queue.close()
+        server.close()
+    job = store.print_jobs.get(job_id)
+    assert job.state is PrintJobState.FAILED and "did not take the label" in job.error
+
+
+ESCPOS_PAPER_OUT = {b"\x10\x04\x04": b"\x72", b"\x10\x04\x02": b"\x32", b"\x10\x04\x01": b"\x16"}
+ESCPOS_ALL_WELL = {b"\x10\x04\x04": b"\x12", b"\x10\x04\x02": b"\x12", b"\x10\x04\x01": b"\x16"}
+ESCPOS_COVER_OPEN = {**ESCPOS_ALL_WELL, b"\x10\x04\x02": b"\x16"}
+
+
+def zpl_host_status(*, paper_out: str = "0", paused: str = "0", head_up: str = "0") -> bytes:
+    first = f"030,{paper_out},{paused},1218,000,0,0,0,000,0,0,0"
+    second = f"001,0,{head_up},0,0,2,6,0,00000000,1,000"
+    return b"".join(f"\x02{text}\x03\r\n".encode() for text in (first, second, "1234,0"))
+
+
+def test_tcp_escpos_printer_answering_paper_out_fails_the_job_as_maybe_printed(label_payload):
+    server = TcpPrinterServer(status_replies=ESCPOS_PAPER_OUT)
+    try:
+        with pytest.raises(errors.PrinterFaultError, match="reports paper out") as err:
+            make_printer(server.uri).send(label_payload)
+        received = server.wait_for(len(label_payload.data))
+    finally:
+        server.close()
+    assert err.value.maybe_printed  # the label sits in the printer: it may print when paper is loaded
+    assert received.startswith(label_payload.data) and server.queries_answered == [b"\x10\x04\x04"]
+
+
+def test_tcp_escpos_printer_with_its_cover_open_is_told(label_payload):
+    server = TcpPrinterServer(status_replies=ESCPOS_COVER_OPEN)
+    try:
+        with pytest.raises(errors.PrinterFaultError, match="reports cover open"):
+            make_printer(server.uri).send(label_payload)
+    finally:
+        server.close()
+
+
+def test_tcp_escpos_printer_answering_all_well_prints(label_payload):
+    server = TcpPrinterServer(status_replies=ESCPOS_ALL_WELL)
+    try:
+        make_printer(server.uri).send(label_payload)
+        received = server.wait_for(len(label_payload.data) + 9)
+    finally:
+        server.close()
+    assert server.queries_answered == [b"\x10\x04\x04", b"\x10\x04\x02", b"\x10\x04\x01"]
+    assert read_barcodes(decode_escpos(received[: len(label_payload.data)]).pages[0]) == ["FAULT-1"]
+
+
+@pytest.mark.parametrize(
+    ("status", "fault"),
+    [
+        (zpl_host_status(paper_out="1"), "paper out"),
+        (zpl_host_status(head_up="1"), "print head open"),
+        (zpl_host_status(paused="1"), "paused"),
+    ],
+)
+def test_tcp_zpl_printer_answering_host_status_with_a_fault_fails_the_job(status, fault):
+    from packstation.adapters.labels import Target
+
+    payload = LabelPipeline().prepare(
+        labelgen.make_label("png", tracking_number="ZPL-HS-1"), target=Target(width=812, lang="zpl")
+    )
+    server = TcpPrinterServer(status_replies={b"~HS": status})
+    try:
+        with pytest.raises(errors.PrinterFaultError, match=f"reports {fault}") as err:
+            make_printer(server.uri + "?lang=zpl&width=812").send(payload)
+    finally:
+        server.close()
+    assert err.value.maybe_printed and server.queries_answered == [b"~HS"]
+
+
+def test_tcp_zpl_printer_answering_host_status_all_well_prints():
+    from packstation.adapters.labels import Target
+
+    payload = LabelPipeline().prepare(
+        labelgen.make_label("png", tracking_number="ZPL-HS-2"), target=Target(width=812, lang="zpl")
+    )
+    server = TcpPrinterServer(status_replies={b"~HS": zpl_host_status()})
+    try:
+        make_printer(server.uri + "?lang=zpl&width=812").send(payload)
+        received = server.wait_for(len(payload.data) + 3)
+    finally:
+        server.close()
+    assert received == payload.data + b"~HS"
+
+
+def test_a_network_printer_fault_after_the_label_leaves_the_job_uncertain_not_retried(store):
+    server = TcpPrinterServer(status_replies=ESCPOS_PAPER_OUT)
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
+    job_id = store.print_jobs.add(
+        NewPrintJob(
+            kind=PrintJobKind.LABEL,
+            printer_uri=server.uri,
+            payload=labelgen.make_label("png", tracking_number="PAPER-1"),
+        )
+    )
+    try:
+        asyncio.run(queue.drain())
+        assert queue.retry_failed() == 0  # the paper comes back: the label must not print twice
+    finally:
+        queue.close()
+        server.close()
+    job = store.print_jobs.get(job_id)
+    assert job.state is PrintJobState.UNCERTAIN and "reports paper out" in job.error
 
 
 def label_payload_format():

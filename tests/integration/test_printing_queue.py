@@ -128,7 +128,7 @@ def test_rendering_and_sending_do_not_block_the_event_loop(store, out):
     assert ticks > 3  # the loop ran between (and during) jobs
 
 
-def test_cancelled_mid_send_is_recorded_as_interrupted(store, tmp_path):
+def test_cancelled_mid_send_is_recorded_as_uncertain(store, tmp_path):
     gate = threading.Event()
 
     class SlowPrinter:
@@ -163,7 +163,8 @@ def test_cancelled_mid_send_is_recorded_as_interrupted(store, tmp_path):
         gate.set()
         queue.close()
     job = store.print_jobs.get(job_id)
-    assert job.state is PrintJobState.FAILED and "interrupted" in job.error
+    assert job.state is PrintJobState.UNCERTAIN and "interrupted" in job.error
+    assert store.print_jobs.retry_failed() == 0  # never resent without a person
 
 
 def test_preview_printer_hands_the_label_to_the_sink(store):

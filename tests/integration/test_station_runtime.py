@@ -168,3 +168,47 @@ def test_a_full_disk_is_told_in_words_and_the_scan_is_not_half_applied(
     asyncio.run(scenario())
     assert "The disk is full" in outcome["message"]
     assert outcome["scanned"] == [1]  # the refused scans changed nothing
+
+
+def test_a_label_interrupted_while_sending_is_shown_to_the_packer_and_waits_for_a_reprint(
+    emulator, station_config, qapp
+):
+    """A crash while the label's bytes went to the printer: after the restart the box says in words that
+    its label may not have printed; nothing is resent until the packer scans CMD:REPRINT."""
+    import sqlite3
+
+    emulator.seed_shipment("ORD-UNC", [("SKU-A", "Mug", 1), ("SKU-B", "Plate", 1)])
+    _, first_view, _, _ = run_station(station_config, ["ORD-UNC", "SKU-A", "CMD:CLOSE-BOX"], qapp)
+    tracking = first_view.boxes[0].tracking_number
+    assert labels_printed(station_config) == [tracking]
+    # As if the app had been killed during the device write: the job is left 'sending'.
+    db = sqlite3.connect(station_config.database_path)
+    db.execute("UPDATE print_jobs SET state = 'sending' WHERE kind = 'label'")
+    db.execute("UPDATE boxes SET state = 'booked', printed_at = NULL")
+    db.commit()
+    db.close()
+
+    seen = {}
+
+    def after_restart(services):
+        services.runtime.restore()
+        view = services.station.view
+        seen["problem"] = view.boxes[0].problem
+        seen["feedback"] = view.feedback.message
+        seen["printer"] = view.status.printer_message
+        seen["problems"] = services.problems()
+
+    run_station(station_config, [], qapp, before=after_restart)
+    expected = "its label may not have printed: check the printer, scan CMD:REPRINT if it is missing"
+    assert seen["problem"] == expected
+    assert f"Box 1 of order ORD-UNC: {expected}" in seen["feedback"]
+    assert "check whether the label came out" in seen["printer"]
+    assert [p for p in seen["problems"] if "may not have printed" in p]
+    assert labels_printed(station_config) == [tracking]  # not resent by itself
+
+    def restored(services):
+        services.runtime.restore()
+
+    _, _, problems, _ = run_station(station_config, ["CMD:REPRINT", tracking], qapp, before=restored)
+    assert labels_printed(station_config) == [tracking, tracking]  # the packer's reprint
+    assert problems == []  # a person dealt with it

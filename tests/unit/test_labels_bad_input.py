@@ -214,7 +214,8 @@ def test_svg_with_inline_data_and_local_refs_is_accepted():
             from packstation.domain.raster import MonoImage
 
             self.size = (width, height)
-            return MonoImage.blank(width, height)
+            blank = MonoImage.blank(width, height)
+            return MonoImage(width, height, b"\x80" + blank.data[1:])  # one dot: not a blank label
 
     recorder = Recorder()
     svg = (

@@ -89,8 +89,9 @@ def test_label_is_centred_by_padding():
 
 def test_transparent_png_prints_white_not_black():
     image = Image.new("RGBA", (64, 8), (0, 0, 0, 0))
+    image.paste((0, 0, 0, 255), (0, 0, 8, 8))  # one opaque black square (an all-white label is refused)
     [page] = LabelPipeline().prepare(png(image), target=Target(width=576)).images
-    assert page.black_dots() == 0
+    assert page.black_dots() == 64  # the square only: transparent pixels are paper
 
 
 def test_low_resolution_png_is_scaled_by_a_whole_factor():

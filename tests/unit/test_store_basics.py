@@ -162,7 +162,7 @@ def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_pat
 
     store = Store.open(path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
         (session,) = store.sessions.in_states(("complete",))
         assert session["order_key"] == "ORD-1" and session["slip"] is None  # old orders owe no slip
         assert store.sessions.owed_a_slip() == []
@@ -172,6 +172,42 @@ def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_pat
             NewPrintJob(kind=PrintJobKind.DOCUMENT, printer_uri="file:x", payload=b"s", session_id="s1")
         )
         assert store.sessions.get("s1")["slip"] == "queued"
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
+def test_a_version_4_file_gains_the_uncertain_print_state_and_keeps_its_jobs(tmp_path):
+    """The real v4 -> v5 step: the print_jobs table is rebuilt for 'preparing' and 'uncertain'; its rows,
+    reprint links and indexes survive, and a job a v4 app left 'sending' becomes uncertain."""
+    from packstation.adapters.store import schema
+    from packstation.domain.printing import PrintJobState
+
+    path = tmp_path / "station.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in schema.MIGRATIONS[:4]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute(
+        "INSERT INTO print_jobs (kind, state, printer_uri, created_at, updated_at)"
+        " VALUES ('label', 'done', 'file:x', 1, 1)"
+    )
+    conn.execute(
+        "INSERT INTO print_jobs (kind, state, printer_uri, reprint_of, created_at, updated_at)"
+        " VALUES ('label', 'sending', 'file:x', 1, 2, 2)"
+    )
+    conn.commit()
+    conn.close()
+
+    store = Store.open(path)
+    try:
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
+        second, first = store.print_jobs.recent()
+        assert (first.state, second.state) == (PrintJobState.DONE, PrintJobState.UNCERTAIN)
+        assert second.reprint_of == first.id
+        indexes = {r[0] for r in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"print_jobs_state", "print_jobs_box"} <= indexes
+        assert store.db.query("PRAGMA foreign_key_check") == []
         assert store.integrity_check() == "ok"
     finally:
         store.close()

@@ -129,6 +129,7 @@ def test_a_label_job_and_its_box_are_printed_in_one_transaction(store):
             " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
         )
     assert store.print_jobs.claim().id == job_id
+    store.print_jobs.mark_sending(job_id)  # as the queue does just before the device write
     with pytest.raises(Exception, match="disk full"):
         store.print_jobs.finish(job_id)
     assert store.print_jobs.get(job_id).state is PrintJobState.SENDING
@@ -202,7 +203,7 @@ def test_print_job_repository_lifecycle(store):
         NewPrintJob(kind=PrintJobKind.BOX_TAG, printer_uri="preview", payload=b"tag", box_id=None)
     )
     claimed = store.print_jobs.claim()
-    assert claimed.id == first and claimed.state is PrintJobState.SENDING and claimed.attempts == 1
+    assert claimed.id == first and claimed.state is PrintJobState.PREPARING and claimed.attempts == 1
     assert claimed.payload == b"\x1b@"
     store.print_jobs.fail(first, "printer offline")
     assert store.print_jobs.get(first).error == "printer offline"
@@ -210,10 +211,11 @@ def test_print_job_repository_lifecycle(store):
     assert store.print_jobs.claim().id == first
     store.print_jobs.finish(first)
     assert store.print_jobs.claim().id == second
+    store.print_jobs.mark_sending(second)
     assert store.print_jobs.recover_interrupted() == 1  # as after a crash mid-print
     recovered = store.print_jobs.get(second)
-    assert recovered.state is PrintJobState.FAILED and "reprint" in recovered.error
-    assert [j.id for j in store.print_jobs.recent(states=(PrintJobState.FAILED,))] == [second]
+    assert recovered.state is PrintJobState.UNCERTAIN and "reprint" in recovered.error
+    assert [j.id for j in store.print_jobs.recent(states=(PrintJobState.UNCERTAIN,))] == [second]
     assert store.print_jobs.claim() is None
     assert store.print_jobs.get(999) is None
 

@@ -1,7 +1,12 @@
 """Station files written by an earlier release migrate forward with their data: the v3 -> v4 step
 renames the stored session states to the domain's vocabulary (``SessionState``) in a table rebuild
 that keeps every row, index and foreign key. ``tests/fixtures/store/station-v3.sqlite3`` was written
-by the v3 release's own code (sessions open/parked/completed/cancelled, boxes, jobs, a pickup op)."""
+by the v3 release's own code (sessions open/parked/completed/cancelled, boxes, jobs, a pickup op).
+
+The v4 -> v5 step rebuilds print_jobs so its CHECK admits 'preparing' and 'uncertain'.
+``tests/fixtures/store/station-v4.sqlite3`` was written by the v4 release's own code (its store API:
+two booked boxes, a label printed, a test job failed, a packing slip printed, a label claimed and left
+'sending' as by a kill mid-write, a reprint of the first label queued)."""
 
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ from packstation.adapters.store import SCHEMA_VERSION, Store
 from packstation.domain.booking import BoxState
 from packstation.domain.outbox import OpKind
 from packstation.domain.packing import SessionState
+from packstation.domain.printing import NewPrintJob, PrintJobKind, PrintJobState
 
 V3_FILE = Path(__file__).parent.parent / "fixtures" / "store" / "station-v3.sqlite3"
+V4_FILE = Path(__file__).parent.parent / "fixtures" / "store" / "station-v4.sqlite3"
 
 
 @pytest.fixture
@@ -39,7 +46,7 @@ def test_the_fixture_is_a_version_3_file_with_the_old_state_names(v3_path):
 def test_a_version_3_file_migrates_to_the_domains_session_states(v3_path):
     store = Store.open(v3_path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
         states = {s["id"]: s["state"] for s in store.sessions.in_states(tuple(SessionState))}
         assert states == {
             "s-open": SessionState.PACKING,
@@ -79,5 +86,72 @@ def test_a_migrated_file_takes_new_sessions_and_reopens_unchanged(v3_path):
     try:
         assert again.sessions.get("s-new")["state"] == SessionState.COMPLETE
         assert len(again.sessions.in_states(tuple(SessionState))) == 5
+    finally:
+        again.close()
+
+
+@pytest.fixture
+def v4_path(tmp_path):
+    path = tmp_path / "station.sqlite3"
+    shutil.copy(V4_FILE, path)
+    return path
+
+
+def test_the_fixture_is_a_version_4_file_with_a_job_left_sending(v4_path):
+    conn = sqlite3.connect(v4_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        states = [r[0] for r in conn.execute("SELECT state FROM print_jobs ORDER BY id")]
+    finally:
+        conn.close()
+    assert states == ["done", "failed", "done", "sending", "queued"]
+
+
+def test_a_version_4_file_migrates_its_print_jobs_to_the_uncertain_state(v4_path):
+    store = Store.open(v4_path)  # migration, then start-up recovery
+    try:
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
+        jobs = {j.id: j for j in store.print_jobs.recent()}
+        assert {i: j.state for i, j in jobs.items()} == {
+            1: PrintJobState.DONE,
+            2: PrintJobState.FAILED,
+            3: PrintJobState.DONE,
+            4: PrintJobState.UNCERTAIN,  # left 'sending' by the v4 app: the label may be out
+            5: PrintJobState.QUEUED,
+        }
+        assert "check whether the label came out" in jobs[4].error
+        assert jobs[2].error == "the printer at 10.0.0.9 did not answer"
+        assert (jobs[5].reprint_of, jobs[5].box_id, jobs[5].tracking_number) == (1, 1, "TRK-V4-1")
+        assert jobs[3].payload == b"slip" and jobs[1].attempts == 1
+        assert [j.id for j in store.print_jobs.labels_for_box(1)] == [1, 5]
+        assert store.boxes.get(1).state is BoxState.PRINTED and store.boxes.get(2).state is BoxState.BOOKED
+        assert store.sessions.get("s-done")["slip"] == "queued"
+        # References into and out of the rebuilt table hold; its constraint and indexes came back.
+        assert store.db.query("PRAGMA foreign_key_check") == []
+        assert store.integrity_check() == "ok"
+        indexes = {r["name"] for r in store.db.query("PRAGMA index_list(print_jobs)")}
+        assert {"print_jobs_state", "print_jobs_box"} <= indexes
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"), store.db.write() as conn:
+            conn.execute("UPDATE print_jobs SET state = 'lost' WHERE id = 1")
+        # The uncertain job is never resent by a retry; the queued reprint is claimed as 'preparing'.
+        assert store.print_jobs.retry_failed() == 1  # the failed test job only
+        claimed = store.print_jobs.claim()
+        assert claimed.id == 2 and claimed.state is PrintJobState.PREPARING
+        assert store.print_jobs.claim().id == 5
+        assert store.print_jobs.claim() is None
+        assert store.print_jobs.get(4).state is PrintJobState.UNCERTAIN
+    finally:
+        store.close()
+
+
+def test_a_migrated_version_4_file_takes_new_jobs_after_its_old_ones(v4_path):
+    store = Store.open(v4_path)
+    new = store.print_jobs.add(NewPrintJob(kind=PrintJobKind.TEST, printer_uri="file:x", payload=b"t"))
+    store.close()
+    again = Store.open(v4_path)
+    try:
+        assert new == 6
+        assert again.print_jobs.get(new).state is PrintJobState.QUEUED
+        assert len(again.print_jobs.recent()) == 6
     finally:
         again.close()

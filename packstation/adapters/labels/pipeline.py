@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from packstation.adapters.labels import raster, safety
+from packstation.adapters.labels.barcodes import check_barcode_kept
 from packstation.adapters.labels.detect import LabelFormat, detect_label_format
 from packstation.adapters.labels.encode import encode_escpos, encode_zpl_graphic
 from packstation.adapters.labels.errors import LabelError
@@ -79,6 +80,13 @@ class LabelPipeline:
         started = time.perf_counter()
         images = self._render(label_format, data, target.head)
         rendered = time.perf_counter()
+        if tracking_number is not None:  # a carrier label: it must still scan (zxing-cpp reads it)
+            head = target.head
+            finer = Head(head.width * 2, head.dpi * 2)
+            check_barcode_kept(
+                images, lambda: self._render_unchecked(label_format, data, finer), label_format.value.upper()
+            )
+            rendered = time.perf_counter()
         if target.preview:
             out = b""
         elif target.lang == "zpl":
@@ -107,6 +115,11 @@ class LabelPipeline:
         )
 
     def _render(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
+        images = self._render_unchecked(label_format, data, head)
+        safety.check_not_blank(images, label_format.value.upper())
+        return images
+
+    def _render_unchecked(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
         try:
             if label_format is LabelFormat.SVG:
                 return raster.render_svg(data, head, self.svg_rasterizer)

@@ -123,6 +123,12 @@ def render_pdf(data: bytes, head: Head) -> list[MonoImage]:
             raise LabelError(
                 f"the PDF has {pages} pages; a label file may have at most {safety.MAX_PDF_PAGES}"
             )
+        for index in range(pages):  # every page is checked before any is drawn
+            page = document[index]
+            try:
+                safety.check_embedded_pixels(_pdf_image_sizes(page), "PDF")
+            finally:
+                page.close()
         images = []
         for index in range(pages):
             page = document[index]
@@ -146,6 +152,18 @@ def render_pdf(data: bytes, head: Head) -> list[MonoImage]:
         return images
     finally:
         document.close()
+
+
+def _pdf_image_sizes(page: object) -> list[tuple[int, int]]:
+    """The pixel size of every image a PDF page draws (in forms too), from the image dictionaries:
+    pdfium reads /Width and /Height without decoding the image."""
+    import pypdfium2.raw as pdfium_c
+
+    sizes = []
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):  # type: ignore[attr-defined]
+        width, height = obj.get_px_size()
+        sizes.append((int(width), int(height)))
+    return sizes
 
 
 def render_png(data: bytes, head: Head) -> list[MonoImage]:

@@ -2,7 +2,8 @@
 
 A label is downloaded from a URL we do not control, so it is hostile until proven otherwise:
 - bytes are capped, and a PNG's pixel count is read from its header and capped before decoding
-  (a 100 KB PNG can inflate to gigabytes);
+  (a 100 KB PNG can inflate to gigabytes); so are the images a PDF page or an SVG embeds (a 1.6 MB
+  PDF can hold one 40000x40000 image: 1.6 GB decoded), read from their headers;
 - an SVG may not declare a DOCTYPE or entities (no entity expansion, no XXE), may reference only
   itself (``#id``) or inline ``data:`` URIs (nothing is ever fetched), and may not multiply its own
   size through nested ``<use>`` elements (a "billion laughs" made of geometry).
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from packstation.adapters.labels.detect import PNG_MAGIC
 from packstation.adapters.labels.errors import LabelError
+from packstation.domain.raster import MonoImage
 
 MAX_LABEL_BYTES = 20 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # a PNG larger than this is refused before it is decoded
@@ -47,6 +49,34 @@ def check_source_pixels(width: int, height: int, what: str) -> None:
         raise LabelError(
             f"the {what} label is too large to print ({width}x{height} pixels; "
             f"the limit is {MAX_SOURCE_PIXELS // 1_000_000} million pixels)"
+        )
+
+
+def check_embedded_pixels(sizes: list[tuple[int, int]], what: str) -> None:
+    """The images a page (PDF) or drawing (SVG) embeds, from their headers: each and all together must
+    stay under the pixel cap, because the renderer decodes them at full size whatever the output size."""
+    total = 0
+    for width, height in sizes:
+        if width * height > MAX_SOURCE_PIXELS:
+            raise LabelError(
+                f"the {what} label holds an image of {width}x{height} pixels, too large to print safely "
+                f"(the limit is {MAX_SOURCE_PIXELS // 1_000_000} million pixels): ask for the label again"
+            )
+        total += max(0, width) * max(0, height)
+    if total > MAX_SOURCE_PIXELS:
+        raise LabelError(
+            f"the {what} label holds images of {total // 1_000_000} million pixels in all, too many to "
+            f"print safely (the limit is {MAX_SOURCE_PIXELS // 1_000_000} million)"
+        )
+
+
+def check_not_blank(images: list[MonoImage], what: str) -> None:
+    """A label that rendered without a single black dot is not printed as if it were fine: the
+    renderer dropped its content (an image it could not decode, a font it could not draw)."""
+    if images and all(image.data.count(0) == len(image.data) for image in images):
+        raise LabelError(
+            f"the {what} label came out blank (nothing on it could be drawn): it was not printed; "
+            "ask the carrier for the label again"
         )
 
 
@@ -81,7 +111,43 @@ def check_svg(data: bytes) -> SvgInfo:
     if _local(root.tag) != "svg":
         raise LabelError(f"the label is XML but its root element is <{_local(root.tag)}>, not <svg>")
     _check_references(root)
+    check_embedded_pixels(_embedded_image_sizes(root), "SVG")
     return _intrinsic_size(root)
+
+
+def _embedded_image_sizes(root: ET.Element) -> list[tuple[int, int]]:
+    """Pixel sizes of the ``data:`` images an SVG embeds, from their headers (nothing is decoded)."""
+    import base64
+    import binascii
+    import io
+
+    from PIL import Image
+
+    sizes = []
+    for elem in root.iter():
+        if _local(elem.tag) != "image":
+            continue
+        ref = (elem.get(_XLINK_HREF) or elem.get("href") or "").strip()
+        if ref[:5].lower() != "data:" or "," not in ref:
+            continue
+        meta, _, payload = ref[5:].partition(",")
+        try:
+            raw = base64.b64decode(payload, validate=False) if meta.endswith(";base64") else b""
+        except (binascii.Error, ValueError):
+            continue  # undecodable: nothing the renderer could draw either
+        if not raw:
+            continue
+        try:
+            with Image.open(io.BytesIO(raw)) as image:  # reads the header only
+                sizes.append(image.size)
+        except Image.DecompressionBombError:
+            raise LabelError(
+                "the SVG label embeds an image too large to print safely (over "
+                f"{MAX_SOURCE_PIXELS // 1_000_000} million pixels)"
+            ) from None
+        except (OSError, SyntaxError, ValueError):
+            continue  # unreadable: the renderer draws nothing for it (a blank label is caught later)
+    return sizes
 
 
 def _local(tag: str) -> str:

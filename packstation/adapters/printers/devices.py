@@ -5,20 +5,31 @@ USB, TCP and file printers are python-escpos device classes (``Usb`` on pyusb, `
 pipeline and are written here in chunks, so every chunk has its own timeout (a printer that stops taking
 data is a stalled printer, not a slow one) and a fault can say whether the label was half sent.
 Every low-level exception is translated into a ``PrinterError`` with a message a packer can act on.
+
+A TCP job is done only when the printer has taken the bytes: ``sendall`` returning means nothing (a
+126 KB label fits into the socket buffers of a printer that never reads). On Linux the socket's unsent
+queue (``SIOCOUTQ``) is polled until it is empty, within the printer's timeout; elsewhere the wait for
+the printer to close is all there is. Then, where the printer answers status queries (ESC/POS ``DLE
+EOT``, ZPL ``~HS``), a fault it reports (paper out, cover open, offline) fails the job as "maybe
+printed": the label sits in the printer and may come out once the fault is fixed, so it is not resent.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
+import struct
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from packstation.adapters.labels.encode import ensure_escpos_env, escpos_profile
 from packstation.adapters.labels.pipeline import PrintPayload
 from packstation.adapters.printers import errors as e
+from packstation.adapters.printers import status as st
 from packstation.adapters.printers.uri import (
     PrinterKind,
     PrinterLanguage,
@@ -35,6 +46,9 @@ STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: paper sensor status
 NO_PAPER_MASK = 0x72  # python-escpos RT_MASK_NOPAPER
 STATUS_READ_TIMEOUT_MS = 300
 TCP_CLOSE_WAIT_S = 1.0
+SIOCOUTQ = 0x5411  # Linux: bytes in a TCP socket's send queue not yet acknowledged by the peer
+OUTQ_POLL_S = 0.01
+TCP_STATUS_TIMEOUT_S = 0.3  # a printer that answers status queries does so within milliseconds
 
 PreviewSink = Callable[[LabelPreview], None]
 
@@ -207,8 +221,17 @@ class EscposDevicePrinter:
             )
 
     def _finish_tcp(self, device: Any) -> None:
-        """Half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
+        """Wait until the printer has taken every byte, ask for its status where it answers, then
+        half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
         sock = device.device
+        self._wait_until_taken(sock)
+        fault = self._tcp_status(sock)
+        if fault is not None:
+            raise e.PrinterFaultError(
+                f"the {self.spec.describe()} reports {fault}: fix that, then check whether the label "
+                "came out; reprint it if it did not",
+                maybe_printed=True,
+            )
         sock.shutdown(socket.SHUT_WR)
         sock.settimeout(TCP_CLOSE_WAIT_S)
         try:
@@ -216,6 +239,56 @@ class EscposDevicePrinter:
                 pass
         except TimeoutError:
             pass  # many printers keep the connection open; everything was handed over
+
+    def _wait_until_taken(self, sock: socket.socket) -> None:
+        """Linux: poll the unsent queue until it is empty. It must keep shrinking: no progress for the
+        printer's timeout is a stall. Unsent bytes are then thrown away (reset, not a polite close), so
+        a label reported as failed cannot still trickle out and print later."""
+        if not sys.platform.startswith("linux"):
+            return
+        timeout = self.spec.timeout_s
+        unsent = _unsent_bytes(sock)
+        last_progress = time.monotonic()
+        while unsent:
+            time.sleep(OUTQ_POLL_S)
+            # A reset leaves the queue count frozen: the socket's pending error says what happened.
+            failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if failure:
+                raise OSError(failure, os.strerror(failure))
+            now_unsent = _unsent_bytes(sock)
+            if now_unsent < unsent:
+                last_progress = time.monotonic()
+            unsent = now_unsent
+            if unsent and time.monotonic() - last_progress > timeout:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                raise e.PrinterTimeoutError(
+                    f"the {self.spec.describe()} did not take the label within {timeout:.0f} s "
+                    f"({unsent} bytes not taken): check paper, cover and that it is online; "
+                    "the label prints again when it is back"
+                )
+
+    def _tcp_status(self, sock: socket.socket) -> str | None:
+        """Ask a network printer for its status; None if it is fine or does not answer."""
+        sock.settimeout(TCP_STATUS_TIMEOUT_S)
+        if self.spec.lang == "zpl":
+            sock.sendall(st.ZPL_HOST_STATUS)
+            answer = b""
+            deadline = time.monotonic() + TCP_STATUS_TIMEOUT_S
+            while not st.zpl_status_complete(answer) and time.monotonic() < deadline:
+                chunk = _recv_or_none(sock)
+                if not chunk:
+                    break
+                answer += chunk
+            return st.zpl_fault(answer)
+        for query in st.ESCPOS_QUERIES:
+            sock.sendall(query)
+            reply = _recv_or_none(sock, 1)
+            if not reply:
+                return None  # does not answer status queries: nothing more to learn
+            fault = st.escpos_fault(query, reply[0])
+            if fault is not None:
+                return fault
+        return None
 
     # -- error translation ---------------------------------------------------------------------------
     def _translate(self, exc: BaseException, sent: int, total: int) -> e.PrinterError:
@@ -289,6 +362,20 @@ class EscposDevicePrinter:
         if spec.kind is PrinterKind.FILE and isinstance(cause, OSError):
             return e.PrinterIOError(f"cannot write to the {name}: {cause.strerror or cause}")
         return e.PrinterIOError(f"error on the {name}: {type(cause).__name__}: {cause}")
+
+
+def _unsent_bytes(sock: socket.socket) -> int:
+    import fcntl  # Linux only (the caller checks)
+
+    buf = fcntl.ioctl(sock.fileno(), SIOCOUTQ, b"\0\0\0\0")
+    return int(struct.unpack("i", buf)[0])
+
+
+def _recv_or_none(sock: socket.socket, size: int = 4096) -> bytes | None:
+    try:
+        return sock.recv(size)
+    except TimeoutError:
+        return None
 
 
 def _root_cause(exc: BaseException) -> BaseException:

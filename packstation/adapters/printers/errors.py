@@ -17,9 +17,12 @@ UDEV_INSTALL_HINT = (
 class PrinterError(Exception):
     retryable = True
 
-    def __init__(self, user_message: str) -> None:
+    def __init__(self, user_message: str, *, maybe_printed: bool = False) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+        # True when the printer had taken the whole label before the fault showed (a status query after
+        # the job): it may print once the fault is fixed, so resending could print it twice.
+        self.maybe_printed = maybe_printed
 
 
 class PrinterUriError(PrinterError):
@@ -50,6 +53,10 @@ class PrinterTimeoutError(PrinterError):
 
 class PrinterOutOfPaperError(PrinterError):
     """The printer says its paper is out."""
+
+
+class PrinterFaultError(PrinterError):
+    """The printer answers a status query with a fault: cover or head open, offline or paused, ribbon out."""
 
 
 class PrinterConnectionError(PrinterError):

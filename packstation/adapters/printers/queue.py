@@ -1,14 +1,18 @@
 """The print queue worker: takes persisted print jobs one at a time and gets them onto paper.
 
-For each job: claim it (queued -> sending, atomically, so a job is only ever sent after a successful
-claim) -> download the label if needed -> render and encode in a worker thread -> send in the same
-worker thread -> done, or failed with a reason a packer can read. Nothing here blocks the event loop.
+For each job: claim it (queued -> preparing, atomically, so a job is only ever sent after a successful
+claim) -> download the label if needed -> render and encode in a worker thread -> mark it sending ->
+send in the same worker thread -> done, or failed with a reason a packer can read. Nothing here blocks
+the event loop.
+
+Only the device write is uncertain, so the job is marked ``sending`` immediately before it: a crash
+while downloading or rendering leaves the job ``preparing``, which start-up simply queues again.
 
 A failed job stays in the store. When a job failed because of the printer or the network, the worker
 probes that printer every ``retry_interval_s``; once it answers, failed jobs go back to queued and print
-(once: the claim makes sure of that). A job interrupted mid-send (app killed) is left as failed by the
-store's start-up recovery, never resent blindly, because the label may already be out; a person asks
-for a reprint, which is a new job pointing at the original (``reprint_of``).
+(once: the claim makes sure of that). A job interrupted mid-send (app killed or shut down during the
+write) becomes ``uncertain``, never resent by itself, because the label may already be out; the packer
+is told, and a person asks for a reprint, which is a new job pointing at the original (``reprint_of``).
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ class PrintQueue:
         self._changed(job.id)
         loop = asyncio.get_running_loop()
         retry_when_back = False
+        sending = False
         try:
             data, content_type = await self._label_bytes(job)
             printer = self.printer_factory(job.printer_uri)
@@ -170,11 +175,27 @@ class PrintQueue:
                 )
                 # so the screen can name the box whose label (or tag) it shows
                 payload = replace(payload, preview=replace(payload.preview, box_id=job.box_id))
+            # Everything up to here is safe to redo; from here on the label may reach paper.
+            self.repo.mark_sending(job.id)
+            sending = True
+            self._changed(job.id)
             await loop.run_in_executor(self._executor, printer.send, payload)
         except asyncio.CancelledError:
-            self._fail(job, INTERRUPTED_REASON)
+            if sending:  # the write may go on in the worker thread: nobody can say whether it printed
+                log.info("Print job %d interrupted while sending: uncertain", job.id)
+                self.repo.mark_uncertain(job.id, INTERRUPTED_REASON)
+                self._changed(job.id)
+            # else: left 'preparing', which the next start queues again (nothing reached the printer)
             raise
-        except (LabelError, PrinterError) as exc:
+        except PrinterError as exc:
+            if exc.maybe_printed:  # the printer holds the label: it may come out once fixed
+                log.info("Print job %d uncertain: %s", job.id, exc.user_message)
+                self.repo.mark_uncertain(job.id, exc.user_message)
+                self._changed(job.id)
+                return
+            reason = exc.user_message
+            retry_when_back = exc.retryable
+        except LabelError as exc:
             reason = exc.user_message
             retry_when_back = getattr(exc, "retryable", False)
         except _DownloadError as exc:

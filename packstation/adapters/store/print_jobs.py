@@ -14,6 +14,7 @@ import sqlite_utils
 from packstation.adapters.store.connection import Repository
 from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobState
 
+# Why a job stuck in 'sending' across a restart is uncertain, not failed: the bytes may be on paper.
 INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"
 
 
@@ -52,6 +53,8 @@ class PrintJobStore(Repository):
             return insert_job(self.db.tables(), self._clock(), job)
 
     def claim(self) -> PrintJob | None:
+        """The oldest queued job becomes ``preparing`` (attempts + 1): nothing of it reaches the printer
+        until ``mark_sending``."""
         with self.db.write() as conn:
             row = conn.execute(
                 "SELECT id FROM print_jobs WHERE state = 'queued' ORDER BY id LIMIT 1"
@@ -59,11 +62,27 @@ class PrintJobStore(Repository):
             if row is None:
                 return None
             conn.execute(
-                "UPDATE print_jobs SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+                "UPDATE print_jobs SET state = 'preparing', attempts = attempts + 1, updated_at = ?"
                 " WHERE id = ?",
                 (self._clock(), row["id"]),
             )
             return print_job(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (row["id"],)).fetchone())
+
+    def mark_sending(self, job_id: int) -> None:
+        """Immediately before the device write: from now on a crash leaves the job uncertain."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET state = 'sending', updated_at = ? WHERE id = ?",
+                (self._clock(), job_id),
+            )
+
+    def mark_uncertain(self, job_id: int, reason: str) -> None:
+        """The write was interrupted or the printer holds the label: it may or may not be out."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET state = 'uncertain', error = ?, updated_at = ? WHERE id = ?",
+                (reason, self._clock(), job_id),
+            )
 
     def finish(self, job_id: int) -> None:
         """The job printed; a box's LABEL job marks the (booked) box printed in the same transaction."""
@@ -88,18 +107,29 @@ class PrintJobStore(Repository):
             )
 
     def retry_failed(self) -> int:
+        """Failed jobs go back to queued; uncertain ones stay (resending could print a label twice)."""
         with self.db.write() as conn:
-            return conn.execute(
-                "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'failed'",
-                (self._clock(),),
-            ).rowcount
+            return int(
+                conn.execute(
+                    "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'failed'",
+                    (self._clock(),),
+                ).rowcount
+            )
 
     def recover_interrupted(self) -> int:
+        """At start-up: 'preparing' goes back to queued (nothing reached the printer), 'sending' becomes
+        uncertain (the label may be out). Returns how many jobs changed."""
         with self.db.write() as conn:
-            return conn.execute(
-                "UPDATE print_jobs SET state = 'failed', error = ?, updated_at = ? WHERE state = 'sending'",
+            redo = conn.execute(
+                "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'preparing'",
+                (self._clock(),),
+            ).rowcount
+            uncertain = conn.execute(
+                "UPDATE print_jobs SET state = 'uncertain', error = ?, updated_at = ?"
+                " WHERE state = 'sending'",
                 (INTERRUPTED, self._clock()),
             ).rowcount
+            return int(redo + uncertain)
 
     def get(self, job_id: int) -> PrintJob | None:
         row = self.db.query_one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))

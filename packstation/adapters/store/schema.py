@@ -9,7 +9,7 @@ Migrations are append-only: never edit a released one, add the next. They are SQ
 the schema needs what sqlite-utils' table creation cannot express (CHECK constraints, partial indexes,
 triggers, AUTOINCREMENT); use ``db.tables()[name].transform()`` for a later step that only changes
 columns, types, defaults or foreign keys (it rebuilds the table keeping rows, indexes and CHECKs, and
-nests in our transaction as a savepoint). Step v4 changes a CHECK, which ``transform()`` cannot.
+nests in our transaction as a savepoint). Steps v4 and v5 change a CHECK, which ``transform()`` cannot.
 After migrating, sqlite-utils' introspection confirms every table of the current schema is there.
 """
 
@@ -203,8 +203,40 @@ CREATE INDEX packing_sessions_state ON packing_sessions(state);
 CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wanted';
 """
 
+# Print jobs gain two states (packstation.domain.printing.PrintJobState): 'preparing' (downloading or
+# rendering: a crash there is redone at start-up) and 'uncertain' (interrupted while the bytes went to
+# the device: only a person resolves it). SQLite cannot alter a CHECK, so the table is rebuilt: renamed
+# first (so its self-reference follows), copied, dropped, its indexes made again.
+_V5 = """
+ALTER TABLE print_jobs RENAME TO print_jobs_v4;
+CREATE TABLE print_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'preparing', 'sending', 'done', 'failed', 'uncertain')),
+    printer_uri TEXT NOT NULL,
+    source_url TEXT,
+    payload BLOB,
+    tracking_number TEXT,
+    box_id INTEGER REFERENCES boxes(id),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    reprint_of INTEGER REFERENCES print_jobs(id),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    session_id TEXT REFERENCES packing_sessions(id)
+);
+INSERT INTO print_jobs (id, kind, state, printer_uri, source_url, payload, tracking_number, box_id,
+    attempts, error, reprint_of, created_at, updated_at, session_id)
+SELECT id, kind, state, printer_uri, source_url, payload, tracking_number, box_id,
+    attempts, error, reprint_of, created_at, updated_at, session_id FROM print_jobs_v4 ORDER BY id;
+DROP TABLE print_jobs_v4;
+CREATE INDEX print_jobs_state ON print_jobs(state, id);
+CREATE INDEX print_jobs_box ON print_jobs(box_id);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables of the current schema (the support commands in README list them with sqlite-utils).

@@ -56,8 +56,9 @@ class Store:
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock = time.time) -> Store:
         """Open (creating if needed) and migrate the database, then recover what a crash left behind:
-        operations caught in flight become "outcome unknown" (reconciled before any resend) and print
-        jobs caught mid-send become failed (a person decides whether to reprint)."""
+        operations caught in flight become "outcome unknown" (reconciled before any resend), print
+        jobs caught preparing are queued again (nothing reached the printer) and those caught mid-send
+        become uncertain (a person decides whether to reprint)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(path)

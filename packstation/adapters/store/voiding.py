@@ -38,7 +38,7 @@ def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None
     # A label not yet printed for a voided box must not come out.
     conn.execute(
         "UPDATE print_jobs SET state = 'done', error = 'cancelled: the box was voided', updated_at = ?"
-        " WHERE box_id = ? AND state IN ('queued', 'failed')",
+        " WHERE box_id = ? AND state IN ('queued', 'failed', 'uncertain')",
         (now, box_id),
     )
     if row["tracking_number"]:

@@ -1,0 +1,47 @@
+"""Did the barcode survive? A shipping label is only worth printing if its barcode scans.
+
+After a carrier label is rendered for the head, zxing-cpp reads the 1-bit result. If it finds no
+barcode there, the label is rendered again at twice the resolution (the "source" as well as we can see
+it): if a barcode reads there, our scaling or thresholding destroyed it and the label is refused with a
+clear message instead of printing an unscannable label. A label in which zxing-cpp finds no barcode
+even then (a symbology it does not know) prints as before: it is not evidence of a fault.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from packstation.adapters.labels.errors import LabelError
+from packstation.domain.raster import MonoImage
+
+log = logging.getLogger(__name__)
+
+
+def read_barcodes(image: MonoImage) -> list[str]:
+    import zxingcpp
+    from PIL import Image
+
+    pil = Image.frombytes("1", (image.width, image.height), image.data, "raw", "1;I", image.row_bytes)
+    return [result.text for result in zxingcpp.read_barcodes(pil)]
+
+
+def check_barcode_kept(images: list[MonoImage], reference: Callable[[], list[MonoImage]], what: str) -> None:
+    """Raise LabelError when the rendered label has no readable barcode but the source has one."""
+    try:
+        import zxingcpp  # noqa: F401
+    except ImportError:  # the check needs zxing-cpp; without it labels print unchecked, as before
+        log.debug("zxing-cpp is missing: barcodes are not checked")
+        return
+    if any(read_barcodes(image) for image in images):
+        return
+    try:
+        finer = reference()
+    except LabelError:
+        return
+    if any(read_barcodes(image) for image in finer):
+        raise LabelError(
+            f"the barcode on the {what} label cannot be read once scaled for this printer (it reads on "
+            "the original), so it was not printed: check the printer's width and dpi settings, or ask "
+            "the carrier for a label made for this printer"
+        )
