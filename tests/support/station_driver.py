@@ -177,8 +177,11 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
         await asyncio.gather(worker, return_exceptions=True)
         status = await outbox.drain(timeout=60)
         outbox.close()
+    left = [] if status.depth == 0 else store.outbox.ops(states=("pending", "in_flight", "needs_attention"))
     store.close()
     print("DRAINED" if status.depth == 0 else f"LEFT {status.depth}", flush=True)
+    for op in left:  # what a person would look at: why each operation is still there
+        print(f"  op {op.id} {op.kind} {op.state} attempts={op.attempts}: {op.last_error}", flush=True)
     return 0 if status.depth == 0 else 1
 
 
