@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.config import Config, TokenStore, config_from_args, save_settings
-from packstation.commands import UserFacingError
+from packstation.commands import ExitCode, UserFacingError
 from packstation.domain.ports import (
     OrderSource,
     OutboxWorker,
@@ -362,7 +362,7 @@ def run_gui(args: Any) -> int:
             exit_code = loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
     finally:
         asyncio.set_event_loop(None)
-    if exit_code == RESTART:
+    if exit_code == ExitCode.RESTART:
         argv = restart_argv()
         log.info("Restarting with the new settings: %s", " ".join(argv))
         logging.shutdown()
@@ -457,30 +457,29 @@ async def _run_window(
     app.lastWindowClosed.connect(closed.set)
     station.start()
     window.showMaximized() if not args.replay else window.show()
-    exit_code = 0
+    exit_code = ExitCode.OK
     try:
         if args.replay:
             unanswered = await replay(services, scans or [], station.bridge.publish_scan)
             for line in unanswered:
                 print(f"packstation: scan not answered: {line}", file=sys.stderr)
             if unanswered:
-                exit_code = 1  # a scan the replay could not get answered must not pass as a good run
+                exit_code = (
+                    ExitCode.FAILURE
+                )  # a scan the replay could not get answered must not pass as a good run
         if args.exit_when_idle:
             if not await wait_until_idle(services):
                 print("packstation: still busy after the replay; giving up", file=sys.stderr)
-                exit_code = 3
+                exit_code = ExitCode.STILL_BUSY
             elif problems := services.problems():
                 for line in problems:
                     print(f"packstation: {line}", file=sys.stderr)
-                exit_code = 1
+                exit_code = ExitCode.FAILURE
         else:
             await closed.wait()
     finally:
         await station.aclose()
-    return RESTART if services.restart_requested else exit_code
-
-
-RESTART = -1  # _run_window's answer when the packer saved settings and chose "Restart now"
+    return ExitCode.RESTART if services.restart_requested else exit_code
 
 
 def apply_language(app: Any, code: str) -> None:

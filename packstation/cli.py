@@ -13,7 +13,7 @@ import importlib
 import sys
 
 from packstation import __version__
-from packstation.commands import UserFacingError
+from packstation.commands import ExitCode, UserFacingError
 
 # name -> (module under packstation.commands, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(args)
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except UserFacingError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return exc.exit_status

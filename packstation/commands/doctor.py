@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,16 @@ if TYPE_CHECKING:
     from packstation.adapters.config import Config
     from packstation.domain.setting_grammars import PrinterSpec
 
-OK, WARN, FAIL = "OK", "WARN", "FAIL"
+
+class CheckStatus(StrEnum):
+    """One check's verdict: FAIL blocks packing (exit status 1), WARN is worth fixing, OK is fine."""
+
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+OK, WARN, FAIL = CheckStatus.OK, CheckStatus.WARN, CheckStatus.FAIL
 MIN_FREE_MB = 100  # below this the database and logs may fail to write: blocks packing
 LOW_FREE_MB = 1000
 API_TIMEOUT_S = 5.0
@@ -44,7 +54,7 @@ UDEV_RULE = RESOURCES / "udev" / "60-packstation.rules"
 
 @dataclass(frozen=True)
 class Check:
-    status: str  # OK | WARN | FAIL
+    status: CheckStatus
     message: str
     fix: str = ""
 
@@ -74,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         print(check.line())
     failed = sum(c.status == FAIL for c in checks)
     print(f"\n{len(checks)} checks: {failed} failed" if failed else f"\nAll {len(checks)} checks passed")
-    return 1 if failed else 0
+    from packstation.commands import ExitCode
+
+    return ExitCode.FAILURE if failed else ExitCode.OK
 
 
 def run_checks(

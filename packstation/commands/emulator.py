@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from packstation.commands import UserFacingError
+from packstation.commands import ExitCode, UserFacingError
 
 FAULT_EPILOG = """\
 fault SPEC: METHOD:KIND[=VALUE][@CALLS]
@@ -75,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             faults.append(parse_fault_spec(spec))
         except FaultSpecError as exc:
-            raise UserFacingError(str(exc), exit_status=2) from None
+            raise UserFacingError(str(exc), exit_status=ExitCode.USAGE) from None
     if not 0 <= args.port <= 65535:
-        raise UserFacingError(f"--port {args.port} is not a port number", exit_status=2)
+        raise UserFacingError(f"--port {args.port} is not a port number", exit_status=ExitCode.USAGE)
     if args.latency_ms < 0:
-        raise UserFacingError("--latency-ms must not be negative", exit_status=2)
+        raise UserFacingError("--latency-ms must not be negative", exit_status=ExitCode.USAGE)
     if args.label_delay_ms < 0:
-        raise UserFacingError("--label-delay-ms must not be negative", exit_status=2)
+        raise UserFacingError("--label-delay-ms must not be negative", exit_status=ExitCode.USAGE)
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
