@@ -71,12 +71,13 @@ def test_landscape_label_is_rotated_onto_the_head():
 def test_no_dithering_grey_becomes_solid():
     grey = Image.new("L", (200, 100), 255)
     grey.paste(100, (0, 0, 100, 100))  # dark grey -> all black
-    grey.paste(160, (100, 0, 200, 100))  # light grey -> all white
+    grey.paste(160, (100, 0, 199, 100))  # light grey -> all white
+    grey.paste(0, (199, 0, 200, 100))  # a black edge keeps the picture whole (labels are cropped to ink)
     [page] = LabelPipeline().prepare(png(grey), target=Target(width=576)).images
     left = (576 - 200) // 2
     for y in (0, 50, 99):
         assert all(page.is_black(x, y) for x in range(left, left + 100))
-        assert not any(page.is_black(x, y) for x in range(left + 100, left + 200))
+        assert not any(page.is_black(x, y) for x in range(left + 100, left + 199))
 
 
 def test_label_is_centred_by_padding():

@@ -82,7 +82,7 @@ class LabelPipeline:
         images = self._render(label_format, data, target.head, notes)
         rendered = time.perf_counter()
         for note in notes:
-            log.warning("%s label: %s", label_format.value.upper(), note)
+            log.info("%s label: %s", label_format.value.upper(), note)
         if tracking_number is not None:  # a carrier label: it must still scan (zxing-cpp reads it)
             head = target.head
             finer = Head(head.width * 2, head.dpi * 2)

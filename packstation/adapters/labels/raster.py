@@ -290,6 +290,11 @@ def _place(
     moved = [barcode.scaled(sx, sy).rotated(drawn.width, drawn.height, turn) for barcode in found]
     picture = fitting.turn_image(drawn, turn)
     if moved and not (_whole(sx) and _whole(sy)):
+        if picture.width < head.width:  # centre first: a redrawn barcode may use the head's whole width
+            pad = (head.width - picture.width) // 2
+            canvas = Image.new("1", (head.width, picture.height), 1)
+            canvas.paste(picture, (pad, 0))
+            picture, moved = canvas, [barcode.scaled(1, 1, pad, 0) for barcode in moved]
         picture = fitting.redraw(picture, moved, notes)
     return finish(picture, Fit(False, picture.width, picture.height), head)
 
