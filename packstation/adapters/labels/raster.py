@@ -195,16 +195,22 @@ def _render_pdf_page(page: object, head: Head, notes: list[str]) -> MonoImage:
     )
     crop_w = max(1.0, width_pt - crop[0] - crop[2])
     crop_h = max(1.0, height_pt - crop[1] - crop[3])
-    fine_dpi = min(_PDF_FINE_DPI, (_ANALYSIS_MAX_PIXELS / (crop_w * crop_h / 72**2)) ** 0.5)
-    fine = threshold(_pdf_grey(page, fine_dpi / 72, crop))
-    found = fitting.find_barcodes(fine)
-    turn = fitting.upright_turn(found)
     natural_w, natural_h = crop_w / 72 * head.dpi, crop_h / 72 * head.dpi
+    found: list[fitting.Found] = []
+    fine_size = (1, 1)
+    cropped = crop_w < 0.9 * width_pt or crop_h < 0.9 * height_pt  # the label is part of a page
+    # A portrait page printed at its own size was made for this kind of head: drawn as it is. Any
+    # other shape (cut from a larger page, landscape, shrunk) has its barcodes read and drawn again.
+    if cropped or natural_w > natural_h or plan_fit(natural_w, natural_h, head).width < natural_w - 1:
+        fine_dpi = min(_PDF_FINE_DPI, (_ANALYSIS_MAX_PIXELS / (crop_w * crop_h / 72**2)) ** 0.5)
+        fine = threshold(_pdf_grey(page, fine_dpi / 72, crop))
+        found, fine_size = fitting.find_barcodes(fine), fine.size
+    turn = fitting.upright_turn(found)
     fit = _fit_turned(natural_w, natural_h, turn, head)
     width, _ = _unturned_size(fit, turn)
     final = threshold(_pdf_grey(page, width / crop_w, crop))
     _note_size(crop_w / 72, crop_h / 72, fit, head, notes)
-    return _place(final, found, fine.size, _total_turn(turn, fit), head, notes)
+    return _place(final, found, fine_size, _total_turn(turn, fit), head, notes)
 
 
 def _pdf_image_sizes(page: object) -> list[tuple[int, int]]:
