@@ -67,19 +67,11 @@ def test_every_barcode_of_every_fixture_reads_back(path, dpi, expected_log):
 
 @pytest.mark.parametrize("width", [576, 832])
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
-def test_every_fixture_prints_scannable_on_an_escpos_head(path, width, expected_log, request):
+def test_every_fixture_prints_scannable_on_an_escpos_head(path, width, expected_log):
     """4-inch labels are drawn smaller for a 576-dot head, barcodes redrawn on whole dots (not squeezed)."""
     spec = sidecar(path)
     for fragment in spec["warnings"]:
         expected_log.allow(fragment)
-    if width < 812 and spec.get("bitmap_barcodes"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="barcodes inside ^GF/~DG bitmaps are pixels: shrunk to fit they lose bars "
-                "(finding and redrawing them is issue 13 item 2)",
-            )
-        )
     payload = LabelPipeline().prepare(path.read_bytes(), target=Target(width=width))
     pages = decode_escpos(payload.data).pages
     assert len(pages) == len(spec["labels"])

@@ -53,6 +53,7 @@ _STACKED = {"PDF417"}
 _MATRIX = {"QRCode", "DataMatrix", "Aztec"}
 _GS1_AI = re.compile(r"\((\d{2,4})\)")
 _INK_MARGIN_INCH = 0.06  # white kept around the label's ink when a page is cropped
+_WHITE_OUT_DOTS = 2
 _SQUARE_TOLERANCE_DEG = 8  # a barcode skewed more than this is left as it is (not ours to straighten)
 
 
@@ -203,11 +204,15 @@ def redraw(image: Image.Image, found: list[Found], warnings: list[str]) -> Image
             continue
         left, top, right, bottom = barcode.box
         centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
-        # White out the old bars (a dot beyond the box catches fringes the scaling smeared) and the
-        # new symbol's footprint, then draw it centred where the old one was.
+        # White out the old bars (two dots beyond the box catch fringes the scaling smeared and bar
+        # ends zxing-cpp's box leaves out) and the new symbol's footprint, then draw it centred where
+        # the old one was.
         x0 = round(centre_x - symbol.width / 2)
         y0 = round(centre_y - symbol.height / 2)
-        out.paste(1, (math.floor(left) - 1, math.floor(top) - 1, math.ceil(right) + 2, math.ceil(bottom) + 2))
+        grow = _WHITE_OUT_DOTS
+        out.paste(
+            1, (math.floor(left) - grow, math.floor(top) - grow, math.ceil(right) + grow + 1, math.ceil(bottom) + grow + 1)
+        )
         out.paste(1, (x0, y0, x0 + symbol.width, y0 + symbol.height))
         out.paste(symbol, (x0, y0))
     return out
