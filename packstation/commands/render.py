@@ -19,7 +19,9 @@ PAGE_GAP_DOTS = 24  # white between pages in the picture, where the printer woul
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("label_file", help="label file (SVG, PDF, PNG or ZPL)")
     parser.add_argument("--width", type=int, default=576, help="head width in dots (default: 576)")
-    parser.add_argument("--dpi", type=int, default=203, help="head resolution in dots per inch (default: 203)")
+    parser.add_argument(
+        "--dpi", type=int, default=203, help="head resolution in dots per inch (default: 203)"
+    )
     parser.add_argument("-o", "--output", required=True, help="PNG file to write")
 
 

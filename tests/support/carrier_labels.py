@@ -69,7 +69,9 @@ def picture(dpi: int, width_in: float = 4.0, height_in: float = 6.0) -> Image.Im
             continue
         height = round(element.height_in * dpi)
         for start, length in _runs(list(m.crop((0, 0, m.width, 1)).tobytes())):
-            draw.rectangle((x0 + start * module, y0, x0 + (start + length) * module - 1, y0 + height - 1), fill=0)
+            draw.rectangle(
+                (x0 + start * module, y0, x0 + (start + length) * module - 1, y0 + height - 1), fill=0
+            )
     return image
 
 

@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from packstation.adapters.labels.errors import LabelError
 
@@ -103,8 +103,10 @@ class Found:
 
 def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
     """The bounding box of the black dots of a grey or 1-bit picture, or None when it is blank."""
-    grey = image if image.mode == "L" else image.convert("L")
-    return ImageOps.invert(grey).point(lambda v: 255 if v >= 128 else 0).getbbox()
+    if image.mode != "1":
+        image = image.convert("L").point(lambda v: 255 if v >= 128 else 0, "1")
+    # Read the bits inverted ("1;I"): black dots become the non-zero pixels getbbox() looks for.
+    return Image.frombytes("1", image.size, image.tobytes("raw", "1;I"), "raw", "1").getbbox()
 
 
 def crop_box(image: Image.Image, dpi: float) -> tuple[int, int, int, int]:
@@ -211,7 +213,13 @@ def redraw(image: Image.Image, found: list[Found], warnings: list[str]) -> Image
         y0 = round(centre_y - symbol.height / 2)
         grow = _WHITE_OUT_DOTS
         out.paste(
-            1, (math.floor(left) - grow, math.floor(top) - grow, math.ceil(right) + grow + 1, math.ceil(bottom) + grow + 1)
+            1,
+            (
+                math.floor(left) - grow,
+                math.floor(top) - grow,
+                math.ceil(right) + grow + 1,
+                math.ceil(bottom) + grow + 1,
+            ),
         )
         out.paste(1, (x0, y0, x0 + symbol.width, y0 + symbol.height))
         out.paste(symbol, (x0, y0))
@@ -267,10 +275,12 @@ def _matrix(barcode: Found) -> Image.Image | None:
     options: dict[str, object] = {"gs1": True} if barcode.gs1 else {}
     try:
         symbol = zxingcpp.create_barcode(barcode.content, fmt, **options)
-    except Exception as exc:  # noqa: BLE001 (zxing-cpp raises plain exceptions for content it refuses)
+    except Exception as exc:
         log.warning("could not draw the %s barcode %r again: %s", name, barcode.text, exc)
         return None
-    view = memoryview(symbol.to_image(scale=1, add_quiet_zones=False, add_hrt=False))
+    view = memoryview(symbol.to_image(scale=1, add_quiet_zones=False, add_hrt=False))  # type: ignore[arg-type]  # the stub has no __buffer__
+    if view.shape is None or len(view.shape) < 2:
+        return None
     height, width = view.shape[0], view.shape[1]
     grey = Image.frombuffer("L", (width, height), bytes(view), "raw", "L", 0, 1)
     return grey.point(lambda v: 255 if v >= 128 else 0, "1")

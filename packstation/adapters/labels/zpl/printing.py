@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 from PIL import Image
