@@ -99,3 +99,23 @@ def test_a_barcode_too_wide_for_the_head_is_refused_in_words():
     label.paste(bars.resize((bars.width, 300)), (20, 20))
     with pytest.raises(LabelError, match="cannot print scannable on this printer"):
         LabelPipeline().prepare(carrier_labels.png_bytes(label, 300), target=Target(width=576))
+
+
+@pytest.mark.parametrize("width", [576, 832])
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_landscape_svg_with_the_label_laid_sideways_prints_upright(qapp, turn, width):
+    import base64
+
+    from packstation.gui.raster import QtSvgRasterizer
+
+    sideways = carrier_labels.picture(300).rotate(turn, expand=True)  # 6x4 in, the label's top to one side
+    href = "data:image/png;base64," + base64.b64encode(carrier_labels.png_bytes(sideways, 300)).decode()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="6in" height="4in" viewBox="0 0 1800 1200">'
+        f'<image href="{href}" x="0" y="0" width="1800" height="1200"/></svg>'
+    ).encode()
+    payload = LabelPipeline(QtSvgRasterizer()).prepare(svg, target=Target(width=width))
+    [page] = decode_escpos(payload.data).pages
+    results = zxingcpp.read_barcodes(mono_to_pil(page).convert("L"))
+    assert Counter(r.text for r in results) == Counter(carrier_labels.TEXTS)
+    assert {int(r.orientation) for r in results} == {0}
