@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from packstation.adapters.labels import LabelPipeline, Target
-from packstation.adapters.labels.encode import encode_escpos_with_escpos_image
 from packstation.domain import labelgen
+from tests.support.escpos_image_encoder import encode_escpos_with_escpos_image
 
 TRACKING = "00373500000000000017"
 TARGET = Target(width=832, dpi=203)

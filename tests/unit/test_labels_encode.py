@@ -7,10 +7,11 @@ import random
 
 import pytest
 
-from packstation.adapters.labels.encode import BAND_ROWS, encode_escpos, encode_escpos_with_escpos_image
+from packstation.adapters.labels.encode import BAND_ROWS, encode_escpos
 from packstation.adapters.labels.raster import Head
 from packstation.domain.raster import MonoImage
 from tests.support.escpos_decode import decode_escpos
+from tests.support.escpos_image_encoder import encode_escpos_with_escpos_image
 
 
 def noise(width: int, height: int, seed: int) -> MonoImage:

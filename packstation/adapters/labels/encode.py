@@ -5,8 +5,8 @@ leftmost dot, 1 = black, rows padded to a byte), so each band is an 8-byte heade
 image's bytes (python-escpos ``image()`` converted the picture again and took 36-82% of render+encode).
 The cut still comes from python-escpos (``cut()``), run against its in-memory ``Dummy`` printer with a
 profile of the head's real width (the default profile has no media width; the shipped Epson profiles
-are 512 dots wide). ``encode_escpos_with_escpos_image`` keeps the old path for the benchmark and the
-byte-for-byte test. Encoding in memory keeps the CPU work apart from the device I/O, so the transport
+are 512 dots wide). The old path lives on in ``tests/support/escpos_image_encoder.py`` for the benchmark
+and the byte-for-byte test. Encoding in memory keeps the CPU work apart from the device I/O, so the transport
 can send in chunks with a timeout per chunk and report faults precisely.
 Raster labels for ZPL printers become one compressed ``^GFA`` graphic field (``zpl.compress``).
 """
@@ -19,7 +19,7 @@ import tempfile
 from functools import cache
 from typing import Any
 
-from packstation.adapters.labels.raster import Head, mono_to_pil
+from packstation.adapters.labels.raster import Head
 from packstation.domain.raster import MonoImage
 
 ESC_INIT = b"\x1b@"
@@ -92,21 +92,6 @@ def encode_escpos(images: list[MonoImage], head: Head, *, cut: bool) -> bytes:
         parts.extend(raster_command(band) for band in bands(image, BAND_ROWS))
         parts.append(cut_bytes)
     return b"".join(parts)
-
-
-def encode_escpos_with_escpos_image(images: list[MonoImage], head: Head, *, cut: bool) -> bytes:
-    """The former encoder: python-escpos ``image(impl="bitImageRaster")`` per band (same bytes, slower)."""
-    ensure_escpos_env()
-    from escpos.printer import Dummy
-
-    printer = Dummy(profile=escpos_profile(head))
-    printer._raw(ESC_INIT)
-    for image in images:
-        for band in bands(image, BAND_ROWS):
-            printer.image(mono_to_pil(band), impl="bitImageRaster", center=False, fragment_height=BAND_ROWS)
-        if cut:
-            printer.cut()
-    return printer.output
 
 
 def bands(image: MonoImage, rows: int) -> list[MonoImage]:
