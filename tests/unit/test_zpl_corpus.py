@@ -81,12 +81,18 @@ def test_every_fixture_prints_scannable_on_an_escpos_head(path, width, expected_
 
 
 @pytest.mark.parametrize("width", [576, 832])
-def test_print_test_renders_a_carrier_zpl_label_for_a_file_printer(tmp_path, width):
+@pytest.mark.parametrize("label", FIXTURES, ids=lambda p: p.stem)
+def test_print_test_prints_every_fixture_scannable_on_a_file_printer(tmp_path, label, width, expected_log):
+    spec = sidecar(label)
+    for fragment in spec["warnings"]:
+        expected_log.allow(fragment)
     out = tmp_path / "receipt.bin"
-    label = CORPUS / "nordic_parcel_4x6.zpl"
     assert cli.main(["print-test", "--printer", f"file:{out}?width={width}", str(label)]) == 0
-    [page] = decode_escpos(out.read_bytes()).pages
-    assert read_all(mono_to_pil(page)) == Counter(sidecar(label)["labels"][0]["barcodes"])
+    pages = decode_escpos(out.read_bytes()).pages
+    assert len(pages) == len(spec["labels"])
+    for page, expected in zip(pages, spec["labels"], strict=True):
+        assert page.width == width
+        assert read_all(mono_to_pil(page)) == Counter(expected["barcodes"])
 
 
 def test_print_test_preview_writes_the_rendered_zpl_as_png(capsys):
