@@ -132,12 +132,13 @@ def test_a_blank_label_job_fails_instead_of_being_reported_printed(store, tmp_pa
 # -- the barcode must survive ---------------------------------------------------------------------
 
 
-def fine_barcode_png(dpi: int = 406) -> bytes:
-    """A 4-inch-wide label at ``dpi`` whose Code 128 bars are one pixel wide: they scan at that
-    resolution and are lost when the label is halved onto a 203 dpi head."""
+def fine_barcode_png(dpi: int = 406, text: str = "FINE-1234567890", fmt: str = "Code128") -> bytes:
+    """A 4-inch-wide label at ``dpi`` whose bars are one pixel wide: they scan at that resolution
+    and are lost when the label is halved onto a 203 dpi head (unless they are drawn again)."""
     import zxingcpp
 
-    bars = zxingcpp.create_barcode("FINE-1234567890", zxingcpp.BarcodeFormat.Code128)
+    options = {"gs1": True} if text.startswith("[") else {}
+    bars = zxingcpp.create_barcode(text, getattr(zxingcpp.BarcodeFormat, fmt), **options)
     matrix = Image.fromarray(bars.to_image(scale=1, add_quiet_zones=False, add_hrt=False)).convert("L")
     strip = matrix.resize((matrix.width, 200), Image.Resampling.NEAREST)
     label = Image.new("L", (4 * dpi, 6 * dpi), 255)
@@ -148,13 +149,23 @@ def fine_barcode_png(dpi: int = 406) -> bytes:
 
 
 def test_a_label_whose_barcode_is_lost_in_scaling_is_refused_not_printed():
+    """GS1 DataBar Expanded is not drawn again (only the symbologies carriers use are): halved, its
+    one-pixel bars are lost, and the label is refused instead of printed unscannable."""
     from tests.support.escpos_decode import read_barcodes
 
-    data = fine_barcode_png()
+    data = fine_barcode_png(text="[01]09501101530003[10]AB", fmt="DataBarExp")
     unchecked = LabelPipeline().prepare(data, target=TARGET)  # no tracking number: not checked
     assert read_barcodes(unchecked.images[0]) == []  # what would have printed: it does not scan
     with pytest.raises(LabelError, match="barcode on the PNG label cannot be read once scaled"):
-        LabelPipeline().prepare(data, target=TARGET, tracking_number="FINE-1234567890")
+        LabelPipeline().prepare(data, target=TARGET, tracking_number="09501101530003")
+
+
+def test_a_code128_whose_bars_would_be_lost_in_scaling_is_drawn_again_and_scans():
+    """The same halving that loses one-pixel bars keeps a Code 128: it is drawn again on whole dots."""
+    from tests.support.escpos_decode import read_barcodes
+
+    payload = LabelPipeline().prepare(fine_barcode_png(), target=TARGET, tracking_number="FINE-1234567890")
+    assert read_barcodes(payload.images[0]) == ["FINE-1234567890"]
 
 
 def test_a_label_whose_barcode_survives_prints():

@@ -67,19 +67,11 @@ def test_every_barcode_of_every_fixture_reads_back(path, dpi, expected_log):
 
 @pytest.mark.parametrize("width", [576, 832])
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
-def test_every_fixture_prints_scannable_on_an_escpos_head(path, width, expected_log, request):
+def test_every_fixture_prints_scannable_on_an_escpos_head(path, width, expected_log):
     """4-inch labels are drawn smaller for a 576-dot head, barcodes redrawn on whole dots (not squeezed)."""
     spec = sidecar(path)
     for fragment in spec["warnings"]:
         expected_log.allow(fragment)
-    if width < 812 and spec.get("bitmap_barcodes"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="barcodes inside ^GF/~DG bitmaps are pixels: shrunk to fit they lose bars "
-                "(finding and redrawing them is issue 13 item 2)",
-            )
-        )
     payload = LabelPipeline().prepare(path.read_bytes(), target=Target(width=width))
     pages = decode_escpos(payload.data).pages
     assert len(pages) == len(spec["labels"])
@@ -89,12 +81,18 @@ def test_every_fixture_prints_scannable_on_an_escpos_head(path, width, expected_
 
 
 @pytest.mark.parametrize("width", [576, 832])
-def test_print_test_renders_a_carrier_zpl_label_for_a_file_printer(tmp_path, width):
+@pytest.mark.parametrize("label", FIXTURES, ids=lambda p: p.stem)
+def test_print_test_prints_every_fixture_scannable_on_a_file_printer(tmp_path, label, width, expected_log):
+    spec = sidecar(label)
+    for fragment in spec["warnings"]:
+        expected_log.allow(fragment)
     out = tmp_path / "receipt.bin"
-    label = CORPUS / "nordic_parcel_4x6.zpl"
     assert cli.main(["print-test", "--printer", f"file:{out}?width={width}", str(label)]) == 0
-    [page] = decode_escpos(out.read_bytes()).pages
-    assert read_all(mono_to_pil(page)) == Counter(sidecar(label)["labels"][0]["barcodes"])
+    pages = decode_escpos(out.read_bytes()).pages
+    assert len(pages) == len(spec["labels"])
+    for page, expected in zip(pages, spec["labels"], strict=True):
+        assert page.width == width
+        assert read_all(mono_to_pil(page)) == Counter(expected["barcodes"])
 
 
 def test_print_test_preview_writes_the_rendered_zpl_as_png(capsys):

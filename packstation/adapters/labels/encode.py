@@ -1,10 +1,13 @@
 """Encode rendered labels into the bytes a printer receives: ESC/POS raster or ZPL.
 
-ESC/POS bytes come from python-escpos itself (``image(impl="bitImageRaster")``, i.e. ``GS v 0``, and
-``cut()``), run against its in-memory ``Dummy`` printer with a profile of the head's real width: the
-default profile has no media width (it prints a warning on every image) and the shipped Epson profiles
-are 512 dots wide (``ImageWidthError`` at 576/832). Encoding in memory keeps the CPU work apart from the
-device I/O, so the transport can send in chunks with a timeout per chunk and report faults precisely.
+The raster itself is framed here: a ``MonoImage`` is already packed as ``GS v 0`` wants it (MSB =
+leftmost dot, 1 = black, rows padded to a byte), so each band is an 8-byte header plus a slice of the
+image's bytes (python-escpos ``image()`` converted the picture again and took 36-82% of render+encode).
+The cut still comes from python-escpos (``cut()``), run against its in-memory ``Dummy`` printer with a
+profile of the head's real width (the default profile has no media width; the shipped Epson profiles
+are 512 dots wide). The old path lives on in ``tests/support/escpos_image_encoder.py`` for the benchmark
+and the byte-for-byte test. Encoding in memory keeps the CPU work apart from the device I/O, so the transport
+can send in chunks with a timeout per chunk and report faults precisely.
 Raster labels for ZPL printers become one compressed ``^GFA`` graphic field (``zpl.compress``).
 """
 
@@ -16,7 +19,7 @@ import tempfile
 from functools import cache
 from typing import Any
 
-from packstation.adapters.labels.raster import Head, mono_to_pil
+from packstation.adapters.labels.raster import Head
 from packstation.domain.raster import MonoImage
 
 ESC_INIT = b"\x1b@"
@@ -58,19 +61,37 @@ def escpos_profile(head: Head) -> Any:  # an escpos Profile (python-escpos has n
     return profile_class(features=dict(data["features"]))
 
 
-def encode_escpos(images: list[MonoImage], head: Head, *, cut: bool) -> bytes:
-    """ESC/POS bytes for the pages: initialise, then each page as GS v 0 raster, cut after each if asked."""
+GS_V0 = b"\x1dv0"
+_NORMAL_DENSITY = 0  # m = 0: normal width and height (what escpos sends with its high-density defaults)
+
+
+def raster_command(image: MonoImage) -> bytes:
+    """One ``GS v 0`` command: ``GS v 0 m xL xH yL yH`` and the packed rows, taken as they are."""
+    if image.row_bytes > 0xFFFF or image.height > 0xFFFF:
+        raise ValueError(f"a {image.width}x{image.height} band does not fit one GS v 0 command")
+    header = GS_V0 + bytes((_NORMAL_DENSITY,)) + image.row_bytes.to_bytes(2, "little")
+    return header + image.height.to_bytes(2, "little") + image.data
+
+
+@cache
+def _cut_bytes(width: int, dpi: int) -> bytes:
+    """What python-escpos sends for a full cut on this head (feed past the cutter, then GS V)."""
     ensure_escpos_env()
     from escpos.printer import Dummy
 
-    printer = Dummy(profile=escpos_profile(head))
-    printer._raw(ESC_INIT)
+    printer = Dummy(profile=escpos_profile(Head(width, dpi)))
+    printer.cut()
+    return bytes(printer.output)
+
+
+def encode_escpos(images: list[MonoImage], head: Head, *, cut: bool) -> bytes:
+    """ESC/POS bytes for the pages: initialise, then each page as GS v 0 raster, cut after each if asked."""
+    parts = [ESC_INIT]
+    cut_bytes = _cut_bytes(head.width, head.dpi) if cut else b""
     for image in images:
-        for band in bands(image, BAND_ROWS):
-            printer.image(mono_to_pil(band), impl="bitImageRaster", center=False, fragment_height=BAND_ROWS)
-        if cut:
-            printer.cut()
-    return printer.output
+        parts.extend(raster_command(band) for band in bands(image, BAND_ROWS))
+        parts.append(cut_bytes)
+    return b"".join(parts)
 
 
 def bands(image: MonoImage, rows: int) -> list[MonoImage]:

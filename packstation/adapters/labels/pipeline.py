@@ -78,8 +78,11 @@ class LabelPipeline:
         if label_format is LabelFormat.ZPL:
             return self._prepare_zpl(data, target, tracking_number)
         started = time.perf_counter()
-        images = self._render(label_format, data, target.head)
+        notes: list[str] = []
+        images = self._render(label_format, data, target.head, notes)
         rendered = time.perf_counter()
+        for note in notes:
+            log.info("%s label: %s", label_format.value.upper(), note)
         if tracking_number is not None:  # a carrier label: it must still scan (zxing-cpp reads it)
             head = target.head
             finer = Head(head.width * 2, head.dpi * 2)
@@ -95,7 +98,15 @@ class LabelPipeline:
             out = encode_escpos(images, target.head, cut=target.cut)
         encoded = time.perf_counter()
         preview = LabelPreview(tuple(images), None, label_format.value, tracking_number)
-        return PrintPayload(label_format, out, preview, rendered - started, encoded - rendered, tuple(images))
+        return PrintPayload(
+            label_format,
+            out,
+            preview,
+            rendered - started,
+            encoded - rendered,
+            tuple(images),
+            warnings=tuple(dict.fromkeys(notes)),
+        )
 
     def _prepare_zpl(self, data: bytes, target: Target, tracking_number: str | None) -> PrintPayload:
         # ZPL is drawn by packstation.adapters.labels.zpl for raster heads and the screen; ZPL printers
@@ -114,19 +125,23 @@ class LabelPipeline:
             warnings=done.warnings,
         )
 
-    def _render(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
-        images = self._render_unchecked(label_format, data, head)
+    def _render(
+        self, label_format: LabelFormat, data: bytes, head: Head, notes: list[str] | None = None
+    ) -> list[MonoImage]:
+        images = self._render_unchecked(label_format, data, head, notes)
         safety.check_not_blank(images, label_format.value.upper())
         return images
 
-    def _render_unchecked(self, label_format: LabelFormat, data: bytes, head: Head) -> list[MonoImage]:
+    def _render_unchecked(
+        self, label_format: LabelFormat, data: bytes, head: Head, notes: list[str] | None = None
+    ) -> list[MonoImage]:
         try:
             if label_format is LabelFormat.SVG:
-                return raster.render_svg(data, head, self.svg_rasterizer)
+                return raster.render_svg(data, head, self.svg_rasterizer, notes)
             if label_format is LabelFormat.PDF:
-                return raster.render_pdf(data, head)
+                return raster.render_pdf(data, head, notes)
             if label_format is LabelFormat.PNG:
-                return raster.render_png(data, head)
+                return raster.render_png(data, head, notes)
         except LabelError:
             raise
         except MemoryError:

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import io
 import math
-import warnings
+import warnings as warnings_module
 from dataclasses import dataclass
 
 from PIL import Image
 
-from packstation.adapters.labels import safety
+from packstation.adapters.labels import fitting, safety
 from packstation.adapters.labels.errors import LabelError
 from packstation.domain.raster import MonoImage, SvgRasterizer
 
 _THRESHOLD = [255 if v >= 128 else 0 for v in range(256)]  # grey -> "1" (0 = black in Pillow)
 _SNAP_TOLERANCE = 0.12  # how far from a whole scale factor we still snap to it
+_PDF_COARSE_DPI = 50  # enough to find where on the page the label is
+_PDF_FINE_DPI = 300  # barcodes are read here (to know their content, position and orientation)
+_ANALYSIS_MAX_PIXELS = 8_000_000  # the finer drawings for reading barcodes stay below this
 
 
 @dataclass(frozen=True)
@@ -96,21 +99,42 @@ def finish(image: Image.Image, fit: Fit, head: Head) -> MonoImage:
     return pil_to_mono(image)
 
 
-def render_svg(data: bytes, head: Head, rasterizer: SvgRasterizer | None) -> list[MonoImage]:
+def render_svg(
+    data: bytes, head: Head, rasterizer: SvgRasterizer | None, warnings: list[str] | None = None
+) -> list[MonoImage]:
     info = safety.check_svg(data)
     if rasterizer is None:
         raise LabelError("SVG labels cannot be rendered here: no SVG renderer is available")
-    fit = plan_fit(info.width_in * head.dpi, info.height_in * head.dpi, head)
+    notes = [] if warnings is None else warnings
+    natural_w, natural_h = info.width_in * head.dpi, info.height_in * head.dpi
+    first = plan_fit(natural_w, natural_h, head)
+    found: list[fitting.Found] = []
+    analysis_size = (1, 1)
+    if natural_w > natural_h or not _whole(first.width / natural_w):
+        # Read the barcodes on a finer drawing: their orientation turns the label, their content is
+        # drawn again on whole dots after the fractional scale.
+        factor = min(2.0, (_ANALYSIS_MAX_PIXELS / max(1.0, natural_w * natural_h)) ** 0.5)
+        aw, ah = max(1, round(natural_w * factor)), max(1, round(natural_h * factor))
+        try:
+            finer = mono_to_pil(rasterizer(data, aw, ah))
+        except ValueError as exc:
+            raise LabelError(f"the SVG label could not be drawn ({exc})") from None
+        found, analysis_size = fitting.find_barcodes(finer), (aw, ah)
+    turn = fitting.upright_turn(found)
+    fit = _fit_turned(natural_w, natural_h, turn, head)
+    width, height = _unturned_size(fit, turn)
     try:
-        rendered = rasterizer(data, fit.width, fit.height)
+        rendered = mono_to_pil(rasterizer(data, width, height))
     except ValueError as exc:
         raise LabelError(f"the SVG label could not be drawn ({exc})") from None
-    return [finish(mono_to_pil(rendered), fit, head)]
+    _note_size(info.width_in, info.height_in, fit, head, notes)
+    return [_place(rendered, found, analysis_size, _total_turn(turn, fit), head, notes)]
 
 
-def render_pdf(data: bytes, head: Head) -> list[MonoImage]:
+def render_pdf(data: bytes, head: Head, warnings: list[str] | None = None) -> list[MonoImage]:
     import pypdfium2
 
+    notes = [] if warnings is None else warnings
     try:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
@@ -133,25 +157,60 @@ def render_pdf(data: bytes, head: Head) -> list[MonoImage]:
         for index in range(pages):
             page = document[index]
             try:
-                width_pt, height_pt = page.get_size()
-                fit = plan_fit(width_pt / 72 * head.dpi, height_pt / 72 * head.dpi, head)
-                bitmap = page.render(
-                    scale=fit.width / width_pt,
-                    grayscale=True,
-                    no_smoothtext=True,
-                    no_smoothimage=True,
-                    no_smoothpath=True,
-                    fill_color=(255, 255, 255, 255),
-                )
-                grey = bitmap.to_pil().convert("L")
+                images.append(_render_pdf_page(page, head, notes))
             except pypdfium2.PdfiumError as exc:
                 raise LabelError(f"page {index + 1} of the PDF label could not be drawn ({exc})") from None
             finally:
                 page.close()
-            images.append(finish(threshold(grey), fit, head))
         return images
     finally:
         document.close()
+
+
+def _pdf_grey(page: object, scale: float, crop: tuple[float, float, float, float]) -> Image.Image:
+    bitmap = page.render(  # type: ignore[attr-defined]
+        scale=scale,
+        crop=crop,
+        grayscale=True,
+        no_smoothtext=True,
+        no_smoothimage=True,
+        no_smoothpath=True,
+        fill_color=(255, 255, 255, 255),
+    )
+    return bitmap.to_pil().convert("L")
+
+
+def _render_pdf_page(page: object, head: Head, notes: list[str]) -> MonoImage:
+    """Crop the page to its ink (found on a coarse drawing), read its barcodes on a fine one, then
+    draw the crop at the final size, turned upright, with the barcodes drawn again on whole dots."""
+    width_pt, height_pt = page.get_size()  # type: ignore[attr-defined]
+    coarse_scale = _PDF_COARSE_DPI / 72
+    coarse = threshold(_pdf_grey(page, coarse_scale, (0, 0, 0, 0)))
+    left, top, right, bottom = fitting.crop_box(coarse, _PDF_COARSE_DPI)
+    crop = (
+        left / coarse_scale,
+        max(0.0, height_pt - bottom / coarse_scale),
+        max(0.0, width_pt - right / coarse_scale),
+        top / coarse_scale,
+    )
+    crop_w = max(1.0, width_pt - crop[0] - crop[2])
+    crop_h = max(1.0, height_pt - crop[1] - crop[3])
+    natural_w, natural_h = crop_w / 72 * head.dpi, crop_h / 72 * head.dpi
+    found: list[fitting.Found] = []
+    fine_size = (1, 1)
+    cropped = crop_w < 0.9 * width_pt or crop_h < 0.9 * height_pt  # the label is part of a page
+    # A portrait page printed at its own size was made for this kind of head: drawn as it is. Any
+    # other shape (cut from a larger page, landscape, shrunk) has its barcodes read and drawn again.
+    if cropped or natural_w > natural_h or plan_fit(natural_w, natural_h, head).width < natural_w - 1:
+        fine_dpi = min(_PDF_FINE_DPI, (_ANALYSIS_MAX_PIXELS / (crop_w * crop_h / 72**2)) ** 0.5)
+        fine = threshold(_pdf_grey(page, fine_dpi / 72, crop))
+        found, fine_size = fitting.find_barcodes(fine), fine.size
+    turn = fitting.upright_turn(found)
+    fit = _fit_turned(natural_w, natural_h, turn, head)
+    width, _ = _unturned_size(fit, turn)
+    final = threshold(_pdf_grey(page, width / crop_w, crop))
+    _note_size(crop_w / 72, crop_h / 72, fit, head, notes)
+    return _place(final, found, fine_size, _total_turn(turn, fit), head, notes)
 
 
 def _pdf_image_sizes(page: object) -> list[tuple[int, int]]:
@@ -166,11 +225,12 @@ def _pdf_image_sizes(page: object) -> list[tuple[int, int]]:
     return sizes
 
 
-def render_png(data: bytes, head: Head) -> list[MonoImage]:
+def render_png(data: bytes, head: Head, warnings: list[str] | None = None) -> list[MonoImage]:
+    notes = [] if warnings is None else warnings
     width, height = safety.png_dimensions(data)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with warnings_module.catch_warnings():
+            warnings_module.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=["PNG"])
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -180,8 +240,80 @@ def render_png(data: bytes, head: Head) -> list[MonoImage]:
     grey = _flatten_to_grey(image)
     source_dpi = _plausible_dpi(image.info.get("dpi"))
     factor = head.dpi / source_dpi if source_dpi else 1.0
-    fit = plan_fit(width * factor, height * factor, head)
-    return [finish(_scale_mono(threshold(grey), fit, head), fit, head)]
+    picture = threshold(grey)
+    box = fitting.crop_box(picture, source_dpi or head.dpi)
+    if box != (0, 0, width, height):  # the label sits in one part of a page
+        picture = picture.crop(box)
+        width, height = picture.size
+    natural_w, natural_h = width * factor, height * factor
+    first = plan_fit(natural_w, natural_h, head)
+    found: list[fitting.Found] = []
+    if width > height or not _whole(first.width / width):
+        found = fitting.find_barcodes(picture)
+    turn = fitting.upright_turn(found)
+    fit = _fit_turned(natural_w, natural_h, turn, head)
+    unturned_w, unturned_h = _unturned_size(fit, turn)
+    total = _total_turn(turn, fit)
+    scaled = _scale_mono(picture, Fit(total % 180 == 90, unturned_w, unturned_h), head)
+    inch = source_dpi or head.dpi
+    _note_size(width / inch, height / inch, fit, head, notes)
+    return [_place(scaled, found, (width, height), total, head, notes)]
+
+
+def _whole(scale: float) -> bool:
+    """A scale that keeps every bar a whole number of dots (1x, 2x, 3x ...)."""
+    return scale >= 1 - 1e-6 and abs(scale - round(scale)) < 1e-3
+
+
+def _fit_turned(natural_w: float, natural_h: float, turn: int, head: Head) -> Fit:
+    """The fit for the label once turned upright by ``turn`` degrees clockwise."""
+    if turn % 180 == 90:
+        natural_w, natural_h = natural_h, natural_w
+    return plan_fit(natural_w, natural_h, head)
+
+
+def _unturned_size(fit: Fit, turn: int) -> tuple[int, int]:
+    """The size to draw the source at, before it is turned upright (``fit`` is in the upright frame)."""
+    return (fit.height, fit.width) if turn % 180 == 90 else (fit.width, fit.height)
+
+
+def _total_turn(turn: int, fit: Fit) -> int:
+    """Clockwise degrees from the source to the print: upright, then a quarter more if it prints larger."""
+    return (turn + (90 if fit.rotate else 0)) % 360
+
+
+def _place(
+    drawn: Image.Image,
+    found: list[fitting.Found],
+    found_frame: tuple[int, int],
+    turn: int,
+    head: Head,
+    notes: list[str],
+) -> MonoImage:
+    """Turn the drawn label, draw its barcodes again on whole dots unless it was drawn at a whole
+    scale of the picture they were read on, and centre it on the head."""
+    sx, sy = drawn.width / found_frame[0], drawn.height / found_frame[1]
+    moved = [barcode.scaled(sx, sy).rotated(drawn.width, drawn.height, turn) for barcode in found]
+    picture = fitting.turn_image(drawn, turn)
+    if moved and not (_whole(sx) and _whole(sy)):
+        if picture.width < head.width:  # centre first: a redrawn barcode may use the head's whole width
+            pad = (head.width - picture.width) // 2
+            canvas = Image.new("1", (head.width, picture.height), 1)
+            canvas.paste(picture, (pad, 0))
+            picture, moved = canvas, [barcode.scaled(1, 1, pad, 0) for barcode in moved]
+        picture = fitting.redraw(picture, moved, notes)
+    return finish(picture, Fit(False, picture.width, picture.height), head)
+
+
+def _note_size(width_in: float, height_in: float, fit: Fit, head: Head, notes: list[str]) -> None:
+    """Say in words when the label prints smaller than it is (the head is narrower than the label)."""
+    longest = max(width_in, height_in)
+    ratio = max(fit.width, fit.height) / head.dpi / longest if longest else 1.0
+    if ratio < 0.95:
+        notes.append(
+            f"the label is {width_in:.1f} x {height_in:.1f} in; this printer ({head.width} dots at "
+            f"{head.dpi} dpi, {head.width / head.dpi:.1f} in) prints it at {ratio:.0%} of its size"
+        )
 
 
 def _flatten_to_grey(image: Image.Image) -> Image.Image:
