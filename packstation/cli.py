@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "end-of-day": ("end_of_day", "book the carrier pickups of the day's parcels and print the manifest"),
     "doctor": ("doctor", "check this station before a shift: config, token, API, printer, disk, database"),
     "support-bundle": ("support_bundle", "write a zip of logs, settings (no secrets) and checks for support"),
+    "config": ("config", "show the effective configuration and where each value came from"),
 }
 
 
@@ -40,7 +41,15 @@ def add_common_options(parser: argparse.ArgumentParser, *, default: object = Non
     parser.add_argument(
         "--printer", default=default, help="printer URI: usb:VID:PID, tcp://HOST[:PORT], file:PATH, preview"
     )
-    parser.add_argument("--data-dir", default=default, help="folder for the station database and logs")
+    parser.add_argument(
+        "--data-dir",
+        default=default,
+        help="folder for the station database (default: the bench's data folder); logs go to the log "
+        "folder (PACKSTATION_LOG_DIR)",
+    )
+    parser.add_argument(
+        "--station-id", default=default, help="this bench's name (picks its section of the site file)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
