@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packstation.adapters.config import Config, TokenStore, config_from_args, save_settings
+from packstation import __version__
+from packstation.adapters.config import Config, TokenStore, save_settings
 from packstation.commands import UserFacingError
 from packstation.domain.ports import (
     OrderSource,
@@ -338,9 +339,11 @@ def run_gui(args: Any) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from packstation.adapters.logs import register_secret, setup_logging
+    from packstation.adapters.config import effective_from_args
+    from packstation.adapters.logs import asyncio_exception_handler, register_secret, start_logging
 
-    config = config_from_args(args)
+    effective = effective_from_args(args)
+    config = effective.config
     # A missing or unreadable script is one clear line before anything starts (emulator, window).
     scans = read_replay_script(args.replay) if args.replay else []
     emulator = None
@@ -349,11 +352,17 @@ def run_gui(args: Any) -> int:
     else:
         token = TokenStore().get() or ""
     register_secret(token)
-    setup_logging(config.data_dir / "logs" if args.demo else None)
+    start_logging(
+        effective,
+        command="demo" if args.demo else "gui",
+        version=__version__,
+        log_dir=config.data_dir / "logs" if args.demo else None,
+    )
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("packstation")
     apply_language(app, config.language)
     loop = qasync.QEventLoop(app)
+    loop.set_exception_handler(asyncio_exception_handler)
     asyncio.set_event_loop(loop)
     try:
         with loop:

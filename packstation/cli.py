@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def start_command_logging(args: argparse.Namespace) -> None:
+    """A sub-command logs like the GUI: the log file (and the OS log when configured), the crash hooks
+    and the start-up line. A bad setting is left out here: the command itself then says what is wrong."""
+    from packstation.adapters.config import effective_from_args
+    from packstation.adapters.logs import start_logging
+
+    effective = effective_from_args(args, on_problem=lambda _problem: None)
+    start_logging(effective, command=args.command, version=__version__)
+
+
 def main(argv: list[str] | None = None) -> int:
     from packstation.adapters.config import ConfigError
 
@@ -86,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if getattr(args, "command_module", None) is not None:
+            start_command_logging(args)
             return int(args.command_module.run(args) or 0)
         from packstation.app import run_gui
 
