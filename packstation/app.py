@@ -68,6 +68,7 @@ class Services:
     # the same path as a wedge scan, "Last scan" line included).
     scan_sink: Callable[[str], None] | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Any = None  # adapters.metrics.MetricsExporter when an endpoint or a textfile is configured
     restart_requested: bool = False  # new settings saved: start again once the workers have stopped
 
     def start(self) -> None:
@@ -78,6 +79,8 @@ class Services:
             asyncio.ensure_future(self.outbox.run()),
             asyncio.ensure_future(self.print_queue.run()),
         ]
+        if self.metrics is not None:
+            self.metrics.start()
         if self.scale is not None:
             # Readings arrive on the scale's reader thread; the runtime hands them to the loop's thread.
             self.scale.poll(
@@ -136,6 +139,8 @@ class Services:
             _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
             if stuck:
                 log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))
+        if self.metrics is not None:
+            await asyncio.to_thread(self.metrics.stop)
         await self.runtime.aclose()
         self.print_queue.close()
         self.outbox.close()
@@ -286,7 +291,25 @@ def build_services(
         emulator,
         scale=scale,
         serial_scanner=serial_scanner,
+        metrics=metrics_exporter(config, outbox, client),
     )
+
+
+def metrics_exporter(config: Config, outbox: Any, client: Any) -> Any:
+    """The Prometheus exporter the settings ask for (``metrics_listen``, ``metrics_textfile``), or None."""
+    from packstation.domain.settings import listen_address
+
+    listen = listen_address(config.metrics_listen)
+    if listen is None and not config.metrics_textfile.strip():
+        return None
+    from packstation.adapters.metrics import LiveStatus, MetricsExporter, StationCollector
+
+    def live() -> LiveStatus:  # called on the scrape thread: plain attribute reads only
+        return LiveStatus(outbox.status().connectivity, getattr(client, "last_success", None))
+
+    collector = StationCollector(config.database_path, live=live, station_id=config.station_id, version=__version__)
+    textfile = Path(config.metrics_textfile).expanduser() if config.metrics_textfile.strip() else None
+    return MetricsExporter(collector, listen=listen, textfile=textfile)
 
 
 def packing_slip_printer(config: Config) -> str:

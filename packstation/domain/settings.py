@@ -127,7 +127,7 @@ def _check_listen(value: str) -> str:
     value = value.strip()
     if value:
         host, _, port = value.rpartition(":")
-        if not port.isdecimal() or not 0 < int(port) < 65536 or (host and " " in host):
+        if not port.isdecimal() or not 0 <= int(port) < 65536 or (host and " " in host):
             raise PydanticCustomError(
                 "metrics_listen",
                 "{message}",
@@ -138,7 +138,7 @@ def _check_listen(value: str) -> str:
 
 def listen_address(value: str) -> tuple[str, int] | None:
     """``metrics_listen`` as (host, port); None when off. A bare port listens on loopback only: the LAN
-    is opened by naming an address (0.0.0.0 or the bench's own)."""
+    is opened by naming an address (0.0.0.0 or the bench's own). Port 0: any free port (tests)."""
     value = value.strip()
     if not value:
         return None
