@@ -307,7 +307,9 @@ def metrics_exporter(config: Config, outbox: Any, client: Any) -> Any:
     def live() -> LiveStatus:  # called on the scrape thread: plain attribute reads only
         return LiveStatus(outbox.status().connectivity, getattr(client, "last_success", None))
 
-    collector = StationCollector(config.database_path, live=live, station_id=config.station_id, version=__version__)
+    collector = StationCollector(
+        config.database_path, live=live, station_id=config.station_id, version=__version__
+    )
     textfile = Path(config.metrics_textfile).expanduser() if config.metrics_textfile.strip() else None
     return MetricsExporter(collector, listen=listen, textfile=textfile)
 

@@ -153,7 +153,9 @@ class StationCollector(Collector):
         online.add_metric([], 1 if status.connectivity is Connectivity.ONLINE else 0)
         yield online
         state = GaugeMetricFamily(
-            f"{PREFIX}_connectivity", "The connectivity the packer sees: 1 for the current state", labels=["state"]
+            f"{PREFIX}_connectivity",
+            "The connectivity the packer sees: 1 for the current state",
+            labels=["state"],
         )
         for each in Connectivity:
             state.add_metric([each.value], 1 if each is status.connectivity else 0)
@@ -207,7 +209,9 @@ class StationCollector(Collector):
             f"{PREFIX}_scan_errors", "Scans refused or wrong (the error sound), by kind", labels=["kind"]
         )
         by_kind: dict[str, list[int]] = {}
-        for kind, outcome, count in conn.execute("SELECT kind, outcome, count(*) FROM scans GROUP BY kind, outcome"):
+        for kind, outcome, count in conn.execute(
+            "SELECT kind, outcome, count(*) FROM scans GROUP BY kind, outcome"
+        ):
             entry = by_kind.setdefault(kind, [0, 0])
             entry[0] += count
             if outcome in ERROR_OUTCOMES:
@@ -227,7 +231,10 @@ class StationCollector(Collector):
         yield sessions
         sign_ins = CounterMetricFamily(f"{PREFIX}_packer_sign_ins", "Packers signing in at this bench")
         sign_ins.add_metric(
-            [], conn.execute("SELECT count(*) FROM scans WHERE outcome = ?", (Outcome.SIGNED_IN.value,)).fetchone()[0]
+            [],
+            conn.execute(
+                "SELECT count(*) FROM scans WHERE outcome = ?", (Outcome.SIGNED_IN.value,)
+            ).fetchone()[0],
         )
         yield sign_ins
 

@@ -96,9 +96,11 @@ def test_the_metrics_follow_a_replay_with_an_offline_period(tmp_path, emulator, 
     # offline: the third box waits in the outbox, no new label, the station says offline
     assert value(offline, "packstation_online") == 0
     assert value(offline, "packstation_connectivity", state="offline") == 1
-    assert value(offline, "packstation_outbox_operations", state="pending") + value(
-        offline, "packstation_outbox_operations", state="in_flight"
-    ) >= 1
+    assert (
+        value(offline, "packstation_outbox_operations", state="pending")
+        + value(offline, "packstation_outbox_operations", state="in_flight")
+        >= 1
+    )
     assert value(offline, "packstation_label_latency_seconds_count") == 2
     assert value(offline, "packstation_packing_sessions", state="complete") == 2
 
@@ -106,7 +108,9 @@ def test_the_metrics_follow_a_replay_with_an_offline_period(tmp_path, emulator, 
     assert value(back, "packstation_online") == 1
     assert value(back, "packstation_outbox_operations", state="pending") == 0
     assert value(back, "packstation_label_latency_seconds_count") == 3
-    assert value(back, "packstation_label_latency_seconds_sum") > value(packed, "packstation_label_latency_seconds_sum")
+    assert value(back, "packstation_label_latency_seconds_sum") > value(
+        packed, "packstation_label_latency_seconds_sum"
+    )
     assert value(back, "packstation_last_api_success_timestamp_seconds") > value(
         packed, "packstation_last_api_success_timestamp_seconds"
     )
@@ -114,4 +118,8 @@ def test_the_metrics_follow_a_replay_with_an_offline_period(tmp_path, emulator, 
 
     # the textfile for node_exporter holds the same families in the text format it reads
     families = {f.name for f in text_families(textfile.read_text(encoding="utf-8"))}
-    assert {"packstation_outbox_operations", "packstation_label_latency_seconds", "packstation_online"} <= families
+    assert {
+        "packstation_outbox_operations",
+        "packstation_label_latency_seconds",
+        "packstation_online",
+    } <= families
