@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor", "check this station before a shift: config, token, API, printer, disk, database"),
     "support-bundle": ("support_bundle", "write a zip of logs, settings (no secrets) and checks for support"),
     "config": ("config", "show the effective configuration and where each value came from"),
+    "fleet": ("fleet", "one line per bench: online, outbox, needs attention, printer, version"),
 }
 
 

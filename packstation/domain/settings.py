@@ -245,6 +245,10 @@ class StationConfig:
     log_format: LogFormat = Field(default=LogFormat.TEXT, description="text or json (JSON lines)")
     # The OS log as well as the file: syslog/journald on Linux, the Event Log on Windows.
     log_system: bool = Field(default=False, description=BOOL)
+    # `packstation fleet status` without bench URLs asks this Prometheus server (usually in the site file).
+    fleet_prometheus_url: str = Field(
+        default="", description='"" or the Prometheus server\'s URL, like http://prometheus:9090'
+    )
 
     @model_validator(mode="after")
     def _event_type_when_published(self) -> StationConfig:
