@@ -364,7 +364,7 @@ def run_gui(args: Any) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from packstation.adapters.config import effective_from_args
+    from packstation.adapters.config import effective_from_args, version_notice
     from packstation.adapters.logs import asyncio_exception_handler, register_secret, start_logging
 
     effective = effective_from_args(args)
@@ -391,7 +391,10 @@ def run_gui(args: Any) -> int:
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            exit_code = loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
+            notice = version_notice(__version__, effective.min_version)
+            exit_code = loop.run_until_complete(
+                _run_window(app, args, config, token, emulator, scans, notice=notice)
+            )
     finally:
         asyncio.set_event_loop(None)
     if exit_code == RESTART:
@@ -469,7 +472,14 @@ def build_window(
 
 
 async def _run_window(
-    app: Any, args: Any, config: Config, token: str, emulator: Emulator | None, scans: list[str] | None = None
+    app: Any,
+    args: Any,
+    config: Config,
+    token: str,
+    emulator: Emulator | None,
+    scans: list[str] | None = None,
+    *,
+    notice: str | None = None,
 ) -> int:
     from packstation.gui.feedback import SystemSoundPlayer
 
@@ -488,6 +498,10 @@ async def _run_window(
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
     station.start()
+    if notice:  # the site's minimum version: an older bench says so on screen too
+        from packstation.domain.view import Tone
+
+        services.runtime.notify(Tone.WARNING, notice)
     window.showMaximized() if not args.replay else window.show()
     exit_code = 0
     try:

@@ -277,6 +277,16 @@ def version_too_old(current: str, minimum: str) -> bool:
     return have + (0,) * (width - len(have)) < need + (0,) * (width - len(need))
 
 
+def version_notice(current: str, minimum: str) -> str | None:
+    """What an older bench says at start-up (log and screen), or None when it is new enough."""
+    if not minimum or not version_too_old(current, minimum):
+        return None
+    return (
+        f"This bench runs packstation {current}; the site asks for {minimum} or later. "
+        "Packing works, but ask IT to update this bench."
+    )
+
+
 def _env_value(key: str, text: str) -> Any:
     # Lists have no plain-text form: the environment gives them as JSON.
     if key == "box_types":

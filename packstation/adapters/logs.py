@@ -369,7 +369,7 @@ def start_logging(
     ``log_format`` and ``log_system``), install the crash hooks and write the start-up line: version,
     command, station id, the configuration sources in force and the site's minimum version (a warning
     when this bench is older). Returns the log file."""
-    from packstation.adapters.config import version_too_old
+    from packstation.adapters.config import version_notice
     from packstation.domain.settings import LogFormat
 
     config = effective.config
@@ -394,12 +394,9 @@ def start_logging(
     )
     for note in effective.notes:
         logger.info("Configuration note: %s", note)
-    if effective.min_version and version_too_old(version, effective.min_version):
-        logger.warning(
-            "This bench runs packstation %s; the site file asks for %s or later: update it",
-            version,
-            effective.min_version,
-        )
+    notice = version_notice(version, effective.min_version)
+    if notice:
+        logger.warning("%s", notice)
     return log_file
 
 

@@ -29,7 +29,8 @@ def _bench(tmp_path, name, *, pending=0, attention=0, failed=0, connectivity=Con
     for state, count in (("pending", pending), ("needs_attention", attention)):
         for _ in range(count):
             conn.execute(
-                "INSERT INTO outbox (shipment_id, kind, state, created_at, updated_at) VALUES ('s', 'book', ?, ?, ?)",
+                "INSERT INTO outbox (shipment_id, kind, state, created_at, updated_at)"
+                " VALUES ('s', 'book', ?, ?, ?)",
                 (state, now, now),
             )
     for _ in range(failed):

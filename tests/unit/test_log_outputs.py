@@ -103,13 +103,16 @@ def test_every_sub_command_writes_the_log_file_with_a_start_up_line(tmp_path, mo
 def test_an_older_bench_says_so_at_start_up(tmp_path, monkeypatch, clean_logging, expected_log, caplog):
     from packstation import cli
 
-    expected_log.allow("the site file asks for 999.0 or later")
+    expected_log.allow("the site asks for 999.0 or later")
     monkeypatch.setenv("PACKSTATION_LOG_DIR", str(tmp_path / "logs"))
     site = tmp_path / "site.json"
     site.write_text(json.dumps({"min_version": "999.0"}))
     monkeypatch.setenv("PACKSTATION_SITE_FILE", str(site))
     assert cli.main(["config", "show"]) == 0
-    assert any("update it" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    assert any(
+        "ask IT to update this bench" in r.getMessage() and r.levelno == logging.WARNING
+        for r in caplog.records
+    )
 
 
 CRASHES = textwrap.dedent(
