@@ -76,9 +76,19 @@ def settle_data_dir(bench: Path, user: Path) -> tuple[Path, str]:
     except (OSError, sqlite3.Error) as exc:
         log.error("Could not move the station data from %s to %s (%s); using %s", user, bench, exc, user)
         return user, f"per-user folder: moving it to {bench} failed ({exc})"
+    share_with_group()
     if moved is not None:
         return bench, f"per-bench folder; data moved here from {user}"
     return bench, "per-bench folder"
+
+
+def share_with_group() -> None:
+    """Files this process creates are group-readable and -writable: the database and its -wal/-shm
+    files in the bench folder must be writable by the next OS user of the bench (the folder's setgid
+    bit makes them the packstation group's). Others get nothing the umask did not already give."""
+    if os.name == "posix":
+        current = os.umask(0)
+        os.umask(current & ~0o060)
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:

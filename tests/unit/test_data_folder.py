@@ -116,3 +116,16 @@ def test_the_default_data_folder_is_the_bench_folder_with_the_old_data_moved_in(
     again = load_effective({"data_dir": str(tmp_path / "mine")}, environ={}, path=tmp_path / "none.json")
     assert again.config.data_dir == tmp_path / "mine" and not (tmp_path / "mine").exists()
     assert json.dumps(effective.config.to_json())  # still serialisable for `config show`
+
+
+def test_using_the_bench_folder_makes_new_files_writable_for_the_benchs_group(tmp_path):
+    import os
+
+    before = os.umask(0o022)
+    try:
+        folder, _ = settle_data_dir(tmp_path / "bench", tmp_path / "user")
+        (folder / "new.sqlite3").write_text("")
+        assert (folder / "new.sqlite3").stat().st_mode & 0o060 == 0o060
+        assert (folder / "new.sqlite3").stat().st_mode & 0o002 == 0  # not for others
+    finally:
+        os.umask(before)
