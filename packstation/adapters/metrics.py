@@ -51,7 +51,6 @@ TEXTFILE_INTERVAL_S = 15.0
 # Box closed -> label printed: a second or two online; minutes to hours across an offline period.
 LATENCY_BUCKETS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 14400.0)
 OUTBOX_STATES = ("pending", "in_flight", "done", "needs_attention", "cancelled")
-PRINT_JOB_STATES = ("queued", "sending", "done", "failed")
 SESSION_STATES = ("packing", "parked", "complete", "cancelled")
 # Scan outcomes that are a mistake or a refusal (the packer heard the error sound).
 ERROR_OUTCOMES = frozenset(
