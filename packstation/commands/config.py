@@ -55,7 +55,7 @@ def describe(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, str) and value else json.dumps(value)  # "" shown as ""
 
 
 def format_text(info: dict[str, Any]) -> list[str]:
