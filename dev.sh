@@ -11,11 +11,14 @@ SYSTEM_PACKAGES=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus
   libxkbcommon-x11-0 libx11-6 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libgssapi-krb5-2 fonts-dejavu-core
   libusb-1.0-0)
+# For the tests: promtool checks resources/monitoring/ (Debian's prometheus package; its daemon is not
+# started where there is no systemd, and is not needed).
+TEST_PACKAGES=(prometheus)
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 || return 0   # not Debian-like: see README
   local missing=()
-  for p in "${SYSTEM_PACKAGES[@]}"; do
+  for p in "${SYSTEM_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -46,7 +49,7 @@ case "${1:-}" in
     exec .venv/bin/packstation --demo "$@"
     ;;
   test)
-    install_system_packages
+    install_system_packages "${TEST_PACKAGES[@]}"
     ensure_venv
     shift
     export QT_QPA_PLATFORM=offscreen

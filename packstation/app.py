@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packstation.adapters.config import Config, TokenStore, config_from_args, save_settings
+from packstation import __version__
+from packstation.adapters.config import Config, TokenStore, save_settings
 from packstation.commands import ExitCode, UserFacingError
 from packstation.domain.ports import (
     OrderSource,
@@ -67,6 +68,7 @@ class Services:
     # the same path as a wedge scan, "Last scan" line included).
     scan_sink: Callable[[str], None] | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Any = None  # adapters.metrics.MetricsExporter when an endpoint or a textfile is configured
     restart_requested: bool = False  # new settings saved: start again once the workers have stopped
 
     def start(self) -> None:
@@ -77,6 +79,8 @@ class Services:
             asyncio.ensure_future(self.outbox.run()),
             asyncio.ensure_future(self.print_queue.run()),
         ]
+        if self.metrics is not None:
+            self.metrics.start()
         if self.scale is not None:
             # Readings arrive on the scale's reader thread; the runtime hands them to the loop's thread.
             self.scale.poll(
@@ -137,6 +141,8 @@ class Services:
             _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
             if stuck:
                 log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))
+        if self.metrics is not None:
+            await asyncio.to_thread(self.metrics.stop)
         await self.runtime.aclose()
         self.print_queue.close()
         self.outbox.close()
@@ -287,7 +293,27 @@ def build_services(
         emulator,
         scale=scale,
         serial_scanner=serial_scanner,
+        metrics=metrics_exporter(config, outbox, client),
     )
+
+
+def metrics_exporter(config: Config, outbox: Any, client: Any) -> Any:
+    """The Prometheus exporter the settings ask for (``metrics_listen``, ``metrics_textfile``), or None."""
+    from packstation.domain.settings import listen_address
+
+    listen = listen_address(config.metrics_listen)
+    if listen is None and not config.metrics_textfile.strip():
+        return None
+    from packstation.adapters.metrics import LiveStatus, MetricsExporter, StationCollector
+
+    def live() -> LiveStatus:  # called on the scrape thread: plain attribute reads only
+        return LiveStatus(outbox.status().connectivity, getattr(client, "last_success", None))
+
+    collector = StationCollector(
+        config.database_path, live=live, station_id=config.station_id, version=__version__
+    )
+    textfile = Path(config.metrics_textfile).expanduser() if config.metrics_textfile.strip() else None
+    return MetricsExporter(collector, listen=listen, textfile=textfile)
 
 
 def packing_slip_printer(config: Config) -> str:
@@ -340,9 +366,11 @@ def run_gui(args: Any) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from packstation.adapters.logs import register_secret, setup_logging
+    from packstation.adapters.config import effective_from_args, version_notice
+    from packstation.adapters.logs import asyncio_exception_handler, register_secret, start_logging
 
-    config = config_from_args(args)
+    effective = effective_from_args(args)
+    config = effective.config
     # A missing or unreadable script is one clear line before anything starts (emulator, window).
     scans = read_replay_script(args.replay) if args.replay else []
     emulator = None
@@ -351,15 +379,24 @@ def run_gui(args: Any) -> int:
     else:
         token = TokenStore().get() or ""
     register_secret(token)
-    setup_logging(config.data_dir / "logs" if args.demo else None)
+    start_logging(
+        effective,
+        command="demo" if args.demo else "gui",
+        version=__version__,
+        log_dir=config.data_dir / "logs" if args.demo else None,
+    )
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("packstation")
     apply_language(app, config.language)
     loop = qasync.QEventLoop(app)
+    loop.set_exception_handler(asyncio_exception_handler)
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            exit_code = loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
+            notice = version_notice(__version__, effective.min_version)
+            exit_code = loop.run_until_complete(
+                _run_window(app, args, config, token, emulator, scans, notice=notice)
+            )
     finally:
         asyncio.set_event_loop(None)
     if exit_code == ExitCode.RESTART:
@@ -437,7 +474,14 @@ def build_window(
 
 
 async def _run_window(
-    app: Any, args: Any, config: Config, token: str, emulator: Emulator | None, scans: list[str] | None = None
+    app: Any,
+    args: Any,
+    config: Config,
+    token: str,
+    emulator: Emulator | None,
+    scans: list[str] | None = None,
+    *,
+    notice: str | None = None,
 ) -> int:
     from packstation.gui.feedback import SystemSoundPlayer
 
@@ -456,6 +500,10 @@ async def _run_window(
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
     station.start()
+    if notice:  # the site's minimum version: an older bench says so on screen too
+        from packstation.domain.view import Tone
+
+        services.runtime.notify(Tone.WARNING, notice)
     window.showMaximized() if not args.replay else window.show()
     exit_code = ExitCode.OK
     try:

@@ -28,6 +28,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "end-of-day": ("end_of_day", "book the carrier pickups of the day's parcels and print the manifest"),
     "doctor": ("doctor", "check this station before a shift: config, token, API, printer, disk, database"),
     "support-bundle": ("support_bundle", "write a zip of logs, settings (no secrets) and checks for support"),
+    "config": ("config", "show the effective configuration and where each value came from"),
+    "fleet": ("fleet", "one line per bench: online, outbox, needs attention, printer, version"),
 }
 
 
@@ -41,7 +43,15 @@ def add_common_options(parser: argparse.ArgumentParser, *, default: object = Non
     parser.add_argument(
         "--printer", default=default, help="printer URI: usb:VID:PID, tcp://HOST[:PORT], file:PATH, preview"
     )
-    parser.add_argument("--data-dir", default=default, help="folder for the station database and logs")
+    parser.add_argument(
+        "--data-dir",
+        default=default,
+        help="folder for the station database (default: the bench's data folder); logs go to the log "
+        "folder (PACKSTATION_LOG_DIR)",
+    )
+    parser.add_argument(
+        "--station-id", default=default, help="this bench's name (picks its section of the site file)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def start_command_logging(args: argparse.Namespace) -> None:
+    """A sub-command logs like the GUI: the log file (and the OS log when configured), the crash hooks
+    and the start-up line. A bad setting is left out here: the command itself then says what is wrong."""
+    from packstation.adapters.config import effective_from_args
+    from packstation.adapters.logs import start_logging
+
+    effective = effective_from_args(args, on_problem=lambda _problem: None)
+    start_logging(effective, command=args.command, version=__version__)
+
+
 def main(argv: list[str] | None = None) -> int:
     from packstation.adapters.config import ConfigError
 
@@ -78,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if getattr(args, "command_module", None) is not None:
+            start_command_logging(args)
             return int(args.command_module.run(args) or 0)
         from packstation.app import run_gui
 

@@ -29,6 +29,10 @@ os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_HOME, "config")
 os.environ["XDG_DATA_HOME"] = os.path.join(_TEST_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_TEST_HOME, "state")
 os.environ["XDG_CACHE_HOME"] = os.path.join(_TEST_HOME, "cache")
+# No real site file (/etc/xdg/packstation/site.json) and no real bench folder (/var/lib/packstation).
+os.environ["XDG_CONFIG_DIRS"] = os.path.join(_TEST_HOME, "site-config")
+os.environ["PACKSTATION_BENCH_DATA_DIR"] = os.path.join(_TEST_HOME, "bench-data")
+os.environ.pop("PACKSTATION_SITE_FILE", None)
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 for _var in (
     "PACKSTATION_API_URL",

@@ -104,16 +104,43 @@ def run_checks(
     checks.append(check_printer(config.printer))
     checks.append(check_data_dir(config.data_dir))
     checks += check_database(config.database_path)
+    checks.append(check_language(config.language))
     return checks
+
+
+def check_language(code: str) -> Check:
+    """The bench's language has the app's texts and Qt's own (standard buttons: "Save", "Cancel"),
+    which the installer bundle must carry (qtbase_<code>.qm)."""
+    if code in ("", "en"):
+        return Check(OK, "Language: English")
+    from packstation.adapters.translations import qt_translation_file
+
+    fix = "reinstall packstation (the bundle is incomplete)"
+    if qt_translation_file(code) is None:
+        return Check(WARN, f"Language {code}: no packstation_{code}.qm; the window shows English", fix)
+    try:
+        from PySide6.QtCore import QLibraryInfo, QTranslator
+    except ImportError as exc:  # a bench without Qt cannot show a window anyway
+        return Check(WARN, f"Language {code}: Qt is not available ({exc})", fix)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_own = QTranslator()
+    if not qt_own.load(f"qtbase_{code}", folder):
+        return Check(
+            WARN, f"Language {code}: Qt's own texts (qtbase_{code}.qm) are missing from {folder}", fix
+        )
+    save, cancel = (qt_own.translate("QPlatformTheme", word) for word in ("Save", "Cancel"))
+    return Check(OK, f"Language {code}: the app's texts and Qt's own (Save = {save}, Cancel = {cancel})")
 
 
 # --- configuration and token ---------------------------------------------------------------------
 
 
 def check_config_file() -> Check:
-    from packstation.adapters.config import ENV_VARS, config_file_path
+    from packstation.adapters.config import ENV_VARS, config_file_path, site_file_path
 
     path = config_file_path()
+    if not path.exists() and site_file_path().is_file():  # a fleet bench: the site file configures it
+        return Check(OK, f"Site file {site_file_path()} (no user config file at {path})")
     if not path.exists():
         from_env = sorted(var for var in ENV_VARS.values() if os.environ.get(var))
         source = f"the environment ({', '.join(from_env)})" if from_env else "built-in defaults"

@@ -3,8 +3,9 @@ must follow. The loader (``adapters.config``) builds it from the config file, th
 flags, the settings dialog checks its fields with it, and ``station_settings`` derives what the domain's
 ``Station`` needs from it, so no rule lives in the wiring or in the GUI.
 
-Pure computation: the grammars are in ``setting_grammars``; the only look-ups are the per-user data
-folder (``platformdirs`` computes a path, it touches no file) and the host name, for two defaults.
+Pure computation: the grammars are in ``setting_grammars``; the only look-ups are the data folders
+(``platformdirs`` computes a path, it touches no file; ``PACKSTATION_BENCH_DATA_DIR`` overrides the
+bench's) and the host name, for two defaults.
 
 Checking a partial set of values (one layer: a file, the environment, the flags, the dialog's fields)
 is ``validate_values``; a mistake is a ``SettingsError`` whose ``problems`` name the key, the rule that
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -120,14 +123,63 @@ def _parse_box_types(value: object) -> object:
     return tuple(boxes)
 
 
+def _check_listen(value: str) -> str:
+    value = value.strip()
+    if value:
+        host, _, port = value.rpartition(":")
+        if not port.isdecimal() or not 0 <= int(port) < 65536 or (host and " " in host):
+            raise PydanticCustomError(
+                "metrics_listen",
+                "{message}",
+                {"message": f"expected PORT or HOST:PORT (like 127.0.0.1:9464 or 9464), not {value!r}"},
+            )
+    return value
+
+
+def listen_address(value: str) -> tuple[str, int] | None:
+    """``metrics_listen`` as (host, port); None when off. A bare port listens on loopback only: the LAN
+    is opened by naming an address (0.0.0.0 or the bench's own). Port 0: any free port (tests)."""
+    value = value.strip()
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    return (host.strip("[]") or "127.0.0.1", int(port))
+
+
 ApiUrl = Annotated[str, AfterValidator(_check_api_url)]
+MetricsListen = Annotated[str, AfterValidator(_check_listen)]
 ScaleText = Annotated[str, _grammar(parse_scale)]
 ScannerText = Annotated[str, _grammar(parse_scanner)]
 BoxTypes = Annotated[tuple[BoxType, ...], BeforeValidator(_parse_box_types)]
 
 
-def _default_data_dir() -> Path:
+def user_data_dir() -> Path:
+    """The per-user data folder station data lived in before it moved to the bench's folder."""
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def bench_data_dir() -> Path:
+    """The per-bench data folder, shared by every OS user of the bench (two Windows users on one bench
+    PC must share one outbox): ``/var/lib/packstation`` on Linux (the .deb creates it, group-writable),
+    the site data dir elsewhere (``C:\\ProgramData\\packstation``). ``PACKSTATION_BENCH_DATA_DIR``
+    overrides it (tests, unusual installs)."""
+    override = os.environ.get("PACKSTATION_BENCH_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform.startswith("linux"):
+        return Path("/var/lib") / APP_NAME
+    return Path(platformdirs.site_data_dir(APP_NAME, appauthor=False))
+
+
+def _default_data_dir() -> Path:
+    return bench_data_dir()
+
+
+class LogFormat(enum.StrEnum):
+    """How log lines are written: for people, or one JSON object per line for a log collector."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 def _default_station_id() -> str:
@@ -182,6 +234,21 @@ class StationConfig:
     # unknown outcome to reconcile). See packstation/adapters/som/client.py.
     api_read_deadline_s: float = Field(default=20.0, gt=0, description="seconds, a number above 0")
     api_write_deadline_s: float = Field(default=60.0, gt=0, description="seconds, a number above 0")
+    # Fleet operation (adapters.metrics, adapters.logs): both metric outputs are off by default.
+    metrics_listen: MetricsListen = Field(
+        default="",
+        description='"" (off), PORT or HOST:PORT for the OpenMetrics endpoint, like 127.0.0.1:9464',
+    )
+    metrics_textfile: str = Field(
+        default="", description='"" (off) or a .prom file path for the node_exporter textfile collector'
+    )
+    log_format: LogFormat = Field(default=LogFormat.TEXT, description="text or json (JSON lines)")
+    # The OS log as well as the file: syslog/journald on Linux, the Event Log on Windows.
+    log_system: bool = Field(default=False, description=BOOL)
+    # `packstation fleet status` without bench URLs asks this Prometheus server (usually in the site file).
+    fleet_prometheus_url: str = Field(
+        default="", description='"" or the Prometheus server\'s URL, like http://prometheus:9090'
+    )
 
     @model_validator(mode="after")
     def _event_type_when_published(self) -> StationConfig:
@@ -232,6 +299,7 @@ class StationConfig:
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["data_dir"] = str(self.data_dir)
+        data["log_format"] = self.log_format.value
         data["box_types"] = [dataclasses.asdict(b) for b in self.box_types]
         return data
 

@@ -214,3 +214,20 @@ def test_doctor_runs_as_a_process(emulator, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK   Token accepted by the API" in result.stdout
     assert DEMO_TOKEN not in result.stdout + result.stderr
+
+
+def test_a_swedish_bench_has_qt_own_swedish_texts(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PACKSTATION_LANGUAGE", "sv")
+    _, lines = doctor(capsys, "--offline", *station_args("http://127.0.0.1:9", tmp_path))
+    assert line_starting(lines, "OK   ", "Language sv").endswith("(Save = Spara, Cancel = Avbryt)")
+
+
+def test_a_missing_qt_catalogue_is_named(tmp_path, monkeypatch):
+    from PySide6.QtCore import QLibraryInfo
+
+    from packstation.commands import doctor as doctor_command
+
+    monkeypatch.setattr(QLibraryInfo, "path", staticmethod(lambda _which: str(tmp_path)))
+    check = doctor_command.check_language("sv")
+    assert check.status == doctor_command.WARN
+    assert f"Qt's own texts (qtbase_sv.qm) are missing from {tmp_path}" in check.line()

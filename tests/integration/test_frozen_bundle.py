@@ -86,7 +86,8 @@ def test_bundle_carries_what_the_app_needs_and_not_what_it_does_not(bundle):
     joined = "\n".join(names)
     for unwanted in ("QtWebEngine", "QtQml", "QtQuick", "Qt3D", "tkinter", "_tkinter", "pytest", "libgtk"):
         assert unwanted not in joined, unwanted
-    assert not any("Qt/translations" in n for n in names)
+    # Qt's own catalogues: only those of the app's languages (Swedish), none of the other ~40
+    assert {n for n in names if "Qt/translations/" in n} == {"PySide6/Qt/translations/qtbase_sv.qm"}
     size = _bundle_size_mb()
     print(f"bundle size: {size:.0f} MB")
     assert size < MAX_BUNDLE_MB
@@ -167,3 +168,100 @@ def test_frozen_demo_replay_prints_labels(bundle, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     data = labels.read_bytes()
     assert data.startswith(b"\x1b@") and b"\x1dv0" in data, "no ESC/POS raster label came out"
+
+
+def test_a_frozen_swedish_bench_shows_qt_own_swedish_texts(bundle, tmp_path):
+    """qtbase_sv.qm is in the bundle where the frozen Qt looks for it: "Save"/"Cancel" are Swedish."""
+    common = ["--printer", f"file:{tmp_path / 'labels.bin'}", "--data-dir", str(tmp_path / "data")]
+    doctor = run_frozen("doctor", "--offline", *common, env_extra={"PACKSTATION_LANGUAGE": "sv"})
+    assert (
+        "OK   Language sv: the app's texts and Qt's own (Save = Spara, Cancel = Avbryt)" in doctor.stdout
+    ), doctor.stdout + doctor.stderr
+
+
+def _build_deb(out: Path) -> Path:
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("dpkg-deb is not installed (not a Debian-like system)")
+    result = subprocess.run(
+        ["bash", str(REPO / "tools" / "build_deb.sh"), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    deb = Path(result.stdout.strip().splitlines()[-1])
+    assert deb.is_file() and deb.name.startswith(f"packstation_{__version__}_")
+    return deb
+
+
+@pytest.fixture(scope="module")
+def deb(bundle, tmp_path_factory) -> Path:
+    return _build_deb(tmp_path_factory.mktemp("deb"))
+
+
+def test_the_deb_installs_the_bundle_command_udev_rules_desktop_entry_and_icon(deb, tmp_path):
+    info = subprocess.run(
+        ["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, check=True
+    ).stdout
+    fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
+    assert fields["Package"] == "packstation" and fields["Version"] == __version__
+    assert "libxcb-cursor0" in fields["Depends"] and "libusb-1.0-0" in fields["Depends"]
+    contents = subprocess.run(
+        ["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True
+    )
+    assert all(
+        " root/root " in line for line in contents.stdout.splitlines()
+    )  # owned by root whoever built it
+
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    exe = root / "opt" / "packstation" / "packstation"
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    command = root / "usr" / "bin" / "packstation"
+    assert command.is_symlink() and os.readlink(command) == "/opt/packstation/packstation"
+    rules = root / "lib" / "udev" / "rules.d" / "60-packstation.rules"
+    assert rules.read_bytes() == (REPO / "resources" / "udev" / "60-packstation.rules").read_bytes()
+    desktop = (root / "usr" / "share" / "applications" / "packstation.desktop").read_text(encoding="utf-8")
+    entry = dict(line.split("=", 1) for line in desktop.splitlines() if "=" in line)
+    assert entry["Exec"] == "packstation" and entry["TryExec"] == "packstation"  # /usr/bin/packstation
+    icons = root / "usr" / "share" / "icons" / "hicolor"
+    for size in ("48x48", "256x256"):
+        assert (icons / size / "apps" / f"{entry['Icon']}.png").is_file()
+    assert (icons / "scalable" / "apps" / f"{entry['Icon']}.svg").is_file()
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(
+            ["desktop-file-validate", str(root / "usr/share/applications/packstation.desktop")]
+        )
+        assert check.returncode == 0
+    # the installed bundle runs from where the package puts it
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PYTHONPATH", None)
+    ran = subprocess.run([str(exe), "--version"], capture_output=True, text=True, env=env, timeout=120)
+    assert ran.stdout.strip() == f"packstation {__version__}", ran.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="groupadd --prefix needs root")
+def test_the_deb_postinst_makes_the_shared_data_folder_in_a_scratch_root(deb, tmp_path):
+    """The maintainer script's effects, run as dpkg runs it for another root (DPKG_ROOT)."""
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
+    (root / "etc").mkdir()
+    (root / "etc" / "group").write_text("root:x:0:\n")
+    (root / "etc" / "gshadow").write_text("root:*::\n")
+    (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    env = {**os.environ, "DPKG_ROOT": str(root)}
+    host_groups = Path("/etc/group").read_bytes()
+    for _ in range(2):  # a re-configure (upgrade) changes nothing and does not fail
+        subprocess.run(["sh", str(control / "postinst"), "configure", ""], env=env, check=True, timeout=60)
+    groups = [line.split(":") for line in (root / "etc" / "group").read_text().splitlines()]
+    [group] = [g for g in groups if g[0] == "packstation"]
+    data = root / "var" / "lib" / "packstation"
+    assert data.is_dir()
+    assert oct(data.stat().st_mode & 0o7777) == "0o2770"
+    assert data.stat().st_gid == int(group[2]) and data.stat().st_uid == 0
+    assert Path("/etc/group").read_bytes() == host_groups  # the host's own groups were not touched
+    subprocess.run(["sh", str(control / "postrm"), "purge"], env=env, check=True, timeout=60)
+    assert data.is_dir()  # the station data is never removed

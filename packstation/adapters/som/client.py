@@ -130,6 +130,7 @@ class SomClient:
         self._base = base
         self._origin = origin_of(base)
         self.site_id = site_id
+        self.last_success: float | None = None  # when a call was last answered (Unix time)
         self.max_label_bytes = max_label_bytes
         self.read_retries = max(0, read_retries)
         self.label_timeout_s = label_timeout_s
@@ -445,10 +446,13 @@ class SomClient:
         try:
             async with asyncio.timeout(deadline) as scope:
                 if is_read:
-                    return await self._with_retries(
+                    answer = await self._with_retries(
                         method, lambda: self._send(method, None, params, is_read=True)
                     )
-                return await self._send(method, body or {}, params, is_read=False)
+                else:
+                    answer = await self._send(method, body or {}, params, is_read=False)
+            self.last_success = time.time()  # the station's metrics show it (adapters.metrics)
+            return answer
         except TimeoutError:
             if not scope.expired():
                 raise
