@@ -212,7 +212,12 @@ class LiveStation:
         """Every barcode read back from the ESC/POS bytes the file printer received, in print order."""
         if not self.printer_path.exists():
             return []
-        pages = decode_escpos(self.printer_path.read_bytes()).pages
+        try:
+            pages = decode_escpos(self.printer_path.read_bytes()).pages
+        except ValueError as exc:
+            if "truncated" not in str(exc):
+                raise
+            return []  # read while the print worker is still writing a label: not printed yet, look again
         return [code for page in pages for code in read_barcodes(page)]
 
     def boxes_in_store(self) -> list[Any]:
