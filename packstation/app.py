@@ -177,9 +177,27 @@ def load_aliases(config: Config, demo: bool) -> dict[str, str]:
     if path.exists():
         try:
             aliases.update(parse_alias_csv(path.read_text(encoding="utf-8")))
+            log.warning(
+                "Using the old barcode file %s; import it into the catalogue instead: "
+                "packstation catalogue import %s",
+                path,
+                path,
+            )
         except (OSError, UnicodeDecodeError, AliasCsvError) as exc:
             log.warning("Barcode alias file %s not loaded: %s", path, exc)
     return aliases
+
+
+def load_catalogue(store: Any, aliases: dict[str, str]) -> Any:
+    """The station's catalogue: the store's rows (imported, learned), then the demo's and the legacy
+    ``barcodes.csv`` mappings for barcodes the store does not know."""
+    from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue
+
+    catalogue = ItemCatalogue(CatalogueEntry(code, sku) for code, sku in aliases.items())
+    for entry in store.catalogue.all():
+        catalogue.add(entry)
+    log.info("Catalogue: %d barcode(s)", len(catalogue))
+    return catalogue
 
 
 def build_services(
@@ -236,7 +254,7 @@ def build_services(
         write_deadline_s=config.api_write_deadline_s,
     )
     lookup = OrderLookup(store, client)
-    station = Station(station_settings(config), aliases=aliases or {})
+    station = Station(station_settings(config), aliases=load_catalogue(store, aliases or {}))
     runtime = StationRuntime(
         station,
         store,
@@ -294,12 +312,15 @@ def packing_slip_printer(config: Config) -> str:
 
 
 def read_replay_script(path: str) -> list[str]:
-    """One scan per line; blank lines and lines starting with # are skipped."""
+    """One scan per line; blank lines and lines starting with # are skipped. A GS character (or the
+    configured GS replacement) inside a line is part of that scan."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserFacingError(f"cannot read the replay script {path}: {exc}") from exc
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    # Split on line ends only: str.splitlines() also splits at GS (\x1d), the separator inside GS1 scans.
+    lines = [line.strip(" \t\r") for line in text.split("\n")]
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 async def replay(

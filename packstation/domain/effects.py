@@ -23,6 +23,7 @@ __all__ = [
     "CloseBox",
     "Effect",
     "Feedback",
+    "LearnBarcode",
     "LogScan",
     "LookupOrder",
     "PrintBoxTag",
@@ -123,8 +124,19 @@ class PrintBoxTag:
     box_number: int
 
 
+@dataclass(frozen=True)
+class LearnBarcode:
+    """Add ``barcode`` -> ``sku`` to the store's catalogue, taught at the bench by ``packer`` at ``at``."""
+
+    barcode: str
+    sku: str
+    packer: str
+    at: float
+
+
 Effect = (
     LogScan
+    | LearnBarcode
     | LookupOrder
     | SaveSession
     | CloseBox

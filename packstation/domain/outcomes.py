@@ -40,6 +40,7 @@ class Outcome(StrEnum):
     BOX_TYPE_SET = "box_type_set"
     BOX_VOIDED = "box_voided"
     REFUSED = "refused"
+    DUPLICATE_SERIAL = "duplicate_serial"
     REFUSED_EMPTY_BOX = "refused_empty_box"
     REFUSED_BOX_TYPE = "refused_box_type"
     # weights
@@ -56,6 +57,10 @@ class Outcome(StrEnum):
     REFUSED_NO_LABEL = "refused_no_label"
     REFUSED_LABEL = "refused_label"
     REFUSED_NOT_BOOKED = "refused_not_booked"
+    # the catalogue taught at the bench (CMD:LEARN)
+    LEARN_ASKED = "learn_asked"
+    LEARNED = "learned"
+    REFUSED_LEARN = "refused_learn"
     # logged by the runtime when handling a scan raised (the station itself never returns it)
     INTERNAL_ERROR = "internal_error"
 

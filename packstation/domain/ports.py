@@ -326,8 +326,17 @@ class StatsSource(Protocol):
     def labels_waiting(self) -> int: ...
 
 
+class CatalogueRepository(Protocol):
+    """The product catalogue (barcode -> SKU); what the runtime needs of it."""
+
+    def learn(self, barcode: str, sku: str, *, packer: str, at: float | None = None) -> None: ...
+
+
 class StationStore(Protocol):
     """The station database as the services see it: one repository per topic over one file."""
+
+    @property
+    def catalogue(self) -> CatalogueRepository: ...
 
     @property
     def scans(self) -> ScanLogRepository: ...

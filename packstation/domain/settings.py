@@ -182,6 +182,15 @@ class StationConfig:
     # unknown outcome to reconcile). See packstation/adapters/som/client.py.
     api_read_deadline_s: float = Field(default=20.0, gt=0, description="seconds, a number above 0")
     api_write_deadline_s: float = Field(default=60.0, gt=0, description="seconds, a number above 0")
+    # What a keyboard-wedge scanner types for the GS separator (FNC1) of GS1 barcodes when it cannot send
+    # Ctrl+] (the GS character itself, always understood): e.g. "^]" or "<GS>". "" = only Ctrl+].
+    gs_replacement: str = Field(
+        default="",
+        max_length=8,
+        description='the text the scanner sends for GS, like ^] or <GS> ("" = Ctrl+] only)',
+    )
+    # A supervisor may teach the bench an unknown barcode (CMD:LEARN, barcode, SKU label).
+    catalogue_learning: bool = Field(default=False, description=BOOL)
 
     @model_validator(mode="after")
     def _event_type_when_published(self) -> StationConfig:
@@ -339,4 +348,6 @@ def station_settings(config: StationConfig) -> StationSettings:
         # weights are asked for only where there is a way to weigh; "manual" means typing is the way
         require_weight=config.require_weight and bool(weight_mode),
         manual_weight=config.manual_weight or weight_mode is WeightMode.MANUAL,
+        gs_forms=(config.gs_replacement,) if config.gs_replacement.strip() else (),
+        learning=config.catalogue_learning,
     )

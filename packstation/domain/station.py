@@ -34,14 +34,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue, check_barcode
+from packstation.domain.item_codes import ItemCode, barcode_key, is_gtin
 from packstation.domain import station_text as text
 from packstation.domain.effects import (
     CancelDeliveries,
     CloseBox,
     Effect,
     Feedback,
+    LearnBarcode,
     LogScan,
     LookupOrder,
     PrintBoxTag,
@@ -117,26 +121,30 @@ class Station:
         self,
         settings: StationSettings | None = None,
         *,
-        aliases: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | ItemCatalogue | None = None,
         catalogue: Iterable[str] = (),
         new_session_id: Callable[[], str] | None = None,
     ) -> None:
         settings = settings or StationSettings()
-        table = dict(aliases or {})
+        table = ItemCatalogue.of(aliases)
         self.state = StationState(
             settings=settings,
             packer=settings.packer_name.strip(),
             aliases=table,
-            catalogue=frozenset(catalogue) | frozenset(table.values()),
+            catalogue=frozenset(catalogue) | table.skus(),
         )
         self._new_id = new_session_id or (lambda: uuid.uuid4().hex[:16])
-        self._context = ScanContext(known_tracking_numbers=_TrackingIndex(self.state))
+        self._now = 0.0
+        self._context = ScanContext(
+            known_tracking_numbers=_TrackingIndex(self.state), gs_forms=settings.gs_forms
+        )
         self.view = project(self.state)
 
     # --- scans -------------------------------------------------------------------------------------
 
     def handle_scan(self, raw: str, now: float) -> list[Effect]:
         scan = classify(raw, context=self._context)
+        self._now = now
         session = self.state.current
         reply = self._dispatch(scan)
         assert reply.outcome is not None, "every scan reply names its outcome"
@@ -167,6 +175,10 @@ class Station:
         pending, self.state.pending = self.state.pending, Pending.NONE
         if pending is Pending.CANCEL and scan.command is Command.CANCEL:
             return self._confirm_cancel()
+        if pending is Pending.LEARN_CODE and scan.kind in (ScanKind.CODE, ScanKind.ITEM):
+            return self._learn_code(scan.value)
+        if pending is Pending.LEARN_SKU and scan.kind is ScanKind.CODE:
+            return self._learn_sku(scan.value)
         if pending is Pending.REPRINT:
             if scan.command is Command.REPRINT:
                 return self._reprint_last()
@@ -184,20 +196,76 @@ class Station:
             return self._label_alone(scan.value)
         if scan.kind is ScanKind.BOX_TAG:
             return self._box_tag_alone(scan.value)
-        return self._code(scan.value)
+        if scan.kind is ScanKind.ITEM:
+            return self._item(scan.value, scan.item)
+        return self._code(scan.value, scan.item)
+
+    def _today(self) -> date | None:
+        return date.fromtimestamp(self._now) if self._now > 0 else None
+
+    def _item(self, gtin: str, item: ItemCode | None) -> Reply:
+        """A GS1 product barcode (DataMatrix, GS1-128): an item, never an order number."""
+        session = self.state.current
+        if session is None or session.state is SessionState.COMPLETE:
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.item_without_order(gtin)))
+        if self.state.loading_key:
+            return Reply(Outcome.REFUSED_LOADING, bad(text.wait_for_order(self.state.loading_key)))
+        return self._pack(session, gtin, item, probe=False)
+
+    def _pack(self, session: PackingSession, code: str, item: ItemCode | None, *, probe: bool) -> Reply:
+        result = session.add_item(code, item=item, today=self._today())
+        if result.outcome is PackOutcome.ADDED:
+            reply = self._added(session, result.message)
+            if result.warning and reply.feedback.tone is Tone.GOOD:
+                reply.feedback = warning(reply.feedback.message)
+            return reply
+        reply = Reply(Outcome.of(result.outcome), bad(result.message))
+        if result.outcome is PackOutcome.UNKNOWN_CODE and probe:
+            # It may be another order's pick list: find out, and say so when the answer comes.
+            self.state.probes.add(code)
+            reply.actions.append(LookupOrder(code))
+        return reply
+
+    # --- teaching the catalogue (CMD:LEARN) ---------------------------------------------------------
+
+    def _learn(self) -> Reply:
+        if not self.state.settings.learning:
+            return Reply(Outcome.REFUSED_LEARN, bad(text.LEARN_DISABLED))
+        self.state.pending = Pending.LEARN_CODE
+        return Reply(Outcome.LEARN_ASKED, info(text.LEARN_SCAN_BARCODE))
+
+    def _learn_code(self, code: str) -> Reply:
+        problem = check_barcode(code)
+        if problem:
+            return Reply(Outcome.REFUSED_LEARN, bad(text.learn_refused(problem)))
+        known = self.state.aliases.entry(code)
+        self.state.learning_code = code
+        self.state.pending = Pending.LEARN_SKU
+        return Reply(Outcome.LEARN_ASKED, info(text.learn_scan_sku(code, known.sku if known else "")))
+
+    def _learn_sku(self, sku: str) -> Reply:
+        code, self.state.learning_code = self.state.learning_code, ""
+        if is_gtin(sku) or barcode_key(sku) == barcode_key(code):
+            return Reply(
+                Outcome.REFUSED_LEARN, bad(text.learn_refused(f"{sku} is a product barcode, not a SKU"))
+            )
+        self.state.aliases.add(CatalogueEntry(code, sku))
+        self.state.catalogue = self.state.catalogue | {sku}
+        learned = LearnBarcode(barcode=code, sku=sku, packer=self.state.packer, at=self._now)
+        return Reply(Outcome.LEARNED, good(text.learned(code, sku)), [learned])
 
     def _means_something(self, code: str) -> bool:
         """True when ``code`` is an item or an id of the open order (then it is not a label to reprint)."""
         session = self.state.current
         return session is not None and (session.order.answers_to(code) or session.resolve(code) is not None)
 
-    def _code(self, code: str) -> Reply:
+    def _code(self, code: str, item: ItemCode | None = None) -> Reply:
         session = self.state.current
         if session is not None and session.state is SessionState.COMPLETE:
             if session.order.answers_to(code):
                 return Reply(Outcome.ORDER_ALREADY_OPEN, info(text.order_complete_already(session)))
             if session.resolve(code) is not None:
-                result = session.add_item(code)  # cannot add: every unit is packed
+                result = session.add_item(code, item=item)  # cannot add: every unit is packed
                 return Reply(Outcome.of(result.outcome), bad(result.message))
             self._finish_current()
             session = None
@@ -220,15 +288,7 @@ class Station:
                 )
             writes = self._drop_current()
             return self._resume(parked, writes)
-        result = session.add_item(code)
-        if result.outcome is PackOutcome.ADDED:
-            return self._added(session, result.message)
-        reply = Reply(Outcome.of(result.outcome), bad(result.message))
-        if result.outcome is PackOutcome.UNKNOWN_CODE:
-            # It may be another order's pick list: find out, and say so when the answer comes.
-            self.state.probes.add(code)
-            reply.actions.append(LookupOrder(code))
-        return reply
+        return self._pack(session, code, item, probe=True)
 
     def _added(self, session: PackingSession, message: str) -> Reply:
         writes: list[Effect] = []
@@ -353,6 +413,8 @@ class Station:
             )
         if command is Command.CANCEL:
             return self._ask_cancel()
+        if command is Command.LEARN:
+            return self._learn()
         session = self.state.current
         if session is None:
             return Reply(Outcome.REFUSED_NO_ORDER, bad(text.no_order_for(command)))

@@ -274,6 +274,9 @@ class StationRuntime:
                 self._reprint(effect)
             case fx.PrintBoxTag():
                 self._print_box_tag(effect)
+            case fx.LearnBarcode():
+                self.store.catalogue.learn(effect.barcode, effect.sku, packer=effect.packer, at=effect.at)
+                log.info("Catalogue: %s learned as %s by %s", effect.barcode, effect.sku, effect.packer)
             case _:
                 assert_never(effect)
 

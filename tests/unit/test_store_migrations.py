@@ -39,7 +39,9 @@ def test_the_fixture_is_a_version_3_file_with_the_old_state_names(v3_path):
 def test_a_version_3_file_migrates_to_the_domains_session_states(v3_path):
     store = Store.open(v3_path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
+        assert (
+            store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 5
+        )  # 5: the catalogue step (renumbered at merges)
         states = {s["id"]: s["state"] for s in store.sessions.in_states(tuple(SessionState))}
         assert states == {
             "s-open": SessionState.PACKING,
@@ -81,3 +83,13 @@ def test_a_migrated_file_takes_new_sessions_and_reopens_unchanged(v3_path):
         assert len(again.sessions.in_states(tuple(SessionState))) == 5
     finally:
         again.close()
+
+
+def test_the_catalogue_step_adds_an_empty_catalogue_to_an_existing_file(v3_path):
+    store = Store.open(v3_path)
+    try:
+        assert store.catalogue.summary().rows == 0
+        store.catalogue.learn("4006381333931", "SKU-A", packer="Sam")
+        assert store.catalogue.lookup("04006381333931").sku == "SKU-A"
+    finally:
+        store.close()

@@ -203,8 +203,28 @@ CREATE INDEX packing_sessions_state ON packing_sessions(state);
 CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wanted';
 """
 
+# The product catalogue (barcode -> SKU, units per scan, weight), keyed by the GTIN-14 of a GTIN
+# (domain.item_codes.barcode_key) so every length of a GTIN finds its row; ``source`` says where a row
+# came from (import, demo, learned) and learned rows keep who taught them and when. Self-contained: the
+# lead may renumber it at a merge.
+_V_CATALOGUE = """
+CREATE TABLE catalogue (
+    key TEXT PRIMARY KEY,
+    barcode TEXT NOT NULL,
+    sku TEXT NOT NULL CHECK (sku <> ''),
+    name TEXT NOT NULL DEFAULT '',
+    units INTEGER NOT NULL DEFAULT 1 CHECK (units > 0),
+    weight_g REAL CHECK (weight_g IS NULL OR weight_g >= 0),
+    image TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT 'import' CHECK (source IN ('import', 'learned', 'demo')),
+    learned_by TEXT,
+    updated_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX catalogue_sku ON catalogue(sku);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V_CATALOGUE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables of the current schema (the support commands in README list them with sqlite-utils).
@@ -216,6 +236,7 @@ TABLES = (
     "outbox",
     "print_jobs",
     "pickup_runs",
+    "catalogue",
 )
 
 
