@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packstation.domain.outcomes import Outcome
+from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.view import Feedback
 
 __all__ = [
@@ -85,6 +86,7 @@ class CloseBox:
     packer: str = ""
     snapshot: dict[str, Any] = field(default_factory=dict, hash=False)
     weight_g: int | None = None
+    tracked: tuple[TrackedUnit, ...] = ()  # the box's units with lot/serial/dates
 
 
 @dataclass(frozen=True)

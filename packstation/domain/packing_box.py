@@ -26,6 +26,19 @@ class TrackedUnit:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def describe(self) -> str:
+        """One line for the slip and the manifest: ``SKU-A lot L42 serial S-1 exp 2027-01-01``."""
+        parts = [self.sku if self.units == 1 else f"{self.sku} x{self.units}"]
+        for word, value in (
+            ("lot", self.lot),
+            ("serial", self.serial),
+            ("exp", self.expiry),
+            ("best before", self.best_before),
+        ):
+            if value:
+                parts.append(f"{word} {value}")
+        return " ".join(parts)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrackedUnit:
         return cls(

@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue, check_barcode
-from packstation.domain.item_codes import ItemCode, barcode_key, is_gtin
 from packstation.domain import station_text as text
+from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue, check_barcode
 from packstation.domain.effects import (
     CancelDeliveries,
     CloseBox,
@@ -53,6 +52,7 @@ from packstation.domain.effects import (
     SaveSession,
     VoidBox,
 )
+from packstation.domain.item_codes import ItemCode, barcode_key, is_gtin
 from packstation.domain.models import Shipment
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing import (
@@ -354,6 +354,7 @@ class Station:
                 packer=self.state.packer,
                 snapshot=session.to_snapshot(),
                 weight_g=weight_g,
+                tracked=tuple(box.tracked),
             )
         )
         return message

@@ -9,7 +9,7 @@ beyond read-only look-ups, so the state can be read (and tested) without the sta
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple

@@ -203,7 +203,8 @@ CREATE INDEX packing_sessions_state ON packing_sessions(state);
 CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wanted';
 """
 
-# The product catalogue (barcode -> SKU, units per scan, weight), keyed by the GTIN-14 of a GTIN
+# The product catalogue (barcode -> SKU, units per scan, weight), and each box's lots/serials/dates
+# (``boxes.tracked``, JSON ``TrackedUnit`` list). Catalogue rows are keyed by the GTIN-14 of a GTIN
 # (domain.item_codes.barcode_key) so every length of a GTIN finds its row; ``source`` says where a row
 # came from (import, demo, learned) and learned rows keep who taught them and when. Self-contained: the
 # lead may renumber it at a merge.
@@ -221,6 +222,7 @@ CREATE TABLE catalogue (
     updated_at REAL NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX catalogue_sku ON catalogue(sku);
+ALTER TABLE boxes ADD COLUMN tracked TEXT NOT NULL DEFAULT '[]';
 """
 
 # Index i holds the script that takes the schema from version i to i + 1.
