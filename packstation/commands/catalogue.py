@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     find.add_argument("code", metavar="CODE", help="a barcode as scanned (EAN, UPC, GTIN-14 ...)")
     out = actions.add_parser("export", help="write the catalogue as CSV")
     out.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of the screen")
+    from packstation.cli import add_common_options
+
+    for action in (load, find, out):  # --data-dir etc. after the action too, as people type them
+        add_common_options(action, default=argparse.SUPPRESS)
 
 
 def read_file(name: str) -> bytes:
