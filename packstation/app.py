@@ -189,15 +189,17 @@ def load_aliases(config: Config, demo: bool) -> dict[str, str]:
 
 
 def load_catalogue(store: Any, aliases: dict[str, str]) -> Any:
-    """The station's catalogue: the store's rows (imported, learned), then the demo's and the legacy
-    ``barcodes.csv`` mappings for barcodes the store does not know."""
+    """The station's catalogue: the demo's and the legacy ``barcodes.csv`` mappings in memory, the
+    store's rows (imported, learned) read one at a time as they are scanned (a primary-key read, tens of
+    microseconds; a 100,000-row catalogue would take seconds to load at start-up)."""
     from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue
 
-    catalogue = ItemCatalogue(CatalogueEntry(code, sku) for code, sku in aliases.items())
-    for entry in store.catalogue.all():
-        catalogue.add(entry)
-    log.info("Catalogue: %d barcode(s)", len(catalogue))
-    return catalogue
+    in_store = store.catalogue.summary().rows
+    log.info("Catalogue: %d barcode(s) in the store, %d from files", in_store, len(aliases))
+    memory = [CatalogueEntry(code, sku) for code, sku in aliases.items()]
+    # Barcodes in the store win over the demo/legacy table: memory rows are only for codes it lacks.
+    memory = [e for e in memory if store.catalogue.lookup(e.barcode) is None] if in_store else memory
+    return ItemCatalogue(memory, lookup=store.catalogue.lookup, has_sku=store.catalogue.has_sku)
 
 
 def build_services(

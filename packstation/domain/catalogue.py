@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from packstation.domain.item_codes import GTIN_LENGTHS, barcode_key, is_gtin
@@ -36,10 +36,10 @@ class CatalogueEntry:
     units: int = 1
     weight_g: float | None = None  # one scan's weight (the whole case for a case pack)
     image: str = ""  # an optional picture path, for the screen
+    key: str = field(init=False, repr=False, compare=False)  # barcode_key(barcode), computed once
 
-    @property
-    def key(self) -> str:
-        return barcode_key(self.barcode)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", barcode_key(self.barcode))
 
 
 class CatalogueFileError(ValueError):
@@ -55,12 +55,24 @@ class CatalogueFileError(ValueError):
 
 class ItemCatalogue(Mapping[str, str]):
     """Barcode -> SKU, looked up by ``barcode_key`` (so it reads like the old alias table), with each
-    barcode's full row from ``entry``."""
+    barcode's full row from ``entry``.
 
-    def __init__(self, entries: Iterable[CatalogueEntry] = ()) -> None:
+    Rows held here come first; ``lookup`` (the store's ``catalogue.lookup``, one primary-key read) finds
+    the others, so a 100,000-row catalogue is not loaded at start-up. ``has_sku`` says whether a SKU is
+    in that larger catalogue (a SKU label of another order is "not in this order", not "unknown")."""
+
+    def __init__(
+        self,
+        entries: Iterable[CatalogueEntry] = (),
+        *,
+        lookup: Callable[[str], CatalogueEntry | None] | None = None,
+        has_sku: Callable[[str], bool] | None = None,
+    ) -> None:
         self._rows: dict[str, CatalogueEntry] = {}
         for entry in entries:
             self._rows[entry.key] = entry
+        self._lookup = lookup
+        self._has_sku = has_sku
 
     @classmethod
     def of(cls, table: Mapping[str, str] | ItemCatalogue | None) -> ItemCatalogue:
@@ -69,12 +81,20 @@ class ItemCatalogue(Mapping[str, str]):
         return cls(CatalogueEntry(code, sku) for code, sku in (table or {}).items())
 
     def entry(self, code: str) -> CatalogueEntry | None:
-        return self._rows.get(barcode_key(code))
+        key = barcode_key(code)
+        found = self._rows.get(key)
+        if found is None and self._lookup is not None:
+            found = self._lookup(key)
+        return found
+
+    def has_sku(self, sku: str) -> bool:
+        return self._has_sku is not None and self._has_sku(sku)
 
     def add(self, entry: CatalogueEntry) -> None:
         self._rows[entry.key] = entry
 
     def skus(self) -> frozenset[str]:
+        """The SKUs of the rows held here (``has_sku`` asks the rest)."""
         return frozenset(entry.sku for entry in self._rows.values())
 
     def __getitem__(self, code: str) -> str:
@@ -86,7 +106,7 @@ class ItemCatalogue(Mapping[str, str]):
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and self.entry(code) is not None
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str]:  # the rows held here
         return iter(self._rows)
 
     def __len__(self) -> int:
@@ -97,7 +117,7 @@ def check_barcode(barcode: str) -> str:
     """Why ``barcode`` cannot be a catalogue barcode, or ""."""
     if not barcode:
         return "no barcode"
-    if len(barcode) > 128 or any(not char.isprintable() for char in barcode):
+    if len(barcode) > 128 or not barcode.isprintable():
         return f"barcode {barcode!r} is not a barcode's text"
     if barcode.isascii() and barcode.isdigit() and len(barcode) in GTIN_LENGTHS and not is_gtin(barcode):
         return f"barcode {barcode} has an invalid GS1 check digit"

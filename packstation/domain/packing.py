@@ -191,7 +191,7 @@ class PackingSession:
         return self._folded.get(code.casefold())
 
     def is_known_elsewhere(self, code: str) -> bool:
-        return code in self.aliases or code in self.catalogue
+        return code in self.aliases or code in self.catalogue or self.aliases.has_sku(code)
 
     # --- operations --------------------------------------------------------------------------------
 

@@ -60,7 +60,7 @@ def test_each_bad_catalogue_file_is_refused_with_its_line_and_nothing_changes(tm
     assert "Imported 2 barcode(s)" in done.stdout
     bad_files = {
         "check.csv": (
-            "barcode,sku\n4006381333932,X\n".encode(),
+            b"barcode,sku\n4006381333932,X\n",
             "line 2: barcode 4006381333932 has an invalid",
         ),
         "two.csv": (f"barcode,sku\n{RUN_UPC},A\n0{RUN_UPC},B\n".encode(), "line 3: barcode 0" + RUN_UPC),

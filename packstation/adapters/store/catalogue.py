@@ -111,8 +111,12 @@ class CatalogueStore(Repository):
             )
 
     def lookup(self, code: str) -> CatalogueEntry | None:
+        """The row of ``code`` (any GTIN length, or the code as it is), or None."""
         row = self.db.query_one("SELECT * FROM catalogue WHERE key = ?", (barcode_key(code),))
         return _entry(row) if row is not None else None
+
+    def has_sku(self, sku: str) -> bool:
+        return self.db.query_one("SELECT 1 FROM catalogue WHERE sku = ? LIMIT 1", (sku,)) is not None
 
     def row(self, code: str) -> dict[str, object] | None:
         """The whole stored row (with source, learned_by, updated_at), for ``catalogue lookup``."""
