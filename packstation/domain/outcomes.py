@@ -47,6 +47,7 @@ class Outcome(StrEnum):
     WEIGHT_TYPED = "weight_typed"
     REFUSED_WEIGHT = "refused_weight"
     REFUSED_WEIGHT_TYPED = "refused_weight_typed"
+    WEIGHT_ACCEPTED = "weight_accepted"  # CMD:ACCEPT-WEIGHT closed a box held for its weight
     # park and cancel
     PARKED = "parked"
     CANCEL_ASKED = "cancel_asked"

@@ -134,6 +134,8 @@ class PackingSession:
         self._views: list[LineView] = []
         self._views_tuple: tuple[LineView, ...] | None = None
         self._remaining = 0
+        # One unit's weight per SKU learned from catalogue rows scanned (order weights come first).
+        self._catalogue_weight: dict[str, float] = {}
         self._rebuild_counts()
 
     # --- questions ---------------------------------------------------------------------------------
@@ -189,6 +191,18 @@ class PackingSession:
         if alias is not None and alias in self._lines:
             return alias
         return self._folded.get(code.casefold())
+
+    def expected_weight_g(self, box: Box) -> float | None:
+        """What ``box``'s goods should weigh (the order's unit weights, else the catalogue's), or None
+        when any of its SKUs has no known weight (then nothing is checked)."""
+        total = 0.0
+        for sku, qty in box.items.items():
+            line = self._lines.get(sku)
+            unit = line.weight_g if line is not None and line.weight_g else self._catalogue_weight.get(sku)
+            if not unit:
+                return None
+            total += unit * qty
+        return total
 
     def is_known_elsewhere(self, code: str) -> bool:
         return code in self.aliases or code in self.catalogue or self.aliases.has_sku(code)
@@ -280,6 +294,9 @@ class PackingSession:
             self.boxes.append(box)
         box.items[sku] = box.items.get(sku, 0) + units
         self._set_scanned(sku, done + units)
+        entry = self.aliases.entry(code)
+        if entry is not None and entry.sku == sku and entry.weight_g:
+            self._catalogue_weight[sku] = entry.weight_g / entry.units
         warning = ""
         if item is not None and item.tracked:
             box.tracked.append(

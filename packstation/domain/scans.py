@@ -62,6 +62,7 @@ class Command(StrEnum):
     VOID_BOX = "VOID-BOX"
     PARK = "PARK"
     CANCEL = "CANCEL"
+    ACCEPT_WEIGHT = "ACCEPT-WEIGHT"  # a supervisor accepts a box whose weight is off its expected weight
     LEARN = "LEARN"  # a supervisor teaches the bench a barcode: CMD:LEARN, the barcode, the SKU label
 
     @property

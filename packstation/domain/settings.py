@@ -191,6 +191,10 @@ class StationConfig:
     )
     # A supervisor may teach the bench an unknown barcode (CMD:LEARN, barcode, SKU label).
     catalogue_learning: bool = Field(default=False, description=BOOL)
+    # A weighed box is held when its weight differs from its goods' expected weight (the order's item
+    # weights, else the catalogue's) by more than both of these.
+    weight_tolerance_pct: float = Field(default=10.0, ge=0, description="a percentage, 0 or more")
+    weight_tolerance_g: int = Field(default=50, ge=0, description="grams, a whole number, 0 or more")
 
     @model_validator(mode="after")
     def _event_type_when_published(self) -> StationConfig:
@@ -350,4 +354,6 @@ def station_settings(config: StationConfig) -> StationSettings:
         manual_weight=config.manual_weight or weight_mode is WeightMode.MANUAL,
         gs_forms=(config.gs_replacement,) if config.gs_replacement.strip() else (),
         learning=config.catalogue_learning,
+        weight_tolerance_pct=config.weight_tolerance_pct,
+        weight_tolerance_g=config.weight_tolerance_g,
     )

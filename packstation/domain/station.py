@@ -69,7 +69,13 @@ from packstation.domain.projection import project
 from packstation.domain.scale import Reading, format_grams
 from packstation.domain.scans import Command, Scan, ScanContext, ScanKind, box_id_from_tag, classify
 from packstation.domain.station_state import LastLabel, Pending, StationSettings, StationState, Waiting
-from packstation.domain.station_weight import WeightCheck, WeightMode, typed_weight, weight_for_close
+from packstation.domain.station_weight import (
+    WeightCheck,
+    WeightMode,
+    typed_weight,
+    weight_for_close,
+    weight_mismatch,
+)
 from packstation.domain.view import BoxState, Connectivity, StatusView, Tone
 
 __all__ = ["Reply", "Station", "StationSettings"]
@@ -311,15 +317,46 @@ class Station:
         writes.append(self._save(session))
         return Reply(Outcome.ADDED, tone_of(message), writes)
 
-    def _weight_check(self, session: PackingSession) -> WeightCheck:
+    def _weight_check(self, session: PackingSession, *, expected: bool = True) -> WeightCheck:
+        """May the open box close, and with which weight: the scale/typed rules, then the expected
+        weight check (a weighed box far off its goods' weight is held unless a supervisor accepted it)."""
         s = self.state.settings
-        return weight_for_close(
+        check = weight_for_close(
             s.weight_mode,
             s.require_weight,
             s.manual_weight,
             s.weight_gate,
             self.state.weigh,
             session.session_id,
+        )
+        box = session.open_box
+        if not expected or check.grams is None or box is None:
+            return check
+        if self.state.weigh.accepted == (session.session_id, box.number):
+            return check
+        goods = session.expected_weight_g(box)
+        if goods is not None and weight_mismatch(
+            check.grams, goods, s.weight_tolerance_pct, s.weight_tolerance_g
+        ):
+            return WeightCheck(None, text.weight_off(box.number, check.grams, goods))
+        return check
+
+    def _accept_weight(self, session: PackingSession) -> Reply:
+        """CMD:ACCEPT-WEIGHT: a supervisor closes the open box although its weight is off its expected
+        weight; the scan log keeps who (the signed-in badge) and the weights."""
+        box = session.open_box
+        check = self._weight_check(session, expected=False)
+        held = self._weight_check(session) if box is not None and box.units else None
+        if box is None or held is None or not held.refusal or check.refusal or check.grams is None:
+            return Reply(Outcome.REFUSED, bad(text.NOTHING_TO_ACCEPT))
+        self.state.weigh.accepted = (session.session_id, box.number)
+        writes: list[Effect] = []
+        message = self._close(session, None, writes, check.grams)
+        writes.append(self._save(session))
+        return Reply(
+            Outcome.WEIGHT_ACCEPTED,
+            good(text.weight_accepted(self.state.packer, f"{held.refusal}. {message}")),
+            writes,
         )
 
     def _close(
@@ -375,6 +412,9 @@ class Station:
         message = text.weight_typed(format_grams(grams), box.number if box else None)
         writes: list[Effect] = []
         if self._close_is_waiting(session):
+            check = self._weight_check(session)
+            if check.refusal:  # typed, but far off what the goods weigh
+                return Reply(Outcome.WEIGHT_TYPED, warning(f"{message} {text.weight_refused(check.refusal)}"))
             message = f"{message} {self._close(session, None, writes, grams)}"
             writes.append(self._save(session))
         return Reply(Outcome.WEIGHT_TYPED, good(message), writes)
@@ -396,6 +436,11 @@ class Station:
             return self._event(None, [])
         check = self._weight_check(session)
         if check.refusal:
+            plain = self._weight_check(session, expected=False)
+            held = text.weight_refused(check.refusal)
+            shown = self.state.feedback.message if self.state.feedback else ""
+            if not plain.refusal and shown != held:  # a usable weight, far off the goods: say so once
+                return self._event(Reply(None, bad(held)))
             return self._event(None, [])
         writes: list[Effect] = []
         message = self._close(session, None, writes, check.grams)
@@ -423,6 +468,8 @@ class Station:
             return self._park(session)
         if command is Command.VOID_BOX:
             return self._void(session)
+        if command is Command.ACCEPT_WEIGHT:
+            return self._accept_weight(session)
         if session.state is SessionState.COMPLETE:
             return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
         if command is Command.NEW_BOX:

@@ -37,6 +37,9 @@ class StationSettings:
     max_weight_g: int | None = None  # heaviest parcel accepted (None: no limit)
     gs_forms: tuple[str, ...] = ()  # what the scanner sends for the GS separator besides GS itself
     learning: bool = False  # CMD:LEARN may add a barcode to the catalogue
+    # A weighed box whose weight is off its goods' expected weight by more than both is held.
+    weight_tolerance_pct: float = 10.0
+    weight_tolerance_g: int = 50
 
     @property
     def weight_gate(self) -> WeightGate:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from packstation.domain.i18n import t
 from packstation.domain.packing import Box, BoxType, PackingOrder, PackingSession, SessionState
+from packstation.domain.scale import format_grams
 from packstation.domain.scans import Command
 from packstation.domain.station_state import Pending, StationState
 from packstation.domain.view import OrderHeader
@@ -30,6 +31,7 @@ _CONSTANTS = {
         "Learning barcodes is switched off at this bench. Ask IT to turn on catalogue_learning, "
         "or import the catalogue (packstation catalogue import)."
     ),
+    "NOTHING_TO_ACCEPT": "No box is held for its weight: nothing to accept.",
     "LEARN_SCAN_BARCODE": "Learning a barcode: scan the product's barcode.",
     "NO_LABEL_YET": (
         "No label printed at this bench yet. Scan a label or box tag after CMD:REPRINT to reprint it."
@@ -211,6 +213,8 @@ def no_order_for(command: Command) -> str:
         Command.PARK: "nothing to park",
         Command.CANCEL: "nothing to cancel",
         Command.REPRINT: "nothing to reprint",
+        Command.ACCEPT_WEIGHT: "no box to accept",
+        Command.LEARN: "nothing to learn",
     }[command]
     return t("No order is open, {what}. Scan an order first.", what=t(what))
 
@@ -343,3 +347,17 @@ def learn_refused(problem: str) -> str:
 
 def learned(code: str, sku: str) -> str:
     return t("Learned: barcode {code} is {sku}. Scan it again to pack it.", code=code, sku=sku)
+
+
+def weight_off(box: int, actual_g: int, expected_g: float) -> str:
+    return t(
+        "Box {box} weighs {actual}, expected {expected}: check its contents "
+        "(a supervisor may scan CMD:ACCEPT-WEIGHT)",
+        box=box,
+        actual=format_grams(actual_g),
+        expected=format_grams(round(expected_g)),
+    )
+
+
+def weight_accepted(packer: str, reason: str) -> str:
+    return t("Weight accepted by {packer}. {reason}", packer=packer or "?", reason=reason)
