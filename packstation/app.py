@@ -15,7 +15,7 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,14 +165,18 @@ def demo_config(config: Config, args: Any) -> tuple[Config, Emulator, str]:
     return config, emulator, DEMO_TOKEN
 
 
-def load_aliases(config: Config, demo: bool) -> dict[str, str]:
+def load_aliases(config: Config, demo: bool) -> list[Any]:
+    """Catalogue rows held in memory: the demo's catalogue (with its case pack) and the legacy
+    ``<data_dir>/barcodes.csv`` (``barcode,sku``), as ``CatalogueEntry`` rows."""
+    from packstation.domain.catalogue import CatalogueEntry, entry_from_row
     from packstation.domain.packing_order import AliasCsvError, parse_alias_csv
 
-    aliases: dict[str, str] = {}
+    rows: list[CatalogueEntry] = []
     if demo:
-        from packstation.emulator.demo import barcode_aliases
+        from packstation.emulator.demo import demo_catalogue
 
-        aliases.update(barcode_aliases())
+        rows += [entry for entry, _ in map(entry_from_row, demo_catalogue()) if entry is not None]
+    aliases: dict[str, str] = {}
     path = config.data_dir / "barcodes.csv"
     if path.exists():
         try:
@@ -185,18 +189,21 @@ def load_aliases(config: Config, demo: bool) -> dict[str, str]:
             )
         except (OSError, UnicodeDecodeError, AliasCsvError) as exc:
             log.warning("Barcode alias file %s not loaded: %s", path, exc)
-    return aliases
+    return rows + [CatalogueEntry(code, sku) for code, sku in aliases.items()]
 
 
-def load_catalogue(store: Any, aliases: dict[str, str]) -> Any:
+def load_catalogue(store: Any, aliases: Mapping[str, str] | Iterable[Any]) -> Any:
     """The station's catalogue: the demo's and the legacy ``barcodes.csv`` mappings in memory, the
     store's rows (imported, learned) read one at a time as they are scanned (a primary-key read, tens of
     microseconds; a 100,000-row catalogue would take seconds to load at start-up)."""
     from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue
 
+    if isinstance(aliases, Mapping):
+        memory = [CatalogueEntry(code, sku) for code, sku in aliases.items()]
+    else:
+        memory = [entry for entry in aliases if isinstance(entry, CatalogueEntry)]
     in_store = store.catalogue.summary().rows
-    log.info("Catalogue: %d barcode(s) in the store, %d from files", in_store, len(aliases))
-    memory = [CatalogueEntry(code, sku) for code, sku in aliases.items()]
+    log.info("Catalogue: %d barcode(s) in the store, %d from files", in_store, len(memory))
     # Barcodes in the store win over the demo/legacy table: memory rows are only for codes it lacks.
     memory = [e for e in memory if store.catalogue.lookup(e.barcode) is None] if in_store else memory
     return ItemCatalogue(memory, lookup=store.catalogue.lookup, has_sku=store.catalogue.has_sku)
@@ -208,7 +215,7 @@ def build_services(
     *,
     svg_rasterizer: SvgRasterizer,
     publish_view: Callable[[StationView], None] | None = None,
-    aliases: dict[str, str] | None = None,
+    aliases: Mapping[str, str] | Iterable[Any] | None = None,
     emulator: Emulator | None = None,
     usb_backend: Any = None,
     scale_backend: Any = None,

@@ -9,8 +9,8 @@ When a scan is GS1 data:
 
 * its AIM symbology identifier says so (``]C1`` GS1-128, ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR, ``]e0``
   GS1 DataBar, ``]J1`` GS1 DotCode), or it holds a GS separator (FNC1 as ``\\x1d``) between fields;
-* or it is all digits, longer than 14, and starts with AI ``01`` or ``02`` (a DataMatrix read by a
-  scanner that sends no AIM prefix and no trailing GS).
+* or it starts with AI ``01`` or ``02`` and is longer than that field: all digits, or a valid GTIN-14
+  in the field (a DataMatrix or GS1-128 read by a scanner that sends no AIM prefix).
 
 A scan of 8, 12, 13 or 14 digits is a GTIN when its check digit is right. With a wrong check digit it is
 refused only when the scanner said it is an EAN/UPC/ITF (``]E0``, ``]E4``, ``]I1`` ...); bare digits with
@@ -100,7 +100,9 @@ def looks_like_gs1(text: str, aim: str = "") -> bool:
     """True when the scan should be read as a GS1 element string (see the module docstring)."""
     if aim in GS1_AIMS or GS in text:
         return True
-    return text.isascii() and text.isdigit() and len(text) > 14 and text[:2] in ("01", "02")
+    if not text.isascii() or len(text) <= 16 or text[:2] not in ("01", "02"):
+        return False
+    return text.isdigit() or is_gtin(text[2:16])  # a valid GTIN-14 after AI 01/02, then more AIs
 
 
 def read_item_code(text: str, aim: str = "") -> ItemCode | ItemCodeError | None:
