@@ -88,3 +88,4 @@ tested._bridge  # MainWindow keeps its bridge referenced (signals connected to i
 tested.for_shipment  # store.boxes: the tests read a shipment's boxes with it
 tested.next_due_at
 tested.set_label_delay  # the emulator's label-download delay, set by the crash tests
+tested.barcode_aliases  # the demo's EAN -> SKU table: the emulator tests and tools/screenshots_live.py

@@ -3,8 +3,8 @@
 The catalogue maps product barcodes (EAN-13, UPC-A, EAN-8, ITF-14/GTIN-14, internal codes) to SKUs; it
 comes from the merchant's ERP/WMS export (README "Product catalogue"). An import checks the whole file
 first and changes nothing when any row is bad, listing each bad line; ``--merge`` adds and updates
-rows instead of replacing the imported ones (rows learned at the bench are kept either way). The app
-reads the catalogue at start-up: restart running stations after an import.
+rows instead of replacing the imported ones (rows learned at the bench are kept either way). A running
+station reads the catalogue row by row as items are scanned, so the import applies at once.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _import(args: argparse.Namespace, config: object) -> int:
     print(
         f"Imported {result.rows} barcode(s) from {args.file} ({mode.value}): {result.added} new, "
         f"{result.updated} updated, {result.removed} removed; the catalogue now has {result.total} "
-        f"({took:.1f} s). Restart running stations to use it."
+        f"({took:.1f} s)."
     )
     return 0
 

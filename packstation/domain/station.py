@@ -226,6 +226,12 @@ class Station:
                 reply.feedback = warning(reply.feedback.message)
             return reply
         reply = Reply(Outcome.of(result.outcome), bad(result.message))
+        if (
+            result.outcome is PackOutcome.UNKNOWN_CODE
+            and item is not None
+            and 1 <= item.packaging_indicator <= 8
+        ):
+            reply.feedback = bad(f"{result.message} {text.unknown_case_code()}")
         if result.outcome is PackOutcome.UNKNOWN_CODE and probe:
             # It may be another order's pick list: find out, and say so when the answer comes.
             self.state.probes.add(code)

@@ -361,3 +361,7 @@ def weight_off(box: int, actual_g: int, expected_g: float) -> str:
 
 def weight_accepted(packer: str, reason: str) -> str:
     return t("Weight accepted by {packer}. {reason}", packer=packer or "?", reason=reason)
+
+
+def unknown_case_code() -> str:
+    return t("It looks like a case code (GTIN-14): IT can add it to the catalogue with its units.")

@@ -189,3 +189,9 @@ def test_learning_a_barcode_records_it_with_packer_and_time():
     )
     feedback, _ = scan(station, "2000000000015")
     assert feedback.tone is Tone.GOOD and station.state.current.scanned("SKU-A") == 1
+
+
+def test_an_unknown_case_code_says_it_looks_like_one():
+    station = make_station()
+    feedback, _ = scan(station, "10614141000415")
+    assert feedback.tone is Tone.BAD and "looks like a case code (GTIN-14)" in feedback.message

@@ -20,7 +20,6 @@ from packstation.domain.item_codes import barcode_key
 class CatalogueSource(StrEnum):
     IMPORT = "import"
     LEARNED = "learned"
-    DEMO = "demo"
 
 
 class ImportMode(StrEnum):

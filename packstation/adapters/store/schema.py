@@ -206,7 +206,7 @@ CREATE INDEX packing_sessions_slip ON packing_sessions(slip) WHERE slip = 'wante
 # The product catalogue (barcode -> SKU, units per scan, weight), and each box's lots/serials/dates
 # (``boxes.tracked``, JSON ``TrackedUnit`` list). Catalogue rows are keyed by the GTIN-14 of a GTIN
 # (domain.item_codes.barcode_key) so every length of a GTIN finds its row; ``source`` says where a row
-# came from (import, demo, learned) and learned rows keep who taught them and when. Self-contained: the
+# came from (import, learned) and learned rows keep who taught them and when. Self-contained: the
 # lead may renumber it at a merge.
 _V_CATALOGUE = """
 CREATE TABLE catalogue (
@@ -217,7 +217,7 @@ CREATE TABLE catalogue (
     units INTEGER NOT NULL DEFAULT 1 CHECK (units > 0),
     weight_g REAL CHECK (weight_g IS NULL OR weight_g >= 0),
     image TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT 'import' CHECK (source IN ('import', 'learned', 'demo')),
+    source TEXT NOT NULL DEFAULT 'import' CHECK (source IN ('import', 'learned')),
     learned_by TEXT,
     updated_at REAL NOT NULL
 ) WITHOUT ROWID;
