@@ -181,7 +181,7 @@ def load_aliases(config: Config, demo: bool) -> list[Any]:
     if path.exists():
         try:
             aliases.update(parse_alias_csv(path.read_text(encoding="utf-8")))
-            log.warning(
+            log.info(  # a hint, not a fault: the file still works
                 "Using the old barcode file %s; import it into the catalogue instead: "
                 "packstation catalogue import %s",
                 path,
