@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from biip import ParseConfig, ParseError
-from biip.gs1_messages import GS1Message
+from functools import cache
+from typing import TYPE_CHECKING
 
 from packstation.domain.gs1 import gs1_check_digit
+
+if TYPE_CHECKING:
+    from biip import ParseConfig
 
 GS = "\x1d"
 GTIN_LENGTHS = (8, 12, 13, 14)
@@ -38,7 +40,13 @@ GS1_AIMS = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]Q3", "]J1"})
 # ... and those of symbologies that carry a bare GTIN (EAN/UPC, ITF-14 with check digit).
 GTIN_AIMS = frozenset({"]E0", "]E1", "]E2", "]E3", "]E4", "]I1", "]X0"})
 
-_CONFIG = ParseConfig(separator_chars=[GS])
+
+@cache
+def _config() -> ParseConfig:
+    # biip is imported at the first GS1 scan, not at start-up: loading its AI tables takes ~0.3-0.6 s.
+    from biip import ParseConfig
+
+    return ParseConfig(separator_chars=[GS])
 
 
 @dataclass(frozen=True)
@@ -120,9 +128,12 @@ def read_item_code(text: str, aim: str = "") -> ItemCode | ItemCodeError | None:
 
 
 def _read_element_string(text: str) -> ItemCode | ItemCodeError:
+    from biip import ParseError
+    from biip.gs1_messages import GS1Message
+
     body = text.strip(GS)  # a leading FNC1 or a trailing GS carries no data
     try:
-        message = GS1Message.parse(body, config=_CONFIG)
+        message = GS1Message.parse(body, config=_config())
     except ParseError as exc:
         return ItemCodeError(
             f"Unreadable GS1 barcode ({exc}). Scan it again; if it repeats, check the label."
