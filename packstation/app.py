@@ -15,7 +15,7 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,21 +173,48 @@ def demo_config(config: Config, args: Any) -> tuple[Config, Emulator, str]:
     return config, emulator, DEMO_TOKEN
 
 
-def load_aliases(config: Config, demo: bool) -> dict[str, str]:
+def load_aliases(config: Config, demo: bool) -> list[Any]:
+    """Catalogue rows held in memory: the demo's catalogue (with its case pack) and the legacy
+    ``<data_dir>/barcodes.csv`` (``barcode,sku``), as ``CatalogueEntry`` rows."""
+    from packstation.domain.catalogue import CatalogueEntry, entry_from_row
     from packstation.domain.packing_order import AliasCsvError, parse_alias_csv
 
-    aliases: dict[str, str] = {}
+    rows: list[CatalogueEntry] = []
     if demo:
-        from packstation.emulator.demo import barcode_aliases
+        from packstation.emulator.demo import demo_catalogue
 
-        aliases.update(barcode_aliases())
+        rows += [entry for entry, _ in map(entry_from_row, demo_catalogue()) if entry is not None]
+    aliases: dict[str, str] = {}
     path = config.data_dir / "barcodes.csv"
     if path.exists():
         try:
             aliases.update(parse_alias_csv(path.read_text(encoding="utf-8")))
+            log.info(  # a hint, not a fault: the file still works
+                "Using the old barcode file %s; import it into the catalogue instead: "
+                "packstation catalogue import %s",
+                path,
+                path,
+            )
         except (OSError, UnicodeDecodeError, AliasCsvError) as exc:
             log.warning("Barcode alias file %s not loaded: %s", path, exc)
-    return aliases
+    return rows + [CatalogueEntry(code, sku) for code, sku in aliases.items()]
+
+
+def load_catalogue(store: Any, aliases: Mapping[str, str] | Iterable[Any]) -> Any:
+    """The station's catalogue: the demo's and the legacy ``barcodes.csv`` mappings in memory, the
+    store's rows (imported, learned) read one at a time as they are scanned (a primary-key read, tens of
+    microseconds; a 100,000-row catalogue would take seconds to load at start-up)."""
+    from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue
+
+    if isinstance(aliases, Mapping):
+        memory = [CatalogueEntry(code, sku) for code, sku in aliases.items()]
+    else:
+        memory = [entry for entry in aliases if isinstance(entry, CatalogueEntry)]
+    in_store = store.catalogue.summary().rows
+    log.info("Catalogue: %d barcode(s) in the store, %d from files", in_store, len(memory))
+    # Barcodes in the store win over the demo/legacy table: memory rows are only for codes it lacks.
+    memory = [e for e in memory if store.catalogue.lookup(e.barcode) is None] if in_store else memory
+    return ItemCatalogue(memory, lookup=store.catalogue.lookup, has_sku=store.catalogue.has_sku)
 
 
 def build_services(
@@ -196,7 +223,7 @@ def build_services(
     *,
     svg_rasterizer: SvgRasterizer,
     publish_view: Callable[[StationView], None] | None = None,
-    aliases: dict[str, str] | None = None,
+    aliases: Mapping[str, str] | Iterable[Any] | None = None,
     emulator: Emulator | None = None,
     usb_backend: Any = None,
     scale_backend: Any = None,
@@ -244,7 +271,7 @@ def build_services(
         write_deadline_s=config.api_write_deadline_s,
     )
     lookup = OrderLookup(store, client)
-    station = Station(station_settings(config), aliases=aliases or {})
+    station = Station(station_settings(config), aliases=load_catalogue(store, aliases or {}))
     runtime = StationRuntime(
         station,
         store,
@@ -322,12 +349,15 @@ def packing_slip_printer(config: Config) -> str:
 
 
 def read_replay_script(path: str) -> list[str]:
-    """One scan per line; blank lines and lines starting with # are skipped."""
+    """One scan per line; blank lines and lines starting with # are skipped. A GS character (or the
+    configured GS replacement) inside a line is part of that scan."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserFacingError(f"cannot read the replay script {path}: {exc}") from exc
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    # Split on line ends only: str.splitlines() also splits at GS (\x1d), the separator inside GS1 scans.
+    lines = [line.strip(" \t\r") for line in text.split("\n")]
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 async def replay(

@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "printers": ("printers", "list the USB printers this station can see, with their URIs"),
     "print-test": ("print_test", "print a label file or the built-in test label"),
     "render": ("render", "draw a label file as a given printer head would print it, into a PNG"),
+    "catalogue": ("catalogue", "import, look up or export the product catalogue (barcode -> SKU)"),
     "print-commands": ("print_commands", "print the sheet of command and box-type barcodes"),
     "outbox": ("outbox", "show or drain the queue of API operations"),
     "end-of-day": ("end_of_day", "book the carrier pickups of the day's parcels and print the manifest"),

@@ -100,3 +100,4 @@ tested.foreign_ids
 tested.placeholder_ids
 tested.wait_until
 tested.to_cancel
+tested.barcode_aliases  # the demo's EAN -> SKU table: the emulator tests and tools/screenshots_live.py

@@ -366,13 +366,31 @@ def check_database(path: Path) -> list[Check]:
             result = db.integrity_check()
             version = db.schema_version()
             summary = db.outbox_summary()
+            catalogue = db.catalogue_summary()
     except sqlite3.Error as exc:
         return [Check(FAIL, f"Database {path} cannot be read ({exc})", _db_fix(path))]
     if result.strip() != "ok":
         first = result.strip().splitlines()[0] if result.strip() else "no answer"
         return [Check(FAIL, f"Database {path} is damaged ({first})", _db_fix(path))]
     checks = [Check(OK, f"Database {path} is intact (schema {version})")]
-    return [*checks, *outbox_checks(summary)]
+    return [*checks, *outbox_checks(summary), catalogue_check(catalogue)]
+
+
+def catalogue_check(summary: tuple[int, int, float | None] | None) -> Check:
+    """The product catalogue's size and age: without one, only SKU barcodes are recognised."""
+    fix = "import the merchant's export: packstation catalogue import FILE (README: Product catalogue)"
+    if summary is None or summary[0] == 0:
+        return Check(WARN, "Catalogue: empty, product barcodes (EAN/UPC/GTIN) are not recognised", fix)
+    rows, learned, updated_at = summary
+    import time
+
+    age_days = max(0.0, (time.time() - float(updated_at or 0)) / 86400)
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(updated_at or 0)))
+    taught = f", {learned} learned at the bench" if learned else ""
+    message = f"Catalogue: {rows} barcode(s){taught}, last changed {when} ({age_days:.0f} day(s) ago)"
+    if age_days > 30:
+        return Check(WARN, message, "import a fresh export: packstation catalogue import FILE")
+    return Check(OK, message)
 
 
 def _db_fix(path: Path) -> str:

@@ -7,6 +7,11 @@ out in the printer's own dots (its head width and resolution) so that every Code
 number of dots, and printed through the same print-queue path as ``print-test`` (a throw-away job store,
 the print queue worker, the label pipeline, the printer).
 
+``--demo`` adds the demo's pick lists and product barcodes (``emulator.demo.demo_sheet``: EAN-13s, the
+ITF-14 case code, GS1 element strings with expiry, lot and serial, all drawn as Code 128) so a new user
+can scan through the demo with a real scanner; ``--supervisor`` adds ``CMD:ACCEPT-WEIGHT`` and
+``CMD:LEARN``.
+
 With ``--output`` nothing is printed: the sheet is written to a file for an office printer, as one long
 image (PNG, SVG) or one 4x6 inch page per label (PDF).
 """
@@ -35,6 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write the sheet to FILE (.png, .svg or .pdf) instead of printing it",
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="add the demo's pick lists and product barcodes (EAN, case pack, GS1 lot/serial/expiry)",
+    )
+    parser.add_argument(
+        "--supervisor", action="store_true", help="add the supervisor's commands (accept weight, learn)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     from packstation.domain.commands_sheet import command_sheet
 
-    entries = command_sheet(tuple(config.box_types))
+    entries = command_sheet(tuple(config.box_types), supervisor=getattr(args, "supervisor", False))
+    if getattr(args, "demo", False):
+        from packstation.domain.commands_sheet import SheetEntry
+        from packstation.emulator.demo import demo_sheet
+
+        entries += [SheetEntry(code, caption, hint) for code, caption, hint in demo_sheet()]
     if getattr(args, "output", None):
         path = Path(args.output)
         write_sheet(entries, path)

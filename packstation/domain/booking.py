@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from packstation.domain.models import Shipment
+from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.view import BoxState
 
 __all__ = ["Booked", "BookingAction", "BookingPlan", "BoxRecord", "BoxState", "plan_box_booking"]
@@ -110,6 +111,7 @@ class BoxRecord:
     packer: str = ""
     station: str = ""
     items: dict[str, int] = field(default_factory=dict, hash=False)
+    tracked: tuple[TrackedUnit, ...] = ()  # the lots, serials and dates packed in it
     parcel_id: str | None = None
     delivery_id: str | None = None
     tracking_number: str | None = None

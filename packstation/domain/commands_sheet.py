@@ -29,15 +29,27 @@ COMMAND_CAPTIONS: dict[Command, tuple[str, str]] = {
     Command.PARK: ("Park order", "Set this order aside; scan it again to go on"),
     Command.CANCEL: ("Cancel order", "Scan twice to abandon this order"),
 }
+# Supervisor commands stay off the packers' sheet (``command_sheet(supervisor=True)`` prints them).
+SUPERVISOR_CAPTIONS: dict[Command, tuple[str, str]] = {
+    Command.ACCEPT_WEIGHT: ("Accept weight", "Supervisor: close a box held for its weight"),
+    Command.LEARN: ("Learn barcode", "Supervisor: then the product's barcode, then its SKU label"),
+}
 
 
 def _mm(box: BoxType) -> str:
     return f"{box.length_mm} x {box.width_mm} x {box.height_mm} mm"
 
 
-def command_sheet(box_types: Sequence[BoxType] = DEFAULT_BOX_TYPES, *, packer: str = "") -> list[SheetEntry]:
-    """The rows of the command sheet, commands first in the order a packer meets them."""
-    entries = [SheetEntry(command.barcode, *COMMAND_CAPTIONS[command]) for command in Command]
+def command_sheet(
+    box_types: Sequence[BoxType] = DEFAULT_BOX_TYPES, *, packer: str = "", supervisor: bool = False
+) -> list[SheetEntry]:
+    """The rows of the command sheet, commands first in the order a packer meets them (the supervisor's
+    commands only with ``supervisor``)."""
+    entries = [SheetEntry(command.barcode, *COMMAND_CAPTIONS[command]) for command in COMMAND_CAPTIONS]
+    if supervisor:
+        entries += [
+            SheetEntry(command.barcode, *SUPERVISOR_CAPTIONS[command]) for command in SUPERVISOR_CAPTIONS
+        ]
     for box in box_types:
         entries.append(SheetEntry(box.barcode, f"Close as {box.name} ({box.code})", _mm(box)))
     if packer.strip():

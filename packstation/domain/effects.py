@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packstation.domain.outcomes import Outcome
+from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.view import Feedback
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CloseBox",
     "Effect",
     "Feedback",
+    "LearnBarcode",
     "LogScan",
     "LookupOrder",
     "PrintBoxTag",
@@ -84,6 +86,7 @@ class CloseBox:
     packer: str = ""
     snapshot: dict[str, Any] = field(default_factory=dict, hash=False)
     weight_g: int | None = None
+    tracked: tuple[TrackedUnit, ...] = ()  # the box's units with lot/serial/dates
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,19 @@ class PrintBoxTag:
     box_number: int
 
 
+@dataclass(frozen=True)
+class LearnBarcode:
+    """Add ``barcode`` -> ``sku`` to the store's catalogue, taught at the bench by ``packer`` at ``at``."""
+
+    barcode: str
+    sku: str
+    packer: str
+    at: float
+
+
 Effect = (
     LogScan
+    | LearnBarcode
     | LookupOrder
     | SaveSession
     | CloseBox

@@ -8,12 +8,14 @@ that operation is done. The run's manifest lists exactly the boxes it handed ove
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from packstation.domain.manifest import ManifestEntry
 from packstation.domain.models import Shipment
+from packstation.domain.packing_box import TrackedUnit
 
 
 @dataclass(frozen=True)
@@ -96,4 +98,14 @@ def manifest_entry_for_box(box: Mapping[str, Any], shipment: Shipment | None) ->
         weight_g=box.get("weight_g") or None,
         dimensions=dims if dims and min(dims) > 0 else None,
         shipment_id=box.get("shipment_id"),
+        lots_serials=tracked_text(box.get("tracked")),
     )
+
+
+def tracked_text(tracked: Any) -> str:
+    """A box's stored ``tracked`` JSON as one manifest cell ("" for none or unreadable)."""
+    try:
+        units = [TrackedUnit.from_json(u) for u in json.loads(tracked or "[]")]
+    except (ValueError, TypeError, KeyError):
+        return ""
+    return "; ".join(unit.describe() for unit in units)

@@ -14,9 +14,8 @@ def gs1_check_digit(digits: str) -> int:
     """GS1 mod-10 check digit for any GTIN/SSCC body: weights 3,1,3,... from the rightmost digit."""
     if not digits.isdigit() or not digits.isascii():
         raise ValueError(f"GS1 data must be digits only, got {digits!r}")
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        total += int(char) * (3 if position % 2 == 0 else 1)
+    # Slices and map(int) rather than a loop per digit: a 100,000-row catalogue import checks each GTIN.
+    total = 3 * sum(map(int, digits[::-2])) + sum(map(int, digits[-2::-2]))
     return (10 - total % 10) % 10
 
 

@@ -56,6 +56,7 @@ CSV_COLUMNS = (
     "length_mm",
     "width_mm",
     "height_mm",
+    "lots_serials",  # the box's lots, serials and expiry dates (TrackedUnit.describe, "; " between)
 )
 
 
@@ -74,6 +75,7 @@ class ManifestEntry:
     weight_g: int | None = None
     dimensions: tuple[int, int, int] | None = None
     shipment_id: str | None = None
+    lots_serials: str = ""
 
     @property
     def carrier_name(self) -> str:
@@ -273,6 +275,7 @@ def manifest_csv(manifest: Manifest) -> str:
                     entry.order_id or "",
                     "" if entry.weight_g is None else entry.weight_g,
                     *("" if d is None else d for d in dims),
+                    entry.lots_serials,
                 ]
             )
     return buffer.getvalue()

@@ -40,12 +40,14 @@ class Outcome(StrEnum):
     BOX_TYPE_SET = "box_type_set"
     BOX_VOIDED = "box_voided"
     REFUSED = "refused"
+    DUPLICATE_SERIAL = "duplicate_serial"
     REFUSED_EMPTY_BOX = "refused_empty_box"
     REFUSED_BOX_TYPE = "refused_box_type"
     # weights
     WEIGHT_TYPED = "weight_typed"
     REFUSED_WEIGHT = "refused_weight"
     REFUSED_WEIGHT_TYPED = "refused_weight_typed"
+    WEIGHT_ACCEPTED = "weight_accepted"  # CMD:ACCEPT-WEIGHT closed a box held for its weight
     # park and cancel
     PARKED = "parked"
     CANCEL_ASKED = "cancel_asked"
@@ -56,6 +58,10 @@ class Outcome(StrEnum):
     REFUSED_NO_LABEL = "refused_no_label"
     REFUSED_LABEL = "refused_label"
     REFUSED_NOT_BOOKED = "refused_not_booked"
+    # the catalogue taught at the bench (CMD:LEARN)
+    LEARN_ASKED = "learn_asked"
+    LEARNED = "learned"
+    REFUSED_LEARN = "refused_learn"
     # logged by the runtime when handling a scan raised (the station itself never returns it)
     INTERNAL_ERROR = "internal_error"
 

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from packstation.domain.catalogue import ItemCatalogue
 from packstation.domain.i18n import t
-from packstation.domain.packing_box import Box
+from packstation.domain.item_codes import ItemCode
+from packstation.domain.packing_box import Box, TrackedUnit
 from packstation.domain.packing_order import (
     DEFAULT_BOX_TYPES,
     AliasCsvError,
@@ -67,6 +70,7 @@ class PackOutcome(StrEnum):
     BOX_TYPE_SET = "box_type_set"
     BOX_VOIDED = "box_voided"
     REFUSED = "refused"  # a command with nothing to act on; the message says what to do instead
+    DUPLICATE_SERIAL = "duplicate_serial"  # this serial number is already packed in the order
 
 
 _GOOD = {PackOutcome.ADDED, PackOutcome.BOX_CLOSED, PackOutcome.BOX_OPENED, PackOutcome.BOX_TYPE_SET}
@@ -89,6 +93,7 @@ class PackResult:
     message: str
     sku: str = ""
     box_number: int = 0
+    warning: str = ""  # an added unit the packer must look at (an expired lot)
 
     @property
     def ok(self) -> bool:
@@ -107,7 +112,7 @@ class PackingSession:
         order: PackingOrder,
         *,
         session_id: str,
-        aliases: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | ItemCatalogue | None = None,
         catalogue: frozenset[str] = frozenset(),
         source: str = "",
     ) -> None:
@@ -116,7 +121,7 @@ class PackingSession:
         self.source = source
         self.state = SessionState.PACKING
         self.boxes: list[Box] = []
-        self.aliases: Mapping[str, str] = aliases if aliases is not None else {}
+        self.aliases = ItemCatalogue.of(aliases)  # barcode -> SKU (and units per scan)
         self.catalogue = catalogue  # SKUs known to exist (other orders), for "not in this order"
         self._lines = {line.sku: line for line in order.lines}
         if len(self._lines) != len(order.lines):
@@ -129,6 +134,8 @@ class PackingSession:
         self._views: list[LineView] = []
         self._views_tuple: tuple[LineView, ...] | None = None
         self._remaining = 0
+        # One unit's weight per SKU learned from catalogue rows scanned (order weights come first).
+        self._catalogue_weight: dict[str, float] = {}
         self._rebuild_counts()
 
     # --- questions ---------------------------------------------------------------------------------
@@ -185,12 +192,42 @@ class PackingSession:
             return alias
         return self._folded.get(code.casefold())
 
+    def expected_weight_g(self, box: Box) -> float | None:
+        """What ``box``'s goods should weigh (the order's unit weights, else the catalogue's), or None
+        when any of its SKUs has no known weight (then nothing is checked)."""
+        total = 0.0
+        for sku, qty in box.items.items():
+            line = self._lines.get(sku)
+            unit = line.weight_g if line is not None and line.weight_g else self._catalogue_weight.get(sku)
+            if not unit:
+                return None
+            total += unit * qty
+        return total
+
     def is_known_elsewhere(self, code: str) -> bool:
-        return code in self.aliases or code in self.catalogue
+        return code in self.aliases or code in self.catalogue or self.aliases.has_sku(code)
 
     # --- operations --------------------------------------------------------------------------------
 
-    def add_item(self, code: str) -> PackResult:
+    def units_per_scan(self, code: str, sku: str, item: ItemCode | None = None) -> int:
+        """How many units of ``sku`` one scan of ``code`` stands for: a case pack's count (catalogue
+        ``units``, or AI 37 with AI 02 in a GS1 barcode), else 1."""
+        if item is not None and item.count and item.count > 0:
+            return item.count
+        entry = self.aliases.entry(code)
+        return entry.units if entry is not None and entry.sku == sku else 1
+
+    def serial_packed(self, sku: str, serial: str) -> int | None:
+        """The box number holding ``sku`` with serial ``serial`` (voided boxes do not count)."""
+        for box in self.boxes:
+            if box.state is BoxState.VOIDED:
+                continue
+            if any(u.sku == sku and u.serial == serial for u in box.tracked):
+                return box.number
+        return None
+
+    def add_item(self, code: str, *, item: ItemCode | None = None, today: date | None = None) -> PackResult:
+        """Pack one scan of ``code`` (``item``: its GS1 reading, with lot/serial/dates to keep)."""
         order_id = self.order.order_id
         sku = self.resolve(code)
         if sku is None:
@@ -212,6 +249,33 @@ class PackingSession:
             )
         line = self._lines[sku]
         done = self._scanned[sku]
+        units = self.units_per_scan(code, sku, item)
+        if item is not None and item.serial:
+            holder = self.serial_packed(sku, item.serial)
+            if holder is not None:
+                return PackResult(
+                    PackOutcome.DUPLICATE_SERIAL,
+                    t(
+                        "Serial {serial} of {sku} is already packed in box {box}: this is the same unit "
+                        "scanned twice, or a copied label. Put it aside.",
+                        serial=item.serial,
+                        sku=sku,
+                        box=holder,
+                    ),
+                    sku=sku,
+                )
+        if units > 1 and done < line.expected and done + units > line.expected:
+            return PackResult(
+                PackOutcome.OVER_SCAN,
+                t(
+                    "Too many: this case holds {units} of {sku}, only {left} still needed. "
+                    "Open the case and scan single units.",
+                    units=units,
+                    sku=sku,
+                    left=line.expected - done,
+                ),
+                sku=sku,
+            )
         if done >= line.expected:
             packed = t("it is packed") if line.expected == 1 else t("all {n} are packed", n=line.expected)
             return PackResult(
@@ -228,21 +292,49 @@ class PackingSession:
         if box is None:
             box = Box(number=len(self.boxes) + 1)
             self.boxes.append(box)
-        box.items[sku] = box.items.get(sku, 0) + 1
-        self._set_scanned(sku, done + 1)
+        box.items[sku] = box.items.get(sku, 0) + units
+        self._set_scanned(sku, done + units)
+        entry = self.aliases.entry(code)
+        if entry is not None and entry.sku == sku and entry.weight_g:
+            self._catalogue_weight[sku] = entry.weight_g / entry.units
+        warning = ""
+        if item is not None and item.tracked:
+            box.tracked.append(
+                TrackedUnit(
+                    sku=sku,
+                    lot=item.lot,
+                    serial=item.serial,
+                    expiry=item.expiry.isoformat() if item.expiry else "",
+                    best_before=item.best_before.isoformat() if item.best_before else "",
+                    gtin=item.gtin,
+                    units=units,
+                )
+            )
+            if today is not None and item.expiry is not None and item.expiry < today:
+                lot = t(" (lot {lot})", lot=item.lot) if item.lot else ""
+                warning = t(
+                    "Expired{lot}: {sku} expired on {date}. Check with your supervisor before it ships.",
+                    lot=lot,
+                    sku=sku,
+                    date=item.expiry.isoformat(),
+                )
         name = f" {line.name}" if line.name and line.name != sku else ""
+        case = t(" (case of {units})", units=units) if units > 1 else ""
+        message = t(
+            "{sku}{name}{case}: {done} of {n}, box {box}",
+            sku=sku,
+            name=name,
+            case=case,
+            done=done + units,
+            n=line.expected,
+            box=box.number,
+        )
         return PackResult(
             PackOutcome.ADDED,
-            t(
-                "{sku}{name}: {done} of {n}, box {box}",
-                sku=sku,
-                name=name,
-                done=done + 1,
-                n=line.expected,
-                box=box.number,
-            ),
+            f"{message}. {warning}" if warning else message,
             sku=sku,
             box_number=box.number,
+            warning=warning,
         )
 
     def close_box(self, box_type: BoxType | None = None) -> PackResult:
@@ -373,7 +465,7 @@ class PackingSession:
         cls,
         data: Mapping[str, Any],
         *,
-        aliases: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | ItemCatalogue | None = None,
         catalogue: frozenset[str] = frozenset(),
     ) -> PackingSession:
         try:

@@ -4,10 +4,52 @@ session snapshots."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from packstation.domain.view import BoxState, BoxView
+
+
+@dataclass(frozen=True)
+class TrackedUnit:
+    """One packed unit's lot, serial and dates (ISO ``YYYY-MM-DD`` or ""), read from its GS1 barcode;
+    ``units`` > 1 for a case whose one barcode stands for several units."""
+
+    sku: str
+    lot: str = ""
+    serial: str = ""
+    expiry: str = ""
+    best_before: str = ""
+    gtin: str = ""
+    units: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """One line for the slip and the manifest: ``SKU-A lot L42 serial S-1 exp 2027-01-01``."""
+        parts = [self.sku if self.units == 1 else f"{self.sku} x{self.units}"]
+        for word, value in (
+            ("lot", self.lot),
+            ("serial", self.serial),
+            ("exp", self.expiry),
+            ("best before", self.best_before),
+        ):
+            if value:
+                parts.append(f"{word} {value}")
+        return " ".join(parts)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrackedUnit:
+        return cls(
+            sku=str(data["sku"]),
+            lot=str(data.get("lot", "")),
+            serial=str(data.get("serial", "")),
+            expiry=str(data.get("expiry", "")),
+            best_before=str(data.get("best_before", "")),
+            gtin=str(data.get("gtin", "")),
+            units=int(data.get("units", 1)),
+        )
 
 
 @dataclass
@@ -25,6 +67,7 @@ class Box:
     problem: str = ""
     tag_printed: bool = False
     weight_g: int | None = None  # captured from the scale (or typed) when the box closed
+    tracked: list[TrackedUnit] = field(default_factory=list)  # units packed with lot/serial/dates
 
     @property
     def units(self) -> int:
@@ -47,6 +90,7 @@ class Box:
             "problem": self.problem,
             "tag_printed": self.tag_printed,
             "weight_g": self.weight_g,
+            "tracked": [unit.to_json() for unit in self.tracked],
         }
 
     @classmethod
@@ -65,6 +109,7 @@ class Box:
             problem=str(data.get("problem", "")),
             tag_printed=bool(data.get("tag_printed", False)),
             weight_g=None if data.get("weight_g") is None else int(data["weight_g"]),
+            tracked=[TrackedUnit.from_json(unit) for unit in data.get("tracked") or []],
         )
 
     def view(self) -> BoxView:

@@ -21,6 +21,7 @@ class OrderLine:
     sku: str
     name: str
     expected: int
+    weight_g: int | None = None  # one unit's weight from the order's goods (None: not given)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class PackingOrder:
         return {
             "order_id": self.order_id,
             "shipment_id": self.shipment_id,
-            "lines": [[line.sku, line.name, line.expected] for line in self.lines],
+            "lines": [[line.sku, line.name, line.expected, line.weight_g] for line in self.lines],
             "keys": list(self.keys),
             "customer": self.customer,
             "shipping_method": self.shipping_method,
@@ -56,7 +57,7 @@ class PackingOrder:
         return cls(
             order_id=str(data["order_id"]),
             shipment_id=str(data["shipment_id"]),
-            lines=tuple(OrderLine(str(s), str(n), int(e)) for s, n, e in data["lines"]),
+            lines=tuple(_line_from_json(line) for line in data["lines"]),
             keys=tuple(str(k) for k in data.get("keys", ())),
             customer=str(data.get("customer", "")),
             shipping_method=str(data.get("shipping_method", "")),
@@ -64,6 +65,12 @@ class PackingOrder:
             parcels_on_shipment=int(data.get("parcels_on_shipment", 0)),
             booked_parcels=int(data.get("booked_parcels", 0)),
         )
+
+
+def _line_from_json(data: list[Any]) -> OrderLine:
+    sku, name, expected = data[0], data[1], data[2]
+    weight = data[3] if len(data) > 3 else None  # snapshots before weights had three cells
+    return OrderLine(str(sku), str(name), int(expected), None if weight is None else int(weight))
 
 
 def order_from_shipment(shipment: Shipment) -> PackingOrder:
@@ -75,11 +82,16 @@ def order_from_shipment(shipment: Shipment) -> PackingOrder:
         if item.quantity <= 0:
             continue
         sku = (item.sku or item.name or f"LINE-{index + 1}").strip()
+        weight = getattr(item, "weight", None)
         if sku in merged:
             merged[sku][1] += item.quantity
+            merged[sku][2] = merged[sku][2] or weight
         else:
-            merged[sku] = [item.name or "", item.quantity]
-    lines = tuple(OrderLine(sku, name, qty) for sku, (name, qty) in merged.items())
+            merged[sku] = [item.name or "", item.quantity, weight]
+    lines = tuple(
+        OrderLine(sku, name, qty, weight if isinstance(weight, int) and weight > 0 else None)
+        for sku, (name, qty, weight) in merged.items()
+    )
 
     keys = tuple(dict.fromkeys(k for k in (shipment.external_id, shipment.tos_id, shipment.id) if k))
     address = shipment.address_to or (shipment.customer_info.address if shipment.customer_info else None)

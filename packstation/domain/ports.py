@@ -9,7 +9,7 @@ test needs no more than that, and mypy checks the real adapter against it where 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -18,6 +18,7 @@ from packstation.domain.end_of_day import PickupProgress
 from packstation.domain.models import Shipment
 from packstation.domain.outbox import OpKind, OutboxOp
 from packstation.domain.packing import SessionState
+from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.printing import PrintJobRepository
 
 if TYPE_CHECKING:
@@ -240,6 +241,7 @@ class BoxRepository(Protocol):
         items: dict[str, int],
         packer: str,
         station: str,
+        tracked: Sequence[TrackedUnit] = (),
     ) -> BoxRecord: ...
 
     def void(self, box_id: int, *, snapshot: dict[str, Any] | None = None) -> None: ...
@@ -326,8 +328,17 @@ class StatsSource(Protocol):
     def labels_waiting(self) -> int: ...
 
 
+class CatalogueRepository(Protocol):
+    """The product catalogue (barcode -> SKU); what the runtime needs of it."""
+
+    def learn(self, barcode: str, sku: str, *, packer: str, at: float | None = None) -> None: ...
+
+
 class StationStore(Protocol):
     """The station database as the services see it: one repository per topic over one file."""
+
+    @property
+    def catalogue(self) -> CatalogueRepository: ...
 
     @property
     def scans(self) -> ScanLogRepository: ...

@@ -7,7 +7,7 @@ because only it knows which order is open.
 
 Barcode forms the station prints and reads:
 
-* ``CMD:CLOSE-BOX`` ``CMD:NEW-BOX`` ``CMD:REPRINT`` ``CMD:VOID-BOX`` ``CMD:PARK`` ``CMD:CANCEL``
+* ``CMD:CLOSE-BOX`` ``CMD:NEW-BOX`` ``CMD:REPRINT`` ``CMD:VOID-BOX`` ``CMD:PARK`` ``CMD:CANCEL`` ``CMD:LEARN``
   (case-insensitive; ``_`` works like ``-``)
 * ``BOX:<code>``: close the open box as that box type (a preset with dimensions)
 * ``USER:<name>``: a packer's badge
@@ -15,6 +15,13 @@ Barcode forms the station prints and reads:
   sheet, e.g. ``WEIGHT:850`` (grams), ``W:1.25kg``, ``W:2 lb`` (for benches without a working scale)
 * ``BOX-000042``: a temporary box tag (``format_box_tag``), printed for a box closed offline
 * 20 digits ``00`` + SSCC with a valid check digit: a carrier tracking number (a shipping label)
+* a GS1 element string (``]d2`` DataMatrix, ``]C1`` GS1-128, ... or digits with GS separators): a product
+  with its GTIN, lot, serial and dates (``ITEM``, read by ``item_codes.py``); a bare GTIN-8/12/13/14 stays
+  a ``CODE`` (it may be an order number too) but carries its reading in ``Scan.item``
+
+Keyboard-wedge scanners cannot type the GS separator (FNC1) as such: they send Ctrl+] (``\x1d``, taken as
+it is) or a replacement text configured on the scanner (``^]``, ``<GS>``, ``~`` ...), which the station's
+``gs_replacement`` setting names; ``ScanContext.gs_forms`` turns it back into GS before reading.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from packstation.domain.gs1 import is_valid_sscc_tracking
+from packstation.domain.item_codes import GS, ItemCode, ItemCodeError, read_item_code
 
 MAX_SCAN_LENGTH = 128
 BOX_TAG_PREFIX = "BOX-"
@@ -41,6 +49,7 @@ class ScanKind(StrEnum):
     TRACKING = "tracking"
     BOX_TAG = "box_tag"
     CODE = "code"
+    ITEM = "item"  # a GS1 element string naming a product (value: its GTIN-14)
     GARBAGE = "garbage"
 
 
@@ -53,6 +62,8 @@ class Command(StrEnum):
     VOID_BOX = "VOID-BOX"
     PARK = "PARK"
     CANCEL = "CANCEL"
+    ACCEPT_WEIGHT = "ACCEPT-WEIGHT"  # a supervisor accepts a box whose weight is off its expected weight
+    LEARN = "LEARN"  # a supervisor teaches the bench a barcode: CMD:LEARN, the barcode, the SKU label
 
     @property
     def barcode(self) -> str:
@@ -65,6 +76,7 @@ class ScanContext:
     (many carriers use other formats) so a scanned label is recognised as a label."""
 
     known_tracking_numbers: Container[str] = frozenset()
+    gs_forms: tuple[str, ...] = ()  # texts a scanner sends for the GS separator (besides GS itself)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ class Scan:
     value: str
     raw: str
     problem: str = ""
+    item: ItemCode | None = None  # the product barcode's GS1 reading (ITEM, and CODE that is a GTIN)
 
     @property
     def command(self) -> Command | None:
@@ -85,10 +98,19 @@ class Scan:
 
 def normalise(raw: str) -> str:
     """Strip whitespace and line endings around the scan, and an AIM symbology identifier in front."""
+    return split_aim(raw)[1]
+
+
+def split_aim(raw: str, gs_forms: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(AIM symbology identifier or "", the scan's text without it), the GS forms turned into GS."""
     text = raw.strip(" \t\r\n\x00")
+    for form in gs_forms:
+        if form:
+            text = text.replace(form, GS)
+    aim = ""
     if _AIM_PREFIX.match(text):
-        text = text[3:].strip(" \t\r\n")
-    return text
+        aim, text = text[:3], text[3:].strip(" \t\r\n")
+    return aim, text
 
 
 def _garbage(raw: str, problem: str) -> Scan:
@@ -104,7 +126,7 @@ def _unreadable(text: str) -> str:
     for char in text:
         # Control and format characters, odd separators, the replacement character (a decoding failure)
         # come from a misconfigured scanner or line noise, never from a barcode we print or stock.
-        if char == "\ufffd" or (char != " " and not char.isprintable()):
+        if char == "\ufffd" or (char not in (" ", GS) and not char.isprintable()):
             return (
                 "Unreadable scan (control characters). Scan the barcode again; "
                 "if it repeats, check the scanner."
@@ -116,7 +138,7 @@ def classify(raw: str, *, context: ScanContext | None = None) -> Scan:
     """Normalise and classify one scan. Never raises; junk comes back as ``GARBAGE`` with a reason."""
     if not isinstance(raw, str):
         return _garbage(repr(raw), "Unreadable scan. Scan the barcode again.")
-    text = normalise(raw)
+    aim, text = split_aim(raw, context.gs_forms if context is not None else ())
     problem = _unreadable(text)
     if problem:
         return _garbage(raw, problem)
@@ -154,7 +176,16 @@ def classify(raw: str, *, context: ScanContext | None = None) -> Scan:
         return Scan(ScanKind.TRACKING, text, raw)
     if context is not None and text in context.known_tracking_numbers:
         return Scan(ScanKind.TRACKING, text, raw)
-    return Scan(ScanKind.CODE, text, raw)
+    item = read_item_code(text, aim)
+    if isinstance(item, ItemCodeError):
+        return _garbage(raw, item.problem)
+    if item is not None and item.gs1:
+        if not item.gtin:  # an SSCC alone: a logistic unit's label (a carrier's or a pallet's)
+            return Scan(ScanKind.TRACKING, "00" + item.sscc, raw, item=item)
+        return Scan(ScanKind.ITEM, item.gtin, raw, item=item)
+    if GS in text:
+        return _garbage(raw, "Unreadable scan (a GS separator in a barcode that is not GS1). Scan it again.")
+    return Scan(ScanKind.CODE, text, raw, item=item)
 
 
 def format_box_tag(box_id: int) -> str:

@@ -249,6 +249,19 @@ class StationConfig:
     fleet_prometheus_url: str = Field(
         default="", description='"" or the Prometheus server\'s URL, like http://prometheus:9090'
     )
+    # What a keyboard-wedge scanner types for the GS separator (FNC1) of GS1 barcodes when it cannot send
+    # Ctrl+] (the GS character itself, always understood): e.g. "^]" or "<GS>". "" = only Ctrl+].
+    gs_replacement: str = Field(
+        default="",
+        max_length=8,
+        description='the text the scanner sends for GS, like ^] or <GS> ("" = Ctrl+] only)',
+    )
+    # A supervisor may teach the bench an unknown barcode (CMD:LEARN, barcode, SKU label).
+    catalogue_learning: bool = Field(default=False, description=BOOL)
+    # A weighed box is held when its weight differs from its goods' expected weight (the order's item
+    # weights, else the catalogue's) by more than both of these.
+    weight_tolerance_pct: float = Field(default=10.0, ge=0, description="a percentage, 0 or more")
+    weight_tolerance_g: int = Field(default=50, ge=0, description="grams, a whole number, 0 or more")
 
     @model_validator(mode="after")
     def _event_type_when_published(self) -> StationConfig:
@@ -407,4 +420,8 @@ def station_settings(config: StationConfig) -> StationSettings:
         # weights are asked for only where there is a way to weigh; "manual" means typing is the way
         require_weight=config.require_weight and bool(weight_mode),
         manual_weight=config.manual_weight or weight_mode is WeightMode.MANUAL,
+        gs_forms=(config.gs_replacement,) if config.gs_replacement.strip() else (),
+        learning=config.catalogue_learning,
+        weight_tolerance_pct=config.weight_tolerance_pct,
+        weight_tolerance_g=config.weight_tolerance_g,
     )

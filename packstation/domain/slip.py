@@ -115,6 +115,7 @@ class PackingSlip:
     tracking_numbers: tuple[str, ...] = ()
     day: date | None = None
     language: str | None = None  # None: from the country
+    tracked: tuple[str, ...] = ()  # lots, serials, expiry dates of the packed units (TrackedUnit.describe)
 
     @property
     def lang(self) -> str:
@@ -128,7 +129,12 @@ class PackingSlip:
 
 
 def slip_from_shipment(
-    shipment: Any, *, boxes: int | None = None, day: date | None = None, language: str | None = None
+    shipment: Any,
+    *,
+    boxes: int | None = None,
+    day: date | None = None,
+    language: str | None = None,
+    tracked: tuple[str, ...] = (),
 ) -> PackingSlip:
     """A slip for a SOM ``Shipment`` (``domain.models``); ``boxes`` defaults to its parcel count."""
     order_id = shipment.external_id or shipment.tos_id or shipment.id
@@ -151,6 +157,7 @@ def slip_from_shipment(
         tracking_numbers=tuple(p.tracking_number for p in shipment.parcels_in_order() if p.tracking_number),
         day=day,
         language=language,
+        tracked=tracked,
     )
 
 
@@ -188,6 +195,10 @@ def slip_lines(slip: PackingSlip, width: int = WIDTH_80MM, *, qr: bool = True) -
         lines += [PrintLine(" " * (qty_width + 2) + part) for part in name_parts[1:]]
         if line.sku and line.sku != line.name:
             lines.append(PrintLine(" " * (qty_width + 2) + fit(line.sku, name_width)))
+    if slip.tracked:
+        lines.append(PrintLine(fit(t.get("tracked", "Lots and serials") + ":", width), bold=True))
+        for described in slip.tracked:
+            lines += [PrintLine("  " + part) for part in wrap(described, width - 2)]
     lines.append(rule(width))
     lines.append(PrintLine(two_columns(f"{t['items']}:", str(slip.item_count), width)))
     lines.append(PrintLine(two_columns(f"{t['boxes']}:", str(slip.boxes), width)))

@@ -34,14 +34,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from packstation.domain import station_text as text
+from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue, check_barcode
 from packstation.domain.effects import (
     CancelDeliveries,
     CloseBox,
     Effect,
     Feedback,
+    LearnBarcode,
     LogScan,
     LookupOrder,
     PrintBoxTag,
@@ -49,6 +52,7 @@ from packstation.domain.effects import (
     SaveSession,
     VoidBox,
 )
+from packstation.domain.item_codes import ItemCode, barcode_key, is_gtin
 from packstation.domain.models import Shipment
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing import (
@@ -65,7 +69,13 @@ from packstation.domain.projection import project
 from packstation.domain.scale import Reading, format_grams
 from packstation.domain.scans import Command, Scan, ScanContext, ScanKind, box_id_from_tag, classify
 from packstation.domain.station_state import LastLabel, Pending, StationSettings, StationState, Waiting
-from packstation.domain.station_weight import WeightCheck, WeightMode, typed_weight, weight_for_close
+from packstation.domain.station_weight import (
+    WeightCheck,
+    WeightMode,
+    typed_weight,
+    weight_for_close,
+    weight_mismatch,
+)
 from packstation.domain.view import BoxState, Connectivity, StatusView, Tone
 
 __all__ = ["Reply", "Station", "StationSettings"]
@@ -117,26 +127,30 @@ class Station:
         self,
         settings: StationSettings | None = None,
         *,
-        aliases: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | ItemCatalogue | None = None,
         catalogue: Iterable[str] = (),
         new_session_id: Callable[[], str] | None = None,
     ) -> None:
         settings = settings or StationSettings()
-        table = dict(aliases or {})
+        table = ItemCatalogue.of(aliases)
         self.state = StationState(
             settings=settings,
             packer=settings.packer_name.strip(),
             aliases=table,
-            catalogue=frozenset(catalogue) | frozenset(table.values()),
+            catalogue=frozenset(catalogue) | table.skus(),
         )
         self._new_id = new_session_id or (lambda: uuid.uuid4().hex[:16])
-        self._context = ScanContext(known_tracking_numbers=_TrackingIndex(self.state))
+        self._now = 0.0
+        self._context = ScanContext(
+            known_tracking_numbers=_TrackingIndex(self.state), gs_forms=settings.gs_forms
+        )
         self.view = project(self.state)
 
     # --- scans -------------------------------------------------------------------------------------
 
     def handle_scan(self, raw: str, now: float) -> list[Effect]:
         scan = classify(raw, context=self._context)
+        self._now = now
         session = self.state.current
         reply = self._dispatch(scan)
         assert reply.outcome is not None, "every scan reply names its outcome"
@@ -167,6 +181,10 @@ class Station:
         pending, self.state.pending = self.state.pending, Pending.NONE
         if pending is Pending.CANCEL and scan.command is Command.CANCEL:
             return self._confirm_cancel()
+        if pending is Pending.LEARN_CODE and scan.kind in (ScanKind.CODE, ScanKind.ITEM):
+            return self._learn_code(scan.value)
+        if pending is Pending.LEARN_SKU and scan.kind is ScanKind.CODE:
+            return self._learn_sku(scan.value)
         if pending is Pending.REPRINT:
             if scan.command is Command.REPRINT:
                 return self._reprint_last()
@@ -184,20 +202,82 @@ class Station:
             return self._label_alone(scan.value)
         if scan.kind is ScanKind.BOX_TAG:
             return self._box_tag_alone(scan.value)
-        return self._code(scan.value)
+        if scan.kind is ScanKind.ITEM:
+            return self._item(scan.value, scan.item)
+        return self._code(scan.value, scan.item)
+
+    def _today(self) -> date | None:
+        return date.fromtimestamp(self._now) if self._now > 0 else None
+
+    def _item(self, gtin: str, item: ItemCode | None) -> Reply:
+        """A GS1 product barcode (DataMatrix, GS1-128): an item, never an order number."""
+        session = self.state.current
+        if session is None or session.state is SessionState.COMPLETE:
+            return Reply(Outcome.REFUSED_NO_ORDER, bad(text.item_without_order(gtin)))
+        if self.state.loading_key:
+            return Reply(Outcome.REFUSED_LOADING, bad(text.wait_for_order(self.state.loading_key)))
+        return self._pack(session, gtin, item, probe=False)
+
+    def _pack(self, session: PackingSession, code: str, item: ItemCode | None, *, probe: bool) -> Reply:
+        result = session.add_item(code, item=item, today=self._today())
+        if result.outcome is PackOutcome.ADDED:
+            reply = self._added(session, result.message)
+            if result.warning and reply.feedback.tone is Tone.GOOD:
+                reply.feedback = warning(reply.feedback.message)
+            return reply
+        reply = Reply(Outcome.of(result.outcome), bad(result.message))
+        if (
+            result.outcome is PackOutcome.UNKNOWN_CODE
+            and item is not None
+            and 1 <= item.packaging_indicator <= 8
+        ):
+            reply.feedback = bad(f"{result.message} {text.unknown_case_code()}")
+        if result.outcome is PackOutcome.UNKNOWN_CODE and probe:
+            # It may be another order's pick list: find out, and say so when the answer comes.
+            self.state.probes.add(code)
+            reply.actions.append(LookupOrder(code))
+        return reply
+
+    # --- teaching the catalogue (CMD:LEARN) ---------------------------------------------------------
+
+    def _learn(self) -> Reply:
+        if not self.state.settings.learning:
+            return Reply(Outcome.REFUSED_LEARN, bad(text.LEARN_DISABLED))
+        self.state.pending = Pending.LEARN_CODE
+        return Reply(Outcome.LEARN_ASKED, info(text.LEARN_SCAN_BARCODE))
+
+    def _learn_code(self, code: str) -> Reply:
+        problem = check_barcode(code)
+        if problem:
+            return Reply(Outcome.REFUSED_LEARN, bad(text.learn_refused(problem)))
+        known = self.state.aliases.entry(code)
+        self.state.learning_code = code
+        self.state.pending = Pending.LEARN_SKU
+        return Reply(Outcome.LEARN_ASKED, info(text.learn_scan_sku(code, known.sku if known else "")))
+
+    def _learn_sku(self, sku: str) -> Reply:
+        code, self.state.learning_code = self.state.learning_code, ""
+        if is_gtin(sku) or barcode_key(sku) == barcode_key(code):
+            return Reply(
+                Outcome.REFUSED_LEARN, bad(text.learn_refused(f"{sku} is a product barcode, not a SKU"))
+            )
+        self.state.aliases.add(CatalogueEntry(code, sku))
+        self.state.catalogue = self.state.catalogue | {sku}
+        learned = LearnBarcode(barcode=code, sku=sku, packer=self.state.packer, at=self._now)
+        return Reply(Outcome.LEARNED, good(text.learned(code, sku)), [learned])
 
     def _means_something(self, code: str) -> bool:
         """True when ``code`` is an item or an id of the open order (then it is not a label to reprint)."""
         session = self.state.current
         return session is not None and (session.order.answers_to(code) or session.resolve(code) is not None)
 
-    def _code(self, code: str) -> Reply:
+    def _code(self, code: str, item: ItemCode | None = None) -> Reply:
         session = self.state.current
         if session is not None and session.state is SessionState.COMPLETE:
             if session.order.answers_to(code):
                 return Reply(Outcome.ORDER_ALREADY_OPEN, info(text.order_complete_already(session)))
             if session.resolve(code) is not None:
-                result = session.add_item(code)  # cannot add: every unit is packed
+                result = session.add_item(code, item=item)  # cannot add: every unit is packed
                 return Reply(Outcome.of(result.outcome), bad(result.message))
             self._finish_current()
             session = None
@@ -220,15 +300,7 @@ class Station:
                 )
             writes = self._drop_current()
             return self._resume(parked, writes)
-        result = session.add_item(code)
-        if result.outcome is PackOutcome.ADDED:
-            return self._added(session, result.message)
-        reply = Reply(Outcome.of(result.outcome), bad(result.message))
-        if result.outcome is PackOutcome.UNKNOWN_CODE:
-            # It may be another order's pick list: find out, and say so when the answer comes.
-            self.state.probes.add(code)
-            reply.actions.append(LookupOrder(code))
-        return reply
+        return self._pack(session, code, item, probe=True)
 
     def _added(self, session: PackingSession, message: str) -> Reply:
         writes: list[Effect] = []
@@ -251,15 +323,46 @@ class Station:
         writes.append(self._save(session))
         return Reply(Outcome.ADDED, tone_of(message), writes)
 
-    def _weight_check(self, session: PackingSession) -> WeightCheck:
+    def _weight_check(self, session: PackingSession, *, expected: bool = True) -> WeightCheck:
+        """May the open box close, and with which weight: the scale/typed rules, then the expected
+        weight check (a weighed box far off its goods' weight is held unless a supervisor accepted it)."""
         s = self.state.settings
-        return weight_for_close(
+        check = weight_for_close(
             s.weight_mode,
             s.require_weight,
             s.manual_weight,
             s.weight_gate,
             self.state.weigh,
             session.session_id,
+        )
+        box = session.open_box
+        if not expected or check.grams is None or box is None:
+            return check
+        if self.state.weigh.accepted == (session.session_id, box.number):
+            return check
+        goods = session.expected_weight_g(box)
+        if goods is not None and weight_mismatch(
+            check.grams, goods, s.weight_tolerance_pct, s.weight_tolerance_g
+        ):
+            return WeightCheck(None, text.weight_off(box.number, check.grams, goods))
+        return check
+
+    def _accept_weight(self, session: PackingSession) -> Reply:
+        """CMD:ACCEPT-WEIGHT: a supervisor closes the open box although its weight is off its expected
+        weight; the scan log keeps who (the signed-in badge) and the weights."""
+        box = session.open_box
+        check = self._weight_check(session, expected=False)
+        held = self._weight_check(session) if box is not None and box.units else None
+        if box is None or held is None or not held.refusal or check.refusal or check.grams is None:
+            return Reply(Outcome.REFUSED, bad(text.NOTHING_TO_ACCEPT))
+        self.state.weigh.accepted = (session.session_id, box.number)
+        writes: list[Effect] = []
+        message = self._close(session, None, writes, check.grams)
+        writes.append(self._save(session))
+        return Reply(
+            Outcome.WEIGHT_ACCEPTED,
+            good(text.weight_accepted(self.state.packer, f"{held.refusal}. {message}")),
+            writes,
         )
 
     def _close(
@@ -294,6 +397,7 @@ class Station:
                 packer=self.state.packer,
                 snapshot=session.to_snapshot(),
                 weight_g=weight_g,
+                tracked=tuple(box.tracked),
             )
         )
         return message
@@ -314,6 +418,9 @@ class Station:
         message = text.weight_typed(format_grams(grams), box.number if box else None)
         writes: list[Effect] = []
         if self._close_is_waiting(session):
+            check = self._weight_check(session)
+            if check.refusal:  # typed, but far off what the goods weigh
+                return Reply(Outcome.WEIGHT_TYPED, warning(f"{message} {text.weight_refused(check.refusal)}"))
             message = f"{message} {self._close(session, None, writes, grams)}"
             writes.append(self._save(session))
         return Reply(Outcome.WEIGHT_TYPED, good(message), writes)
@@ -335,6 +442,11 @@ class Station:
             return self._event(None, [])
         check = self._weight_check(session)
         if check.refusal:
+            plain = self._weight_check(session, expected=False)
+            held = text.weight_refused(check.refusal)
+            shown = self.state.feedback.message if self.state.feedback else ""
+            if not plain.refusal and shown != held:  # a usable weight, far off the goods: say so once
+                return self._event(Reply(None, bad(held)))
             return self._event(None, [])
         writes: list[Effect] = []
         message = self._close(session, None, writes, check.grams)
@@ -353,6 +465,8 @@ class Station:
             )
         if command is Command.CANCEL:
             return self._ask_cancel()
+        if command is Command.LEARN:
+            return self._learn()
         session = self.state.current
         if session is None:
             return Reply(Outcome.REFUSED_NO_ORDER, bad(text.no_order_for(command)))
@@ -360,6 +474,8 @@ class Station:
             return self._park(session)
         if command is Command.VOID_BOX:
             return self._void(session)
+        if command is Command.ACCEPT_WEIGHT:
+            return self._accept_weight(session)
         if session.state is SessionState.COMPLETE:
             return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
         if command is Command.NEW_BOX:

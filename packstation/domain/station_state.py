@@ -9,11 +9,12 @@ beyond read-only look-ups, so the state can be read (and tested) without the sta
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+from packstation.domain.catalogue import ItemCatalogue
 from packstation.domain.packing import DEFAULT_BOX_TYPES, Box, BoxType, PackingOrder, PackingSession
 from packstation.domain.scale import WeightGate
 from packstation.domain.scans import box_id_from_tag
@@ -34,6 +35,11 @@ class StationSettings:
     require_weight: bool = False  # a box closes only with a usable weight
     manual_weight: bool = True  # typed weights (WEIGHT:850, W:1.25kg) are accepted as a fallback
     max_weight_g: int | None = None  # heaviest parcel accepted (None: no limit)
+    gs_forms: tuple[str, ...] = ()  # what the scanner sends for the GS separator besides GS itself
+    learning: bool = False  # CMD:LEARN may add a barcode to the catalogue
+    # A weighed box whose weight is off its goods' expected weight by more than both is held.
+    weight_tolerance_pct: float = 10.0
+    weight_tolerance_g: int = 50
 
     @property
     def weight_gate(self) -> WeightGate:
@@ -49,6 +55,8 @@ class Pending(Enum):
     NONE = "none"
     CANCEL = "cancel"  # CMD:CANCEL again cancels the open order
     REPRINT = "reprint"  # a label or box tag (or CMD:REPRINT again) says which label to reprint
+    LEARN_CODE = "learn_code"  # after CMD:LEARN: the product barcode to learn
+    LEARN_SKU = "learn_sku"  # then the SKU label it means (``StationState.learning_code``)
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class Waiting(NamedTuple):
 class StationState:
     settings: StationSettings = field(default_factory=StationSettings)
     packer: str = ""  # the signed-in packer (a badge) or the configured name
-    aliases: Mapping[str, str] = field(default_factory=dict)  # barcode -> SKU
+    aliases: ItemCatalogue = field(default_factory=ItemCatalogue)  # barcode -> SKU (the catalogue)
     catalogue: frozenset[str] = frozenset()  # SKUs known to exist (an unknown code may be an order)
     current: PackingSession | None = None
     parked: OrderedDict[str, PackingSession] = field(default_factory=OrderedDict)
@@ -80,6 +88,7 @@ class StationState:
     probes: set[str] = field(default_factory=set)  # unknown codes looked up in case they are orders
     waiting: Waiting | None = None
     pending: Pending = Pending.NONE
+    learning_code: str = ""  # the barcode CMD:LEARN is teaching, waiting for its SKU
     last_label: LastLabel | None = None
     status: StatusView = field(default_factory=StatusView)
     feedback: Feedback | None = None

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from packstation.domain.i18n import t
 from packstation.domain.packing import Box, BoxType, PackingOrder, PackingSession, SessionState
+from packstation.domain.scale import format_grams
 from packstation.domain.scans import Command
 from packstation.domain.station_state import Pending, StationState
 from packstation.domain.view import OrderHeader
@@ -26,6 +27,12 @@ def __getattr__(name: str) -> str:
 _CONSTANTS = {
     "SIGN_IN_FIRST": "Sign in first: scan your badge (USER:your name).",
     "NO_ORDER": "No order is open: scan an order first.",
+    "LEARN_DISABLED": (
+        "Learning barcodes is switched off at this bench. Ask IT to turn on catalogue_learning, "
+        "or import the catalogue (packstation catalogue import)."
+    ),
+    "NOTHING_TO_ACCEPT": "No box is held for its weight: nothing to accept.",
+    "LEARN_SCAN_BARCODE": "Learning a barcode: scan the product's barcode.",
     "NO_LABEL_YET": (
         "No label printed at this bench yet. Scan a label or box tag after CMD:REPRINT to reprint it."
     ),
@@ -206,6 +213,8 @@ def no_order_for(command: Command) -> str:
         Command.PARK: "nothing to park",
         Command.CANCEL: "nothing to cancel",
         Command.REPRINT: "nothing to reprint",
+        Command.ACCEPT_WEIGHT: "no box to accept",
+        Command.LEARN: "nothing to learn",
     }[command]
     return t("No order is open, {what}. Scan an order first.", what=t(what))
 
@@ -294,6 +303,10 @@ def pending(kind: Pending, session: PackingSession | None) -> str:
         return t("Scan CMD:CANCEL again to cancel order {order}", order=session.order.order_id)
     if kind is Pending.REPRINT:
         return t("Scan the label or box tag to reprint (CMD:REPRINT again: last label)")
+    if kind is Pending.LEARN_CODE:
+        return t("Learning: scan the product's barcode")
+    if kind is Pending.LEARN_SKU:
+        return t("Learning: scan the SKU label")
     return ""
 
 
@@ -317,3 +330,38 @@ def prompt(state: StationState) -> str:
         return t("Scan the next item for box {box}, or close it", box=box.number)
     number = box.number if box is not None else len(session.boxes) + 1
     return t("Scan an item for box {box}", box=number)
+
+
+def item_without_order(gtin: str) -> str:
+    return t("Product {gtin} scanned, but no order is open: scan the order's pick list first.", gtin=gtin)
+
+
+def learn_scan_sku(code: str, known_sku: str) -> str:
+    now = t(" (now {sku})", sku=known_sku) if known_sku else ""
+    return t("Learning {code}{now}: scan the SKU label it means.", code=code, now=now)
+
+
+def learn_refused(problem: str) -> str:
+    return t("Not learned: {problem}. Scan CMD:LEARN to start again.", problem=problem)
+
+
+def learned(code: str, sku: str) -> str:
+    return t("Learned: barcode {code} is {sku}. Scan it again to pack it.", code=code, sku=sku)
+
+
+def weight_off(box: int, actual_g: int, expected_g: float) -> str:
+    return t(
+        "Box {box} weighs {actual}, expected {expected}: check its contents "
+        "(a supervisor may scan CMD:ACCEPT-WEIGHT)",
+        box=box,
+        actual=format_grams(actual_g),
+        expected=format_grams(round(expected_g)),
+    )
+
+
+def weight_accepted(packer: str, reason: str) -> str:
+    return t("Weight accepted by {packer}. {reason}", packer=packer or "?", reason=reason)
+
+
+def unknown_case_code() -> str:
+    return t("It looks like a case code (GTIN-14): IT can add it to the catalogue with its units.")

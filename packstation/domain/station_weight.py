@@ -53,6 +53,7 @@ class WeighState:
     problem: str = ""  # the scale's fault in words ("" while it answers)
     typed: tuple[str, int] | None = None  # (session id, grams) typed for that session's open box
     waiting_close: str = ""  # session id whose auto-close was held back for want of a weight
+    accepted: tuple[str, int] | None = None  # (session id, box number) whose weight a supervisor accepted
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,13 @@ def weight_for_close(
     if not require:
         return WeightCheck(None)
     return WeightCheck(None, refusal)
+
+
+def weight_mismatch(actual_g: int, expected_g: float, tolerance_pct: float, tolerance_g: int) -> bool:
+    """True when a box's weight is off its expected weight by more than both tolerances (the larger
+    of ``tolerance_pct`` percent of the expected weight and ``tolerance_g`` grams)."""
+    allowed = max(expected_g * tolerance_pct / 100, tolerance_g)
+    return abs(actual_g - expected_g) > allowed
 
 
 def typed_weight(gate: WeightGate, text: str) -> tuple[int | None, str]:

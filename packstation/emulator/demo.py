@@ -3,7 +3,10 @@
 ``DEMO_ORDERS`` (24 orders already created as SOM shipments, external ids ACME10001..., plus 4 orders
 only known to Delivery Checkout by their ``tos_id``) and ``DEMO_CATALOGUE`` (SKU -> name, EAN-13,
 weight, dimensions) are fixed: the same on every run, so demos and tests can name them.
-The station uses ``barcode_aliases()`` to map the EAN-13 printed on each product to its SKU.
+The station uses ``barcode_aliases()`` to map the EAN-13 printed on each product to its SKU, and
+``demo_catalogue()`` (those EANs with weights, plus an ITF-14 case of 4 candles) as its product catalogue;
+``demo_sheet()`` lists what ``packstation print-commands --demo`` prints so a person can scan through the
+demo with a real scanner: pick lists, product EANs, the case code and GS1 codes with expiry, lot and serial.
 """
 
 from __future__ import annotations
@@ -187,6 +190,66 @@ DEMO_ORDERS: list[dict[str, Any]] = _make_orders()
 def barcode_aliases() -> dict[str, str]:
     """EAN-13 printed on each demo product -> its SKU."""
     return {item["ean"]: sku for sku, item in DEMO_CATALOGUE.items()}
+
+
+# Case packs in the demo: (SKU, units); the case's ITF-14 is packaging indicator 1 + the unit's EAN body.
+DEMO_CASE_PACKS = (("ACME-CANDLE-SOY", 4),)
+SHEET_ORDERS = ("ACME10001", "ACME10002", "ACME10003", "ACME10004", "ACME10005", "ACME10006")
+
+
+def case_code(sku: str) -> str:
+    """The demo's ITF-14 (GTIN-14) for a case of ``sku``."""
+    body = "1" + DEMO_CATALOGUE[sku]["ean"][:12]
+    return body + str(gs1.gs1_check_digit(body))
+
+
+def demo_catalogue() -> list[dict[str, Any]]:
+    """Catalogue rows (``barcode, sku, name, units, weight_g``) as a merchant's export would give them."""
+    rows = [
+        {"barcode": item["ean"], "sku": sku, "name": item["name"], "units": 1, "weight_g": item["weight"]}
+        for sku, item in DEMO_CATALOGUE.items()
+    ]
+    for sku, units in DEMO_CASE_PACKS:
+        item = DEMO_CATALOGUE[sku]
+        rows.append(
+            {
+                "barcode": case_code(sku),
+                "sku": sku,
+                "name": f"{item['name']} (case of {units})",
+                "units": units,
+                "weight_g": item["weight"] * units,
+            }
+        )
+    return rows
+
+
+def demo_sheet() -> list[tuple[str, str, str]]:
+    """(barcode text, caption, hint) rows of the demo's scan sheet: each sheet order's pick list, then
+    its products' EANs, the case code, and GS1 element strings (AI 01 GTIN, 17 expiry, 10 lot or 21
+    serial; the variable field last, so no GS separator is needed in a Code 128 symbol)."""
+    orders = {order["external_id"]: order for order in DEMO_ORDERS}
+    rows: list[tuple[str, str, str]] = []
+    skus: dict[str, None] = {}
+    for key in SHEET_ORDERS:
+        order = orders[key]
+        lines = ", ".join(f"{line['quantity']} x {line['sku']}" for line in order["lines"])
+        rows.append((order["pick_list"], f"Order {key}", lines))
+        skus.update(dict.fromkeys(line["sku"] for line in order["lines"]))
+    for sku in skus:
+        rows.append((DEMO_CATALOGUE[sku]["ean"], DEMO_CATALOGUE[sku]["name"], f"{sku} (EAN-13)"))
+    for sku, units in DEMO_CASE_PACKS:
+        rows.append((case_code(sku), f"Case of {units}: {DEMO_CATALOGUE[sku]['name']}", f"{sku} (ITF-14)"))
+    wallet = "0" + DEMO_CATALOGUE["ACME-WALLET-BRN"]["ean"]
+    rows.append((f"01{wallet}1727123110L4711", "Wallet, lot L4711", "GS1: GTIN, expiry 2027-12-31, lot"))
+    for serial in ("W0001", "W0002", "W0003"):
+        rows.append(
+            (f"01{wallet}1727123121{serial}", f"Wallet, serial {serial}", "GS1: GTIN, expiry, serial")
+        )
+    candle = "0" + DEMO_CATALOGUE["ACME-CANDLE-SOY"]["ean"]
+    rows.append(
+        (f"01{candle}1724010110L0042", "Candle, EXPIRED lot L0042", "GS1: expired 2024-01-01 (warns)")
+    )
+    return rows
 
 
 def goods_from_lines(lines: list[Any]) -> list[dict[str, Any]]:

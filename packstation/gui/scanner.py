@@ -142,7 +142,9 @@ class WedgeScanner(QObject):
             self.release_held_keys()
             self._remember_passed(target, event)
             return False
-        printable = (
+        # Ctrl+] is how a keyboard-wedge scanner types GS (FNC1), the field separator of GS1 barcodes.
+        group_separator = text == "\x1d" and self._held and fast
+        printable = group_separator or (
             len(text) > 0
             and text.isprintable()
             and not event.isAutoRepeat()

@@ -26,6 +26,7 @@ from packstation.domain import effects as fx
 from packstation.domain.labelgen import make_box_tag
 from packstation.domain.outbox import OutboxStatus
 from packstation.domain.outcomes import Outcome
+from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.ports import OrderSource, OutboxWorker, PrintQueuePort
 from packstation.domain.printing import ACTIVE_STATES, PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
@@ -266,6 +267,7 @@ class StationRuntime:
                     items=effect.items,
                     packer=effect.packer,
                     station=self.station_id,
+                    tracked=effect.tracked,
                 )
                 self._kick_outbox()
                 self._apply_nested(
@@ -284,6 +286,9 @@ class StationRuntime:
                 self._reprint(effect)
             case fx.PrintBoxTag():
                 self._print_box_tag(effect)
+            case fx.LearnBarcode():
+                self.store.catalogue.learn(effect.barcode, effect.sku, packer=effect.packer, at=effect.at)
+                log.info("Catalogue: %s learned as %s by %s", effect.barcode, effect.sku, effect.packer)
             case _:
                 assert_never(effect)
 
@@ -335,10 +340,15 @@ class StationRuntime:
         if not self.slip_printer_uri or self.print_queue is None or session_id in self._slipped:
             return
         self._slipped.add(session_id)
-        boxes = sum(1 for b in snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided"))
-        self._spawn(self._print_slip(session_id, order_key, shipment_id or "", max(1, boxes)))
+        packed = [b for b in snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided")]
+        tracked = tuple(
+            TrackedUnit.from_json(unit).describe() for box in packed for unit in box.get("tracked") or ()
+        )
+        self._spawn(self._print_slip(session_id, order_key, shipment_id or "", max(1, len(packed)), tracked))
 
-    async def _print_slip(self, session_id: str, order_key: str, shipment_id: str, boxes: int) -> None:
+    async def _print_slip(
+        self, session_id: str, order_key: str, shipment_id: str, boxes: int, tracked: tuple[str, ...] = ()
+    ) -> None:
         from packstation.adapters.slip_output import slip_escpos
         from packstation.domain.slip import slip_from_shipment
         from packstation.services.end_of_day import paper_mm_for
@@ -352,7 +362,9 @@ class StationRuntime:
                 )
             )
             return
-        slip = slip_from_shipment(shipment, boxes=boxes, day=date.fromtimestamp(self.clock()))
+        slip = slip_from_shipment(
+            shipment, boxes=boxes, day=date.fromtimestamp(self.clock()), tracked=tracked
+        )
         uri = self.slip_printer_uri
         try:
             # Rendering the QR code and importing python-escpos take a moment: not on the loop.

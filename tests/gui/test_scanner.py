@@ -177,3 +177,36 @@ def test_uninstalled_scanner_leaves_keys_alone(qtbot, qapp, form, clock):
     scanner.uninstall()
     type_keys(qtbot, edit, "ORD-7", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
     assert edit.text() == "ORD-7"
+
+
+def test_ctrl_bracket_inside_a_burst_is_the_gs_separator_of_a_gs1_code(qtbot, scanner, form, clock):
+    # A keyboard-wedge scanner types GS (FNC1) as Ctrl+]: Qt delivers the key with the text "\x1d".
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "0109506000134352104A2B", clock, SCANNER_GAP_MS)
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        clock.advance(SCANNER_GAP_MS / 2)
+        event = QKeyEvent(kind, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier, "\x1d")
+        QApplication.sendEvent(edit, event)
+    type_keys(qtbot, edit, "21SER1", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+    assert scans == ["0109506000134352104A2B\x1d21SER1"]
+    assert edit.text() == ""
+
+
+def test_ctrl_bracket_typed_alone_is_not_held(qtbot, scanner, form, clock):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    _window, edit, _button = form
+    clock.advance(HUMAN_GAP_MS)
+    event = QKeyEvent(
+        QEvent.Type.KeyPress, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier, "\x1d"
+    )
+    QApplication.sendEvent(edit, event)
+    assert scanner.holding == ""

@@ -114,3 +114,19 @@ def test_unreachable_printer_fails_with_exit_1(tmp_path, capsys):
     assert cli.main(["print-commands", "--printer", f"file:{tmp_path / 'no-such-dir' / 'p.bin'}"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "printing the command sheet" in err[0]
+
+
+def test_demo_sheet_reads_back_as_pick_lists_products_a_case_and_gs1_items(tmp_path, capsys):
+    from packstation.domain.scans import ScanKind, classify
+    from packstation.emulator.demo import demo_sheet
+
+    path = tmp_path / "demo.png"
+    assert cli.main(["print-commands", "--demo", "--output", str(path)]) == 0
+    found = [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    rows = demo_sheet()
+    assert sorted(found) == sorted([*EXPECTED, *(code for code, _, _ in rows)])
+    kinds = {code: classify(code) for code, _, _ in rows}
+    assert kinds["ACME10004"].kind is ScanKind.CODE and kinds["17350000000211"].item.gtin == "17350000000211"
+    gs1 = [scan for scan in kinds.values() if scan.kind is ScanKind.ITEM]
+    assert {s.item.serial for s in gs1} == {"", "W0001", "W0002", "W0003"}
+    assert {s.item.lot for s in gs1} == {"", "L4711", "L0042"}

@@ -156,3 +156,42 @@ def test_scale_settings():
     ]
     assert apply_values(Config(scale="usb"), {"scale": ""}).scale == ""  # "" switches the scale off
     assert apply_values(Config(printer="tcp:x"), {"printer": ""}).printer == "tcp:x"
+
+
+def test_a_box_far_off_its_expected_weight_is_held_until_rechecked_or_accepted(emulator, config, qapp):
+    # Two enamel mugs (the demo goods carry 220 g each): 440 g expected, ±10% / ±50 g allowed.
+    emulator.seed_shipment("ORD-X", [("ACME-MUG-ENAMEL", "Enamel Mug", 2)])
+    emulator.seed_shipment("ORD-Y", [("ACME-MUG-ENAMEL", "Enamel Mug", 2)])
+    device = FakeHidScale()
+    device.set_weight(ScaleStatus.STABLE, GRAM, 0, 1420)
+
+    async def steps(services):
+        station = services.station
+        await until(lambda: station.view.weight_text == "1420 g stable")
+        await replay(services, ["ORD-X", "ACME-MUG-ENAMEL", "ACME-MUG-ENAMEL"], services.runtime.submit_scan)
+        held = station.view.feedback
+        assert held.tone is Tone.WARNING and "Box 1 weighs 1.420 kg, expected 440 g: check its contents" in (
+            held.message
+        )
+        assert services.store.boxes.all() == []
+        device.set_weight(ScaleStatus.STABLE, GRAM, 0, 455)  # the packer found the stray item: rechecked
+        await until(lambda: station.view.complete)
+        (first,) = services.store.boxes.all()
+        assert first.weight_g == 455
+        # The next order is off too, and a supervisor accepts it; the scan log keeps who and why.
+        device.set_weight(ScaleStatus.STABLE, GRAM, 0, 700)
+        await until(lambda: station.view.weight_text == "700 g stable")
+        scans = ["ORD-Y", "ACME-MUG-ENAMEL", "ACME-MUG-ENAMEL", "USER:Supervisor Sam", "CMD:ACCEPT-WEIGHT"]
+        await replay(services, scans, services.runtime.submit_scan)
+        await until(lambda: len(services.store.boxes.all()) == 2)
+        second = services.store.boxes.all()[1]
+        assert second.weight_g == 700
+        (log,) = [s for s in services.store.scans.recent() if s["raw"] == "CMD:ACCEPT-WEIGHT"]
+        assert (log["raw"], log["outcome"], log["packer"]) == (
+            "CMD:ACCEPT-WEIGHT",
+            "weight_accepted",
+            "Supervisor Sam",
+        )
+        assert "Weight accepted by Supervisor Sam" in log["detail"] and "expected 440 g" in log["detail"]
+
+    run_with_scale(config, device, steps)

@@ -154,7 +154,7 @@ def test_csv_parses_back(manifest, tmp_path):
     assert first == {
         "date": "2026-11-23", "station": "Bench 3", "carrier": "PostNord", "shipping_method": "pnl-mpc",
         "tracking_number": "00370733700000001", "order_id": "1001", "weight_g": "1250",
-        "length_mm": "300", "width_mm": "200", "height_mm": "100",
+        "length_mm": "300", "width_mm": "200", "height_mm": "100", "lots_serials": "",
     }  # fmt: skip
     assert sum(int(r["weight_g"] or 0) for r in rows) == manifest.total_weight_g
     path = save_manifest_csv(manifest, tmp_path / "out" / "manifest.csv")

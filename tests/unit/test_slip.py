@@ -162,3 +162,17 @@ def test_hostile_text_is_flattened():
     receipt = decode_receipt(slip_escpos(slip, qr=False))  # raises if a control byte got through
     assert receipt.cuts == 1
     assert any("bad V name next" in t for t in receipt.texts)
+
+
+def test_the_slip_lists_the_lots_serials_and_expiry_packed():
+    from packstation.domain.packing_box import TrackedUnit
+
+    unit = TrackedUnit("ACME-WALLET-BRN", lot="LOT-7", serial="W-1", expiry="2049-12-31")
+    slip = PackingSlip(
+        order_id="ACME10004", lines=(SlipLine("Wallet", 1, "ACME-WALLET-BRN"),), tracked=(unit.describe(),)
+    )
+    text = [line.text for line in slip_lines(slip)]
+    assert "Lots and serials:" in text
+    start = text.index("Lots and serials:") + 1
+    printed = " ".join(line.strip() for line in text[start : start + 2])  # wrapped to the 48-column paper
+    assert printed.startswith("ACME-WALLET-BRN lot LOT-7 serial W-1") and "exp 2049-12-31" in printed

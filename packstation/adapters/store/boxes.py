@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
@@ -20,6 +21,7 @@ from packstation.adapters.store.sessions import update_snapshot
 from packstation.adapters.store.voiding import settle_voided_in, void_in
 from packstation.domain.booking import Booked, BoxRecord, BoxState
 from packstation.domain.outbox import OpKind, OpState
+from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.printing import NewPrintJob, PrintJobKind
 
 
@@ -38,6 +40,7 @@ class BoxStore(Repository):
         items: dict[str, int],
         packer: str,
         station: str,
+        tracked: Sequence[TrackedUnit] = (),
     ) -> BoxRecord:
         """One transaction: save the session snapshot, insert the box (queued, next slot, local tag)
         and its ``book_box`` outbox operation. After this returns, the box survives any crash."""
@@ -63,6 +66,7 @@ class BoxStore(Repository):
                 "packer": packer,
                 "station": station,
                 "items": json.dumps(items, sort_keys=True),
+                "tracked": json.dumps([unit.to_json() for unit in tracked]),
                 "created_at": now,
                 "updated_at": now,
             }
@@ -187,6 +191,7 @@ def box_record(row: sqlite3.Row) -> BoxRecord:
         packer=row["packer"],
         station=row["station"],
         items={str(k): int(v) for k, v in json.loads(row["items"] or "{}").items()},
+        tracked=tuple(TrackedUnit.from_json(u) for u in json.loads(row["tracked"] or "[]")),
         parcel_id=row["parcel_id"],
         delivery_id=row["delivery_id"],
         tracking_number=row["tracking_number"],

@@ -93,7 +93,7 @@ class PickupStore(Repository):
         """The run's handed-over boxes (oldest first), each with its shipment's last known server state."""
         rows = self.db.query(
             "SELECT b.id, b.shipment_id, b.tracking_number, b.weight_g, b.length_mm, b.width_mm,"
-            " b.height_mm, b.handed_over_at, s.order_key, c.json AS shipment_json FROM boxes b"
+            " b.height_mm, b.handed_over_at, b.tracked, s.order_key, c.json AS shipment_json FROM boxes b"
             " LEFT JOIN packing_sessions s ON s.id = b.session_id"
             " LEFT JOIN shipments_cache c ON c.id = b.shipment_id"
             " WHERE b.pickup_run = ? AND b.handed_over_at IS NOT NULL AND b.state != 'voided'"

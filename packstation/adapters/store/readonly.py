@@ -57,6 +57,15 @@ class ReadOnlyStationFile:
             summary["print_jobs"] = self._counts_by_state("print_jobs")
         return summary
 
+    def catalogue_summary(self) -> tuple[int, int, float | None] | None:
+        """(rows, rows learned at the bench, newest change) of the catalogue; None before it exists."""
+        if "catalogue" not in set(self._tables.table_names()):
+            return None
+        row = self._conn.execute(
+            "SELECT COUNT(*), SUM(source = 'learned'), MAX(updated_at) FROM catalogue"
+        ).fetchone()
+        return int(row[0]), int(row[1] or 0), row[2]
+
     def _counts_by_state(self, table: str) -> dict[str, int]:
         rows = self._conn.execute(f"SELECT state, COUNT(*) FROM [{table}] GROUP BY state").fetchall()
         return {str(state): int(count) for state, count in rows}

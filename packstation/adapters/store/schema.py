@@ -235,8 +235,29 @@ CREATE INDEX print_jobs_state ON print_jobs(state, id);
 CREATE INDEX print_jobs_box ON print_jobs(box_id);
 """
 
+# The product catalogue (barcode -> SKU, units per scan, weight), and each box's lots/serials/dates
+# (``boxes.tracked``, JSON ``TrackedUnit`` list). Catalogue rows are keyed by the GTIN-14 of a GTIN
+# (domain.item_codes.barcode_key) so every length of a GTIN finds its row; ``source`` says where a row
+# came from (import, learned) and learned rows keep who taught them and when.
+_V6 = """
+CREATE TABLE catalogue (
+    key TEXT PRIMARY KEY,
+    barcode TEXT NOT NULL,
+    sku TEXT NOT NULL CHECK (sku <> ''),
+    name TEXT NOT NULL DEFAULT '',
+    units INTEGER NOT NULL DEFAULT 1 CHECK (units > 0),
+    weight_g REAL CHECK (weight_g IS NULL OR weight_g >= 0),
+    image TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT 'import' CHECK (source IN ('import', 'learned')),
+    learned_by TEXT,
+    updated_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX catalogue_sku ON catalogue(sku);
+ALTER TABLE boxes ADD COLUMN tracked TEXT NOT NULL DEFAULT '[]';
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables of the current schema (the support commands in README list them with sqlite-utils).
@@ -248,6 +269,7 @@ TABLES = (
     "outbox",
     "print_jobs",
     "pickup_runs",
+    "catalogue",
 )
 
 
