@@ -10,7 +10,7 @@ A TCP job is done only when the printer has taken the bytes: ``sendall`` returni
 126 KB label fits into the socket buffers of a printer that never reads). On Linux the socket's unsent
 queue (``SIOCOUTQ``) is polled until it is empty, within the printer's timeout; elsewhere the wait for
 the printer to close is all there is. Then, where the printer answers status queries (ESC/POS ``DLE
-EOT``, ZPL ``~HS``), a fault it reports (paper out, cover open, offline) fails the job as "maybe
+EOT``, ZPL ``~HS``, TSPL ``<ESC>!?``), a fault it reports (paper out, cover open, offline) fails the job as "maybe
 printed": the label sits in the printer and may come out once the fault is fixed, so it is not resent.
 """
 
@@ -270,6 +270,12 @@ class EscposDevicePrinter:
     def _tcp_status(self, sock: socket.socket) -> str | None:
         """Ask a network printer for its status; None if it is fine or does not answer."""
         sock.settimeout(TCP_STATUS_TIMEOUT_S)
+        if self.spec.lang is PrinterLanguage.EPL:
+            return None  # EPL2 has no status query on the data channel
+        if self.spec.lang is PrinterLanguage.TSPL:
+            sock.sendall(st.TSPL_STATUS)
+            reply = _recv_or_none(sock, 1)
+            return st.tspl_fault(reply[0]) if reply else None
         if self.spec.lang == "zpl":
             sock.sendall(st.ZPL_HOST_STATUS)
             answer = b""

@@ -250,9 +250,10 @@ class PrintQueue:
 def document_payload(data: bytes, target: Target) -> PrintPayload:
     """A DOCUMENT job's bytes (manifest, packing slip: ESC/POS receipt text) go to the printer as they
     are, never through the label renderer. The preview printer shows nothing for them."""
-    if target.lang == "zpl" and not target.preview:
+    if target.lang != "escpos" and not target.preview:
         raise LabelPrinterMismatchError(
-            "this document is ESC/POS receipt text but the printer speaks ZPL: send it to a receipt printer"
+            f"this document is ESC/POS receipt text but the printer speaks {target.lang.upper()}: "
+            "send it to a receipt printer"
         )
     return PrintPayload(LabelFormat.ESCPOS, b"" if target.preview else data, LabelPreview((), None, "escpos"))
 

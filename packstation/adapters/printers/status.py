@@ -1,4 +1,5 @@
-"""Printer status queries and what their answers mean, for ESC/POS (``DLE EOT n``) and ZPL (``~HS``).
+"""Printer status queries and what their answers mean, for ESC/POS (``DLE EOT n``), ZPL (``~HS``) and
+TSPL (``<ESC>!?``). EPL2 heads have no status query that answers over a plain data channel: none is sent.
 
 Only the parsing lives here (no I/O): ``devices`` sends the queries over USB or TCP and hands the
 answers in. A printer that does not answer, or answers something that is not a status reply, is taken
@@ -68,4 +69,24 @@ def zpl_fault(data: bytes) -> str | None:
         return "ribbon out"
     if first[2].strip() == "1":
         return "paused"
+    return None
+
+
+TSPL_STATUS = b"\x1b!?"  # TSPL "immediate status": one byte, 0x00 = ready
+# Bits of the TSPL status byte (TSC TSPL/TSPL2 manual, <ESC>!?), most urgent first.
+_TSPL_BITS = (
+    (0x01, "print head open"),
+    (0x04, "paper out"),
+    (0x02, "paper jam"),
+    (0x08, "ribbon out"),
+    (0x10, "paused"),
+    (0x80, "error"),
+)
+
+
+def tspl_fault(value: int) -> str | None:
+    """The fault a TSPL status byte reports, or None (ready, or only busy printing: bit 0x20)."""
+    for bit, words in _TSPL_BITS:
+        if value & bit:
+            return words
     return None
