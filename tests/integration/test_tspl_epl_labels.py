@@ -42,7 +42,9 @@ def _decode(lang: str, data: bytes, dpi: int):
 def test_label_decodes_back_with_every_barcode_readable(pipeline, tmp_path, lang, fmt, dpi):
     tracking = TRACKING.get(fmt, "ZPLTRACK123")
     data = labelgen.make_label(fmt, tracking_number=tracking, order_id="A-1", parcel_text="1 of 1")
-    payload, received = _print(pipeline, tmp_path, data, f"lang={lang}&dpi={dpi}&width={HEADS[dpi]}", tracking)
+    payload, received = _print(
+        pipeline, tmp_path, data, f"lang={lang}&dpi={dpi}&width={HEADS[dpi]}", tracking
+    )
 
     assert received == payload.data
     decoded = _decode(lang, received, dpi)

@@ -15,10 +15,10 @@ from packstation.adapters.labels.barcodes import check_barcode_kept
 from packstation.adapters.labels.detect import LabelFormat, detect_label_format
 from packstation.adapters.labels.encode import encode_escpos, encode_zpl_graphic
 from packstation.adapters.labels.errors import LabelError
-from packstation.adapters.labels.tspl_epl import encode_label_language
 from packstation.adapters.labels.raster import Head
-from packstation.domain.setting_grammars import MediaSensing
+from packstation.adapters.labels.tspl_epl import encode_label_language
 from packstation.domain.raster import LabelPreview, MonoImage, SvgRasterizer
+from packstation.domain.setting_grammars import MediaSensing
 
 log = logging.getLogger(__name__)
 

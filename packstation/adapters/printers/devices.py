@@ -9,9 +9,10 @@ Every low-level exception is translated into a ``PrinterError`` with a message a
 A TCP job is done only when the printer has taken the bytes: ``sendall`` returning means nothing (a
 126 KB label fits into the socket buffers of a printer that never reads). On Linux the socket's unsent
 queue (``SIOCOUTQ``) is polled until it is empty, within the printer's timeout; elsewhere the wait for
-the printer to close is all there is. Then, where the printer answers status queries (ESC/POS ``DLE
-EOT``, ZPL ``~HS``, TSPL ``<ESC>!?``), a fault it reports (paper out, cover open, offline) fails the job as "maybe
-printed": the label sits in the printer and may come out once the fault is fixed, so it is not resent.
+the printer to close is all there is. Then, where the printer answers status queries (ESC/POS
+``DLE EOT``, ZPL ``~HS``, TSPL ``<ESC>!?``), a fault it reports (paper out, cover open, offline) fails
+the job as "maybe printed": the label sits in the printer and may come out once the fault is fixed,
+so it is not resent.
 """
 
 from __future__ import annotations
@@ -411,4 +412,8 @@ def make_printer(
     spec = uri if isinstance(uri, PrinterSpec) else parse_printer_uri(uri)
     if spec.kind is PrinterKind.PREVIEW:
         return PreviewPrinter(spec, preview_sink)
+    if spec.kind in (PrinterKind.CUPS, PrinterKind.WIN32):
+        from packstation.adapters.printers.os_queues import make_os_queue_printer
+
+        return make_os_queue_printer(spec)
     return EscposDevicePrinter(spec, usb_backend=usb_backend)

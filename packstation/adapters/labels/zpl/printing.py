@@ -19,8 +19,8 @@ from packstation.adapters.labels.raster import Head, mono_to_pil, pil_to_mono
 from packstation.adapters.labels.tspl_epl import encode_label_language
 from packstation.adapters.labels.zpl.api import render_zpl
 from packstation.adapters.labels.zpl.errors import ZplError
-from packstation.domain.setting_grammars import MediaSensing
 from packstation.domain.raster import MonoImage
+from packstation.domain.setting_grammars import MediaSensing
 
 log = logging.getLogger(__name__)
 
