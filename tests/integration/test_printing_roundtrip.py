@@ -124,7 +124,7 @@ def test_zpl_goes_raw_to_zpl_printers(pipeline, transport):
     data = labelgen.make_label("zpl", tracking_number="ZPL-RAW-1")
     payload, received = print_label(pipeline, transport, data, "lang=zpl&width=832", "ZPL-RAW-1")
     assert payload.data == data
-    before, after = transport.status_around("zpl")
+    before, _after = transport.status_around("zpl")
     assert received.startswith(before)  # the host status query before the label (no answer)
     assert received[len(before) :] == data  # no conversion: the very bytes of the label
 
