@@ -89,7 +89,7 @@ def run_checks(
     checks = [check_config_file(), token_check]
     if not offline:
         checks += check_api(config.api_url, token)
-    checks.append(check_printer(config.printer))
+    checks += check_printer_roles(config)
     checks.append(check_data_dir(config.data_dir))
     checks += check_database(config.database_path)
     return checks
@@ -209,6 +209,21 @@ async def _check_api(api_url: str, token: str | None) -> list[Check]:
 # --- printer ---------------------------------------------------------------------------------------
 
 
+def check_printer_roles(config: Config) -> list[Check]:
+    """One check per configured printer role: the label printer always, receipt and document printers
+    when set (their lines name the role)."""
+    from packstation.domain.settings import PrinterRole, configured_printers
+
+    checks = []
+    for role, uri in configured_printers(config).items():
+        if role is PrinterRole.LABEL:
+            checks.append(check_printer(uri))
+            continue
+        found = check_printer(uri)
+        checks.append(Check(found.status, f"{role.value.capitalize()} printer — {found.message}", found.fix))
+    return checks
+
+
 def check_printer(uri: str) -> Check:
     from packstation.adapters.printers.errors import PrinterUriError
     from packstation.adapters.printers.uri import parse_printer_uri
@@ -223,7 +238,21 @@ def check_printer(uri: str) -> Check:
         return _check_file_printer(Path(spec.path or ""))
     if spec.kind == "tcp":
         return _check_tcp_printer(spec.host or "", spec.port)
+    if spec.kind in ("cups", "win32"):
+        return _check_os_queue_printer(spec)
     return _check_usb_printer(spec)
+
+
+def _check_os_queue_printer(spec: PrinterSpec) -> Check:
+    """Ask the spooler about the queue (``lpstat -p`` / the Windows printer list); prints nothing."""
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.os_queues import make_os_queue_printer
+
+    try:
+        make_os_queue_printer(spec).probe()
+    except PrinterError as exc:
+        return Check(FAIL, f"The {spec.describe()} is not usable", exc.user_message)
+    return Check(OK, f"Printer: {spec.describe()} is ready")
 
 
 def _check_file_printer(path: Path) -> Check:
