@@ -95,3 +95,35 @@ def test_doctor_checks_every_configured_role(tmp_path, capsys, monkeypatch, conf
     gone = [line for line in after if "Document printer" in line]
     assert gone and gone[0].startswith("FAIL") and "packstation printers" in gone[0]
     assert listener.received == b""  # doctor prints nothing
+
+
+@pytest.mark.skipif(not cups_available(), reason="CUPS is not installed (./dev.sh installs it)")
+def test_each_role_has_its_own_test_print(tmp_path, capsys, monkeypatch, config_file):
+    root = Path(tempfile.mkdtemp(prefix="pcups", dir="/tmp"))
+    cups = CupsServer(root)
+    office = TcpPrinterServer()
+    receipt = tmp_path / "receipt.bin"
+    try:
+        monkeypatch.setenv("CUPS_SERVER", str(cups.socket))
+        cups.add_raw_queue("Office_A4", office.port)
+        settings = {
+            "printer": "preview",
+            "receipt_printer": f"file:{receipt}",
+            "document_printer": "cups:Office_A4",
+        }
+        config_file.write_text(json.dumps(settings), encoding="utf-8")
+        assert main(["print-test", "--role", "document", "--data-dir", str(tmp_path)]) == 0
+        assert "Printed the PDF test page on the CUPS queue Office_A4" in capsys.readouterr().out
+        page = office.wait_for(1000)
+        assert main(["print-test", "--role", "receipt", "--data-dir", str(tmp_path)]) == 0
+    finally:
+        office.close()
+        cups.close()
+    assert page.startswith(b"%PDF")  # a raw queue passes the PDF on as it is; a real one renders it
+    assert receipt.read_bytes().startswith(b"\x1b@")  # the receipt printer got the ESC/POS test label
+
+
+def test_a_role_without_a_printer_says_so(tmp_path, capsys, config_file):
+    config_file.write_text(json.dumps({"printer": "preview"}), encoding="utf-8")
+    assert main(["print-test", "--role", "document", "--data-dir", str(tmp_path)]) == 1
+    assert "no document printer is configured (setting document_printer)" in capsys.readouterr().err

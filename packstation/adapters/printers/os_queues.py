@@ -104,6 +104,18 @@ class CupsPrinter:
             return
         self._wait_until_sent(match.group(1))
 
+    def print_document(self, pdf: bytes, title: str = "packstation document") -> None:
+        """A PDF page for an office printer: CUPS' own filters and the queue's driver render it (no
+        ``-o raw``), the way any desktop program prints."""
+        code, out, err = _run(
+            ["lp", "-d", self.spec.queue or "", "-t", title, "-"], stdin=pdf, timeout=self.spec.timeout_s
+        )
+        if code != 0:
+            raise self._lp_error(err or out)
+        match = _REQUEST_ID.search(out)
+        if match is not None:
+            self._wait_until_sent(match.group(1))
+
     def probe(self) -> None:
         queue = self.spec.queue or ""
         code, out, err = _run(["lpstat", "-p", queue])
@@ -213,6 +225,12 @@ class Win32Printer:
                 device.close()  # EndDocPrinter: only now does the spooler release the job
             except Exception:
                 log.warning("closing the Windows print job failed", exc_info=True)
+
+    def print_document(self, pdf: bytes, title: str = "packstation document") -> None:
+        raise e.PrinterIOError(
+            f"printing PDF documents on the {self.spec.describe()} is not supported yet: Windows needs a PDF "
+            "renderer for the spooler; use a CUPS queue or print the PDF from a desktop program"
+        )
 
     def probe(self) -> None:
         device = self._device()
