@@ -97,3 +97,9 @@ tested.foreign_ids
 tested.placeholder_ids
 tested.wait_until
 tested.to_cancel
+
+# Printers (issue 16): enum members and a settings field reached by value (PrinterLanguage("tspl"),
+# getattr(config, PRINTER_ROLES[role])), never by name.
+tested.TSPL
+tested.EPL
+tested.document_printer
