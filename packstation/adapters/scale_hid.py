@@ -40,16 +40,21 @@ REPORT_SIZE = 64
 
 
 def load_hid_api() -> Any | None:
-    """The hidapi module for this platform (``hidraw`` on Linux, ``hid`` elsewhere), None if missing."""
-    names = ("hidraw", "hid") if sys.platform.startswith("linux") else ("hid",)
-    for name in names:
+    """The hidapi module for this platform (``hidraw`` on Linux, ``hid`` elsewhere), None if missing.
+    Plain import statements, so that PyInstaller bundles them."""
+    if sys.platform.startswith("linux"):
         try:
-            module = __import__(name)
-        except ImportError:  # the package, or its shared library, is missing
-            continue
-        if hasattr(module, "enumerate") and hasattr(module, "device"):
-            return module
-    return None
+            import hidraw  # the kernel's hidraw nodes: usbhid stays bound
+
+            return hidraw
+        except ImportError:
+            pass
+    try:
+        import hid
+
+        return hid
+    except ImportError:  # the package, or its shared library, is missing
+        return None
 
 
 def find_hid_scales(
