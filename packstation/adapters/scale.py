@@ -496,14 +496,19 @@ class ScalePoller:
 def scale_from_setting(
     setting: str, *, backend: Any = None, sysfs_root: str = SYSFS_HID, hid_api: Any = None
 ) -> Scale | None:
-    """The USB scale a ``Config.scale`` setting names: "usb" (the first scale found) or "usb:VID:PID"
-    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line
+    """The scale a ``Config.scale`` setting names: "usb" (the first scale found), "usb:VID:PID" (hex
+    ids, as ``lsusb`` shows them) or "serial:PORT?..." (``scale_serial.SerialScale``); None for "" and
+    "manual". Raises ValueError with a clear line
     (the grammar is the domain's ``parse_scale``).
 
     The scale is read through hidapi (``scale_hid.HidScale``: the system's HID driver keeps it, no
     libusb claim) when hidapi is installed or ``hid_api`` is given; a pyusb ``backend`` (or no hidapi)
     selects the libusb ``Scale``."""
     parsed = parse_scale(setting)
+    if parsed.kind is ScaleKind.SERIAL:
+        from packstation.adapters.scale_serial import SerialScale
+
+        return SerialScale(parsed)
     if parsed.kind is not ScaleKind.USB:
         return None
     if backend is None:

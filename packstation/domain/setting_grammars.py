@@ -21,7 +21,8 @@ for 4-inch heads), ``dpi`` (203), ``lang`` (escpos, zpl, tspl or epl), ``cut`` (
 TSPL/EPL label heads ``media`` (gap, mark or continuous: how the head finds the next label).
 
 Scanner: ``wedge`` (or empty: the keyboard-wedge scanner only) or ``serial:PORT[?baud=N]``.
-Scale: empty (no scale), ``usb`` (the first USB scale found), ``usb:VID[:PID]`` (hex) or ``manual``.
+Scale: empty (no scale), ``usb`` (the first USB scale found), ``usb:VID[:PID]`` (hex),
+``serial:PORT[?baud=9600&protocol=poll|continuous&command=W]`` (an RS-232 scale head) or ``manual``.
 """
 
 from __future__ import annotations
@@ -345,10 +346,21 @@ def parse_scanner(setting: str) -> SerialScannerSetting | None:
 class ScaleKind(StrEnum):
     NONE = ""  # no scale: weights are not asked for
     USB = "usb"  # a USB HID scale
+    SERIAL = "serial"  # an RS-232 (or USB-serial) scale head
     MANUAL = "manual"  # no scale, the packer types the weight
 
 
-SCALE_USAGE = "use usb, usb:VID:PID (like usb:0922:8003) or manual"
+class SerialScaleProtocol(StrEnum):
+    """How a serial scale head gives its weight."""
+
+    POLL = "poll"  # it answers a "W" (NCI/Avery/CAS) or "S" (Mettler SICS) request
+    CONTINUOUS = "continuous"  # it sends a weight line over and over (CAS, Mettler continuous mode)
+
+
+SCALE_USAGE = (
+    "use usb, usb:VID:PID (like usb:0922:8003), serial:PORT[?baud=9600&protocol=poll|continuous"
+    "&command=W] or manual"
+)
 _SCALE_IDS = re.compile(r"^(?:0x)?[0-9a-f]{1,4}(?::(?:0x)?[0-9a-f]{1,4})?$")
 
 
@@ -357,16 +369,59 @@ class ScaleSetting:
     kind: ScaleKind
     vendor_id: int | None = None  # None: the first USB scale found
     product_id: int | None = None
+    port: str | None = None  # serial scales: /dev/ttyUSB0, COM3 or a pyserial URL
+    baudrate: int = DEFAULT_BAUDRATE
+    protocol: SerialScaleProtocol = SerialScaleProtocol.POLL
+    command: str = "W"  # the poll request ("W" NCI/Avery/CAS, "S" or "SI" Mettler SICS)
 
     @property
     def weight_mode(self) -> str:
         """The station's weight mode (domain ``station_weight``): "", "scale" or "manual"."""
-        return {ScaleKind.NONE: "", ScaleKind.USB: "scale", ScaleKind.MANUAL: "manual"}[self.kind]
+        modes = {
+            ScaleKind.NONE: "",
+            ScaleKind.USB: "scale",
+            ScaleKind.SERIAL: "scale",
+            ScaleKind.MANUAL: "manual",
+        }
+        return modes[self.kind]
+
+
+def _parse_serial_scale(setting: str, rest: str) -> ScaleSetting:
+    port, _, query = rest.partition("?")
+    port = port.strip()
+    if not port:
+        raise SettingValueError("scale", f"scale setting {setting!r} names no serial port: {SCALE_USAGE}")
+    params = {key: values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
+    unknown = sorted(set(params) - {"baud", "protocol", "command"})
+    if unknown:
+        raise SettingValueError(
+            "scale", f"scale setting {setting!r}: unknown option {unknown[0]!r}; use baud, protocol, command"
+        )
+    baud_text = params.get("baud", str(DEFAULT_BAUDRATE))
+    if not baud_text.isdigit() or int(baud_text) <= 0:
+        raise SettingValueError(
+            "scale", f"scale setting {setting!r}: baud is a whole number, like ?baud=9600"
+        )
+    try:
+        protocol = SerialScaleProtocol(params.get("protocol", "poll").lower())
+    except ValueError:
+        raise SettingValueError(
+            "scale", f"scale setting {setting!r}: protocol must be poll or continuous"
+        ) from None
+    command = params.get("command", "W")
+    if not command or not command.isascii() or not command.isprintable():
+        raise SettingValueError("scale", f"scale setting {setting!r}: command is a short text, like W or SI")
+    return ScaleSetting(
+        ScaleKind.SERIAL, port=port, baudrate=int(baud_text), protocol=protocol, command=command
+    )
 
 
 def parse_scale(setting: str) -> ScaleSetting:
     """What a ``scale`` value names; raises SettingValueError with a clear line for anything else."""
-    text = (setting or "").strip().lower()
+    raw = (setting or "").strip()
+    if raw.lower().startswith("serial:"):
+        return _parse_serial_scale(setting, raw[len("serial:") :])
+    text = raw.lower()
     if text in ("", ScaleKind.MANUAL):
         return ScaleSetting(ScaleKind(text))
     kind, _, ids = text.partition(":")
