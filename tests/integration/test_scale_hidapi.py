@@ -106,3 +106,17 @@ def test_the_poller_delivers_changes_through_hidapi():
     finally:
         scale.close()
     assert seen[0] == 100 and seen[-1] == 300
+
+
+def test_doctor_finds_the_hid_scale_without_opening_it():
+    from packstation.commands.doctor import check_scale
+
+    device = FakeHidScaleDevice()
+    found = check_scale("usb", hid_api=FakeHidApi([device], others=[SCANNER]))
+    assert found.status == "OK" and "M25 25 lb Digital Postal Scale 0922:8003" in found.message
+    assert device.opened == 0  # a running station keeps its scale
+    missing = check_scale("usb:0eb8", hid_api=FakeHidApi(others=[SCANNER]))
+    assert missing.status == "FAIL" and "udev rule" in missing.fix
+    assert check_scale("") is None
+    assert check_scale("serial:/dev/ttyPACKSTATION-NONE").status == "FAIL"
+    assert check_scale("usb:zz").status == "FAIL"
