@@ -49,6 +49,9 @@ OUTQ_POLL_S = 0.01
 TCP_STATUS_TIMEOUT_S = 0.3  # a printer that answers status queries does so within milliseconds
 
 PreviewSink = Callable[[LabelPreview], None]
+# Printers that did not answer a status query: not asked again while the station runs, so a head that
+# ignores status queries costs the short status timeout once, not on every label.
+_SILENT: set[tuple[object, ...]] = set()
 
 
 class Printer(Protocol):
@@ -132,7 +135,9 @@ class EscposDevicePrinter:
         sent = 0
         device = self._open()
         try:
-            before = self._status(device)
+            before = self._status(device) if self._status_key() not in _SILENT else st.StatusReading(False)
+            if not before.answered:
+                _SILENT.add(self._status_key())  # its next jobs do not wait for an answer that never comes
             if before.fault is not None:  # nothing sent yet: the job waits and prints when it is ready
                 raise self._fault_before(before.fault)
             for start in range(0, len(data), CHUNK_BYTES):
@@ -184,6 +189,10 @@ class EscposDevicePrinter:
             raise self._translate(exc, 0, 0) from exc
         finally:
             self._close(device)
+
+    def _status_key(self) -> tuple[object, ...]:
+        spec = self.spec
+        return (spec.kind, spec.lang, spec.host, spec.port, spec.vendor_id, spec.product_id, spec.serial)
 
     def _fault_before(self, fault: str) -> e.PrinterError:
         name = self.spec.describe()
