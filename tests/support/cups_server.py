@@ -75,6 +75,7 @@ class CupsServer:
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
     def close(self) -> None:
+        """Stop the scheduler and remove its folder."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -82,3 +83,4 @@ class CupsServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)  # its spool, logs and socket
