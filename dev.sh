@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian/Ubuntu packages Qt needs offscreen and on a desktop, plus libusb for USB printers.
+# Debian/Ubuntu packages Qt needs offscreen and on a desktop, plus libusb for USB printers and CUPS.
 SYSTEM_PACKAGES=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0
   libxkbcommon-x11-0 libx11-6 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libgssapi-krb5-2 fonts-dejavu-core
-  libusb-1.0-0)
+  libusb-1.0-0
+  cups cups-client cups-bsd)  # CUPS: cups:QUEUE printers, and the tests run a private cupsd with a raw queue
 # For the tests: promtool checks resources/monitoring/ (Debian's prometheus package; its daemon is not
 # started where there is no systemd, and is not needed).
 TEST_PACKAGES=(prometheus)

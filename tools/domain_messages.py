@@ -19,7 +19,11 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "packstation"
 DOMAIN = PACKAGE / "domain"
 # Adapters whose messages reach the packer as they are (the scale's faults) use t() too.
-TRANSLATED_ADAPTERS = (PACKAGE / "adapters" / "scale.py",)
+TRANSLATED_ADAPTERS = (
+    PACKAGE / "adapters" / "scale.py",
+    PACKAGE / "adapters" / "scale_hid.py",
+    PACKAGE / "adapters" / "scale_serial.py",
+)
 
 
 def message_ids() -> list[str]:

@@ -101,3 +101,9 @@ tested.placeholder_ids
 tested.wait_until
 tested.to_cancel
 tested.barcode_aliases  # the demo's EAN -> SKU table: the emulator tests and tools/screenshots_live.py
+
+# Printers (issue 16): enum members and a settings field reached by value (PrinterLanguage("tspl"),
+# getattr(config, PRINTER_ROLES[role])), never by name.
+tested.TSPL
+tested.EPL
+tested.document_printer

@@ -1,4 +1,6 @@
 """The bench's USB scale through pyusb: find it, read its HID reports, poll it in the background.
+(``scale_hid.HidScale`` reads the same scale through hidapi instead; ``scale_from_setting`` picks it
+when hidapi is installed.)
 
 ``Scale`` opens a USB HID point-of-sale scale (by configured vendor/product id, by known scale vendor, or
 by the Scale usage page in its HID report descriptor), detaches the kernel's HID driver from it, claims
@@ -491,13 +493,30 @@ class ScalePoller:
             log.exception("scale callback failed")
 
 
-def scale_from_setting(setting: str, *, backend: Any = None, sysfs_root: str = SYSFS_HID) -> Scale | None:
-    """The USB scale a ``Config.scale`` setting names: "usb" (the first scale found) or "usb:VID:PID"
-    (hex ids, as ``lsusb`` shows them); None for "" and "manual". Raises ValueError with a clear line
-    (the grammar is the domain's ``parse_scale``)."""
+def scale_from_setting(
+    setting: str, *, backend: Any = None, sysfs_root: str = SYSFS_HID, hid_api: Any = None
+) -> Scale | None:
+    """The scale a ``Config.scale`` setting names: "usb" (the first scale found), "usb:VID:PID" (hex
+    ids, as ``lsusb`` shows them) or "serial:PORT?..." (``scale_serial.SerialScale``); None for "" and
+    "manual". Raises ValueError with a clear line
+    (the grammar is the domain's ``parse_scale``).
+
+    The scale is read through hidapi (``scale_hid.HidScale``: the system's HID driver keeps it, no
+    libusb claim) when hidapi is installed or ``hid_api`` is given; a pyusb ``backend`` (or no hidapi)
+    selects the libusb ``Scale``."""
     parsed = parse_scale(setting)
+    if parsed.kind is ScaleKind.SERIAL:
+        from packstation.adapters.scale_serial import SerialScale
+
+        return SerialScale(parsed)
     if parsed.kind is not ScaleKind.USB:
         return None
+    if backend is None:
+        from packstation.adapters.scale_hid import HidScale, load_hid_api
+
+        api = hid_api if hid_api is not None else load_hid_api()
+        if api is not None:
+            return HidScale(parsed.vendor_id, parsed.product_id, hid_api=api)
     return Scale(parsed.vendor_id, parsed.product_id, backend=backend, sysfs_root=sysfs_root)
 
 

@@ -101,7 +101,10 @@ def run_checks(
     checks = [check_config_file(), token_check]
     if not offline:
         checks += check_api(config.api_url, token)
-    checks.append(check_printer(config.printer))
+    checks += check_printer_roles(config)
+    scale_check = check_scale(config.scale)
+    if scale_check is not None:
+        checks.append(scale_check)
     checks.append(check_data_dir(config.data_dir))
     checks += check_database(config.database_path)
     checks.append(check_language(config.language))
@@ -248,6 +251,21 @@ async def _check_api(api_url: str, token: str | None) -> list[Check]:
 # --- printer ---------------------------------------------------------------------------------------
 
 
+def check_printer_roles(config: Config) -> list[Check]:
+    """One check per configured printer role: the label printer always, receipt and document printers
+    when set (their lines name the role)."""
+    from packstation.domain.settings import PrinterRole, configured_printers
+
+    checks = []
+    for role, uri in configured_printers(config).items():
+        if role is PrinterRole.LABEL:
+            checks.append(check_printer(uri))
+            continue
+        found = check_printer(uri)
+        checks.append(Check(found.status, f"{role.value.capitalize()} printer — {found.message}", found.fix))
+    return checks
+
+
 def check_printer(uri: str) -> Check:
     from packstation.adapters.printers.errors import PrinterUriError
     from packstation.adapters.printers.uri import parse_printer_uri
@@ -262,7 +280,21 @@ def check_printer(uri: str) -> Check:
         return _check_file_printer(Path(spec.path or ""))
     if spec.kind == "tcp":
         return _check_tcp_printer(spec.host or "", spec.port)
+    if spec.kind in ("cups", "win32"):
+        return _check_os_queue_printer(spec)
     return _check_usb_printer(spec)
+
+
+def _check_os_queue_printer(spec: PrinterSpec) -> Check:
+    """Ask the spooler about the queue (``lpstat -p`` / the Windows printer list); prints nothing."""
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.os_queues import make_os_queue_printer
+
+    try:
+        make_os_queue_printer(spec).probe()
+    except PrinterError as exc:
+        return Check(FAIL, f"The {spec.describe()} is not usable", exc.user_message)
+    return Check(OK, f"Printer: {spec.describe()} is ready")
 
 
 def _check_file_printer(path: Path) -> Check:
@@ -334,6 +366,57 @@ def udev_fix() -> str:
         f"install the udev rule: sudo cp {UDEV_RULE} /etc/udev/rules.d/ && "
         "sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the printer"
     )
+
+
+# --- scale -----------------------------------------------------------------------------------------
+
+
+def check_scale(setting: str, *, hid_api: Any = None) -> Check | None:
+    """Is the configured scale there? Only looks (hidapi's device list, the serial port's node): a
+    station that is running keeps its scale. None when no scale is configured."""
+    from packstation.domain.setting_grammars import ScaleKind, SettingValueError, parse_scale
+
+    try:
+        parsed = parse_scale(setting)
+    except SettingValueError as exc:
+        return Check(FAIL, f"Scale setting {setting!r} is not usable", exc.user_message)
+    if parsed.kind is ScaleKind.NONE:
+        return None
+    if parsed.kind is ScaleKind.MANUAL:
+        return Check(OK, "Scale: none, weights are typed")
+    if parsed.kind is ScaleKind.SERIAL:
+        port = parsed.port or ""
+        if "://" in port or not port.startswith("/dev/"):
+            return Check(OK, f"Scale: serial {port} (not opened: COM ports and URLs are checked when used)")
+        if not os.path.exists(port):
+            return Check(FAIL, f"Serial scale {port} is not there", "check its cable and the port name")
+        if not os.access(port, os.R_OK | os.W_OK):
+            return Check(
+                FAIL, f"No permission to use the serial scale {port}", "sudo usermod -aG dialout $USER"
+            )
+        return Check(OK, f"Scale: serial {port} at {parsed.baudrate} baud ({parsed.protocol.value})")
+    from packstation.adapters.scale_hid import find_hid_scales, load_hid_api
+
+    api = hid_api if hid_api is not None else load_hid_api()
+    if api is None:
+        return Check(
+            WARN, "Scale: hidapi is missing, the scale is opened through libusb", "pip install hidapi"
+        )
+    try:
+        found = find_hid_scales(api, parsed.vendor_id, parsed.product_id)
+    except Exception as exc:  # the system's HID layer is broken
+        return Check(
+            FAIL, f"Cannot look for USB scales ({type(exc).__name__}: {exc})", "send a support bundle"
+        )
+    if not found:
+        return Check(
+            FAIL,
+            "No USB scale found",
+            f"plug it in and switch it on; on Linux install the udev rule {UDEV_RULE}",
+        )
+    info, _ = found[0]
+    name = info.product or info.vendor_name
+    return Check(OK, f"Scale: {name} {info.vendor_id:04x}:{info.product_id:04x} (found by {info.matched_by})")
 
 
 # --- data folder and database ----------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """`packstation print-test --printer URI [LABEL_FILE]`: print a label file, or the built-in test label.
 
+``--role receipt`` / ``--role document`` test-print the configured receipt or document printer instead
+of the label printer; the document printer gets the built-in test label as a PDF page through its OS
+queue (the system's driver renders it).
+
 The label goes through exactly the path of a real job: a print job in a (throw-away) job store, the
 print queue worker, the label pipeline and the printer. Any failure is one line and exit status 1.
 With the ``preview`` printer the rendered label is saved as a PNG and its path printed.
@@ -34,14 +38,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=BUILT_IN_FORMATS,
         help="format of the built-in test label (default: zpl for lang=zpl printers, else svg)",
     )
+    parser.add_argument(
+        "--role",
+        choices=("label", "receipt", "document"),
+        default="label",
+        help="which configured printer to test (default: the label printer)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.uri import parse_printer_uri
+    from packstation.domain.settings import PRINTER_ROLES, PrinterRole
 
-    uri = config_from_args(args).printer
+    role = PrinterRole(getattr(args, "role", "label") or "label")
+    uri = str(getattr(config_from_args(args), PRINTER_ROLES[role]) or "").strip()
+    if not uri:
+        raise UserFacingError(f"no {role.value} printer is configured (setting {PRINTER_ROLES[role]})")
+    if role is PrinterRole.DOCUMENT:
+        return _print_document(uri)
     try:
         spec = parse_printer_uri(uri)
     except PrinterError as exc:
@@ -55,6 +71,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"Printed {what} to the preview: {preview_path}")
     else:
         print(f"Printed {what} on the {spec.describe()}")
+    return 0
+
+
+def _print_document(uri: str) -> int:
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.os_queues import make_os_queue_printer
+    from packstation.adapters.printers.uri import PrinterKind, parse_printer_uri
+    from packstation.domain import labelgen
+
+    try:
+        spec = parse_printer_uri(uri)
+        if spec.kind not in (PrinterKind.CUPS, PrinterKind.WIN32):
+            raise UserFacingError(f"the document printer {uri!r} must be cups:QUEUE or win32:PRINTER NAME")
+        make_os_queue_printer(spec).print_document(labelgen.make_test_label("pdf"), "packstation test page")
+    except PrinterError as exc:
+        raise UserFacingError(f"the test page did not print: {exc.user_message}") from None
+    print(f"Printed the PDF test page on the {spec.describe()}")
     return 0
 
 

@@ -1,6 +1,9 @@
-"""`packstation printers`: list the USB printers this station can see, with the URI to configure.
+"""`packstation printers`: list the printers this station can use, each with the URI to configure.
 
-Shows devices with a printer-class interface and devices from known receipt/label printer vendors.
+USB printers (devices with a printer-class interface and devices from known receipt/label printer
+vendors), then the operating system's print queues: CUPS queues (``cups:QUEUE``, Linux/macOS) and
+Windows printers (``win32:PRINTER NAME``). Each line starts with a ready-to-paste URI; add
+``?lang=zpl|tspl|epl&width=…`` for the head the queue leads to.
 Without libusb it says to install libusb-1.0-0; a device whose name cannot be read is usually one the
 user has no permission for yet (the udev rule in resources/udev/ fixes that).
 """
@@ -15,6 +18,7 @@ from packstation.commands import UserFacingError
 
 if TYPE_CHECKING:
     from packstation.adapters.printers.discovery import UsbPrinterInfo
+    from packstation.adapters.printers.os_queues import OsQueue
 
 USB_BACKEND: Any = None  # tests put a fake pyusb backend here
 
@@ -27,7 +31,7 @@ def format_printers(printers: Sequence[UsbPrinterInfo]) -> list[str]:
     if not printers:
         return [
             "No USB printers found. Check that the printer is on and plugged in; network printers "
-            "are not listed (use tcp://HOST:9100)."
+            "are not listed (use tcp://HOST:9100); OS print queues follow if there are any."
         ]
     lines = []
     for info in printers:
@@ -42,14 +46,29 @@ def format_printers(printers: Sequence[UsbPrinterInfo]) -> list[str]:
     return lines
 
 
+def format_os_queues(title: str, queues: Sequence[OsQueue]) -> list[str]:
+    if not queues:
+        return []
+    return [f"{title}:"] + [f"{q.uri:<40} {q.device}" for q in queues]
+
+
 def run(args: argparse.Namespace) -> int:
     from packstation.adapters.printers.discovery import find_usb_printers
     from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.os_queues import cups_queues, windows_printers
 
+    usb_error: str | None = None
     try:
         printers = find_usb_printers(backend=USB_BACKEND)
     except PrinterError as exc:
-        raise UserFacingError(exc.user_message) from None
-    for line in format_printers(printers):
+        usb_error, printers = exc.user_message, []
+    if usb_error is None:
+        for line in format_printers(printers):
+            print(line)
+    for line in format_os_queues("CUPS queues", cups_queues()) + format_os_queues(
+        "Windows printers", windows_printers()
+    ):
         print(line)
+    if usb_error is not None:  # the OS queues above still work; USB printers need the fix
+        raise UserFacingError(usb_error)
     return 0

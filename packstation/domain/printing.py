@@ -93,6 +93,10 @@ class PrintJobRepository(Protocol):
 
     def fail(self, job_id: int, reason: str) -> None: ...
 
+    def note_sending(self, job_id: int, detail: str | None) -> None:
+        """While a job is ``sending``: say what holds it up (the printer's fault in words), or clear it."""
+        ...
+
     def retry_failed(self) -> int:
         """Move every failed job back to queued (the printer is back); returns how many. Uncertain jobs
         stay as they are: resending them could print a label twice."""

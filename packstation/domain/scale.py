@@ -297,3 +297,52 @@ def declares_scale_usage_page(report_descriptor: bytes) -> bool:
             return True
         i += 1 + size
     return False
+
+
+# -- serial (RS-232) scale heads ----------------------------------------------------------------------
+# One weight line as the common heads send it, answering a poll or continuously:
+#   Mettler Toledo SICS  "S S      1.250 kg" (S D = moving, S I = busy, S + / S - = over / under range)
+#   CAS / many Chinese   "ST,GS,   1.250kg"  (US = unstable, OL = overload; GS gross, NT net)
+#   NCI / Avery / CAS W  "  1.250kg" then a status line "S00" ('M' = in motion, 'O'/'U' = over/under)
+# The weight and its unit are the number before kg/g/lb/oz; the words around it say whether it is stable.
+_SERIAL_WEIGHT = re.compile(r"([-+]?)\s*(\d+(?:\.\d+)?)\s*(kg|g|lb|lbs|oz)\b", re.IGNORECASE)
+_SERIAL_UNITS = {"g": 2, "kg": 3, "oz": 11, "lb": 12, "lbs": 12}
+
+
+def decode_serial_weight(line: str, status_line: str = "") -> Reading:
+    """Decode one weight line from a serial scale head (``status_line``: the NCI status that follows
+    a weight). Raises ``ScaleReportError`` for lines without a weight (prompts, echoes, noise)."""
+    text = line.strip()
+    words = text.upper().replace(",", " ").split()
+    status_text = status_line.strip().upper()
+    if words[:2] in (["S", "+"], ["S", "-"]) or "OL" in words[:2] or "O" in status_text[1:]:
+        return Reading(ScaleStatus.OVER_WEIGHT, 0.0, False, "g", raw=line.encode("latin-1", "replace"))
+    if words[:2] == ["S", "I"]:
+        raise ScaleReportError("the scale is busy (S I)")
+    match = _SERIAL_WEIGHT.search(text)
+    if match is None:
+        raise ScaleReportError(f"no weight in the scale's line {text[:40]!r}")
+    sign, number, unit_text = match.groups()
+    unit = unit_text.lower()
+    unit_code = _SERIAL_UNITS[unit]
+    symbol, grams_per_unit = UNITS[unit_code]
+    value = Decimal(number) * (-1 if sign == "-" else 1)
+    moving = words[:2] == ["S", "D"] or "US" in words[:1] or "M" in status_text[1:]
+    if value < 0:
+        status = ScaleStatus.UNDER_ZERO
+    elif moving:
+        status = ScaleStatus.IN_MOTION
+    elif value == 0:
+        status = ScaleStatus.STABLE_ZERO
+    else:
+        status = ScaleStatus.STABLE
+    grams = value * grams_per_unit
+    return Reading(
+        status=status,
+        weight_g=float(grams.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)),
+        stable=status in STABLE_STATUSES,
+        unit=symbol,
+        raw=line.encode("latin-1", "replace"),
+        value=value,
+        source="serial",
+    )

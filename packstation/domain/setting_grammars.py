@@ -11,14 +11,18 @@ Printer URIs::
     usb:VID:PID[?serial=SERIAL]     VID/PID in hex (04b8:0e28 or 0x04b8:0x0e28)
     tcp://HOST[:PORT]               raw TCP, port 9100 by default (IPv4 host or name)
     file:PATH                       append the exact printer bytes to PATH (tests, spooling, debugging)
+    cups:QUEUE                      a CUPS queue by name (Linux, macOS): the raw bytes go through lp
+    win32:PRINTER NAME              a Windows printer by name: the raw bytes go through the spooler
     preview                         no device: the rendered label is shown on screen
 
 Query parameters for every kind: ``width`` (head width in dots, default 576 = 80 mm at 203 dpi; 832
-for 4-inch heads), ``dpi`` (203), ``lang`` (escpos or zpl), ``cut`` (1 or 0). ``timeout`` (seconds of
-no progress before a write counts as stalled, default 10) is accepted too.
+for 4-inch heads), ``dpi`` (203), ``lang`` (escpos, zpl, tspl or epl), ``cut`` (1 or 0). ``timeout``
+(seconds of no progress before a write counts as stalled, default 10) is accepted too, and for the
+TSPL/EPL label heads ``media`` (gap, mark or continuous: how the head finds the next label).
 
 Scanner: ``wedge`` (or empty: the keyboard-wedge scanner only) or ``serial:PORT[?baud=N]``.
-Scale: empty (no scale), ``usb`` (the first USB scale found), ``usb:VID[:PID]`` (hex) or ``manual``.
+Scale: empty (no scale), ``usb`` (the first USB scale found), ``usb:VID[:PID]`` (hex),
+``serial:PORT[?baud=9600&protocol=poll|continuous&command=W]`` (an RS-232 scale head) or ``manual``.
 """
 
 from __future__ import annotations
@@ -45,23 +49,38 @@ class PrinterKind(StrEnum):
     USB = "usb"
     TCP = "tcp"
     FILE = "file"
+    CUPS = "cups"  # an OS print queue on Linux/macOS, raw bytes through lp
+    WIN32 = "win32"  # a Windows printer by name, raw bytes through the spooler
     PREVIEW = "preview"
 
 
 class PrinterLanguage(StrEnum):
     ESCPOS = "escpos"
     ZPL = "zpl"
+    TSPL = "tspl"  # TSC, Xprinter, Munbyn, iDPRT, HPRT label heads: BITMAP raster labels
+    EPL = "epl"  # older Zebra LP/TLP heads (EPL2): GW raster labels
+
+
+class MediaSensing(StrEnum):
+    """How a TSPL/EPL label head finds where the next label starts."""
+
+    GAP = "gap"  # die-cut labels with a gap between them (the common 4x6 roll)
+    MARK = "mark"  # a black mark on the back of the liner
+    CONTINUOUS = "continuous"  # no gaps: the label is as long as the image
 
 
 DEFAULT_WIDTH = 576
 DEFAULT_DPI = 203
 DEFAULT_TCP_PORT = 9100
 DEFAULT_TIMEOUT_S = 10.0
-PRINTER_EXAMPLES = "usb:04b8:0e28, tcp://192.168.1.50:9100, file:/tmp/labels.bin or preview"
+PRINTER_EXAMPLES = (
+    "usb:04b8:0e28, tcp://192.168.1.50:9100, cups:QUEUE, win32:PRINTER NAME, file:/tmp/labels.bin or preview"
+)
 _HEX_ID = r"(?:0x)?([0-9a-fA-F]{1,4})"
 _USB = re.compile(rf"^usb:(?://)?{_HEX_ID}:{_HEX_ID}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+$")
-_KNOWN_PRINTER_PARAMS = frozenset({"width", "dpi", "lang", "cut", "serial", "timeout"})
+_KNOWN_PRINTER_PARAMS = frozenset({"width", "dpi", "lang", "cut", "serial", "timeout", "media"})
+_QUEUE_NAME_CUPS = re.compile(r"^[^/#\s\x00-\x1f\x7f]{1,127}$")
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,7 @@ class HeadParams:
     lang: PrinterLanguage = PrinterLanguage.ESCPOS
     cut: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
+    media: MediaSensing = MediaSensing.GAP
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,8 @@ class PrinterSpec:
     host: str | None = None
     port: int = DEFAULT_TCP_PORT
     path: str | None = None
+    queue: str | None = None  # the OS queue or Windows printer name (cups:, win32:)
+    media: MediaSensing = MediaSensing.GAP
 
     @classmethod
     def with_head(
@@ -104,6 +126,7 @@ class PrinterSpec:
         host: str | None = None,
         port: int = DEFAULT_TCP_PORT,
         path: str | None = None,
+        queue: str | None = None,
     ) -> PrinterSpec:
         return cls(
             kind,
@@ -118,6 +141,8 @@ class PrinterSpec:
             host=host,
             port=port,
             path=path,
+            queue=queue,
+            media=head.media,
         )
 
     def describe(self) -> str:
@@ -129,6 +154,10 @@ class PrinterSpec:
             return f"network printer {self.host}:{self.port}"
         if self.kind is PrinterKind.FILE:
             return f"file printer {self.path}"
+        if self.kind is PrinterKind.CUPS:
+            return f"CUPS queue {self.queue}"
+        if self.kind is PrinterKind.WIN32:
+            return f"Windows printer {self.queue!r}"
         return "preview"
 
 
@@ -164,6 +193,22 @@ def parse_printer_uri(uri: str) -> PrinterSpec:
         if not path:
             raise _uri_error(f"bad file printer URI {text!r}: expected file:PATH")
         return PrinterSpec.with_head(PrinterKind.FILE, head, path=path)
+    if scheme == "cups":
+        queue = base[len("cups:") :].strip()
+        if not _QUEUE_NAME_CUPS.match(queue):
+            raise _uri_error(
+                f"bad CUPS printer URI {text!r}: expected cups:QUEUE, the queue name as lpstat -p shows it "
+                "(no spaces, '/' or '#')"
+            )
+        return PrinterSpec.with_head(PrinterKind.CUPS, head, queue=queue)
+    if scheme == "win32":
+        name = base[len("win32:") :].strip()
+        if not name or any(ord(c) < 32 for c in name):
+            raise _uri_error(
+                f"bad Windows printer URI {text!r}: expected win32:PRINTER NAME, the name as Windows' "
+                "Printers & scanners shows it"
+            )
+        return PrinterSpec.with_head(PrinterKind.WIN32, head, queue=name)
     if base.lower() == "preview":
         return PrinterSpec.with_head(PrinterKind.PREVIEW, head)
     raise _uri_error(f"unknown printer URI {text!r}: use {PRINTER_EXAMPLES}")
@@ -208,12 +253,21 @@ def _head_params(text: str, params: dict[str, str]) -> HeadParams:
     try:
         lang = PrinterLanguage(lang_text)
     except ValueError:
-        raise _uri_error(f"bad printer URI {text!r}: lang must be escpos or zpl, not {lang_text!r}") from None
+        raise _uri_error(
+            f"bad printer URI {text!r}: lang must be escpos, zpl, tspl or epl, not {lang_text!r}"
+        ) from None
     cut_raw = params.get("cut", "1")
     if cut_raw not in ("0", "1"):
         raise _uri_error(f"bad printer URI {text!r}: cut must be 1 or 0, not {cut_raw!r}")
     timeout = _int_param(text, params, "timeout", int(DEFAULT_TIMEOUT_S), 1, 600)
-    return HeadParams(width, dpi, lang, cut_raw == "1", float(timeout))
+    media_text = params.get("media", MediaSensing.GAP.value).lower()
+    try:
+        media = MediaSensing(media_text)
+    except ValueError:
+        raise _uri_error(
+            f"bad printer URI {text!r}: media must be gap, mark or continuous, not {media_text!r}"
+        ) from None
+    return HeadParams(width, dpi, lang, cut_raw == "1", float(timeout), media)
 
 
 def _tcp_address(text: str, base: str) -> tuple[str, int]:
@@ -292,10 +346,21 @@ def parse_scanner(setting: str) -> SerialScannerSetting | None:
 class ScaleKind(StrEnum):
     NONE = ""  # no scale: weights are not asked for
     USB = "usb"  # a USB HID scale
+    SERIAL = "serial"  # an RS-232 (or USB-serial) scale head
     MANUAL = "manual"  # no scale, the packer types the weight
 
 
-SCALE_USAGE = "use usb, usb:VID:PID (like usb:0922:8003) or manual"
+class SerialScaleProtocol(StrEnum):
+    """How a serial scale head gives its weight."""
+
+    POLL = "poll"  # it answers a "W" (NCI/Avery/CAS) or "S" (Mettler SICS) request
+    CONTINUOUS = "continuous"  # it sends a weight line over and over (CAS, Mettler continuous mode)
+
+
+SCALE_USAGE = (
+    "use usb, usb:VID:PID (like usb:0922:8003), serial:PORT[?baud=9600&protocol=poll|continuous"
+    "&command=W] or manual"
+)
 _SCALE_IDS = re.compile(r"^(?:0x)?[0-9a-f]{1,4}(?::(?:0x)?[0-9a-f]{1,4})?$")
 
 
@@ -304,16 +369,59 @@ class ScaleSetting:
     kind: ScaleKind
     vendor_id: int | None = None  # None: the first USB scale found
     product_id: int | None = None
+    port: str | None = None  # serial scales: /dev/ttyUSB0, COM3 or a pyserial URL
+    baudrate: int = DEFAULT_BAUDRATE
+    protocol: SerialScaleProtocol = SerialScaleProtocol.POLL
+    command: str = "W"  # the poll request ("W" NCI/Avery/CAS, "S" or "SI" Mettler SICS)
 
     @property
     def weight_mode(self) -> str:
         """The station's weight mode (domain ``station_weight``): "", "scale" or "manual"."""
-        return {ScaleKind.NONE: "", ScaleKind.USB: "scale", ScaleKind.MANUAL: "manual"}[self.kind]
+        modes = {
+            ScaleKind.NONE: "",
+            ScaleKind.USB: "scale",
+            ScaleKind.SERIAL: "scale",
+            ScaleKind.MANUAL: "manual",
+        }
+        return modes[self.kind]
+
+
+def _parse_serial_scale(setting: str, rest: str) -> ScaleSetting:
+    port, _, query = rest.partition("?")
+    port = port.strip()
+    if not port:
+        raise SettingValueError("scale", f"scale setting {setting!r} names no serial port: {SCALE_USAGE}")
+    params = {key: values[-1] for key, values in parse_qs(query, keep_blank_values=True).items()}
+    unknown = sorted(set(params) - {"baud", "protocol", "command"})
+    if unknown:
+        raise SettingValueError(
+            "scale", f"scale setting {setting!r}: unknown option {unknown[0]!r}; use baud, protocol, command"
+        )
+    baud_text = params.get("baud", str(DEFAULT_BAUDRATE))
+    if not baud_text.isdigit() or int(baud_text) <= 0:
+        raise SettingValueError(
+            "scale", f"scale setting {setting!r}: baud is a whole number, like ?baud=9600"
+        )
+    try:
+        protocol = SerialScaleProtocol(params.get("protocol", "poll").lower())
+    except ValueError:
+        raise SettingValueError(
+            "scale", f"scale setting {setting!r}: protocol must be poll or continuous"
+        ) from None
+    command = params.get("command", "W")
+    if not command or not command.isascii() or not command.isprintable():
+        raise SettingValueError("scale", f"scale setting {setting!r}: command is a short text, like W or SI")
+    return ScaleSetting(
+        ScaleKind.SERIAL, port=port, baudrate=int(baud_text), protocol=protocol, command=command
+    )
 
 
 def parse_scale(setting: str) -> ScaleSetting:
     """What a ``scale`` value names; raises SettingValueError with a clear line for anything else."""
-    text = (setting or "").strip().lower()
+    raw = (setting or "").strip()
+    if raw.lower().startswith("serial:"):
+        return _parse_serial_scale(setting, raw[len("serial:") :])
+    text = raw.lower()
     if text in ("", ScaleKind.MANUAL):
         return ScaleSetting(ScaleKind(text))
     kind, _, ids = text.partition(":")

@@ -22,6 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -49,7 +50,7 @@ PRODUCTION_URL = "https://api.ingrid.com"
 STAGE_URL = "https://api-stage.ingrid.com"
 # Settings whose empty value means something ("no scale", "no receipt printer"): "" is applied. For the
 # others an empty value in a file, the environment or the dialog means "not given here".
-EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer"})
+EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer", "document_printer"})
 # The box-type dimensions: (key, the words people see for it).
 BOX_DIMENSIONS = (("length_mm", "Length mm"), ("width_mm", "Width mm"), ("height_mm", "Height mm"))
 
@@ -227,6 +228,11 @@ class StationConfig:
     receipt_printer: str = Field(
         default="", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}'
     )
+    # The document printer role: an A4/Letter office printer behind an OS queue, for manifests and
+    # packing slips as PDF; "" = none. The label printer is ``printer``, the receipt printer above.
+    document_printer: str = Field(
+        default="", description='"" (none) or an OS print queue: cups:QUEUE or win32:PRINTER NAME'
+    )
     scanner: ScannerText = Field(
         default="wedge", description="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
     )
@@ -317,6 +323,32 @@ class StationConfig:
         return data
 
 
+class PrinterRole(StrEnum):
+    """The printers a bench may have, each optional except the label printer (``preview`` by default)."""
+
+    LABEL = "label"  # carrier labels: a thermal head (ESC/POS, ZPL, TSPL, EPL)
+    RECEIPT = "receipt"  # packing slips and manifests as receipt text (ESC/POS)
+    DOCUMENT = "document"  # A4/Letter pages through an OS queue (manifests, packing slips as PDF)
+
+
+# Which setting holds each role's printer URI.
+PRINTER_ROLES: dict[PrinterRole, str] = {
+    PrinterRole.LABEL: "printer",
+    PrinterRole.RECEIPT: "receipt_printer",
+    PrinterRole.DOCUMENT: "document_printer",
+}
+
+
+def configured_printers(config: StationConfig) -> dict[PrinterRole, str]:
+    """The roles this station has a printer for, with their URIs (the label printer always)."""
+    found = {}
+    for role, key in PRINTER_ROLES.items():
+        uri = str(getattr(config, key) or "").strip()
+        if uri or role is PrinterRole.LABEL:
+            found[role] = uri
+    return found
+
+
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StationConfig))
 _ADAPTER = TypeAdapter(StationConfig)
 
@@ -394,13 +426,23 @@ def check_for_saving(values: Mapping[str, Any]) -> dict[str, Any]:
         checked = validate_values(values)
     except SettingsError as exc:
         problems.extend(exc.problems)
-    for key in ("printer", "receipt_printer"):
+    for key in PRINTER_ROLES.values():
         uri = str(values.get(key) or "").strip()
         if uri:
             try:
-                parse_printer_uri(uri)
+                spec = parse_printer_uri(uri)
             except SettingValueError as exc:
                 problems.append(Problem(key, exc.code, exc.user_message))
+                continue
+            if key == "document_printer" and spec.kind not in (PrinterKind.CUPS, PrinterKind.WIN32):
+                problems.append(
+                    Problem(
+                        key,
+                        "document_printer_kind",
+                        f"the document printer {uri!r} must be an OS print queue (cups:QUEUE or "
+                        "win32:PRINTER NAME): documents are PDF pages the system's driver prints",
+                    )
+                )
     if problems:
         raise SettingsError(problems)
     if "box_types" in checked:

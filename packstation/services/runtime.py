@@ -408,6 +408,8 @@ class StationRuntime:
             self._printer_problem = job.error or ""
         elif job.state is PrintJobState.UNCERTAIN:  # the cause: a crash mid-send, or a printer fault
             self._printer_problem = job.error or UNCERTAIN_JOB
+        elif job.state is PrintJobState.SENDING and job.error:  # the printer holds the label: its fault
+            self._printer_problem = job.error
         else:
             self._printer_problem = ""
         self._status_changed(self._outbox_status)

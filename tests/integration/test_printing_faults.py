@@ -4,6 +4,7 @@ prints exactly once after the printer is back."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -19,6 +20,7 @@ from packstation.domain.raster import LabelPreview
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 from tests.support.fake_usb import PAPER_OUT, FakeUsbBackend, FakeUsbPrinter
 from tests.support.printing import TcpPrinterServer
+from tests.support.status_printer import StatusPrinter
 
 USB_URI = "usb:04b8:0e28"
 
@@ -194,16 +196,34 @@ def zpl_host_status(*, paper_out: str = "0", paused: str = "0", head_up: str = "
     return b"".join(f"\x02{text}\x03\r\n".encode() for text in (first, second, "1234,0"))
 
 
-def test_tcp_escpos_printer_answering_paper_out_fails_the_job_as_maybe_printed(label_payload):
+def test_tcp_escpos_printer_out_of_paper_before_the_label_gets_nothing_and_the_job_can_retry(label_payload):
     server = TcpPrinterServer(status_replies=ESCPOS_PAPER_OUT)
     try:
-        with pytest.raises(errors.PrinterFaultError, match="reports paper out") as err:
+        with pytest.raises(errors.PrinterOutOfPaperError, match="out of paper: load a new roll") as err:
             make_printer(server.uri).send(label_payload)
-        received = server.wait_for(len(label_payload.data))
+        received = server.wait_for(3)
     finally:
         server.close()
-    assert err.value.maybe_printed  # the label sits in the printer: it may print when paper is loaded
-    assert received.startswith(label_payload.data) and server.queries_answered == [b"\x10\x04\x04"]
+    assert not err.value.maybe_printed and err.value.retryable  # nothing of the label was sent
+    assert received == b"\x10\x04\x04" and server.queries_answered == [b"\x10\x04\x04"]
+
+
+@pytest.mark.parametrize("lang", ["escpos", "zpl", "tspl"])
+def test_paper_running_out_mid_label_is_reported_as_held_by_the_printer(lang):
+    from packstation.adapters.labels import Target
+
+    payload = LabelPipeline().prepare(
+        labelgen.make_label("png", tracking_number="MID-1"), target=Target(width=812, lang=lang)
+    )
+    server = StatusPrinter(lang, paper_out_after=len(payload.data) // 2)
+    try:
+        with pytest.raises(errors.PrinterHoldsLabelError, match="reports paper out: load a new roll") as err:
+            make_printer(f"{server.uri}?lang={lang}&width=812").send(payload)
+    finally:
+        server.close()
+    assert err.value.maybe_printed and err.value.fault == "paper out"
+    assert payload.data in server.received  # the whole label reached the printer, once
+    assert server.received.count(payload.data) == 1
 
 
 def test_tcp_escpos_printer_with_its_cover_open_is_told(label_payload):
@@ -222,16 +242,18 @@ def test_tcp_escpos_printer_answering_all_well_prints(label_payload):
         received = server.wait_for(len(label_payload.data) + 9)
     finally:
         server.close()
-    assert server.queries_answered == [b"\x10\x04\x04", b"\x10\x04\x02", b"\x10\x04\x01"]
-    assert read_barcodes(decode_escpos(received[: len(label_payload.data)]).pages[0]) == ["FAULT-1"]
+    # asked before the label and after it
+    assert server.queries_answered == [b"\x10\x04\x04", b"\x10\x04\x02", b"\x10\x04\x01"] * 2
+    assert received[9 : 9 + len(label_payload.data)] == label_payload.data
+    assert read_barcodes(decode_escpos(received[9 : 9 + len(label_payload.data)]).pages[0]) == ["FAULT-1"]
 
 
 @pytest.mark.parametrize(
     ("status", "fault"),
     [
-        (zpl_host_status(paper_out="1"), "paper out"),
-        (zpl_host_status(head_up="1"), "print head open"),
-        (zpl_host_status(paused="1"), "paused"),
+        (zpl_host_status(paper_out="1"), "is out of paper"),
+        (zpl_host_status(head_up="1"), "reports print head open: close the print head"),
+        (zpl_host_status(paused="1"), "reports paused: press the pause"),
     ],
 )
 def test_tcp_zpl_printer_answering_host_status_with_a_fault_fails_the_job(status, fault):
@@ -242,11 +264,13 @@ def test_tcp_zpl_printer_answering_host_status_with_a_fault_fails_the_job(status
     )
     server = TcpPrinterServer(status_replies={b"~HS": status})
     try:
-        with pytest.raises(errors.PrinterFaultError, match=f"reports {fault}") as err:
+        with pytest.raises(errors.PrinterError, match=fault) as err:
             make_printer(server.uri + "?lang=zpl&width=812").send(payload)
+        received = server.wait_for(3)
     finally:
         server.close()
-    assert err.value.maybe_printed and server.queries_answered == [b"~HS"]
+    # asked before the label: nothing of it was sent, so the job can simply wait and print later
+    assert not err.value.maybe_printed and server.queries_answered == [b"~HS"] and received == b"~HS"
 
 
 def test_tcp_zpl_printer_answering_host_status_all_well_prints():
@@ -261,27 +285,66 @@ def test_tcp_zpl_printer_answering_host_status_all_well_prints():
         received = server.wait_for(len(payload.data) + 3)
     finally:
         server.close()
-    assert received == payload.data + b"~HS"
+    assert received == b"~HS" + payload.data + b"~HS"  # asked before and after
 
 
-def test_a_network_printer_fault_after_the_label_leaves_the_job_uncertain_not_retried(store):
-    server = TcpPrinterServer(status_replies=ESCPOS_PAPER_OUT)
-    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
+def test_paper_out_mid_label_waits_shows_the_fault_and_prints_once_when_refilled(store):
+    payload = labelgen.make_label("png", tracking_number="PAPER-1")
+    server = StatusPrinter("escpos", paper_out_after=2000)
+    details: list[tuple[str, str | None]] = []
+
+    def on_change(job_id: int) -> None:
+        job = store.print_jobs.get(job_id)
+        details.append((job.state.value, job.error))
+        if job.state is PrintJobState.SENDING and job.error and server.paper_out:
+            threading.Timer(0.2, server.refill).start()  # the packer loads a new roll
+
+    queue = PrintQueue(
+        store.print_jobs, make_printer, None, LabelPipeline(), on_change=on_change, hold_poll_s=0.05
+    )
     job_id = store.print_jobs.add(
-        NewPrintJob(
-            kind=PrintJobKind.LABEL,
-            printer_uri=server.uri,
-            payload=labelgen.make_label("png", tracking_number="PAPER-1"),
-        )
+        NewPrintJob(kind=PrintJobKind.LABEL, printer_uri=server.uri, payload=payload)
     )
     try:
         asyncio.run(queue.drain())
-        assert queue.retry_failed() == 0  # the paper comes back: the label must not print twice
+        assert queue.retry_failed() == 0  # nothing to resend: the printer printed what it held
     finally:
         queue.close()
         server.close()
     job = store.print_jobs.get(job_id)
-    assert job.state is PrintJobState.UNCERTAIN and "reports paper out" in job.error
+    assert job.state is PrintJobState.DONE
+    held = [detail for state, detail in details if state == "sending" and detail]
+    assert held and "reports paper out: load a new roll" in held[0] and "do not reprint" in held[0]
+    label = server.received[9:]  # after the status queries before it
+    assert server.received.count(label[:2000]) == 1  # sent once, never resent
+
+
+def test_cover_open_before_the_label_fails_in_words_and_prints_once_when_closed(store):
+    server = StatusPrinter("tspl")
+    server.cover_open = True
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline(), retry_interval_s=0.05)
+    payload = labelgen.make_label("png", tracking_number="COVER-1")
+    job_id = store.print_jobs.add(
+        NewPrintJob(kind=PrintJobKind.LABEL, printer_uri=f"{server.uri}?lang=tspl&width=812", payload=payload)
+    )
+
+    async def scenario():
+        await queue.drain()
+        failed = store.print_jobs.get(job_id)
+        assert failed.state is PrintJobState.FAILED
+        assert "reports print head open: close the print head" in failed.error
+        assert not await queue.retry_if_printers_back()  # still open: the probe asks its status
+        server.cover_open = False
+        assert await queue.retry_if_printers_back()
+        await queue.drain()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        queue.close()
+        server.close()
+    assert store.print_jobs.get(job_id).state is PrintJobState.DONE
+    assert server.received.count(b"BITMAP") == 1  # printed once
 
 
 def label_payload_format():

@@ -47,9 +47,21 @@ class Transport:
     def received(self, expected: int) -> bytes:
         if self.kind == "file":
             return (self.tmp_path / "printer.bin").read_bytes()
-        if self.kind == "tcp":  # after the label the station asks for the printer's status (3 bytes)
+        if self.kind == "tcp":  # before the label the station asks for the printer's status (3 bytes)
             return self.server.wait_for(expected + 3)
         return bytes(self.usb.received)
+
+    def status_around(self, lang: str) -> tuple[bytes, bytes]:
+        """The status queries sent before and after the label: the loopback printer never answers (one
+        query before, none after); the fake USB printer answers DLE EOT 4 only (so DLE EOT 4 and 2 are
+        asked before and after), and nothing in ZPL."""
+        if self.kind == "file":
+            return b"", b""
+        if lang == "zpl":
+            return b"~HS", b""
+        if self.kind == "tcp":
+            return b"\x10\x04\x04", b""
+        return b"\x10\x04\x04\x10\x04\x02", b"\x10\x04\x04\x10\x04\x02"
 
     def close(self) -> None:
         if self.server:
@@ -78,12 +90,9 @@ def test_raster_label_prints_and_scans_back(pipeline, transport, fmt, width):
     payload, received = print_label(pipeline, transport, data, f"width={width}", tracking)
 
     stream = decode_escpos(received)
-    if transport.kind == "usb":
-        assert stream.commands[0] == "status"  # the paper check before the label
-        received = received[3:]
-    if transport.kind == "tcp":
-        assert received.endswith(b"\x10\x04\x04")  # the paper check after the label (no answer)
-        received = received[:-3]
+    before, after = transport.status_around("escpos")
+    assert received.startswith(before) and received.endswith(after)  # the status checks around it
+    received = received[len(before) : len(received) - len(after)]
     assert received == payload.data  # exactly the bytes python-escpos produced, nothing lost or added
     assert stream.cuts == 1
     [page] = stream.pages
@@ -115,10 +124,9 @@ def test_zpl_goes_raw_to_zpl_printers(pipeline, transport):
     data = labelgen.make_label("zpl", tracking_number="ZPL-RAW-1")
     payload, received = print_label(pipeline, transport, data, "lang=zpl&width=832", "ZPL-RAW-1")
     assert payload.data == data
-    if transport.kind == "tcp":
-        assert received.endswith(b"~HS")  # the host status query after the label (no answer)
-        received = received[:-3]
-    assert received == data  # no conversion: the very bytes of the label
+    before, _after = transport.status_around("zpl")
+    assert received.startswith(before)  # the host status query before the label (no answer)
+    assert received[len(before) :] == data  # no conversion: the very bytes of the label
 
 
 def decode_gfa(zpl: bytes):

@@ -85,13 +85,21 @@ class TcpPrinterServer:
                 if not buffer:
                     self.first_byte_at.append(time.perf_counter())
                 buffer += chunk
-                for query, reply in self.status_replies.items():
+                self.took(buffer, len(chunk))
+                for query, reply in self.replies().items():
                     if buffer.endswith(query):
                         self.queries_answered.append(query)
                         conn.sendall(reply)
                 if self.reset_after is not None and len(buffer) >= self.reset_after:
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return  # closing with linger 0 sends RST
+
+    def took(self, buffer: bytearray, size: int) -> None:
+        """Called with each chunk received (a subclass's printer state can change here)."""
+
+    def replies(self) -> dict[bytes, bytes]:
+        """The status answers as of now (a subclass's printer state decides them)."""
+        return self.status_replies
 
     def wait_for(self, size: int, timeout: float = 10.0) -> bytes:
         deadline = time.monotonic() + timeout

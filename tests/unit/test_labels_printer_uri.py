@@ -23,12 +23,27 @@ from packstation.adapters.printers.uri import label_target, parse_printer_uri
         ("preview", {"kind": "preview", "cut": True, "lang": "escpos"}),
         ("preview?width=832", {"width": 832}),
         ("tcp://h?timeout=3", {"timeout_s": 3.0}),
+        ("tcp://10.0.0.7?lang=tspl&dpi=300", {"lang": "tspl", "dpi": 300, "media": "gap"}),
+        ("usb:1203:0230?lang=epl&media=mark", {"lang": "epl", "media": "mark"}),
+        ("file:/tmp/x?lang=tspl&media=continuous", {"media": "continuous"}),
+        ("cups:Zebra_ZD420?lang=zpl&width=832", {"kind": "cups", "queue": "Zebra_ZD420", "lang": "zpl"}),
+        ("win32:ZDesigner GK420d (EPL)?lang=epl", {"kind": "win32", "queue": "ZDesigner GK420d (EPL)"}),
+        ("win32:\\\\server\\Label 1", {"kind": "win32", "queue": "\\\\server\\Label 1"}),
     ],
 )
 def test_good_uris(uri, fields):
     spec = parse_printer_uri(uri)
     for name, value in fields.items():
         assert getattr(spec, name) == value
+
+
+def test_os_queues_describe_themselves_by_name():
+    assert parse_printer_uri("cups:Label").describe() == "CUPS queue Label"
+    assert parse_printer_uri("win32:Zebra 1").describe() == "Windows printer 'Zebra 1'"
+
+
+def test_target_carries_the_media_sensing():
+    assert label_target(parse_printer_uri("preview?lang=tspl&media=mark")).media == "mark"
 
 
 def test_target_follows_the_spec():
@@ -50,10 +65,15 @@ def test_target_follows_the_spec():
         ("file:", "expected file:PATH"),
         ("preview?width=abc", "width must be a whole number"),
         ("preview?width=10", "outside 64..4096"),
-        ("preview?lang=pcl", "lang must be escpos or zpl"),
+        ("preview?lang=pcl", "lang must be escpos, zpl, tspl or epl"),
         ("preview?cut=yes", "cut must be 1 or 0"),
         ("preview?colour=red", "unknown setting 'colour'"),
         ("preview?width", "name=value"),
+        ("preview?media=roll", "media must be gap, mark or continuous"),
+        ("cups:", "expected cups:QUEUE"),
+        ("cups:My Queue", "expected cups:QUEUE"),
+        ("cups:a/b", "expected cups:QUEUE"),
+        ("win32:", "expected win32:PRINTER NAME"),
     ],
 )
 def test_bad_uris_say_what_is_wrong(uri, expected):

@@ -16,7 +16,9 @@ from packstation.adapters.labels.detect import LabelFormat, detect_label_format
 from packstation.adapters.labels.encode import encode_escpos, encode_zpl_graphic
 from packstation.adapters.labels.errors import LabelError
 from packstation.adapters.labels.raster import Head
+from packstation.adapters.labels.tspl_epl import encode_label_language
 from packstation.domain.raster import LabelPreview, MonoImage, SvgRasterizer
+from packstation.domain.setting_grammars import MediaSensing
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ class Target:
     lang: str = "escpos"
     cut: bool = True
     preview: bool = False
+    media: MediaSensing = MediaSensing.GAP  # TSPL/EPL heads: gap, black mark or continuous
 
     @property
     def head(self) -> Head:
@@ -94,6 +97,8 @@ class LabelPipeline:
             out = b""
         elif target.lang == "zpl":
             out = encode_zpl_graphic(images, target.head)
+        elif target.lang in ("tspl", "epl"):
+            out = encode_label_language(images, target.head, target.lang, target.media)
         else:
             out = encode_escpos(images, target.head, cut=target.cut)
         encoded = time.perf_counter()
@@ -113,7 +118,9 @@ class LabelPipeline:
         # get the carrier's bytes unchanged.
         from packstation.adapters.labels.zpl.printing import prepare_zpl
 
-        done = prepare_zpl(data, target.head, lang=target.lang, preview=target.preview, cut=target.cut)
+        done = prepare_zpl(
+            data, target.head, lang=target.lang, preview=target.preview, cut=target.cut, media=target.media
+        )
         preview = LabelPreview(done.images, data.decode("latin-1"), "zpl", tracking_number)
         return PrintPayload(
             LabelFormat.ZPL,

@@ -9,9 +9,10 @@ Every low-level exception is translated into a ``PrinterError`` with a message a
 A TCP job is done only when the printer has taken the bytes: ``sendall`` returning means nothing (a
 126 KB label fits into the socket buffers of a printer that never reads). On Linux the socket's unsent
 queue (``SIOCOUTQ``) is polled until it is empty, within the printer's timeout; elsewhere the wait for
-the printer to close is all there is. Then, where the printer answers status queries (ESC/POS ``DLE
-EOT``, ZPL ``~HS``), a fault it reports (paper out, cover open, offline) fails the job as "maybe
-printed": the label sits in the printer and may come out once the fault is fixed, so it is not resent.
+the printer to close is all there is. Then, where the printer answers status queries (ESC/POS
+``DLE EOT``, ZPL ``~HS``, TSPL ``<ESC>!?``), a fault it reports (paper out, cover open, offline) fails
+the job as "maybe printed": the label sits in the printer and may come out once the fault is fixed,
+so it is not resent.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from packstation.adapters.printers import errors as e
 from packstation.adapters.printers import status as st
 from packstation.adapters.printers.uri import (
     PrinterKind,
-    PrinterLanguage,
     PrinterSpec,
     label_target,
     parse_printer_uri,
@@ -42,8 +42,6 @@ from packstation.domain.raster import LabelPreview
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 4096
-STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: paper sensor status
-NO_PAPER_MASK = 0x72  # python-escpos RT_MASK_NOPAPER
 STATUS_READ_TIMEOUT_MS = 300
 TCP_CLOSE_WAIT_S = 1.0
 SIOCOUTQ = 0x5411  # Linux: bytes in a TCP socket's send queue not yet acknowledged by the peer
@@ -51,6 +49,9 @@ OUTQ_POLL_S = 0.01
 TCP_STATUS_TIMEOUT_S = 0.3  # a printer that answers status queries does so within milliseconds
 
 PreviewSink = Callable[[LabelPreview], None]
+# Printers that did not answer a status query: not asked again while the station runs, so a head that
+# ignores status queries costs the short status timeout once, not on every label.
+_SILENT: set[tuple[object, ...]] = set()
 
 
 class Printer(Protocol):
@@ -134,12 +135,25 @@ class EscposDevicePrinter:
         sent = 0
         device = self._open()
         try:
-            if self.spec.kind is PrinterKind.USB and self.spec.lang is PrinterLanguage.ESCPOS:
-                self._check_paper(device)
+            before = self._status(device) if self._status_key() not in _SILENT else st.StatusReading(False)
+            if not before.answered:
+                _SILENT.add(self._status_key())  # its next jobs do not wait for an answer that never comes
+            if before.fault is not None:  # nothing sent yet: the job waits and prints when it is ready
+                raise self._fault_before(before.fault)
             for start in range(0, len(data), CHUNK_BYTES):
                 chunk = data[start : start + CHUNK_BYTES]
                 device._raw(chunk)
                 sent += len(chunk)
+            if self.spec.kind is PrinterKind.TCP:
+                self._wait_until_taken(device.device)
+            if before.answered:  # a printer that ignored the first query is not asked again
+                after = self._status(device)
+                if after.fault is not None:
+                    raise e.PrinterHoldsLabelError(
+                        f"the {self.spec.describe()} reports {after.fault}: {st.fix_for(after.fault)}; "
+                        "the label is in the printer and comes out by itself (do not reprint)",
+                        after.fault,
+                    )
             if self.spec.kind is PrinterKind.TCP:
                 self._finish_tcp(device)
         except e.PrinterError:
@@ -150,11 +164,96 @@ class EscposDevicePrinter:
             self._close(device)
 
     def probe(self) -> None:
-        if self.spec.kind is PrinterKind.FILE:
-            self._close(self._open())
-            return
+        """Reach the printer and, where it answers, ask its status: a fault counts as not ready."""
         device = self._open()
-        self._close(device)
+        try:
+            reading = self._status(device)
+        except e.PrinterError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, 0, 0) from exc
+        finally:
+            self._close(device)
+        if reading.fault is not None:
+            raise self._fault_before(reading.fault)
+
+    def status(self) -> str | None:
+        """The fault the printer reports now, in words; None when it is ready or does not answer.
+        Raises PrinterError when it cannot be reached."""
+        device = self._open()
+        try:
+            return self._status(device).fault
+        except e.PrinterError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, 0, 0) from exc
+        finally:
+            self._close(device)
+
+    def _status_key(self) -> tuple[object, ...]:
+        spec = self.spec
+        return (spec.kind, spec.lang, spec.host, spec.port, spec.vendor_id, spec.product_id, spec.serial)
+
+    def _fault_before(self, fault: str) -> e.PrinterError:
+        name = self.spec.describe()
+        if fault == "paper out":
+            return e.PrinterOutOfPaperError(
+                f"the {name} is out of paper: load a new roll; the label prints when it is back"
+            )
+        return e.PrinterFaultError(
+            f"the {name} reports {fault}: {st.fix_for(fault)}; the label prints when it is ready again"
+        )
+
+    # -- status ------------------------------------------------------------------------------------------
+    def _status(self, device: Any) -> st.StatusReading:
+        if self.spec.kind is PrinterKind.USB:
+            return st.read_status(self.spec.lang, self._usb_ask(device))
+        if self.spec.kind is PrinterKind.TCP:
+            sock = device.device
+            sock.settimeout(TCP_STATUS_TIMEOUT_S)
+            try:
+                return st.read_status(self.spec.lang, self._tcp_ask(sock))
+            finally:
+                sock.settimeout(self.spec.timeout_s)
+        return st.StatusReading(False)
+
+    @staticmethod
+    def _usb_ask(device: Any) -> st.Ask:
+        import usb.core
+
+        def ask(query: bytes, complete: Callable[[bytes], bool]) -> bytes:
+            device._raw(query)
+            answer = b""
+            while not complete(answer):
+                try:
+                    chunk = bytes(device.device.read(device.in_ep, 64, STATUS_READ_TIMEOUT_MS))
+                except usb.core.USBTimeoutError:
+                    break
+                except usb.core.USBError as exc:
+                    if exc.errno in (errno.ETIMEDOUT, errno.EPIPE, errno.EIO):
+                        break  # printers without a status channel stall or time out the read
+                    raise
+                if not chunk:
+                    break
+                answer += chunk
+            return answer
+
+        return ask
+
+    @staticmethod
+    def _tcp_ask(sock: socket.socket) -> st.Ask:
+        def ask(query: bytes, complete: Callable[[bytes], bool]) -> bytes:
+            sock.sendall(query)
+            answer = b""
+            deadline = time.monotonic() + TCP_STATUS_TIMEOUT_S
+            while not complete(answer) and time.monotonic() < deadline:
+                chunk = _recv_or_none(sock)
+                if not chunk:
+                    break
+                answer += chunk
+            return answer
+
+        return ask
 
     # -- device handling -----------------------------------------------------------------------------
     def _make_device(self) -> Any:
@@ -201,37 +300,9 @@ class EscposDevicePrinter:
         except Exception:  # closing a dead device must not hide the real fault
             log.debug("closing the printer failed", exc_info=True)
 
-    def _check_paper(self, device: Any) -> None:
-        """Ask an ESC/POS USB printer for its paper sensor; printers that do not answer are assumed fine."""
-        import usb.core
-
-        device._raw(STATUS_PAPER)
-        try:
-            status = device.device.read(device.in_ep, 16, STATUS_READ_TIMEOUT_MS)
-        except usb.core.USBTimeoutError:
-            return
-        except usb.core.USBError as exc:
-            if exc.errno in (errno.ETIMEDOUT, errno.EPIPE, errno.EIO):
-                return
-            raise
-        if len(status) and status[0] & NO_PAPER_MASK == NO_PAPER_MASK:
-            raise e.PrinterOutOfPaperError(
-                f"the {self.spec.describe()} is out of paper: load a new roll; "
-                "the label prints when it is back"
-            )
-
     def _finish_tcp(self, device: Any) -> None:
-        """Wait until the printer has taken every byte, ask for its status where it answers, then
-        half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
+        """Half-close and wait briefly: a printer that reset the connection is caught here, not missed."""
         sock = device.device
-        self._wait_until_taken(sock)
-        fault = self._tcp_status(sock)
-        if fault is not None:
-            raise e.PrinterFaultError(
-                f"the {self.spec.describe()} reports {fault}: fix that, then check whether the label "
-                "came out; reprint it if it did not",
-                maybe_printed=True,
-            )
         sock.shutdown(socket.SHUT_WR)
         sock.settimeout(TCP_CLOSE_WAIT_S)
         try:
@@ -266,29 +337,6 @@ class EscposDevicePrinter:
                     f"({unsent} bytes not taken): check paper, cover and that it is online; "
                     "the label prints again when it is back"
                 )
-
-    def _tcp_status(self, sock: socket.socket) -> str | None:
-        """Ask a network printer for its status; None if it is fine or does not answer."""
-        sock.settimeout(TCP_STATUS_TIMEOUT_S)
-        if self.spec.lang == "zpl":
-            sock.sendall(st.ZPL_HOST_STATUS)
-            answer = b""
-            deadline = time.monotonic() + TCP_STATUS_TIMEOUT_S
-            while not st.zpl_status_complete(answer) and time.monotonic() < deadline:
-                chunk = _recv_or_none(sock)
-                if not chunk:
-                    break
-                answer += chunk
-            return st.zpl_fault(answer)
-        for query in st.ESCPOS_QUERIES:
-            sock.sendall(query)
-            reply = _recv_or_none(sock, 1)
-            if not reply:
-                return None  # does not answer status queries: nothing more to learn
-            fault = st.escpos_fault(query, reply[0])
-            if fault is not None:
-                return fault
-        return None
 
     # -- error translation ---------------------------------------------------------------------------
     def _translate(self, exc: BaseException, sent: int, total: int) -> e.PrinterError:
@@ -405,4 +453,8 @@ def make_printer(
     spec = uri if isinstance(uri, PrinterSpec) else parse_printer_uri(uri)
     if spec.kind is PrinterKind.PREVIEW:
         return PreviewPrinter(spec, preview_sink)
+    if spec.kind in (PrinterKind.CUPS, PrinterKind.WIN32):
+        from packstation.adapters.printers.os_queues import make_os_queue_printer
+
+        return make_os_queue_printer(spec)
     return EscposDevicePrinter(spec, usb_backend=usb_backend)

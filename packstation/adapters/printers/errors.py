@@ -59,6 +59,15 @@ class PrinterFaultError(PrinterError):
     """The printer answers a status query with a fault: cover or head open, offline or paused, ribbon out."""
 
 
+class PrinterHoldsLabelError(PrinterFaultError):
+    """The printer took the whole label, then reported a fault (paper out mid-label, cover opened): the
+    label is in the printer and comes out by itself once the fault is fixed. Never resent."""
+
+    def __init__(self, user_message: str, fault: str) -> None:
+        super().__init__(user_message, maybe_printed=True)
+        self.fault = fault
+
+
 class PrinterConnectionError(PrinterError):
     """A network printer refused or dropped the connection."""
 

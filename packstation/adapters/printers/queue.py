@@ -8,6 +8,11 @@ the event loop.
 Only the device write is uncertain, so the job is marked ``sending`` immediately before it: a crash
 while downloading or rendering leaves the job ``preparing``, which start-up simply queues again.
 
+A printer that takes the whole label and then reports a fault (paper out mid-label, cover opened)
+holds the label: the job stays ``sending`` with the fault in words as its detail until the printer's
+status says it is ready again (then the label has come out: done, printed once), see
+``_wait_until_printed``.
+
 A failed job stays in the store. When a job failed because of the printer or the network, the worker
 probes that printer every ``retry_interval_s``; once it answers, failed jobs go back to queued and print
 (once: the claim makes sure of that). A job interrupted mid-send (app killed or shut down during the
@@ -29,7 +34,8 @@ from packstation.adapters.labels.detect import LabelFormat
 from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchError
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
 from packstation.adapters.printers.devices import Printer
-from packstation.adapters.printers.errors import PrinterError
+from packstation.adapters.printers.errors import PrinterError, PrinterHoldsLabelError
+from packstation.adapters.printers.status import fix_for
 from packstation.adapters.printers.uri import label_target
 from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobRepository
 from packstation.domain.raster import LabelPreview
@@ -37,6 +43,7 @@ from packstation.domain.raster import LabelPreview
 log = logging.getLogger(__name__)
 
 INTERRUPTED_REASON = "interrupted while printing: check whether the label came out; reprint it if not"
+HOLD_LIMIT_S = 30 * 60.0  # after this long a held label is left to a person (uncertain)
 
 # fetch_label(url) -> (bytes, content_type), or an object with .content and .content_type (SOM Label)
 FetchLabel = Callable[[str], Awaitable[Any]]
@@ -55,6 +62,8 @@ class PrintQueue:
         on_change: OnChange | None = None,
         retry_interval_s: float = 15.0,
         idle_poll_s: float = 5.0,
+        hold_poll_s: float = 2.0,
+        hold_limit_s: float = HOLD_LIMIT_S,
     ) -> None:
         self.repo = repo
         self.printer_factory = printer_factory
@@ -63,6 +72,8 @@ class PrintQueue:
         self.on_change = on_change
         self.retry_interval_s = retry_interval_s
         self.idle_poll_s = idle_poll_s
+        self.hold_poll_s = hold_poll_s
+        self.hold_limit_s = hold_limit_s
         # One worker thread: the printer sees one job at a time and USB handles stay on one thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="packstation-print")
         self._drain_lock = asyncio.Lock()
@@ -187,6 +198,9 @@ class PrintQueue:
                 self._changed(job.id)
             # else: left 'preparing', which the next start queues again (nothing reached the printer)
             raise
+        except PrinterHoldsLabelError as exc:
+            await self._wait_until_printed(job, printer, exc)
+            return
         except PrinterError as exc:
             if exc.maybe_printed:  # the printer holds the label: it may come out once fixed
                 log.info("Print job %d uncertain: %s", job.id, exc.user_message)
@@ -214,6 +228,45 @@ class PrintQueue:
         if retry_when_back:
             self._waiting_for_printer.add(job.printer_uri)
         self._fail(job, reason)
+
+    async def _wait_until_printed(self, job: PrintJob, printer: Printer, exc: PrinterHoldsLabelError) -> None:
+        """The printer took the whole label, then reported a fault: the label is in the printer and
+        comes out by itself once the fault is fixed. The job stays ``sending`` with the fault in words
+        as its detail; the printer's status is polled, and once it reports ready again the job is done
+        (printed once, never resent). Shut down meanwhile, or held past ``hold_limit_s``: uncertain."""
+        loop = asyncio.get_running_loop()
+        detail = exc.user_message
+        log.info("Print job %d held by the printer: %s", job.id, detail)
+        self.repo.note_sending(job.id, detail)
+        self._changed(job.id)
+        status = getattr(printer, "status", None)
+        started = loop.time()
+        try:
+            while status is not None and loop.time() - started < self.hold_limit_s:
+                await asyncio.sleep(self.hold_poll_s)
+                try:
+                    fault = await loop.run_in_executor(self._executor, status)
+                except PrinterError as unreachable:
+                    now = f"{unreachable.user_message} (the label is still in the printer: do not reprint)"
+                else:
+                    if fault is None:
+                        self.repo.finish(job.id)
+                        log.info("Print job %d done: the printer is ready again and printed it", job.id)
+                        self._changed(job.id)
+                        return
+                    now = f"the {printer.spec.describe()} reports {fault}: {fix_for(fault)}; " + (
+                        "the label is in the printer and comes out by itself (do not reprint)"
+                    )
+                if now != detail:
+                    detail = now
+                    self.repo.note_sending(job.id, detail)
+                    self._changed(job.id)
+        except asyncio.CancelledError:
+            self.repo.mark_uncertain(job.id, detail)
+            self._changed(job.id)
+            raise
+        self.repo.mark_uncertain(job.id, detail)
+        self._changed(job.id)
 
     async def _label_bytes(self, job: PrintJob) -> tuple[bytes, str | None]:
         if job.payload is not None:
@@ -250,9 +303,10 @@ class PrintQueue:
 def document_payload(data: bytes, target: Target) -> PrintPayload:
     """A DOCUMENT job's bytes (manifest, packing slip: ESC/POS receipt text) go to the printer as they
     are, never through the label renderer. The preview printer shows nothing for them."""
-    if target.lang == "zpl" and not target.preview:
+    if target.lang != "escpos" and not target.preview:
         raise LabelPrinterMismatchError(
-            "this document is ESC/POS receipt text but the printer speaks ZPL: send it to a receipt printer"
+            f"this document is ESC/POS receipt text but the printer speaks {target.lang.upper()}: "
+            "send it to a receipt printer"
         )
     return PrintPayload(LabelFormat.ESCPOS, b"" if target.preview else data, LabelPreview((), None, "escpos"))
 

@@ -1,4 +1,5 @@
-"""Printer status queries and what their answers mean, for ESC/POS (``DLE EOT n``) and ZPL (``~HS``).
+"""Printer status queries and what their answers mean, for ESC/POS (``DLE EOT n``), ZPL (``~HS``) and
+TSPL (``<ESC>!?``). EPL2 heads have no status query that answers over a plain data channel: none is sent.
 
 Only the parsing lives here (no I/O): ``devices`` sends the queries over USB or TCP and hands the
 answers in. A printer that does not answer, or answers something that is not a status reply, is taken
@@ -8,6 +9,8 @@ as "no status available" (``None``), never as a fault: many printers ignore the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 # ESC/POS real-time status (Epson's "Transmit real-time status"): one byte per query; bits 1 and 4 are
 # always 1 and bits 0 and 7 always 0, which tells a status byte from stray data.
@@ -69,3 +72,80 @@ def zpl_fault(data: bytes) -> str | None:
     if first[2].strip() == "1":
         return "paused"
     return None
+
+
+TSPL_STATUS = b"\x1b!?"  # TSPL "immediate status": one byte, 0x00 = ready
+# Bits of the TSPL status byte (TSC TSPL/TSPL2 manual, <ESC>!?), most urgent first.
+_TSPL_BITS = (
+    (0x01, "print head open"),
+    (0x04, "paper out"),
+    (0x02, "paper jam"),
+    (0x08, "ribbon out"),
+    (0x10, "paused"),
+    (0x80, "error"),
+)
+
+
+def tspl_fault(value: int) -> str | None:
+    """The fault a TSPL status byte reports, or None (ready, or only busy printing: bit 0x20)."""
+    for bit, words in _TSPL_BITS:
+        if value & bit:
+            return words
+    return None
+
+
+# What a packer does about each fault, in words.
+_FIXES = {
+    "paper out": "load a new roll",
+    "cover open": "close the cover",
+    "print head open": "close the print head",
+    "paused": "press the pause (or feed) button to resume",
+    "offline": "switch it online",
+    "ribbon out": "load a new ribbon",
+    "paper jam": "open it and clear the jam",
+    "error (paper jam or cutter)": "open it and clear the jam or the cutter",
+    "error": "check its display and clear the fault",
+}
+
+
+def fix_for(fault: str) -> str:
+    return _FIXES.get(fault, "check the printer")
+
+
+@dataclass(frozen=True)
+class StatusReading:
+    """One status read: ``answered`` is False for a printer that ignores queries; ``fault`` in words."""
+
+    answered: bool
+    fault: str | None = None
+
+
+# ask(query, complete) sends a query and returns what came back until ``complete`` says the answer
+# is whole or the short status timeout passed (b"" for no answer). Transport-specific: USB or TCP.
+Ask = Callable[[bytes, Callable[[bytes], bool]], bytes]
+
+
+def _one_byte(data: bytes) -> bool:
+    return len(data) >= 1
+
+
+def read_status(lang: str, ask: Ask) -> StatusReading:
+    """Query a head in its own language: ESC/POS DLE EOT 4/2/1, ZPL ~HS, TSPL <ESC>!?; EPL: nothing."""
+    if lang == "epl":
+        return StatusReading(False)
+    if lang == "tspl":
+        reply = ask(TSPL_STATUS, _one_byte)
+        return StatusReading(bool(reply), tspl_fault(reply[0]) if reply else None)
+    if lang == "zpl":
+        reply = ask(ZPL_HOST_STATUS, zpl_status_complete)
+        return StatusReading(zpl_status_complete(reply), zpl_fault(reply))
+    answered = False
+    for query in ESCPOS_QUERIES:
+        reply = ask(query, _one_byte)
+        if not reply or not is_escpos_status_byte(reply[0]):
+            break  # does not answer (this query): nothing more to learn
+        answered = True
+        fault = escpos_fault(query, reply[0])
+        if fault is not None:
+            return StatusReading(True, fault)
+    return StatusReading(answered)

@@ -49,4 +49,6 @@ def parse_printer_uri(uri: str) -> PrinterSpec:
 
 def label_target(spec: PrinterSpec) -> Target:
     """What the label pipeline renders for this printer: head size, language, cutter or preview."""
-    return Target(spec.width, spec.dpi, spec.lang, spec.cut, preview=spec.kind is PrinterKind.PREVIEW)
+    return Target(
+        spec.width, spec.dpi, spec.lang, spec.cut, preview=spec.kind is PrinterKind.PREVIEW, media=spec.media
+    )

@@ -99,6 +99,13 @@ class PrintJobStore(Repository):
                 (now, now, job_id, PrintJobKind.LABEL.value),
             )
 
+    def note_sending(self, job_id: int, detail: str | None) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE print_jobs SET error = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+                (detail, self._clock(), job_id),
+            )
+
     def fail(self, job_id: int, reason: str) -> None:
         with self.db.write() as conn:
             conn.execute(

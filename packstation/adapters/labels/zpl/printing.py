@@ -23,9 +23,11 @@ from packstation.adapters.labels import fitting
 from packstation.adapters.labels.encode import encode_escpos
 from packstation.adapters.labels.errors import LabelError
 from packstation.adapters.labels.raster import Head, mono_to_pil, pil_to_mono
+from packstation.adapters.labels.tspl_epl import encode_label_language
 from packstation.adapters.labels.zpl.api import DEFAULT_SOURCE_DPI, render_zpl
 from packstation.adapters.labels.zpl.errors import ZplError
 from packstation.domain.raster import MonoImage
+from packstation.domain.setting_grammars import MediaSensing
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,9 @@ def centre(image: MonoImage, width: int) -> MonoImage:
     return pil_to_mono(canvas)
 
 
-def prepare_zpl(data: bytes, head: Head, *, lang: str, preview: bool, cut: bool) -> ZplPrint:
+def prepare_zpl(
+    data: bytes, head: Head, *, lang: str, preview: bool, cut: bool, media: MediaSensing = MediaSensing.GAP
+) -> ZplPrint:
     started = time.perf_counter()
     if lang == "zpl" and not preview:
         try:
@@ -145,5 +149,10 @@ def prepare_zpl(data: bytes, head: Head, *, lang: str, preview: bool, cut: bool)
         return ZplPrint(data, tuple(images), warnings, time.perf_counter() - started, 0.0)
     images, warnings = render_for_head(data, head)
     rendered = time.perf_counter()
-    out = b"" if preview else encode_escpos(images, head, cut=cut)
+    if preview:
+        out = b""
+    elif lang in ("tspl", "epl"):
+        out = encode_label_language(images, head, lang, media)
+    else:
+        out = encode_escpos(images, head, cut=cut)
     return ZplPrint(out, tuple(images), warnings, rendered - started, time.perf_counter() - rendered)
