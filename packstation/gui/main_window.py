@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -44,6 +44,7 @@ from packstation.gui.label_preview import LabelPreview
 from packstation.gui.order_view import LinesTable, OrderHeaderWidget
 from packstation.gui.resources import icon_pixmap, load_stylesheet
 from packstation.gui.scanner import WedgeScanner
+from packstation.gui.shortcuts import WindowShortcuts
 from packstation.gui.status_bar import StationStatusBar
 
 WINDOW_TITLE = "packstation"
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1024, 680)
         if apply_stylesheet:
             self.setStyleSheet(load_stylesheet())
+        self.shortcuts = WindowShortcuts(self)
         self._build()
 
         self.flash = FlashOverlay(self._central, duration_ms=flash_ms)
@@ -145,9 +147,9 @@ class MainWindow(QMainWindow):
 
         # Keyboard-only use: Ctrl+L (or F6) puts the cursor in the manual entry field.
         for keys in ("Ctrl+L", "F6"):
-            QShortcut(QKeySequence(keys), self).activated.connect(self.manual_entry.setFocus)
+            self.shortcuts.add(keys, self.manual_entry.setFocus)
         if self._settings_opener is not None:
-            QShortcut(QKeySequence("Ctrl+,"), self).activated.connect(self._open_settings)
+            self.shortcuts.add("Ctrl+,", self._open_settings)
 
     def _add_header_action(self, text: str, shortcut: str, callback: Callable[[], object]) -> QToolButton:
         button = QToolButton()
@@ -163,7 +165,7 @@ class MainWindow(QMainWindow):
             layout.indexOf(self.header.settings_button), button, 0, Qt.AlignmentFlag.AlignVCenter
         )
         if shortcut:
-            QShortcut(QKeySequence(shortcut), self).activated.connect(lambda: callback())
+            self.shortcuts.add(shortcut, callback)
         return button
 
     def _build_idle_page(self) -> QWidget:
@@ -295,4 +297,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.scanner.uninstall()
+        self.shortcuts.uninstall()
         super().closeEvent(event)
