@@ -10,12 +10,13 @@ tool use it as the app does); ``run_gui`` runs it on the qasync loop with the re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -496,14 +497,16 @@ def open_settings(window: MainWindow, services: Services) -> None:
     from packstation.gui.settings_dialog import SettingsDialog, confirm_restart
 
     demo = services.emulator is not None
+    snapshot = {**services.config.to_json(), "token_source": token_source(demo=demo)}
+    shown: dict[str, Any] = {}
 
     def on_save(values: dict[str, Any], token: str | None) -> None:
         if demo:  # the demo's loopback API, preview printer and scratch folder must not become real
             raise ValueError(SettingsDialog.demo_notice())
-        save_settings(values, token)
+        save_settings(changed_settings(shown, values), token)
 
     dialog = SettingsDialog(
-        services.config.to_json(),
+        snapshot,
         on_save=on_save,
         on_test_print=lambda uri: queue_test_print(services, uri),
         list_printers=list_usb_printers,
@@ -511,10 +514,31 @@ def open_settings(window: MainWindow, services: Services) -> None:
         demo=demo,
         parent=window,
     )
+    with contextlib.suppress(ValueError):  # a value the dialog would refuse: then every value counts
+        shown.update(dialog.values())
     if dialog.exec() and confirm_restart(window):
         # Everything the station holds is in the store: a restart loses no box, scan or queued label.
         services.restart_requested = True
         window.close()
+
+
+def changed_settings(shown: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The values the packer changed in the dialog. The dialog shows this run's effective settings,
+    which include the environment and the flags (``PACKSTATION_API_URL``, ``--printer``); writing back
+    what was only shown would make them permanent in the config file, so only the edits are saved."""
+    return {key: value for key, value in values.items() if key not in shown or shown[key] != value}
+
+
+def token_source(*, demo: bool, environ: Mapping[str, str] | None = None) -> str:
+    """Where this run's token comes from, for the settings dialog (``TokenSource``'s values)."""
+    from packstation.adapters.config import TOKEN_ENV
+
+    environ = os.environ if environ is None else environ
+    if demo:
+        return "demo"
+    if environ.get(TOKEN_ENV):
+        return "environment"
+    return "stored" if TokenStore(environ={}).get() else "none"
 
 
 def restart_argv() -> list[str]:
