@@ -268,6 +268,7 @@ def build_services(
         printer_uri=config.printer,
         on_status=runtime.outbox_status_changed,
         on_box_booked=runtime.box_booked,
+        on_box_parked=runtime.box_parked,
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:
