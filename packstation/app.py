@@ -427,7 +427,9 @@ def build_window(
         actions=[
             ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
             ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
+            ("Outbox", "Ctrl+Shift+O", lambda: open_outbox(window, services)),
         ],
+        scan_actions={"CMD:OUTBOX": lambda: open_outbox(window, services)},
         scanner=scanner,
         flash_ms=flash_ms,
     )
@@ -561,6 +563,24 @@ def open_end_of_day(window: MainWindow, services: Services) -> None:
         enqueue_print=services.print_queue.enqueue,
     )
     EndOfDayDialog(service, parent=window).exec()
+
+
+def open_outbox(window: MainWindow, services: Services) -> None:
+    """The outbox view: the same list as ``packstation outbox``, with Retry and Reprint."""
+    from packstation.gui.outbox_dialog import OutboxDialog
+    from packstation.services.queue_report import queue_items
+
+    def retry(op_id: int) -> str:
+        if not services.store.outbox.retry(op_id):
+            return f"Operation {op_id} no longer needs attention."
+        services.outbox.kick()
+        return f"Operation {op_id} is queued again; it is sent in a moment."
+
+    def reprint(job_id: int) -> str:
+        new_job = services.print_queue.reprint(job_id)
+        return f"Printing again (print job {new_job})."
+
+    OutboxDialog(lambda: queue_items(services.store), retry=retry, reprint=reprint, parent=window).exec()
 
 
 def open_stats(window: MainWindow, services: Services) -> None:

@@ -44,31 +44,17 @@ def open_store(config: Any) -> Any:
 
 
 def describe(store: Any) -> tuple[int, int]:
+    """The same list as the app's outbox view (Ctrl+Shift+O), in the same words."""
+    from packstation.services.queue_report import queue_items, report_lines
+
     depth = store.outbox.depth()
     attention = store.outbox.needs_attention()
     print(f"{depth} operation(s) waiting to be sent, {len(attention)} needing attention")
-    for op in attention:
-        box = f" {box_words(store, op.box_id)}" if op.box_id is not None else ""
-        print(f"  #{op.id} {op.kind}{box} shipment {op.shipment_id}: {op.last_error}")
+    for line in report_lines(queue_items(store)):
+        print(line)
     if attention:
         print("  (fix the cause, then: packstation outbox --retry OP_ID, or void the box at the station)")
     return depth, len(attention)
-
-
-def box_words(store: Any, box_id: int) -> str:
-    """A box as the packer's screen names it: "order ORD-1 box 2 (tag BOX-000007)". The number is the
-    box's number within its order (the box card's "Box 2"), not the database id."""
-    try:
-        box = store.boxes.get(box_id)
-        session = store.sessions.get(box.session_id) or {}
-    except Exception:  # a box the store cannot describe is still named by its id
-        return f"box id {box_id}"
-    boxes = (session.get("snapshot") or {}).get("boxes") or ()
-    number = next((b.get("number") for b in boxes if b.get("box_id") == box_id), None)
-    order = session.get("order_key") or ""
-    named = f"order {order} " if order else ""
-    shown = f"box {number}" if number is not None else f"box id {box_id}"
-    return f"{named}{shown} (tag {box.local_tag})"
 
 
 def run(args: argparse.Namespace) -> int:

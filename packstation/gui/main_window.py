@@ -15,7 +15,7 @@ Wiring is one call: ``MainWindow(controller, bridge, sounds=SystemSoundPlayer())
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QCloseEvent
@@ -52,6 +52,7 @@ WINDOW_TITLE = "packstation"
 ACTION_NAMES = (
     QT_TRANSLATE_NOOP("MainWindow", "End of day"),
     QT_TRANSLATE_NOOP("MainWindow", "Packer stats"),
+    QT_TRANSLATE_NOOP("MainWindow", "Outbox"),
 )
 
 
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         sounds: SoundPlayer,
         settings_opener: Callable[[], object] | None = None,
         actions: Sequence[tuple[str, str, Callable[[], object]]] = (),
+        scan_actions: Mapping[str, Callable[[], object]] | None = None,
         scanner: WedgeScanner | None = None,
         flash_ms: int = 300,
         apply_stylesheet: bool = True,
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         self.sounds = sounds
         self._settings_opener = settings_opener
         self._actions = tuple(actions)  # (button text, shortcut, callback): end of day, stats, ...
+        # Command barcodes for the window itself (CMD:OUTBOX opens the outbox view), not the station.
+        self._scan_actions = {code.upper(): action for code, action in (scan_actions or {}).items()}
         self._view: StationView | None = None
         self.setWindowTitle(WINDOW_TITLE)
         self.setObjectName("mainWindow")
@@ -218,6 +222,10 @@ class MainWindow(QMainWindow):
     def _on_scan(self, raw: str) -> None:
         shown = raw if len(raw) <= 40 else raw[:37] + "…"
         self.last_scan_label.setText(self.tr("Last scan: %1").replace("%1", shown))
+        action = self._scan_actions.get(raw.strip().upper())
+        if action is not None:
+            action()
+            return
         self._controller.submit_scan(raw)
 
     def _submit_manual_entry(self) -> None:

@@ -103,3 +103,88 @@ def test_a_box_the_outbox_gave_up_on_says_needs_attention_as_the_cli_does(
     assert attention == 1 and "order ORD-BAD box 1 (tag BOX-" in cli and "box 3" not in cli
     assert card.title == "Box 1"
     station.wait_idle()
+
+
+def park_one_box(station: LiveStation, emulator) -> None:
+    emulator.add_fault(Fault("shipments.bookParcels", "status", status=400))
+    emulator.seed_shipment("ORD-BAD", [MUG])
+    station.wedge("ORD-BAD")
+    station.wedge("SKU-MUG")
+    station.wait_for(lambda: station.view.boxes and station.view.boxes[0].state is BoxState.FAILED)
+    station.settle()
+
+
+def test_the_outbox_view_opens_from_the_keyboard_lists_what_the_cli_lists_and_retries(
+    station, emulator, capsys, expected_log, screenshot_dir
+):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from packstation.gui.outbox_dialog import OutboxDialog
+    from packstation.services.queue_report import queue_items, report_lines
+    from tests.gui.modal_support import when_modal
+
+    expected_log.allow("needs attention: shipments.bookParcels")
+    park_one_box(station, emulator)
+    seen: list = []
+    shown: dict = {}
+
+    def in_the_view(dialog: OutboxDialog) -> None:
+        shown["rows"] = [
+            tuple(dialog.table.item(r, c).text() for c in range(3)) for r in range(dialog.table.rowCount())
+        ]
+        shown["retry_enabled"] = dialog.retry_button.isEnabled()
+        for width, height in ((1920, 1080), (1366, 768)):
+            dialog.resize(min(1000, width - 40), min(480, height - 60))
+            QApplication.processEvents()
+            dialog.grab().save(str(screenshot_dir / f"outbox-view-{width}x{height}.png"))
+        capsys.readouterr()
+        outbox_command.describe(station.services.store)  # what `packstation outbox` prints now
+        shown["cli"] = capsys.readouterr().out
+        emulator.clear_faults()  # the cause is fixed; the packer retries
+        QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)  # Enter: retry the row
+        shown["result"] = dialog.result_label.text()
+        QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
+
+    when_modal(in_the_view, kind=OutboxDialog, seen=seen)
+    QTest.keyClick(
+        station.window.manual_entry,
+        Qt.Key.Key_O,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    station.wait_for(lambda: seen and QApplication.activeModalWidget() is None)
+
+    (row,) = shown["rows"]
+    assert row[0] == "NEEDS ATTENTION"
+    assert row[1].startswith("Book order ORD-BAD box 1 (tag BOX-")
+    assert "HTTP 400" in row[2]
+    assert shown["retry_enabled"]
+    assert shown["result"].endswith("is queued again; it is sent in a moment.")
+    assert station.services.store.outbox.needs_attention() == []
+    assert f"NEEDS ATTENTION: {row[1]}: {row[2]}" in shown["cli"]  # the CLI says the same words
+    assert [line.strip() for line in report_lines(queue_items(station.services.store))] != []
+    station.wait_idle()
+    assert station.shown_boxes()[0].chip == "LABEL PRINTED"
+
+
+def test_scanning_cmd_outbox_opens_the_view(station, emulator, expected_log):
+    from PySide6.QtWidgets import QApplication
+
+    from packstation.gui.outbox_dialog import OutboxDialog
+    from tests.gui.modal_support import when_modal
+
+    expected_log.allow("needs attention: shipments.bookParcels")
+    park_one_box(station, emulator)
+    seen: list = []
+    words: list[str] = []
+
+    def read_and_close(dialog: OutboxDialog) -> None:
+        words.extend(dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount()))
+        dialog.reject()
+
+    when_modal(read_and_close, kind=OutboxDialog, seen=seen)
+    station.wedge("CMD:OUTBOX")
+    station.wait_for(lambda: seen and QApplication.activeModalWidget() is None)
+    assert words and words[0].startswith("Book order ORD-BAD box 1")
+    assert "CMD:OUTBOX" not in [s["raw"] for s in station.services.store.scans.recent()]  # not a packing scan
