@@ -166,6 +166,15 @@ def demo_config(config: Config, args: Any) -> tuple[Config, Emulator, str]:
     return config, emulator, DEMO_TOKEN
 
 
+def remove_demo_folder(folder: Path) -> None:
+    """The demo's scratch folder goes when the demo ends (only a folder the demo made itself)."""
+    import shutil
+
+    if folder.name.startswith("packstation-demo-") and Path(tempfile.gettempdir()) in folder.parents:
+        logging.shutdown()  # the demo's log file lives in it
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def load_aliases(config: Config, demo: bool) -> dict[str, str]:
     from packstation.domain.packing_order import AliasCsvError, parse_alias_csv
 
@@ -362,6 +371,8 @@ def run_gui(args: Any) -> int:
             exit_code = loop.run_until_complete(_run_window(app, args, config, token, emulator, scans))
     finally:
         asyncio.set_event_loop(None)
+        if args.demo and not getattr(args, "data_dir", None):
+            remove_demo_folder(config.data_dir)
     if exit_code == RESTART:
         argv = restart_argv()
         log.info("Restarting with the new settings: %s", " ".join(argv))
@@ -387,7 +398,7 @@ class StationWindow:
 
     async def aclose(self) -> None:
         """Close the window, then stop the workers and close the store."""
-        self.window.close()
+        self.window.close_for_good()
         await self.services.aclose()
 
 
@@ -522,7 +533,7 @@ def open_settings(window: MainWindow, services: Services) -> None:
     if dialog.exec() and confirm_restart(window):
         # Everything the station holds is in the store: a restart loses no box, scan or queued label.
         services.restart_requested = True
-        window.close()
+        window.close_for_good()
 
 
 def changed_settings(shown: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -303,7 +304,39 @@ class MainWindow(QMainWindow):
 
     # -- lifecycle ------------------------------------------------------------------------------
 
+    def close_for_good(self) -> None:
+        """Close without asking (shutdown, restart with new settings): the store keeps everything."""
+        self._asked = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not getattr(self, "_asked", False) and not self._packer_agrees_to_close():
+            event.ignore()
+            return
         self.scanner.uninstall()
         self.shortcuts.uninstall()
         super().closeEvent(event)
+
+    def _packer_agrees_to_close(self) -> bool:
+        """Alt+F4 or the window's X with an order open: ask, and say that nothing is lost."""
+        view = self._view
+        if view is None or view.order is None or view.complete:
+            return True
+        box = QMessageBox(self)
+        box.setObjectName("closeQuestion")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Close packstation?"))
+        box.setText(
+            self.tr(
+                "Order %1 is open. It is safe in the station's database: packstation brings it back, "
+                "with its boxes, when it starts again. Close packstation now?"
+            ).replace("%1", view.order.order_id)
+        )
+        close = box.addButton(self.tr("Close packstation"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(self.tr("Keep packing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # a stray Enter keeps the bench open
+        box.setEscapeButton(keep)
+        box.exec()
+        agreed = box.clickedButton() is close
+        self._asked = agreed
+        return agreed
