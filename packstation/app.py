@@ -443,6 +443,7 @@ def build_window(
         scan_actions={"CMD:OUTBOX": lambda: open_outbox(window, services)},
         scanner=scanner,
         flash_ms=flash_ms,
+        ask_before_closing=True,
     )
     if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         scanner: WedgeScanner | None = None,
         flash_ms: int = 300,
         apply_stylesheet: bool = True,
+        ask_before_closing: bool = False,
     ) -> None:
         super().__init__()
         self._controller = controller
@@ -82,6 +83,9 @@ class MainWindow(QMainWindow):
         # Command barcodes for the window itself (CMD:OUTBOX opens the outbox view), not the station.
         self._scan_actions = {code.upper(): action for code, action in (scan_actions or {}).items()}
         self._view: StationView | None = None
+        # The app asks before Alt+F4 closes an open order (build_window turns it on); a bare window
+        # (tests, tools) closes at once.
+        self._asked = not ask_before_closing
         self.setWindowTitle(WINDOW_TITLE)
         self.setObjectName("mainWindow")
         self.setMinimumSize(1024, 680)
@@ -310,7 +314,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not getattr(self, "_asked", False) and not self._packer_agrees_to_close():
+        if not self._asked and not self._packer_agrees_to_close():
             event.ignore()
             return
         self.scanner.uninstall()
