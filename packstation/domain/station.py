@@ -232,7 +232,7 @@ class Station:
 
     def _added(self, session: PackingSession, message: str) -> Reply:
         writes: list[Effect] = []
-        tone_of = good
+        tone_of: Callable[[str], Feedback] = good
         if session.all_scanned:
             if self.state.settings.auto_close:
                 check = self._weight_check(session)

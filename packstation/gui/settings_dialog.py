@@ -183,7 +183,8 @@ class SettingsDialog(QDialog):
 
     def _fit_screen(self) -> None:
         """Open at the size every tab needs, but no taller or wider than the screen (a tab scrolls)."""
-        screen = self.screen() if self.parent() is None else self.parentWidget().screen()
+        parent = self.parentWidget()
+        screen = parent.screen() if parent is not None else self.screen()
         if screen is None:
             return
         available = screen.availableGeometry()
@@ -193,7 +194,8 @@ class SettingsDialog(QDialog):
         """The size for a screen of that (available) size: each tab's page whole when it fits."""
         hint = self.sizeHint()
         pages = [self.tabs.widget(i) for i in range(self.tabs.count())]
-        contents = [p.widget().sizeHint() for p in pages if isinstance(p, QScrollArea)]
+        inner = [p.widget() for p in pages if isinstance(p, QScrollArea)]
+        contents = [w.sizeHint() for w in inner if w is not None]
         widest = max((size.width() for size in contents), default=0)
         tallest = max((size.height() for size in contents), default=0)
         chrome = hint.height() - self.tabs.sizeHint().height()  # notice, error line, buttons
