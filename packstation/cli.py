@@ -40,7 +40,7 @@ def add_common_options(parser: argparse.ArgumentParser, *, default: object = Non
     parser.add_argument(
         "--printer", default=default, help="printer URI: usb:VID:PID, tcp://HOST[:PORT], file:PATH, preview"
     )
-    parser.add_argument("--data-dir", default=default, help="folder for the station database (packstation doctor shows where the logs are)")
+    parser.add_argument("--data-dir", default=default, help="folder for the station database")
 
 
 def build_parser() -> argparse.ArgumentParser:
