@@ -10,6 +10,7 @@ tool use it as the app does); ``run_gui`` runs it on the qasync loop with the re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -173,6 +174,15 @@ def demo_config(config: Config, args: Any) -> tuple[Config, Emulator, str]:
     return config, emulator, DEMO_TOKEN
 
 
+def remove_demo_folder(folder: Path) -> None:
+    """The demo's scratch folder goes when the demo ends (only a folder the demo made itself)."""
+    import shutil
+
+    if folder.name.startswith("packstation-demo-") and Path(tempfile.gettempdir()) in folder.parents:
+        logging.shutdown()  # the demo's log file lives in it
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def load_aliases(config: Config, demo: bool) -> list[Any]:
     """Catalogue rows held in memory: the demo's catalogue (with its case pack) and the legacy
     ``<data_dir>/barcodes.csv`` (``barcode,sku``), as ``CatalogueEntry`` rows."""
@@ -302,6 +312,7 @@ def build_services(
         printer_uri=config.printer,
         on_status=runtime.outbox_status_changed,
         on_box_booked=runtime.box_booked,
+        on_box_parked=runtime.box_parked,
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:
@@ -429,6 +440,8 @@ def run_gui(args: Any) -> int:
             )
     finally:
         asyncio.set_event_loop(None)
+        if args.demo and not getattr(args, "data_dir", None):
+            remove_demo_folder(config.data_dir)
     if exit_code == ExitCode.RESTART:
         argv = restart_argv()
         log.info("Restarting with the new settings: %s", " ".join(argv))
@@ -454,7 +467,7 @@ class StationWindow:
 
     async def aclose(self) -> None:
         """Close the window, then stop the workers and close the store."""
-        self.window.close()
+        self.window.close_for_good()
         await self.services.aclose()
 
 
@@ -494,9 +507,12 @@ def build_window(
         actions=[
             ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
             ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
+            ("Outbox", "Ctrl+Shift+O", lambda: open_outbox(window, services)),
         ],
+        scan_actions={"CMD:OUTBOX": lambda: open_outbox(window, services)},
         scanner=scanner,
         flash_ms=flash_ms,
+        ask_before_closing=True,
     )
     if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
@@ -575,14 +591,16 @@ def open_settings(window: MainWindow, services: Services) -> None:
     from packstation.gui.settings_dialog import SettingsDialog, confirm_restart
 
     demo = services.emulator is not None
+    snapshot = {**services.config.to_json(), "token_source": token_source(demo=demo)}
+    shown: dict[str, Any] = {}
 
     def on_save(values: dict[str, Any], token: str | None) -> None:
         if demo:  # the demo's loopback API, preview printer and scratch folder must not become real
             raise ValueError(SettingsDialog.demo_notice())
-        save_settings(values, token)
+        save_settings(changed_settings(shown, values), token)
 
     dialog = SettingsDialog(
-        services.config.to_json(),
+        snapshot,
         on_save=on_save,
         on_test_print=lambda uri: queue_test_print(services, uri),
         list_printers=list_usb_printers,
@@ -590,10 +608,31 @@ def open_settings(window: MainWindow, services: Services) -> None:
         demo=demo,
         parent=window,
     )
+    with contextlib.suppress(ValueError):  # a value the dialog would refuse: then every value counts
+        shown.update(dialog.values())
     if dialog.exec() and confirm_restart(window):
         # Everything the station holds is in the store: a restart loses no box, scan or queued label.
         services.restart_requested = True
-        window.close()
+        window.close_for_good()
+
+
+def changed_settings(shown: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The values the packer changed in the dialog. The dialog shows this run's effective settings,
+    which include the environment and the flags (``PACKSTATION_API_URL``, ``--printer``); writing back
+    what was only shown would make them permanent in the config file, so only the edits are saved."""
+    return {key: value for key, value in values.items() if key not in shown or shown[key] != value}
+
+
+def token_source(*, demo: bool, environ: Mapping[str, str] | None = None) -> str:
+    """Where this run's token comes from, for the settings dialog (``TokenSource``'s values)."""
+    from packstation.adapters.config import TOKEN_ENV
+
+    environ = os.environ if environ is None else environ
+    if demo:
+        return "demo"
+    if environ.get(TOKEN_ENV):
+        return "environment"
+    return "stored" if TokenStore(environ={}).get() else "none"
 
 
 def restart_argv() -> list[str]:
@@ -615,6 +654,24 @@ def open_end_of_day(window: MainWindow, services: Services) -> None:
         enqueue_print=services.print_queue.enqueue,
     )
     EndOfDayDialog(service, parent=window).exec()
+
+
+def open_outbox(window: MainWindow, services: Services) -> None:
+    """The outbox view: the same list as ``packstation outbox``, with Retry and Reprint."""
+    from packstation.gui.outbox_dialog import OutboxDialog
+    from packstation.services.queue_report import queue_items
+
+    def retry(op_id: int) -> str:
+        if not services.store.outbox.retry(op_id):
+            return f"Operation {op_id} no longer needs attention."
+        services.outbox.kick()
+        return f"Operation {op_id} is queued again; it is sent in a moment."
+
+    def reprint(job_id: int) -> str:
+        new_job = services.print_queue.reprint(job_id)
+        return f"Printing again (print job {new_job})."
+
+    OutboxDialog(lambda: queue_items(services.store), retry=retry, reprint=reprint, parent=window).exec()
 
 
 def open_stats(window: MainWindow, services: Services) -> None:

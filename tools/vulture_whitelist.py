@@ -107,3 +107,4 @@ tested.barcode_aliases  # the demo's EAN -> SKU table: the emulator tests and to
 tested.TSPL
 tested.EPL
 tested.document_printer
+tested.sequences  # gui/shortcuts.py: the shortcut tests read which key sequences the window claims

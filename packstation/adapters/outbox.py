@@ -101,6 +101,7 @@ class Outbox:
         clock: Callable[[], float] = time.time,
         on_status: Callable[[OutboxStatus], None] | None = None,
         on_box_booked: Callable[[int], None] | None = None,
+        on_box_parked: Callable[[int, str], None] | None = None,
         backoff: BackoffPolicy | None = None,
         rng: random.Random | None = None,
         fetch_before_book: bool = True,
@@ -112,6 +113,7 @@ class Outbox:
         self.clock = clock
         self.on_status = on_status
         self.on_box_booked = on_box_booked
+        self.on_box_parked = on_box_parked
         self.backoff = backoff or BackoffPolicy()
         self.rng = rng or random.Random()
         # False: trust this worker's own last answer for a shipment instead of fetching it before
@@ -155,6 +157,13 @@ class Outbox:
         if self.tracker.resume():
             self._publish_soon()
         self.kick()
+
+    def server_answered(self) -> None:
+        """Any successful call ends "offline" at once (an order look-up answered while the outbox waited
+        out its back-off): the status says online and what waited is sent now."""
+        if self.tracker.success():
+            self._publish_soon()
+            self.kick()
 
     @property
     def paused(self) -> bool:
@@ -297,6 +306,8 @@ class Outbox:
         self._fresh.pop(op.shipment_id, None)
         log.warning("Outbox operation %s (%s) needs attention: %s", op.id, op.kind, reason)
         await self._db(self.store.outbox.park, op.id, reason, unknown=attempt.maybe_changed_server())
+        if op.box_id is not None and self.on_box_parked is not None:
+            self.on_box_parked(op.box_id, reason)  # the box card says what `packstation outbox` says
 
     async def _retry_later(self, op: OutboxOp, exc: SomError, attempt: _Attempt) -> None:
         self._fresh.pop(op.shipment_id, None)

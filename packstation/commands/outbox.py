@@ -44,12 +44,14 @@ def open_store(config: Any) -> Any:
 
 
 def describe(store: Any) -> tuple[int, int]:
+    """The same list as the app's outbox view (Ctrl+Shift+O), in the same words."""
+    from packstation.services.queue_report import queue_items, report_lines
+
     depth = store.outbox.depth()
     attention = store.outbox.needs_attention()
     print(f"{depth} operation(s) waiting to be sent, {len(attention)} needing attention")
-    for op in attention:
-        box = f" box {op.box_id}" if op.box_id is not None else ""
-        print(f"  #{op.id} {op.kind}{box} shipment {op.shipment_id}: {op.last_error}")
+    for line in report_lines(queue_items(store)):
+        print(line)
     if attention:
         print("  (fix the cause, then: packstation outbox --retry OP_ID, or void the box at the station)")
     return depth, len(attention)

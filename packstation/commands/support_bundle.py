@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     # The bundle is most needed when the settings are broken: a bad value is said and left out.
     config = config_from_args(args, on_problem=lambda problem: print(f"Setting left out: {problem}"))
     output = Path(args.output) if args.output else Path.cwd() / default_name()
+    if not output.parent.exists():  # a typo in the folder must not make a new folder tree
+        raise UserFacingError(f"the folder {output.parent} does not exist: create it or choose another")
     path = write_bundle(output, config, offline=args.offline)
     print(f"Support bundle written: {path} ({path.stat().st_size / 1024:.0f} KB)")
     print("It contains logs, settings and check results; no API token and no order data.")

@@ -96,6 +96,10 @@ class OutboxWorker(Protocol):
 
     def kick(self) -> None: ...
 
+    def server_answered(self) -> None:
+        """Another call (an order look-up) was answered: the connection is back, whatever said offline."""
+        ...
+
     def pause(self, reason: str) -> None: ...
 
     @property

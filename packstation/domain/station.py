@@ -304,7 +304,7 @@ class Station:
 
     def _added(self, session: PackingSession, message: str) -> Reply:
         writes: list[Effect] = []
-        tone_of = good
+        tone_of: Callable[[str], Feedback] = good
         if session.all_scanned:
             if self.state.settings.auto_close:
                 check = self._weight_check(session)
@@ -317,6 +317,8 @@ class Station:
                 else:
                     closed = self._close(session, None, writes, check.grams)
                     message = f"{message}. {closed}"
+                    if tone_of is good:
+                        tone_of = self._closing_tone(session)
             else:
                 box = session.open_box
                 message = f"{message}. {text.close_now(box.number if box else 0)}"
@@ -382,7 +384,9 @@ class Station:
             session.drop_empty_open_box()
             session.state = SessionState.COMPLETE
             self.state.waiting = None  # finished: the packer scans the next order themselves
-            message = f"{message} {text.order_done(session)}"
+            tagged = self._tagged_boxes(session)
+            done = text.order_done_with_tags(session, tagged) if tagged else text.order_done(session)
+            message = f"{message} {done}"
         else:
             message = f"{message} {text.stick_label()}"
         writes.append(
@@ -423,7 +427,7 @@ class Station:
                 return Reply(Outcome.WEIGHT_TYPED, warning(f"{message} {text.weight_refused(check.refusal)}"))
             message = f"{message} {self._close(session, None, writes, grams)}"
             writes.append(self._save(session))
-        return Reply(Outcome.WEIGHT_TYPED, good(message), writes)
+        return Reply(Outcome.WEIGHT_TYPED, self._closing_tone(session)(message), writes)
 
     def _close_is_waiting(self, session: PackingSession) -> bool:
         box = session.open_box
@@ -451,7 +455,7 @@ class Station:
         writes: list[Effect] = []
         message = self._close(session, None, writes, check.grams)
         writes.append(self._save(session))
-        return self._event(Reply(Outcome.BOX_CLOSED, good(message), writes))
+        return self._event(Reply(Outcome.BOX_CLOSED, self._closing_tone(session)(message), writes))
 
     # --- commands ----------------------------------------------------------------------------------
 
@@ -495,7 +499,7 @@ class Station:
         writes: list[Effect] = []
         message = self._close(session, box_type, writes, check.grams)
         writes.append(self._save(session))
-        return Reply(Outcome.BOX_CLOSED, good(message), writes)
+        return Reply(Outcome.BOX_CLOSED, self._closing_tone(session)(message), writes)
 
     def _box_type(self, code: str) -> Reply:
         box_type = self.state.settings.box_type(code)
@@ -853,6 +857,19 @@ class Station:
             packer=self.state.packer,
             snapshot=snapshot if snapshot is not None else session.to_snapshot(),
         )
+
+    def _tagged_boxes(self, session: PackingSession) -> int:
+        """How many of the order's closed boxes carry (or are about to get) only a box tag: no real label
+        yet, because the API is offline or paused."""
+        offline = self.state.status.connectivity in _TAG_WHEN
+        waiting = (BoxState.QUEUED, BoxState.BOOKING)
+        return sum(1 for b in session.boxes if b.state in waiting and (b.tag_printed or offline))
+
+    def _closing_tone(self, session: PackingSession) -> Callable[[str], Feedback]:
+        """Green for a close; amber when it completed an order some of whose boxes carry only box tags."""
+        if session.state is SessionState.COMPLETE and self._tagged_boxes(session):
+            return warning
+        return good
 
     def _tag(self, session: PackingSession, box: Box) -> PrintBoxTag:
         assert box.box_id is not None

@@ -179,6 +179,20 @@ def order_done(session: PackingSession) -> str:
     )
 
 
+def order_done_with_tags(session: PackingSession, tagged: int) -> str:
+    """Complete, but offline: some boxes carry only a box tag ("NOT A SHIPPING LABEL") for now."""
+    count = sum(1 for b in session.boxes if b.closed)
+    boxes = t("{n} box", n=count) if count == 1 else t("{n} boxes", n=count)
+    tags = t("1 box has a box tag", n=tagged) if tagged == 1 else t("{n} boxes have box tags", n=tagged)
+    return t(
+        "Order {order} complete ({boxes}). {tags}, not shipping labels: their real labels print when "
+        "the connection is back. Scan the next order.",
+        order=session.order.order_id,
+        boxes=boxes,
+        tags=tags,
+    )
+
+
 def parked(session: PackingSession) -> str:
     return t("Order {order} parked: set it aside. Scan it again to go on.", order=session.order.order_id)
 

@@ -15,10 +15,10 @@ Wiring is one call: ``MainWindow(controller, bridge, sounds=SystemSoundPlayer())
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -44,6 +45,7 @@ from packstation.gui.label_preview import LabelPreview
 from packstation.gui.order_view import LinesTable, OrderHeaderWidget
 from packstation.gui.resources import icon_pixmap, load_stylesheet
 from packstation.gui.scanner import WedgeScanner
+from packstation.gui.shortcuts import WindowShortcuts
 from packstation.gui.status_bar import StationStatusBar
 
 WINDOW_TITLE = "packstation"
@@ -51,6 +53,7 @@ WINDOW_TITLE = "packstation"
 ACTION_NAMES = (
     QT_TRANSLATE_NOOP("MainWindow", "End of day"),
     QT_TRANSLATE_NOOP("MainWindow", "Packer stats"),
+    QT_TRANSLATE_NOOP("MainWindow", "Outbox"),
 )
 
 
@@ -65,9 +68,11 @@ class MainWindow(QMainWindow):
         sounds: SoundPlayer,
         settings_opener: Callable[[], object] | None = None,
         actions: Sequence[tuple[str, str, Callable[[], object]]] = (),
+        scan_actions: Mapping[str, Callable[[], object]] | None = None,
         scanner: WedgeScanner | None = None,
         flash_ms: int = 300,
         apply_stylesheet: bool = True,
+        ask_before_closing: bool = False,
     ) -> None:
         super().__init__()
         self._controller = controller
@@ -75,12 +80,18 @@ class MainWindow(QMainWindow):
         self.sounds = sounds
         self._settings_opener = settings_opener
         self._actions = tuple(actions)  # (button text, shortcut, callback): end of day, stats, ...
+        # Command barcodes for the window itself (CMD:OUTBOX opens the outbox view), not the station.
+        self._scan_actions = {code.upper(): action for code, action in (scan_actions or {}).items()}
         self._view: StationView | None = None
+        # The app asks before Alt+F4 closes an open order (build_window turns it on); a bare window
+        # (tests, tools) closes at once.
+        self._asked = not ask_before_closing
         self.setWindowTitle(WINDOW_TITLE)
         self.setObjectName("mainWindow")
         self.setMinimumSize(1024, 680)
         if apply_stylesheet:
             self.setStyleSheet(load_stylesheet())
+        self.shortcuts = WindowShortcuts(self)
         self._build()
 
         self.flash = FlashOverlay(self._central, duration_ms=flash_ms)
@@ -145,9 +156,9 @@ class MainWindow(QMainWindow):
 
         # Keyboard-only use: Ctrl+L (or F6) puts the cursor in the manual entry field.
         for keys in ("Ctrl+L", "F6"):
-            QShortcut(QKeySequence(keys), self).activated.connect(self.manual_entry.setFocus)
+            self.shortcuts.add(keys, self.manual_entry.setFocus)
         if self._settings_opener is not None:
-            QShortcut(QKeySequence("Ctrl+,"), self).activated.connect(self._open_settings)
+            self.shortcuts.add("Ctrl+,", self._open_settings)
 
     def _add_header_action(self, text: str, shortcut: str, callback: Callable[[], object]) -> QToolButton:
         button = QToolButton()
@@ -163,7 +174,7 @@ class MainWindow(QMainWindow):
             layout.indexOf(self.header.settings_button), button, 0, Qt.AlignmentFlag.AlignVCenter
         )
         if shortcut:
-            QShortcut(QKeySequence(shortcut), self).activated.connect(lambda: callback())
+            self.shortcuts.add(shortcut, callback)
         return button
 
     def _build_idle_page(self) -> QWidget:
@@ -216,6 +227,10 @@ class MainWindow(QMainWindow):
     def _on_scan(self, raw: str) -> None:
         shown = raw if len(raw) <= 40 else raw[:37] + "…"
         self.last_scan_label.setText(self.tr("Last scan: %1").replace("%1", shown))
+        action = self._scan_actions.get(raw.strip().upper())
+        if action is not None:
+            action()
+            return
         self._controller.submit_scan(raw)
 
     def _submit_manual_entry(self) -> None:
@@ -293,6 +308,39 @@ class MainWindow(QMainWindow):
 
     # -- lifecycle ------------------------------------------------------------------------------
 
+    def close_for_good(self) -> None:
+        """Close without asking (shutdown, restart with new settings): the store keeps everything."""
+        self._asked = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._asked and not self._packer_agrees_to_close():
+            event.ignore()
+            return
         self.scanner.uninstall()
+        self.shortcuts.uninstall()
         super().closeEvent(event)
+
+    def _packer_agrees_to_close(self) -> bool:
+        """Alt+F4 or the window's X with an order open: ask, and say that nothing is lost."""
+        view = self._view
+        if view is None or view.order is None or view.complete:
+            return True
+        box = QMessageBox(self)
+        box.setObjectName("closeQuestion")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Close packstation?"))
+        box.setText(
+            self.tr(
+                "Order %1 is open. It is safe in the station's database: packstation brings it back, "
+                "with its boxes, when it starts again. Close packstation now?"
+            ).replace("%1", view.order.order_id)
+        )
+        close = box.addButton(self.tr("Close packstation"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(self.tr("Keep packing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # a stray Enter keeps the bench open
+        box.setEscapeButton(keep)
+        box.exec()
+        agreed = box.clickedButton() is close
+        self._asked = agreed
+        return agreed

@@ -11,7 +11,8 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
   ``print_packing_slip``, ``receipt_printer``, ``publish_packed_event``, ``custom_event_type_id``,
   ``scanner`` ("wedge", or "serial:<port>" such as "serial:/dev/ttyACM0?baud=9600" or "serial:COM3"));
   ``token`` is the new API token, or None when the packer left the field empty (keep the stored one).
-  The token is never shown back: the field only says "token stored". The values are checked with the
+  The token is never shown back: the field says where this run's token comes from (the snapshot's
+  ``token_source``: ``TokenSource``, e.g. "token from PACKSTATION_API_TOKEN"). The values are checked with the
   settings model's rules (``packstation.domain.settings``) first; a value that breaks one is explained
   and nothing is saved. If ``on_save`` raises ValueError, its message is shown and the dialog stays open.
 * ``on_test_print(uri)``: returns the result in words, or None when the result comes later through
@@ -22,10 +23,10 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -40,8 +42,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +92,17 @@ _RULE_WORDS = {
         "SettingsDialog", "Give the custom event type id for the packed tracking event."
     ),
 }
+
+
+class TokenSource(StrEnum):
+    """Where this run's API token comes from (the snapshot's ``token_source``)."""
+
+    ENVIRONMENT = "environment"  # PACKSTATION_API_TOKEN, which wins over a stored token
+    STORED = "stored"  # the OS keyring or the 0600 token file
+    DEMO = "demo"
+    NONE = "none"
+
+
 _FIELD_NAMES = {"printer": "Printer URI", "receipt_printer": "Receipt printer URI"}
 
 
@@ -107,7 +122,6 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("packstation settings"))
         self.setStyleSheet(load_stylesheet())
-        self.setMinimumWidth(760)
         self._snapshot = dict(config_snapshot)
         self._on_save = on_save
         self._on_test_print = on_test_print
@@ -124,11 +138,14 @@ class SettingsDialog(QDialog):
             )
             self.demo_label.setWordWrap(True)
             layout.addWidget(self.demo_label)
-        layout.addWidget(self._build_api_group())
-        layout.addWidget(self._build_printer_group())
-        layout.addWidget(self._build_boxes_group())
-        layout.addWidget(self._build_station_group())
-        layout.addWidget(self._build_shift_group())
+        # Tabs, each scrolling on its own: the dialog fits a 1366x768 bench monitor with Save in sight.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self._add_tab(self.tr("Connection and printer"), self._build_api_group(), self._build_printer_group())
+        self._add_tab(self.tr("Box types"), self._build_boxes_group())
+        self._add_tab(self.tr("This bench"), self._build_station_group())
+        self._add_tab(self.tr("Weighing, slips, tracking"), self._build_shift_group())
+        layout.addWidget(self.tabs, 1)
         self.error_label = QLabel("")
         self.error_label.setObjectName("saveError")
         self.error_label.setStyleSheet("color: #b91c1c; font-weight: bold;")
@@ -140,8 +157,51 @@ class SettingsDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        for button in self.findChildren(QPushButton):
+            # A focused "Refresh list" or "Print test label" must not take Enter from Save.
+            button.setAutoDefault(False)
+        save_button.setDefault(True)  # Enter saves (a scanner's Enter never gets here: scans are swallowed)
+        save_button.setToolTip(self.tr("Save (Enter)"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setToolTip(self.tr("Cancel (Esc)"))
         layout.addWidget(self.buttons)
         self.refresh_printers()
+        self._fit_screen()
+
+    def _add_tab(self, title: str, *groups: QWidget) -> None:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        for group in groups:
+            column.addWidget(group)
+        column.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # forms reflow instead
+        scroller.setWidget(page)
+        self.tabs.addTab(scroller, title)
+
+    def _fit_screen(self) -> None:
+        """Open at the size every tab needs, but no taller or wider than the screen (a tab scrolls)."""
+        parent = self.parentWidget()
+        screen = parent.screen() if parent is not None else self.screen()
+        if screen is None:
+            return
+        available = screen.availableGeometry()
+        self.fit_to(available.width(), available.height())
+
+    def fit_to(self, screen_width: int, screen_height: int) -> None:
+        """The size for a screen of that (available) size: each tab's page whole when it fits."""
+        hint = self.sizeHint()
+        pages = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        inner = [p.widget() for p in pages if isinstance(p, QScrollArea)]
+        contents = [w.sizeHint() for w in inner if w is not None]
+        widest = max((size.width() for size in contents), default=0)
+        tallest = max((size.height() for size in contents), default=0)
+        chrome = hint.height() - self.tabs.sizeHint().height()  # notice, error line, buttons
+        width = max(hint.width(), widest + 100, 760)
+        height = max(hint.height(), tallest + chrome + 60)
+        self.resize(min(width, screen_width - 40), min(height, screen_height - 60))
 
     # -- building ------------------------------------------------------------------------------
 
@@ -166,10 +226,7 @@ class SettingsDialog(QDialog):
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setObjectName("tokenField")
-        if self._snapshot.get("token_stored"):
-            self.token.setPlaceholderText(self.tr("token stored (type a new one to replace it)"))
-        else:
-            self.token.setPlaceholderText(self.tr("no token stored: paste the API token"))
+        self.token.setPlaceholderText(self.token_words(self._snapshot))
         form.addRow(self.tr("Environment"), self.environment)
         form.addRow(self.tr("Custom URL"), self.custom_url)
         form.addRow(self.tr("Site id"), self.site_id)
@@ -430,6 +487,24 @@ class SettingsDialog(QDialog):
         return f"{field}: {problem.message}" if field else problem.message
 
     @staticmethod
+    def token_words(snapshot: Mapping[str, Any]) -> str:
+        """Where this run's token comes from, in words (the token itself is never shown)."""
+        source = snapshot.get("token_source")
+        if source is None:
+            source = TokenSource.STORED if snapshot.get("token_stored") else TokenSource.NONE
+        tr = QCoreApplication.translate
+        words = {
+            TokenSource.ENVIRONMENT: tr(
+                "SettingsDialog",
+                "token from PACKSTATION_API_TOKEN (this run's environment; it wins over a stored token)",
+            ),
+            TokenSource.STORED: tr("SettingsDialog", "token stored (type a new one to replace it)"),
+            TokenSource.DEMO: tr("SettingsDialog", "the demo's own token (nothing to enter)"),
+            TokenSource.NONE: tr("SettingsDialog", "no token stored: paste the API token"),
+        }
+        return words.get(TokenSource(source), words[TokenSource.NONE])
+
+    @staticmethod
     def demo_notice() -> str:
         return QCoreApplication.translate(
             "SettingsDialog",
@@ -450,13 +525,6 @@ class SettingsDialog(QDialog):
             return
         self.token.clear()  # the token does not linger in the widget
         self.accept()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        # Enter in a field must not save by accident (a stray scan would be swallowed anyway).
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 def confirm_restart(parent: QWidget | None) -> bool:

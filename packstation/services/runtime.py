@@ -175,6 +175,14 @@ class StationRuntime:
 
     # ------------------------------------------------------------------ events from workers
 
+    def box_parked(self, box_id: int, reason: str) -> None:
+        """The outbox gave up on a box's operation (needs attention): the box card says so."""
+        self._handoff.call(self._box_parked, box_id, reason)
+
+    def _box_parked(self, box_id: int, reason: str) -> None:
+        problem = f"Needs attention: {reason}. Retry or cancel it in the outbox (Ctrl+Shift+O)."
+        self._apply(self.station.box_failed(box_id, problem))
+
     def outbox_status_changed(self, status: OutboxStatus) -> None:
         self._handoff.call(self._status_changed, status)
 
@@ -307,6 +315,8 @@ class StationRuntime:
             self.unanswered_scans.append(f"{key}: {reason}")
             self._apply(self.station.order_lookup_failed(key, reason))
             return
+        if found is None or found[1] == "api":
+            self._heard_from_server()  # the API answered: whatever said "offline" is out of date
         if found is None:
             self._apply(
                 self.station.order_not_found(key, "no such order in Ingrid or in this station's cache")
@@ -455,6 +465,10 @@ class StationRuntime:
         self.print_queue.enqueue(
             kind=PrintJobKind.BOX_TAG, printer_uri=self.printer_uri, payload=payload, box_id=effect.box_id
         )
+
+    def _heard_from_server(self) -> None:
+        if self.outbox is not None:
+            self.outbox.server_answered()
 
     def _kick_outbox(self) -> None:
         if self.outbox is not None:

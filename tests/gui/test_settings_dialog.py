@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from packstation.gui.settings_dialog import SettingsDialog
 
@@ -177,13 +177,72 @@ def test_no_token_stored_says_so(qtbot):
     assert "no token stored" in dialog.token.placeholderText()
 
 
-def test_enter_in_a_field_does_not_save(qtbot):
-    dialog, calls = make_dialog(qtbot)
+def test_a_token_from_the_environment_says_so_and_nothing_of_it(qtbot):
+    dialog, _ = make_dialog(qtbot, {**SNAPSHOT, "token_source": "environment"})
+    words = dialog.token.placeholderText()
+    assert words.startswith("token from PACKSTATION_API_TOKEN") and "no token" not in words
+
+
+def shown_dialog(qtbot, snapshot=SNAPSHOT):
+    dialog, calls = make_dialog(qtbot, snapshot)
     dialog.show()
-    dialog.site_id.setFocus()
-    qtbot.keyClick(dialog.site_id, Qt.Key.Key_Return)
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    return dialog, calls
+
+
+def type_into(qtbot, widget, text):
+    """A person typing: focus the field, then key by key (slowly enough to be no scan)."""
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
+    widget.selectAll()
+    qtbot.keyClicks(widget, text)
+
+
+def test_enter_in_a_field_saves_what_was_typed(qtbot):
+    dialog, calls = shown_dialog(qtbot)
+    type_into(qtbot, dialog.site_id, "site-12")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert [values["site_id"] for values, _token in calls.saved] == ["site-12"]
+    assert dialog.result() == dialog.DialogCode.Accepted and not dialog.isVisible()
+
+
+def test_esc_cancels_and_saves_nothing(qtbot):
+    dialog, calls = shown_dialog(qtbot)
+    type_into(qtbot, dialog.site_id, "site-12")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     assert calls.saved == []
-    assert dialog.isVisible()
+    assert dialog.result() == dialog.DialogCode.Rejected and not dialog.isVisible()
+
+
+def test_enter_with_a_value_the_model_refuses_keeps_the_dialog_open_and_says_why(qtbot):
+    dialog, calls = shown_dialog(qtbot)
+    dialog.tabs.setCurrentIndex(3)
+    type_into(qtbot, dialog.scale_ids, "zz")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Enter)
+    assert calls.saved == [] and dialog.isVisible()
+    assert "hex numbers" in dialog.error_label.text()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_the_dialog_fits_the_screen_with_save_and_cancel_in_sight(qtbot, size, screenshot_dir):
+    from PySide6.QtCore import QRect
+
+    width, height = size
+    dialog, _calls = shown_dialog(qtbot)
+    # The offscreen screen is smaller than a bench monitor: the dialog sizes itself for the size under
+    # test, as it does for the real screen when it opens (a 40 px task bar below).
+    dialog.fit_to(width, height - 40)
+    assert dialog.minimumSizeHint().height() <= height - 100
+    qtbot.waitUntil(lambda: dialog.height() <= height - 100 and dialog.width() <= width - 40)
+    frame = QRect(0, 0, dialog.width(), dialog.height())
+    for button in dialog.buttons.buttons():
+        corner = button.mapTo(dialog, button.rect().bottomRight())
+        assert frame.contains(corner), f"{button.text()} is outside the dialog"
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        qtbot.wait(10)  # the tab's layout runs before it is drawn
+        dialog.grab().save(str(screenshot_dir / f"settings-{width}x{height}-tab{index + 1}.png"))
 
 
 def test_shift_settings_reach_on_save(qtbot):

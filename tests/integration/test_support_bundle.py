@@ -63,6 +63,7 @@ def read_zip(path) -> dict[str, str]:
 
 def test_bundle_has_everything_and_no_token(station, tmp_path, capsys):
     output = tmp_path / "out" / "bundle.zip"
+    output.parent.mkdir()  # a missing folder is refused (see below), not created
     status = main(["support-bundle", "--output", str(output), "--offline"])
     printed = capsys.readouterr().out
     assert status == 0 and f"Support bundle written: {output}" in printed
@@ -120,3 +121,11 @@ def test_unwritable_output_is_one_clear_line(station, tmp_path, capsys):
     status = main(["support-bundle", "--output", str(blocker / "b.zip"), "--offline"])
     assert status == 1
     assert "cannot write the support bundle" in capsys.readouterr().err
+
+
+def test_a_missing_output_folder_is_one_clear_line_and_is_not_created(station, tmp_path, capsys):
+    missing = tmp_path / "missing" / "dir"
+    status = main(["support-bundle", "-o", str(missing / "x.zip"), "--offline"])
+    assert status == 1
+    assert f"the folder {missing} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()

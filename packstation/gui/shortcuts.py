@@ -1,0 +1,65 @@
+"""The window's keyboard shortcuts, which work whatever widget has the focus.
+
+A ``QShortcut`` only fires when the focused widget does not claim the key first: before a shortcut runs,
+Qt asks the focus widget with a ``ShortcutOverride`` event, and a ``QLineEdit`` claims every key it has an
+editing meaning for. Which keys those are depends on the platform's key bindings: on X11 desktops Ctrl+E is
+"move to the end of the line", so the always-focused "Type a code" field ate End of day (Ctrl+E).
+
+``WindowShortcuts`` registers the shortcuts the app advertises (tooltips, README, command sheet) and
+answers that question itself for them: an application event filter turns down the ``ShortcutOverride``
+of any widget in its window for exactly those key sequences, so the shortcut wins. Every other key (Ctrl+A,
+Ctrl+C, arrows, ...) stays with the widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+class WindowShortcuts(QObject):
+    """The shortcuts of one window; ``add(keys, callback)`` registers one."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._sequences: list[QKeySequence] = []
+        self._app: QCoreApplication | None = None
+
+    def add(self, keys: str, callback: Callable[[], object]) -> QShortcut:
+        sequence = QKeySequence(keys)
+        shortcut = QShortcut(sequence, self._window)
+        shortcut.activated.connect(lambda: callback())
+        self._sequences.append(sequence)
+        self.install()
+        return shortcut
+
+    @property
+    def sequences(self) -> tuple[str, ...]:
+        """The key sequences registered, in Qt's portable text ("Ctrl+E")."""
+        return tuple(s.toString() for s in self._sequences)
+
+    def install(self) -> None:
+        if self._app is None and (app := QApplication.instance()) is not None:
+            app.installEventFilter(self)
+            self._app = app
+
+    def uninstall(self) -> None:
+        if self._app is not None and shiboken6.isValid(self._app):
+            self._app.removeEventFilter(self)
+        self._app = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self._window:
+            return False  # a dialog's fields keep their keys; the window's shortcuts wait for it to close
+        pressed = QKeySequence(event.keyCombination())
+        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._sequences):
+            event.ignore()  # "the widget does not want this key": Qt runs the shortcut
+            return True
+        return False

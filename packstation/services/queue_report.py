@@ -1,0 +1,92 @@
+"""What waits to go out of this bench, in words: API operations (the outbox) and print jobs.
+
+One list for the app's outbox view (``gui/outbox_dialog.py``) and for ``packstation outbox``, so both
+say the same: which item waits, failed or needs attention, named as the packer's screen names boxes
+("order ORD-1 box 2 (tag BOX-000007)": the box's number within its order, not a database id), and what
+can be done with it (retry, reprint).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from packstation.domain.outbox import OpKind, OpState, OutboxOp
+from packstation.domain.printing import PrintJob, PrintJobKind, PrintJobState
+from packstation.domain.queue_items import ItemAction, ItemState, QueueItem
+
+_OP_WORDS = {
+    OpKind.BOOK_BOX: "Book",
+    OpKind.BOOK_PICKUP: "Book the pickup",
+    OpKind.CANCEL_DELIVERY: "Cancel the parcel of",
+    OpKind.PUBLISH_TRACKING_EVENT: "Send the packed event of",
+    OpKind.CREATE_SHIPMENT_FROM_TOS: "Create the shipment of",
+}
+_JOB_WORDS = {
+    PrintJobKind.LABEL: "Label of",
+    PrintJobKind.BOX_TAG: "Box tag of",
+    PrintJobKind.TEST: "Test label",
+    PrintJobKind.DOCUMENT: "Document",
+}
+
+
+def box_words(store: Any, box_id: int) -> str:
+    """A box as the packer's screen names it: "order ORD-1 box 2 (tag BOX-000007)"."""
+    try:
+        box = store.boxes.get(box_id)
+        session = store.sessions.get(box.session_id) or {}
+    except Exception:  # a box the store cannot describe is still named by its id
+        return f"box id {box_id}"
+    boxes = (session.get("snapshot") or {}).get("boxes") or ()
+    number = next((b.get("number") for b in boxes if b.get("box_id") == box_id), None)
+    order = session.get("order_key") or ""
+    named = f"order {order} " if order else ""
+    shown = f"box {number}" if number is not None else f"box id {box_id}"
+    return f"{named}{shown} (tag {box.local_tag})"
+
+
+def _plain(text: str | None) -> str:
+    """One printable line (a scan or an error with control characters must not garble a terminal)."""
+    return "".join(c if c.isprintable() else " " for c in (text or "")).strip()
+
+
+def _op_item(store: Any, op: OutboxOp) -> QueueItem:
+    verb = _OP_WORDS.get(op.kind, str(op.kind))
+    target = box_words(store, op.box_id) if op.box_id is not None else f"shipment {op.shipment_id}"
+    if op.state is OpState.NEEDS_ATTENTION:
+        return QueueItem(
+            ItemState.NEEDS_ATTENTION, f"{verb} {target}", _plain(op.last_error), ItemAction.RETRY, op.id
+        )
+    detail = _plain(op.last_error) or "not sent yet"
+    return QueueItem(ItemState.WAITING, f"{verb} {target}", detail, ItemAction.NONE, op.id)
+
+
+def _job_item(store: Any, job: PrintJob) -> QueueItem:
+    words = _JOB_WORDS.get(job.kind, str(job.kind))
+    target = f" {box_words(store, job.box_id)}" if job.box_id is not None else ""
+    if job.state is PrintJobState.FAILED:
+        detail = _plain(job.error)
+        return QueueItem(ItemState.PRINT_FAILED, f"{words}{target}", detail, ItemAction.REPRINT, job.id)
+    return QueueItem(ItemState.PRINTING, f"{words}{target}", "in the print queue", ItemAction.NONE, job.id)
+
+
+def queue_items(store: Any) -> list[QueueItem]:
+    """Needs attention first, then failed prints, then what simply waits."""
+    ops = store.outbox.ops(states=(OpState.NEEDS_ATTENTION, OpState.PENDING, OpState.IN_FLIGHT))
+    jobs = store.print_jobs.recent(
+        states=(PrintJobState.FAILED, PrintJobState.QUEUED, PrintJobState.SENDING), limit=1000
+    )
+    items = [_op_item(store, op) for op in ops] + [_job_item(store, job) for job in jobs]
+    order = list(ItemState)
+    return sorted(items, key=lambda item: (order.index(item.state), item.ref))
+
+
+def report_lines(items: list[QueueItem]) -> list[str]:
+    """The list as ``packstation outbox`` prints it (and the outbox view shows it)."""
+    if not items:
+        return ["Nothing waiting: every operation is sent and every label printed."]
+    lines = []
+    for item in items:
+        is_op = item.state in (ItemState.NEEDS_ATTENTION, ItemState.WAITING)
+        ref = f"#{item.ref}" if is_op else f"print job {item.ref}"
+        lines.append(f"  {ref} {item.state.value.upper()}: {item.what}: {item.detail}")
+    return lines
