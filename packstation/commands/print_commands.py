@@ -224,6 +224,7 @@ def _print(entries: list[Any], uri: str) -> int:
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.uri import parse_printer_uri
     from packstation.domain.labelgen import LabelError, render_layout
+    from packstation.domain.printing import PrintJobState
 
     try:
         spec = parse_printer_uri(uri)
@@ -239,7 +240,7 @@ def _print(entries: list[Any], uri: str) -> int:
         payloads = [layout_svg([layout]) for layout in layouts]
     preview_dir = Path(tempfile.gettempdir())
     jobs = _print_jobs(uri, payloads, preview_dir)
-    failed = [job for job in jobs if job.error]
+    failed = [job for job in jobs if job.state is not PrintJobState.DONE]  # a done job's error is a note
     if failed:
         raise UserFacingError(f"printing the command sheet on {spec.describe()} failed: {failed[0].error}")
     where = (

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.uri import parse_printer_uri
+    from packstation.domain.printing import PrintJobState
     from packstation.domain.settings import PRINTER_ROLES, PrinterRole
 
     role = PrinterRole(getattr(args, "role", "label") or "label")
@@ -65,12 +66,14 @@ def run(args: argparse.Namespace) -> int:
     data, what = _label_bytes(args, spec)
     preview_path = Path(tempfile.gettempdir()) / "packstation-preview.png"
     job = _print_once(uri, data, preview_path)
-    if job.error:
+    if job.state is not PrintJobState.DONE:
         raise UserFacingError(f"printing {what} on {spec.describe()} failed: {job.error}")
     if spec.kind == "preview":
         print(f"Printed {what} to the preview: {preview_path}")
     else:
         print(f"Printed {what} on the {spec.describe()}")
+    if job.error:  # printed, with what the renderer could not draw exactly (the job's detail)
+        print(f"Note: {job.error}")
     return 0
 
 

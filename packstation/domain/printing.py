@@ -87,8 +87,9 @@ class PrintJobRepository(Protocol):
         """Immediately before the device write: from now on a crash leaves the job uncertain."""
         ...
 
-    def finish(self, job_id: int) -> None:
-        """The job printed. A box's LABEL job marks its box printed in the same transaction."""
+    def finish(self, job_id: int, note: str | None = None) -> None:
+        """The job printed. A box's LABEL job marks its box printed in the same transaction. ``note``
+        becomes the job's detail line (what the renderer could not draw exactly), else it is cleared."""
         ...
 
     def fail(self, job_id: int, reason: str) -> None: ...

@@ -236,3 +236,34 @@ def test_a_printed_label_marks_its_box_printed_in_the_queues_own_transaction(sto
     assert store.print_jobs.get(job_id).state is PrintJobState.DONE
     printed = store.boxes.get(box.id)
     assert printed.state is BoxState.PRINTED and printed.printed_at is not None
+
+
+def test_what_the_zpl_renderer_could_not_draw_stays_in_the_done_jobs_detail(store, out, expected_log):
+    # ^BZ (POSTNET) is a barcode the renderer does not draw: the label still prints (its Code 128 reads
+    # back), and the job's detail says which command was left out, for support to see.
+    expected_log.allow("^BZ barcodes are not supported")  # the renderer's log warning, checked below too
+    zpl = b"^XA^PW812^FO50,50^BY3^BCN,120,Y,N,N^FDPS-DETAIL-1^FS^FO50,300^BZN,60,N^FD12345^FS^XZ"
+    queue = make_queue(store)
+    job_id = queue.enqueue(kind=PrintJobKind.TEST, printer_uri=f"file:{out}", payload=zpl)
+    try:
+        asyncio.run(queue.drain())
+    finally:
+        queue.close()
+    job = store.print_jobs.get(job_id)
+    assert job.state is PrintJobState.DONE
+    assert job.error is not None and "^BZ" in job.error and "not supported" in job.error
+    [page] = decode_escpos(out.read_bytes()).pages
+    assert read_barcodes(page) == ["PS-DETAIL-1"]
+
+
+def test_a_label_drawn_exactly_leaves_no_detail_on_its_done_job(store, out):
+    queue = make_queue(store)
+    job_id = queue.enqueue(
+        kind=PrintJobKind.TEST, printer_uri=f"file:{out}", payload=labelgen.make_test_label("zpl")
+    )
+    try:
+        asyncio.run(queue.drain())
+    finally:
+        queue.close()
+    job = store.print_jobs.get(job_id)
+    assert job.state is PrintJobState.DONE and job.error is None

@@ -219,7 +219,9 @@ class PrintQueue:
             log.error("print job %d failed unexpectedly", job.id, exc_info=True)
             reason = f"unexpected error while printing ({type(exc).__name__}: {exc})"
         else:
-            self.repo.finish(job.id)  # a box LABEL job: the box is printed in the same transaction
+            # a box LABEL job: the box is printed in the same transaction; what the renderer could not
+            # draw exactly (unsupported ZPL commands, a label shrunk to the head) stays in the job's detail
+            self.repo.finish(job.id, note="; ".join(payload.warnings) or None)
             log.info(
                 "Print job %d done (%s, %d bytes)", job.id, payload.label_format.value, len(payload.data)
             )

@@ -84,13 +84,14 @@ class PrintJobStore(Repository):
                 (reason, self._clock(), job_id),
             )
 
-    def finish(self, job_id: int) -> None:
-        """The job printed; a box's LABEL job marks the (booked) box printed in the same transaction."""
+    def finish(self, job_id: int, note: str | None = None) -> None:
+        """The job printed; a box's LABEL job marks the (booked) box printed in the same transaction.
+        ``note`` is kept as the done job's detail (the ``error`` column is every job's detail line)."""
         now = self._clock()
         with self.db.write() as conn:
             conn.execute(
-                "UPDATE print_jobs SET state = 'done', error = NULL, updated_at = ? WHERE id = ?",
-                (now, job_id),
+                "UPDATE print_jobs SET state = 'done', error = ?, updated_at = ? WHERE id = ?",
+                (note, now, job_id),
             )
             conn.execute(
                 "UPDATE boxes SET state = 'printed', printed_at = ?, updated_at = ?"
