@@ -142,7 +142,9 @@ def _copy_database(source: Path, target: Path) -> dict[str, int]:
                 raise MigrationError(f"the copy of {source} does not match it ({expected} != {got})")
             for table in expected:
                 # the same rows, not only as many: compare every row's content, table by table
-                query = f'SELECT * FROM "{table}" ORDER BY rowid'
+                # (ordered by every column: a WITHOUT ROWID table, like the catalogue, has no rowid)
+                columns = ", ".join(f'"{row[1]}"' for row in src.execute(f'PRAGMA table_info("{table}")'))
+                query = f'SELECT * FROM "{table}" ORDER BY {columns}'
                 if src.execute(query).fetchall() != dst.execute(query).fetchall():
                     raise MigrationError(f"the copy of table {table} from {source} differs")
         finally:
