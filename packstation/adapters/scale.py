@@ -208,6 +208,22 @@ def _product(device: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def reading_from_report(data: bytes, deadline: float, last: Reading | None) -> Reading | None:
+    """One HID report read from a scale: its reading, or None to read on. A report that is no weight
+    (status, control, padding) is skipped until ``deadline``; then the last reading still holds, or the
+    scale is reported as unreadable. Shared by the libusb and the hidapi scale."""
+    try:
+        return decode_report(data)
+    except ScaleReportError:
+        if time.monotonic() < deadline:
+            return None
+        if last is not None:
+            return last
+        raise ScaleTimeoutError(
+            t("The scale sends reports this station cannot read. Use another scale, or type the weight.")
+        ) from None
+
+
 class Scale:
     """A USB HID scale. Thread-safe; every call returns or raises within its timeout."""
 
@@ -358,19 +374,8 @@ class Scale:
                 except usb.core.USBError as exc:
                     self._release()
                     raise self._map_usb_error(exc) from None
-                try:
-                    reading = decode_report(bytes(data))
-                except ScaleReportError:
-                    # Another report (status, control) or padding: read on until the deadline.
-                    if time.monotonic() >= deadline:
-                        if self._last is not None:
-                            return self._last
-                        raise ScaleTimeoutError(
-                            t(
-                                "The scale sends reports this station cannot read. Use another scale, "
-                                "or type the weight."
-                            )
-                        ) from None
+                reading = reading_from_report(bytes(data), deadline, self._last)
+                if reading is None:
                     continue
                 self._last = reading
                 return reading

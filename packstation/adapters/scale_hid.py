@@ -29,9 +29,10 @@ from packstation.adapters.scale import (
     ScaleNotFoundError,
     ScalePermissionError,
     ScaleTimeoutError,
+    reading_from_report,
 )
 from packstation.domain.i18n import t
-from packstation.domain.scale import Reading, ScaleReportError, decode_report
+from packstation.domain.scale import Reading
 
 log = logging.getLogger(__name__)
 
@@ -187,18 +188,8 @@ class HidScale(Scale):
                     raise ScaleTimeoutError(
                         t("The scale sent no weight. Check that it is switched on, or type the weight.")
                     )
-                try:
-                    reading = decode_report(bytes(data))
-                except ScaleReportError:
-                    if time.monotonic() >= deadline:
-                        if self._last is not None:
-                            return self._last
-                        raise ScaleTimeoutError(
-                            t(
-                                "The scale sends reports this station cannot read. Use another scale, "
-                                "or type the weight."
-                            )
-                        ) from None
+                reading = reading_from_report(bytes(data), deadline, self._last)
+                if reading is None:
                     continue
                 self._last = reading
                 return reading
