@@ -46,6 +46,7 @@ __all__ = [
     "CompletionReport",
     "ForeignChoice",
     "OpenAssessment",
+    "OpenRecord",
     "OpenVerdict",
     "PackingMarker",
     "ParcelClaim",
@@ -332,6 +333,16 @@ class OpenAssessment:
                 f"{len(self.missing_own)} parcel(s) this station booked are no longer on the order in Ingrid."
             )
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class OpenRecord:
+    """What a station keeps of an ``OpenAssessment`` with its packing session, and the packer's
+    choice (None: not asked, or nothing to choose)."""
+
+    foreign_ids: frozenset[str]
+    placeholder_ids: frozenset[str]
+    choice: ForeignChoice | None = None
 
 
 def assess_open(

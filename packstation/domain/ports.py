@@ -18,6 +18,7 @@ from packstation.domain.end_of_day import PickupProgress
 from packstation.domain.models import Shipment
 from packstation.domain.outbox import OpKind, OutboxOp
 from packstation.domain.packing import SessionState
+from packstation.domain.parcel_claims import ForeignChoice, OpenRecord, SentWrite
 from packstation.domain.printing import PrintJobRepository
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class SomApi(OrderApi, Protocol):
     ) -> Shipment: ...
 
     async def book_parcels(self, shipment_id: str) -> Shipment: ...
+
+    async def update_shipment(self, request: dict[str, Any]) -> Shipment: ...
 
     async def add_parcel(self, shipment_id: str, *, site_id: str | None = None) -> Shipment: ...
 
@@ -255,6 +258,8 @@ class BoxRepository(Protocol):
 
     def get(self, box_id: int) -> BoxRecord: ...
 
+    def for_shipment(self, shipment_id: str) -> list[BoxRecord]: ...
+
     def for_session(self, session_id: str) -> list[BoxRecord]: ...
 
     def by_tag_or_tracking(self, code: str) -> BoxRecord | None: ...
@@ -274,6 +279,16 @@ class OutboxRepository(Protocol):
     def claim(self, op_id: int) -> OutboxOp | None: ...
 
     def complete(self, op_id: int, note: str | None = None) -> None: ...
+
+    def wait(self, op_id: int, *, reason: str, until: float) -> None:
+        """Look again at ``until`` (a settle delay, not a failure); ``reason`` is shown meanwhile."""
+        ...
+
+    def complete_with(
+        self, op_id: int, note: str | None, follow_ups: list[tuple[OpKind, str, dict[str, Any]]]
+    ) -> None:
+        """Done, with the operations it leads to queued, in one transaction."""
+        ...
 
     def reschedule(
         self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False
@@ -326,6 +341,34 @@ class StatsSource(Protocol):
     def labels_waiting(self) -> int: ...
 
 
+class ClaimRepository(Protocol):
+    """What the exactly-once rules need remembered: writes in doubt, the order-open assessment,
+    each box's recorded parcel (``packstation.domain.parcel_claims``)."""
+
+    def add_sent_write(self, shipment_id: str, box_id: int, write: SentWrite) -> int: ...
+
+    def sent_writes(self, shipment_id: str) -> list[SentWrite]: ...
+
+    def resolve_writes(self, shipment_id: str, writes: Iterable[SentWrite]) -> None: ...
+
+    def forget_writes(self, shipment_id: str) -> None: ...
+
+    def set_open(
+        self,
+        session_id: str,
+        *,
+        foreign_ids: Iterable[str],
+        placeholder_ids: Iterable[str],
+        choice: ForeignChoice | None = None,
+    ) -> None: ...
+
+    def set_choice(self, session_id: str, choice: ForeignChoice) -> None: ...
+
+    def open_record(self, session_id: str) -> OpenRecord | None: ...
+
+    def record_parcel(self, box_id: int, parcel_id: str) -> None: ...
+
+
 class StationStore(Protocol):
     """The station database as the services see it: one repository per topic over one file."""
 
@@ -352,5 +395,8 @@ class StationStore(Protocol):
 
     @property
     def stats(self) -> StatsSource: ...
+
+    @property
+    def claims(self) -> ClaimRepository: ...
 
     def close(self) -> None: ...

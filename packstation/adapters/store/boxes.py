@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from typing import Any
 
 import sqlite_utils
@@ -63,6 +64,7 @@ class BoxStore(Repository):
                 "packer": packer,
                 "station": station,
                 "items": json.dumps(items, sort_keys=True),
+                "box_uuid": uuid.uuid4().hex,  # names the box in meta claims, across all stations
                 "created_at": now,
                 "updated_at": now,
             }
@@ -197,4 +199,5 @@ def box_record(row: sqlite3.Row) -> BoxRecord:
         booked_at=row["booked_at"],
         printed_at=row["printed_at"],
         voided_at=row["voided_at"],
+        box_uuid=row["box_uuid"] or "",
     )

@@ -6,7 +6,8 @@ thread) and hands out the repositories over it, one small class per table or top
 
 * ``store.scans`` (``ScanLog``), ``store.sessions`` (``SessionStore``), ``store.boxes`` (``BoxStore``),
 * ``store.outbox`` (``OutboxStore``), ``store.print_jobs`` (``PrintJobStore``),
-* ``store.shipments`` (``ShipmentCache``), ``store.pickups`` (``PickupStore``), ``store.stats``.
+* ``store.shipments`` (``ShipmentCache``), ``store.pickups`` (``PickupStore``), ``store.stats``,
+* ``store.claims`` (``ClaimStore``: writes in doubt, order-open assessments, recorded parcels).
 
 Each public method is one short ``BEGIN IMMEDIATE`` transaction (a few statements, well under a
 millisecond on a local disk). Writes that span tables (a box closed with its outbox operation, a
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packstation.adapters.store.boxes import BoxStore
+from packstation.adapters.store.claims import ClaimStore
 from packstation.adapters.store.connection import Clock, Database
 from packstation.adapters.store.outbox import OutboxStore
 from packstation.adapters.store.pickups import PickupStore
@@ -52,6 +54,7 @@ class Store:
         self.shipments = ShipmentCache(db, clock)
         self.pickups = PickupStore(db, clock)
         self.stats = StatsReads(db, clock)
+        self.claims = ClaimStore(db, clock)
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock = time.time) -> Store:
