@@ -527,7 +527,7 @@ class Outbox:
         """A claim written after the box took its parcel: the next meta write re-asserts it if this
         one fails, so a failure here is logged, not fatal."""
         try:
-            await self._write_meta(attempt, shipment_id, station)
+            await self._write_meta(attempt, shipment_id, station, packing=True)
         except (SomError, NeedsAttention) as exc:
             log.info("Could not write the parcel claims of shipment %s yet: %s", shipment_id, exc)
 
@@ -623,7 +623,7 @@ class Outbox:
                 self.kick()
                 return
             if plan.action is PlanAction.CLAIM and plan.claim is not None:
-                await self._write_meta(attempt, box.shipment_id, station, extra=plan.claim)
+                await self._write_meta(attempt, box.shipment_id, station, extra=plan.claim, packing=True)
                 until = (plan.until or now).timestamp()
                 await self._db(self.store.outbox.wait, op.id, reason=plan.reason, until=until)
                 self.kick()

@@ -528,6 +528,23 @@ class Emulator:
     def set_label_delay(self, ms: int) -> None:
         self.label_delay_ms = max(0, int(ms))
 
+    def withhold_label_urls(self, withhold: bool = True) -> None:
+        """While withheld, a delivery booked gets its tracking number but no ``label_url`` (Ingrid
+        answering before the carrier's label exists); ``release_label_urls`` fills them in later."""
+        self._withhold_labels = withhold
+
+    def release_label_urls(self) -> int:
+        """Give every booked delivery without a ``label_url`` its URL; returns how many."""
+        given = 0
+        with self.lock:
+            for shipment in self.service.shipments.values():
+                for parcel in shipment.parcels:
+                    for delivery in parcel.deliveries:
+                        if delivery.tracking_number and not delivery.label_url:
+                            delivery.label_url = self._label_url(delivery.id)
+                            given += 1
+        return given
+
     def _faults_for(self, method: str) -> list[Fault]:
         with self.lock:
             return [f for f in self._faults if f.matches(method) and f.fires()]
@@ -619,7 +636,9 @@ class Emulator:
             else:
                 self._connections.discard(conn)
 
-    def _label_url(self, delivery_id: str) -> str:
+    def _label_url(self, delivery_id: str) -> str | None:
+        if getattr(self, "_withhold_labels", False):
+            return None
         return f"{self.base_url}/v1/labels/{delivery_id}.{self.label_format}"
 
     def _label(self, delivery_id: str, fmt: str) -> tuple[int, bytes, str]:

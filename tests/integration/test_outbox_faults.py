@@ -157,7 +157,7 @@ def test_the_app_killed_mid_call_reconciles_on_restart(tmp_path, emu):
     store = Store.open(path)  # restart
     assert store.outbox.get(op.id).outcome_unknown
     adds = len(emu.requests_for("shipments.add_parcel"))
-    _status, outbox = drain(emu, store)
+    _status, _outbox = drain(emu, store)
     assert check_invariants(emu, store, [shipment]) == {"boxes": 3, "parcels": 3}
     assert store.boxes.get(box3.id).state is BoxState.BOOKED
     # Looked up (after the settle delay) and adopted: no second add_parcel.
