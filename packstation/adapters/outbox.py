@@ -297,7 +297,16 @@ class Outbox:
     # ------------------------------------------------------------------ one operation
 
     async def _process(self, due: OutboxOp) -> None:
-        op, box = await self._db(self._claim, due)
+        claiming = self._executor.submit(self._claim, due)
+        try:
+            op, box = await asyncio.wrap_future(claiming)
+        except asyncio.CancelledError:
+            # Stopped while the claim ran on the database thread: it still completes there, and an
+            # operation left "in flight" by this live process would never be sent again.
+            claimed, _ = claiming.result()
+            if claimed is not None:
+                self.store.outbox.reschedule(claimed.id, error="stopped before sending", next_attempt_at=0)
+            raise
         if op is None:
             return
         attempt = _Attempt()

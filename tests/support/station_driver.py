@@ -180,16 +180,27 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
 
     store = Store.open(db_path)
     token = os.environ["PACKSTATION_API_TOKEN"]
+    printer = plan.get("printer")  # e.g. "file:/tmp/x/printer.bin": labels really print there
     async with SomClient(api_url, token, site_id=plan["site_id"]) as client:
+        queue = None
+        if printer:
+            from packstation.adapters.labels import LabelPipeline
+            from packstation.adapters.printers.devices import make_printer
+            from packstation.adapters.printers.queue import PrintQueue
+
+            queue = PrintQueue(store.print_jobs, make_printer, client.download_label, LabelPipeline())
         outbox = Outbox(
             store,
             client,
-            printer_uri="preview",
+            printer_uri=printer or "preview",
             backoff=FAST_BACKOFF,
             settle=FAST_SETTLE,
             claim_settle=FAST_CLAIM_SETTLE,
+            station_id=plan.get("station", "bench-test"),
+            on_box_booked=(lambda _box: queue.notify()) if queue is not None else None,
         )
         worker = asyncio.create_task(outbox.run())
+        printing = asyncio.create_task(queue.run()) if queue is not None else None
         logged = {s["raw"] for s in store.scans.recent(limit=1_000_000)}
         for round_ in range(max(s["boxes"] for s in plan["shipments"])):
             for item in plan["shipments"]:
@@ -205,12 +216,24 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
         await asyncio.gather(worker, return_exceptions=True)
         status = await outbox.drain(timeout=60)
         outbox.close()
+        unprinted = []
+        if queue is not None and printing is not None:
+            # Wait for the worker's current job (the drain lock), print what is left, then stop it:
+            # cancelling it mid-job would leave a job "preparing" in this very process.
+            await queue.drain()
+            printing.cancel()
+            await asyncio.gather(printing, return_exceptions=True)
+            queue.close()
+            unprinted = [j for j in store.print_jobs.recent(limit=1_000_000) if j.state.value != "done"]
     left = [] if status.depth == 0 else store.outbox.ops(states=("pending", "in_flight", "needs_attention"))
     store.close()
-    print("DRAINED" if status.depth == 0 else f"LEFT {status.depth}", flush=True)
+    ok = status.depth == 0 and not unprinted
+    print("DRAINED" if ok else f"LEFT {status.depth} ops, {len(unprinted)} print job(s)", flush=True)
     for op in left:  # what a person would look at: why each operation is still there
         print(f"  op {op.id} {op.kind} {op.state} attempts={op.attempts}: {op.last_error}", flush=True)
-    return 0 if status.depth == 0 else 1
+    for job in unprinted:
+        print(f"  print job {job.id} {job.state}: {job.error}", flush=True)
+    return 0 if ok else 1
 
 
 def main(argv: list[str]) -> int:
