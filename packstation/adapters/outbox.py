@@ -219,6 +219,17 @@ class Outbox:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
 
+    async def mark_packing(self, shipment_id: str, station: str) -> None:
+        """At order open: the advisory "being packed here" marker in the shipment's meta (no
+        compare-and-swap exists: another bench's write from an older read can drop it; the next claim
+        write re-asserts it). Failures are logged: the marker only warns, it never decides."""
+        try:
+            await self._write_meta(
+                _Attempt(), shipment_id, station.replace(SEP, "/") or "station", packing=True
+            )
+        except (SomError, NeedsAttention) as exc:
+            log.info("Could not mark shipment %s as being packed: %s", shipment_id, exc)
+
     # ------------------------------------------------------------------ the loop
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

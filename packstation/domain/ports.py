@@ -107,6 +107,10 @@ class OutboxWorker(Protocol):
 
     async def refresh_status(self) -> OutboxStatus: ...
 
+    async def mark_packing(self, shipment_id: str, station: str) -> None:
+        """Write the advisory "being packed at ``station``" marker to the shipment's meta."""
+        ...
+
     async def drain(self, timeout: float | None = None) -> OutboxStatus:
         """Send until nothing more can be sent (or ``timeout``); end of day's command line uses it."""
         ...
