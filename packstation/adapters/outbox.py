@@ -2,9 +2,13 @@
 
 * Per shipment strictly in order (the oldest active operation of a shipment blocks the later ones);
   different shipments concurrently, bounded by ``concurrency``.
-* A box booking is planned from *fresh server state* every attempt (``shipments.get``, then
-  ``bookParcels`` / ``add_parcel`` / nothing): an earlier attempt whose answer was lost, or that a
-  crash interrupted, is adopted instead of repeated. One box = one parcel = one label.
+* A box booking is planned from *fresh server state* every attempt and after every answer
+  (``shipments.get``, then ``parcel_claims.plan_box_booking``: adopt, ``bookParcels``, ``add_parcel``,
+  a claim in ``meta``, or wait). A box takes only a parcel this station can show is its own; every
+  ``add_parcel`` is stored before it goes out, so one whose answer was lost (or a crash interrupted) is
+  found after the settle delay instead of repeated. One box = one parcel = one label, across benches.
+* A completed order's ``settle_order`` cancels the deliveries of parcels no box holds (presets, late
+  commits) and releases the being-packed marker.
 * Retryable failures back off exponentially with jitter, honouring Retry-After. A refused token
   (401/403) pauses the whole outbox with one visible reason until ``resume()``; any other refusal
   parks the operation as "needs attention" with the server's message.
