@@ -12,8 +12,8 @@ database is its own truth. A box takes a parcel only when the station can show t
 
 A parcel that was already booked at open and that this station did not record ("packed elsewhere"),
 or that ``meta`` claims for any other box, is never taken. ``meta`` is advisory: Ingrid's API has no
-compare-and-swap, so two writers can overwrite each other's keys; see docs/ARCHITECTURE.md ("Exactly once") for what
-that leaves uncertain.
+compare-and-swap, so two writers can overwrite each other's keys; see docs/ARCHITECTURE.md ("Exactly
+once across benches") for what that leaves uncertain.
 
 Meta keys written (all values are strings, other keys are never dropped):
 
