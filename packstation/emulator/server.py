@@ -426,6 +426,7 @@ class Emulator:
         self.port = port
         self.latency_ms = max(0, int(latency_ms))
         self.label_delay_ms = max(0, int(label_delay_ms))  # added to every label download
+        self._withhold_labels = False  # withhold_label_urls(): booked deliveries get no label_url yet
         self.label_format = label_format
         self.service = SomService(site_id, label_url_for=self._label_url)
         self.lock = self.service.lock
@@ -637,7 +638,7 @@ class Emulator:
                 self._connections.discard(conn)
 
     def _label_url(self, delivery_id: str) -> str | None:
-        if getattr(self, "_withhold_labels", False):
+        if self._withhold_labels:
             return None
         return f"{self.base_url}/v1/labels/{delivery_id}.{self.label_format}"
 

@@ -88,12 +88,6 @@ class ClaimStore(Repository):
             if cur.rowcount != 1:
                 raise KeyError(f"unknown packing session {session_id!r}")
 
-    def set_choice(self, session_id: str, choice: ForeignChoice) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE packing_sessions SET foreign_choice = ? WHERE id = ?", (choice.value, session_id)
-            )
-
     def open_record(self, session_id: str) -> OpenRecord | None:
         """None: the order was not assessed yet (a session from before this schema, or a crash
         between opening and the assessment)."""
