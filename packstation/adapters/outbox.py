@@ -555,6 +555,18 @@ class Outbox:
         except (SomError, NeedsAttention) as exc:
             log.info("Could not write the parcel claims of shipment %s yet: %s", shipment_id, exc)
 
+    async def _resolve(
+        self, shipment_id: str, resolves: tuple[SentWrite, ...], writes: list[SentWrite]
+    ) -> list[SentWrite]:
+        """Forget the writes in doubt a plan accounted for; call it only once what they made is
+        attributed durably (the box's recorded parcel, or its claim in meta). Forgotten before that, a
+        crash or a failed call in between leaves a parcel that no box, no claim and no write accounts
+        for: booked, never taken, never cancelled. Returns ``writes`` without them."""
+        if not resolves:
+            return writes
+        await self._db(self.store.claims.resolve_writes, shipment_id, resolves)
+        return [w for w in writes if w not in resolves]
+
     async def _book_box(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
         """Give the box a parcel nobody else holds (``parcel_claims.plan_box_booking``), planned from a
         fresh ``shipments.get`` every attempt and after every doubt."""
@@ -607,9 +619,6 @@ class Outbox:
                     raise MalformedResponseError(f"{plan.reason}; asking again later", method="shipments.get")
                 shipment, answered = await self._get_shipment(box.shipment_id), None
                 continue
-            if plan.resolves:
-                await self._db(self.store.claims.resolve_writes, box.shipment_id, plan.resolves)
-                writes = [w for w in writes if w not in plan.resolves]
             if plan.action is PlanAction.ADOPT and plan.parcel is not None:
                 parcel = plan.parcel
                 if not parcel.label_url:
@@ -617,6 +626,7 @@ class Outbox:
                     # this box's and ask again with back-off; the box line says what is happening.
                     if recorded is None:
                         await self._db(self.store.claims.record_parcel, box.id, parcel.id)
+                    writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                     raise LabelNotReadyError(
                         f"Booked as {parcel.tracking_number}; waiting for Ingrid to provide the label",
                         method="shipments.get",
@@ -624,6 +634,7 @@ class Outbox:
                 self._fresh[box.shipment_id] = shipment
                 # A box voided meanwhile: the store records its parcel and cancels it (job is None).
                 job = await self._db(self._record_booked, shipment, Booked.adopted(op.id, box.id, parcel))
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 if plan.claim is not None:
                     await self._best_effort_meta(attempt, box.shipment_id, station)
                 if job is not None and self.on_box_booked is not None:
@@ -637,6 +648,7 @@ class Outbox:
                 # (A write of it in doubt is waited for first, so its late commit is found, adopted
                 # and cancelled; one committing later still is cancelled at completion.)
                 await self._db(self.store.boxes.settle_voided, op.id, box.id)
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 return
             if plan.action is PlanAction.WAIT:
                 if plan.until is None:
@@ -648,6 +660,7 @@ class Outbox:
                 return
             if plan.action is PlanAction.CLAIM and plan.claim is not None:
                 await self._write_meta(attempt, box.shipment_id, station, extra=plan.claim, packing=True)
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 until = (plan.until or now).timestamp()
                 await self._db(self.store.outbox.wait, op.id, reason=plan.reason, until=until)
                 self.kick()
@@ -656,6 +669,7 @@ class Outbox:
                 if recorded is None:
                     await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id)
                     recorded = plan.parcel.id
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 if plan.claim is not None:
                     await self._best_effort_meta(attempt, box.shipment_id, station)
                 shipment, answered = (

@@ -156,6 +156,34 @@ def test_a_late_commit_after_the_resend_is_cancelled_when_the_order_completes(em
     assert any("being cancelled so it is not paid for" in n for n in notices), notices
 
 
+def test_a_lost_add_parcel_stays_in_doubt_until_its_late_commit_is_claimed_so_no_parcel_is_orphaned(
+    emu, store
+):
+    # The crash test's hole, without SIGKILL: the box's add_parcel commits but its answer is lost; once
+    # settled the station finds the parcel and claims it in meta, and that claim write fails (here a
+    # 503; in the crash test a kill between the two). The write in doubt was forgotten before the claim
+    # stood, so the retry saw a parcel nobody accounted for, added another, and bookParcels booked both:
+    # one parcel booked with no box, never cancelled.
+    [shipment] = seed_orders(emu, 1)
+    _, box = close_boxes(store, {shipment: 2})  # box 1 takes the preset parcel, box 2 adds one
+    emu.add_fault(Fault(method="shipments.add_parcel", kind="commit-then-drop", calls={1}))
+
+    async def main():
+        task = asyncio.create_task(_drain(emu, store, station="bench-1"))
+        while not emu.requests_for("shipments.add_parcel"):
+            await asyncio.sleep(0.01)
+        # The next meta write is box 2's claim of its late commit (made once the write settled).
+        emu.add_fault(Fault(method="shipments.update", kind="status", status=503, calls={1}))
+        return await task
+
+    assert asyncio.run(main()).depth == 0
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
+    assert len(emu.requests_for("shipments.add_parcel")) == 1  # the late commit taken, nothing added
+    assert emu.parcel_count(shipment) == 2
+    assert store.boxes.get(box.id).state is BoxState.BOOKED
+    assert store.claims.sent_writes(shipment) == []  # accounted for once the claim stood
+
+
 # ---------------------------------------------------------------------------- item 4: presets
 
 

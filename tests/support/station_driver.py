@@ -111,6 +111,31 @@ def server_shipment(emu: Any, shipment_id: str) -> Shipment:
     return Shipment.from_api(emu.shipment_json(shipment_id))
 
 
+def diagnose(emu: Any, store: Any, shipment_id: str) -> str:
+    """What a failed invariant needs to be explained: the shipment's parcels on the server (created
+    time, tracking number, delivery status, the meta claim), this station's boxes (parcel, state), its
+    writes in doubt and the shipment's outbox operations with their last error."""
+    raw = emu.shipment_json(shipment_id)
+    meta = raw.get("meta") or {}
+    lines = [f"shipment {shipment_id} on the server (meta packing={meta.get('packstation.packing')!r}):"]
+    for p in raw.get("parcels") or ():
+        for d in p.get("deliveries") or ({},):
+            lines.append(
+                f"  parcel {p['id']} created {p.get('created_at')} tracking {d.get('tracking_number')}"
+                f" {d.get('delivery_status')} claim={meta.get('packstation.parcel.' + p['id'])!r}"
+            )
+    for b in store.boxes.all():
+        if b.shipment_id == shipment_id:
+            lines.append(
+                f"  box {b.id} uuid {b.box_uuid} parcel {b.parcel_id} {b.state.value} {b.tracking_number}"
+            )
+    for w in store.claims.sent_writes(shipment_id):
+        lines.append(f"  sent_write {w.box} at {w.sent_at.isoformat()} before {sorted(w.parcels_before)}")
+    for op in store.outbox.ops(shipment_id=shipment_id):
+        lines.append(f"  op {op.id} {op.kind} {op.state} attempts={op.attempts}: {op.last_error}")
+    return "\n".join(lines)
+
+
 def check_invariants(emu: Any, store: Any, shipment_ids: list[str] | None = None) -> dict[str, int]:
     """One box = one parcel = one label, checked against the server's state and the store.
 
@@ -155,11 +180,12 @@ def check_invariants(emu: Any, store: Any, shipment_ids: list[str] | None = None
             if parcel.tracking_number and parcel.id not in live_parcels:
                 assert parcel.tracking_number in cancelled, (
                     f"shipment {shipment_id}: parcel {parcel.id} ({parcel.tracking_number}) is booked"
-                    " without a box"
+                    " without a box\n" + diagnose(emu, store, shipment_id)
                 )
         booked = [p for p in parcels.values() if p.tracking_number and p.tracking_number not in cancelled]
         assert len(booked) == len(live), (
-            f"shipment {shipment_id}: server has {len(booked)} booked parcel(s) for {len(live)} box(es)"
+            f"shipment {shipment_id}: server has {len(booked)} booked parcel(s) for {len(live)} box(es)\n"
+            + diagnose(emu, store, shipment_id)
         )
         totals["boxes"] += len(live)
         totals["parcels"] += len(booked)
