@@ -411,7 +411,7 @@ class BoxPlan:
     parcel: ParcelFact | None = None
     claim: ParcelClaim | None = None  # CLAIM: write now; ADOPT/BOOK_PARCELS: write after, if set
     until: datetime | None = None  # WAIT / CLAIM: fetch again then
-    resolves: tuple[SentWrite, ...] = ()  # writes now accounted for: forget them
+    resolves: tuple[SentWrite, ...] = ()  # forget these once the parcel is recorded or claimed, not before
     parcels_before: frozenset[str] = frozenset()  # ADD_PARCEL: store with the SentWrite
 
 
