@@ -32,6 +32,7 @@ from packstation.domain.ports import (
     ScanReader,
     SomApi,
 )
+from packstation.domain.view import Tone as ViewTone
 from packstation.services.loop_thread import LoopHandoff
 
 if TYPE_CHECKING:
@@ -313,6 +314,8 @@ def build_services(
         on_status=runtime.outbox_status_changed,
         on_box_booked=runtime.box_booked,
         on_box_parked=runtime.box_parked,
+        station_id=config.station_id,
+        on_notice=lambda message: runtime.notify(ViewTone.WARNING, message),
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:

@@ -91,6 +91,8 @@ tested.for_shipment  # store.boxes: the tests read a shipment's boxes with it
 tested.next_due_at
 tested.set_label_delay  # the emulator's label-download delay, set by the crash tests
 tested.METRIC_NAMES  # adapters.metrics: the monitoring files' test checks every metric they use is in it
+tested.withhold_label_urls  # the emulator withholds label URLs (issue 12 item 7 tests)
+tested.release_label_urls
 
 # domain/parcel_claims.py: the cross-bench parcel rules, tested on their own; the outbox wiring (issue 12,
 # item 1) gives them their callers, then these lines go.

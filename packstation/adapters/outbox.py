@@ -2,9 +2,13 @@
 
 * Per shipment strictly in order (the oldest active operation of a shipment blocks the later ones);
   different shipments concurrently, bounded by ``concurrency``.
-* A box booking is planned from *fresh server state* every attempt (``shipments.get``, then
-  ``bookParcels`` / ``add_parcel`` / nothing): an earlier attempt whose answer was lost, or that a
-  crash interrupted, is adopted instead of repeated. One box = one parcel = one label.
+* A box booking is planned from *fresh server state* every attempt and after every answer
+  (``shipments.get``, then ``parcel_claims.plan_box_booking``: adopt, ``bookParcels``, ``add_parcel``,
+  a claim in ``meta``, or wait). A box takes only a parcel this station can show is its own; every
+  ``add_parcel`` is stored before it goes out, so one whose answer was lost (or a crash interrupted) is
+  found after the settle delay instead of repeated. One box = one parcel = one label, across benches.
+* A completed order's ``settle_order`` cancels the deliveries of parcels no box holds (presets, late
+  commits) and releases the being-packed marker.
 * Retryable failures back off exponentially with jitter, honouring Retry-After. A refused token
   (401/403) pauses the whole outbox with one visible reason until ``resume()``; any other refusal
   parks the operation as "needs attention" with the server's message.
@@ -24,7 +28,8 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.som.errors import (
@@ -40,7 +45,7 @@ from packstation.adapters.som.errors import (
     ServerUnavailableError,
     SomError,
 )
-from packstation.domain.booking import Booked, BookingAction, BoxRecord, BoxState, plan_box_booking
+from packstation.domain.booking import Booked, BoxRecord, BoxState
 from packstation.domain.models import Shipment
 from packstation.domain.outbox import (
     BackoffPolicy,
@@ -48,6 +53,21 @@ from packstation.domain.outbox import (
     OpKind,
     OutboxOp,
     OutboxStatus,
+)
+from packstation.domain.parcel_claims import (
+    DEFAULT_CLAIM_SETTLE,
+    DEFAULT_SETTLE,
+    SEP,
+    BoxKey,
+    OpenRecord,
+    ParcelClaim,
+    PlanAction,
+    SentWrite,
+    ShipmentFacts,
+    assess_open,
+    meta_update,
+    plan_box_booking,
+    surplus_parcels,
 )
 from packstation.domain.ports import SomApi
 
@@ -63,6 +83,19 @@ MAX_PLAN_STEPS = 4  # get -> book/add -> (book) -> adopt; more means the server 
 
 class NeedsAttention(Exception):
     """An operation a person must look at; the message says what and what to do."""
+
+
+class LabelNotReadyError(RetryableError):
+    """A booked delivery whose answer has no ``label_url`` yet: fetched again with back-off."""
+
+
+@dataclass(frozen=True)
+class _BoxContext:
+    box: BoxRecord
+    open: OpenRecord | None
+    own_other: frozenset[str]
+    own_all: frozenset[str]
+    writes: tuple[SentWrite, ...]
 
 
 def _write_not_applied(exc: BaseException | None) -> bool:
@@ -105,6 +138,10 @@ class Outbox:
         backoff: BackoffPolicy | None = None,
         rng: random.Random | None = None,
         fetch_before_book: bool = True,
+        station_id: str = "",
+        settle: timedelta = DEFAULT_SETTLE,
+        claim_settle: timedelta = DEFAULT_CLAIM_SETTLE,
+        on_notice: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -120,6 +157,12 @@ class Outbox:
         # the next box's booking (saves one call per box; only safe while this station alone writes
         # the shipment). Any doubt (error, unknown outcome, restart) still fetches.
         self.fetch_before_book = fetch_before_book
+        # Exactly once (parcel_claims): the station's id in meta claims, how long a write in doubt is
+        # given to commit late before its outcome is decided, how long a claim must stand.
+        self.station_id = station_id
+        self.settle = settle
+        self.claim_settle = claim_settle
+        self.on_notice = on_notice  # sentences for the packer (surplus parcels cancelled, ...)
         self.tracker = ConnectivityTracker()
         self.calls = 0  # HTTP calls made (for benchmarks and diagnostics)
         self._fresh: dict[str, Shipment] = {}
@@ -188,6 +231,17 @@ class Outbox:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+
+    async def mark_packing(self, shipment_id: str, station: str) -> None:
+        """At order open: the advisory "being packed here" marker in the shipment's meta (no
+        compare-and-swap exists: another bench's write from an older read can drop it; the next claim
+        write re-asserts it). Failures are logged: the marker only warns, it never decides."""
+        try:
+            await self._write_meta(
+                _Attempt(), shipment_id, station.replace(SEP, "/") or "station", packing=True
+            )
+        except (SomError, NeedsAttention) as exc:
+            log.info("Could not mark shipment %s as being packed: %s", shipment_id, exc)
 
     # ------------------------------------------------------------------ the loop
 
@@ -267,7 +321,16 @@ class Outbox:
     # ------------------------------------------------------------------ one operation
 
     async def _process(self, due: OutboxOp) -> None:
-        op, box = await self._db(self._claim, due)
+        claiming = self._executor.submit(self._claim, due)
+        try:
+            op, box = await asyncio.wrap_future(claiming)
+        except asyncio.CancelledError:
+            # Stopped while the claim ran on the database thread: it still completes there, and an
+            # operation left "in flight" by this live process would never be sent again.
+            claimed, _ = claiming.result()
+            if claimed is not None:
+                self.store.outbox.reschedule(claimed.id, error="stopped before sending", next_attempt_at=0)
+            raise
         if op is None:
             return
         attempt = _Attempt()
@@ -289,6 +352,10 @@ class Outbox:
             log.warning("Outbox paused: the API token was refused (%s)", exc.one_line())
         except NeedsAttention as exc:
             await self._park(op, str(exc), attempt)
+        except LabelNotReadyError as exc:
+            # Not a connectivity problem: the box waits, saying why, and asks again with back-off.
+            delay = self.backoff.delay(op.attempts, rng=self.rng)
+            await self._db(self.store.outbox.wait, op.id, reason=exc.message, until=self.clock() + delay)
         except ConflictError as exc:
             await self._on_conflict(op, exc, attempt)
         except PermanentError as exc:
@@ -377,6 +444,8 @@ class Outbox:
             )
         elif op.kind is OpKind.CREATE_SHIPMENT_FROM_TOS:
             await self._create_from_tos(op, attempt)
+        elif op.kind is OpKind.SETTLE_ORDER:
+            await self._settle_order(op, attempt)
         else:  # pragma: no cover - OpKind is closed
             raise NeedsAttention(f"unknown operation kind {op.kind}")
 
@@ -431,49 +500,262 @@ class Outbox:
         await self._db(self.store.shipments.put, shipment)
         await self._db(self.store.outbox.complete, op.id)
 
+    # ------------------------------------------------------------------ box bookings (exactly once)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _station_for(self, box: BoxRecord | None = None) -> str:
+        station = self.station_id or (box.station if box is not None else "") or "station"
+        return station.replace(SEP, "/")
+
+    def _key(self, box: BoxRecord) -> BoxKey:
+        return BoxKey(self._station_for(box), box.box_uuid or f"box-{box.id}")
+
+    def _context(self, box: BoxRecord) -> _BoxContext:
+        """Runs on the database thread: what the plan needs from this station's memory."""
+        fresh = self.store.boxes.get(box.id)
+        others = [b for b in self.store.boxes.for_shipment(box.shipment_id) if b.id != box.id]
+        return _BoxContext(
+            box=fresh,
+            open=self.store.claims.open_record(box.session_id),
+            own_other=frozenset(b.parcel_id for b in others if b.parcel_id),
+            own_all=frozenset(b.parcel_id for b in [fresh, *others] if b.parcel_id),
+            writes=tuple(self.store.claims.sent_writes(box.shipment_id)),
+        )
+
+    def _own_claims(self, shipment_id: str, station: str, now: datetime) -> list[ParcelClaim]:
+        """Runs on the database thread: a claim for every parcel this station's boxes hold."""
+        out = []
+        for b in self.store.boxes.for_shipment(shipment_id):
+            key = self._key(b)
+            if b.parcel_id and key.station == station and b.state is not BoxState.VOIDED:
+                out.append(ParcelClaim(b.parcel_id, key, now))
+        return out
+
+    async def _write_meta(
+        self,
+        attempt: _Attempt,
+        shipment_id: str,
+        station: str,
+        *,
+        extra: ParcelClaim | None = None,
+        packing: bool | None = None,
+    ) -> Shipment:
+        """Read, merge and write the shipment's ``meta`` back to back (``meta_update``): every key of
+        others kept, all of this station's claims re-asserted. Nothing is sent when nothing changes.
+        Repeating it is harmless (it sends the whole map), so it does not put the operation in doubt."""
+        current = await self._get_shipment(shipment_id)
+        now = self._now()
+        claims = await self._db(self._own_claims, shipment_id, station, now)
+        if extra is not None:
+            claims.append(extra)
+        merged = meta_update(current.meta, station=station, now=now, packing=packing, claims=claims)
+        if merged == dict(current.meta):
+            return current
+        result: Shipment = await self._call(
+            attempt, self.client.update_shipment, {"shipment_id": shipment_id, "meta": merged}, write=False
+        )
+        return result
+
+    async def _best_effort_meta(self, attempt: _Attempt, shipment_id: str, station: str) -> None:
+        """A claim written after the box took its parcel: the next meta write re-asserts it if this
+        one fails, so a failure here is logged, not fatal."""
+        try:
+            await self._write_meta(attempt, shipment_id, station, packing=True)
+        except (SomError, NeedsAttention) as exc:
+            log.info("Could not write the parcel claims of shipment %s yet: %s", shipment_id, exc)
+
+    async def _resolve(
+        self, shipment_id: str, resolves: tuple[SentWrite, ...], writes: list[SentWrite]
+    ) -> list[SentWrite]:
+        """Forget the writes in doubt a plan accounted for; call it only once what they made is
+        attributed durably (the box's recorded parcel, or its claim in meta). Forgotten before that, a
+        crash or a failed call in between leaves a parcel that no box, no claim and no write accounts
+        for: booked, never taken, never cancelled. Returns ``writes`` without them."""
+        if not resolves:
+            return writes
+        await self._db(self.store.claims.resolve_writes, shipment_id, resolves)
+        return [w for w in writes if w not in resolves]
+
     async def _book_box(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
+        """Give the box a parcel nobody else holds (``parcel_claims.plan_box_booking``), planned from a
+        fresh ``shipments.get`` every attempt and after every doubt."""
         if box is None:
             raise NeedsAttention(f"operation {op.id} names no box")
         if box.tracking_number and box.state is not BoxState.VOIDED:
             await self._db(self.store.outbox.complete, op.id, "already booked")
             return
-        if box.slot is None:
-            await self._db(self.store.boxes.settle_voided, op.id, box.id)
-            return
+        ctx: _BoxContext = await self._db(self._context, box)
+        box = ctx.box
+        key, station = self._key(box), self._station_for(box)
         shipment = None
         if not self.fetch_before_book and op.attempts == 1 and not op.outcome_unknown:
             shipment = self._fresh.get(box.shipment_id)
         if shipment is None:
             shipment = await self._get_shipment(box.shipment_id)
-        answered_write = False  # ``shipment`` is a write's answer, not a fresh shipments.get
+        answered: SentWrite | None = None  # ``shipment`` is this write's answer
+        writes = list(ctx.writes)
+        recorded = box.parcel_id
+        opened = ctx.open
         for _ in range(MAX_PLAN_STEPS):
-            plan = plan_box_booking(shipment, box.slot)
-            if plan.action is BookingAction.RECONCILE:  # parcels unknown: act on nothing, ask again
-                if not answered_write:
+            facts = ShipmentFacts.from_shipment(shipment)
+            now = self._now()
+            if opened is None and facts.parcels is not None:
+                # Not assessed at open (an order opened before this release, or by a caller without
+                # the station): assess now, before the first write, and keep it with the session.
+                found = assess_open(facts, station=station, own_parcels=ctx.own_all, now=now)
+                opened = OpenRecord(found.foreign_ids, found.placeholder_ids)
+                await self._db(
+                    self.store.claims.set_open,
+                    box.session_id,
+                    foreign_ids=opened.foreign_ids,
+                    placeholder_ids=opened.placeholder_ids,
+                )
+            plan = plan_box_booking(
+                facts,
+                box=key,
+                now=now,
+                recorded=recorded,
+                own_other=ctx.own_other,
+                foreign_at_open=opened.foreign_ids if opened else (),
+                placeholders_at_open=opened.placeholder_ids if opened else (),
+                sent_writes=writes,
+                answered=answered,
+                settle=self.settle,
+                claim_settle=self.claim_settle,
+            )
+            if plan.action is PlanAction.RECONCILE:  # parcels unknown: act on nothing, ask again
+                if answered is None:
                     raise MalformedResponseError(f"{plan.reason}; asking again later", method="shipments.get")
-                shipment, answered_write = await self._get_shipment(box.shipment_id), False
+                shipment, answered = await self._get_shipment(box.shipment_id), None
                 continue
-            if plan.action is BookingAction.ADOPT:
+            if plan.action is PlanAction.ADOPT and plan.parcel is not None:
+                parcel = plan.parcel
+                if not parcel.label_url:
+                    # Booked, but Ingrid gave no label yet (it may come later): keep the parcel as
+                    # this box's and ask again with back-off; the box line says what is happening.
+                    if recorded is None:
+                        await self._db(self.store.claims.record_parcel, box.id, parcel.id)
+                    writes = await self._resolve(box.shipment_id, plan.resolves, writes)
+                    raise LabelNotReadyError(
+                        f"Booked as {parcel.tracking_number}; waiting for Ingrid to provide the label",
+                        method="shipments.get",
+                    )
                 self._fresh[box.shipment_id] = shipment
                 # A box voided meanwhile: the store records its parcel and cancels it (job is None).
-                job = await self._db(self._record_booked, shipment, Booked.adopted(op.id, box.id, plan))
+                job = await self._db(self._record_booked, shipment, Booked.adopted(op.id, box.id, parcel))
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
+                if plan.claim is not None:
+                    await self._best_effort_meta(attempt, box.shipment_id, station)
                 if job is not None and self.on_box_booked is not None:
                     self.on_box_booked(box.id)
                 return
-            if box.state is BoxState.VOIDED:  # its parcel was never made or booked: give the slot back
+            if box.state is BoxState.VOIDED and (
+                plan.action in (PlanAction.ADD_PARCEL, PlanAction.BOOK_PARCELS)
+                or (plan.action is PlanAction.CLAIM and not plan.resolves)
+            ):
+                # No booked parcel is this box's (an unbooked one costs nothing): nothing to cancel.
+                # (A write of it in doubt is waited for first, so its late commit is found, adopted
+                # and cancelled; one committing later still is cancelled at completion.)
                 await self._db(self.store.boxes.settle_voided, op.id, box.id)
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 return
-            if plan.action is BookingAction.WAIT:
-                raise NeedsAttention(f"{plan.reason}. Check the shipment in Ingrid.")
-            if plan.action is BookingAction.BOOK_PARCELS:
-                shipment = await self._call(attempt, self.client.book_parcels, box.shipment_id)
-            else:
-                shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
-            answered_write = True
+            if plan.action is PlanAction.WAIT:
+                if plan.until is None:
+                    raise NeedsAttention(f"{plan.reason}.")
+                await self._db(
+                    self.store.outbox.wait, op.id, reason=plan.reason, until=plan.until.timestamp()
+                )
+                self.kick()
+                return
+            if plan.action is PlanAction.CLAIM and plan.claim is not None:
+                await self._write_meta(attempt, box.shipment_id, station, extra=plan.claim, packing=True)
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
+                until = (plan.until or now).timestamp()
+                await self._db(self.store.outbox.wait, op.id, reason=plan.reason, until=until)
+                self.kick()
+                return
+            if plan.action is PlanAction.BOOK_PARCELS and plan.parcel is not None:
+                if recorded is None:
+                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id)
+                    recorded = plan.parcel.id
+                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
+                if plan.claim is not None:
+                    await self._best_effort_meta(attempt, box.shipment_id, station)
+                shipment, answered = (
+                    await self._call(attempt, self.client.book_parcels, box.shipment_id),
+                    None,
+                )
+                continue
+            # ADD_PARCEL: stored durably before it goes out, so a lost answer is attributed later.
+            write = SentWrite(key, now, plan.parcels_before)
+            await self._db(self.store.claims.add_sent_write, box.shipment_id, box.id, write)
+            writes.append(write)
+            shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
+            answered = write
         raise ServerUnavailableError(
             f"Ingrid did not produce a tracking number for box {box.slot} after {MAX_PLAN_STEPS} steps",
             method="outbox.book_box",
         )
+
+    async def _settle_order(self, op: OutboxOp, attempt: _Attempt) -> None:
+        """An order completed: cancel the deliveries of parcels no box holds that are this station's
+        (``parcel_claims.surplus_parcels``), tell the packer, release the being-packed marker."""
+        shipment_id = op.shipment_id
+        session_id = str(op.payload.get("session_id", ""))
+        boxes = await self._db(self.store.boxes.for_shipment, shipment_id)
+        if any(not b.tracking_number and b.state is not BoxState.VOIDED for b in boxes):
+            # A box of the order is still being booked (its operation is behind this one when the
+            # order was completed at once): look again shortly.
+            await self._db(
+                self.store.outbox.wait, op.id, reason="waiting for the order's boxes", until=self.clock() + 1
+            )
+            return
+        station = self._station_for(boxes[0] if boxes else None)
+        opened = await self._db(self.store.claims.open_record, session_id) if session_id else None
+        writes = await self._db(self.store.claims.sent_writes, shipment_id)
+        shipment = await self._get_shipment(shipment_id)
+        owned = {b.parcel_id: self._key(b) for b in boxes if b.parcel_id}
+        report = surplus_parcels(
+            ShipmentFacts.from_shipment(shipment),
+            station=station,
+            owned=owned,
+            now=self._now(),
+            placeholders_at_open=opened.placeholder_ids if opened else (),
+            sent_writes=writes,
+            settle=self.settle,
+        )
+        if report.unknown:
+            raise MalformedResponseError(
+                "Ingrid's answer did not list the parcels; asking again before completing the order",
+                method="shipments.get",
+            )
+        if report.wait_until is not None:
+            await self._db(
+                self.store.outbox.wait,
+                op.id,
+                reason="waiting for a write in doubt to settle before completing the order",
+                until=report.wait_until.timestamp(),
+            )
+            self.kick()
+            return
+        await self._write_meta(attempt, shipment_id, station, packing=False)
+        follow_ups = [
+            (OpKind.CANCEL_DELIVERY, shipment_id, {"tracking_number": s.parcel.tracking_number})
+            for s in report.to_cancel
+            if s.parcel.tracking_number
+        ]
+        await self._db(self.store.claims.forget_writes, shipment_id)
+        await self._db(
+            self.store.outbox.complete_with, op.id, "; ".join(report.messages()) or None, follow_ups
+        )
+        for message in report.messages():
+            log.warning("Order of shipment %s: %s", shipment_id, message)
+            if self.on_notice is not None:
+                self.on_notice(message)
+        if follow_ups:
+            self.kick()
 
     def _record_booked(self, shipment: Shipment, booked: Booked) -> int | None:
         """Runs on the database thread: remember the server's answer and settle the box (booked with

@@ -31,11 +31,14 @@ __all__ = [
 
 
 class OpKind(StrEnum):
-    BOOK_BOX = "book_box"  # make the box's slot a booked parcel (bookParcels / add_parcel / adopt)
+    BOOK_BOX = "book_box"  # give the box a booked parcel of its own (parcel_claims.plan_box_booking)
     BOOK_PICKUP = "book_pickup"
     CANCEL_DELIVERY = "cancel_delivery"
     PUBLISH_TRACKING_EVENT = "publish_tracking_event"
     CREATE_SHIPMENT_FROM_TOS = "create_shipment_from_tos"
+    # An order completed: cancel the deliveries of parcels no box holds (presets, late commits) and
+    # release the "being packed" marker (parcel_claims.surplus_parcels). Queued with the completion.
+    SETTLE_ORDER = "settle_order"
 
 
 class OpState(StrEnum):

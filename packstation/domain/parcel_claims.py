@@ -12,8 +12,8 @@ database is its own truth. A box takes a parcel only when the station can show t
 
 A parcel that was already booked at open and that this station did not record ("packed elsewhere"),
 or that ``meta`` claims for any other box, is never taken. ``meta`` is advisory: Ingrid's API has no
-compare-and-swap, so two writers can overwrite each other's keys; see docs/EXACTLY-ONCE.md for what
-that leaves uncertain.
+compare-and-swap, so two writers can overwrite each other's keys; see docs/ARCHITECTURE.md ("Exactly
+once across benches") for what that leaves uncertain.
 
 Meta keys written (all values are strings, other keys are never dropped):
 
@@ -46,6 +46,7 @@ __all__ = [
     "CompletionReport",
     "ForeignChoice",
     "OpenAssessment",
+    "OpenRecord",
     "OpenVerdict",
     "PackingMarker",
     "ParcelClaim",
@@ -334,6 +335,16 @@ class OpenAssessment:
         return tuple(out)
 
 
+@dataclass(frozen=True)
+class OpenRecord:
+    """What a station keeps of an ``OpenAssessment`` with its packing session, and the packer's
+    choice (None: not asked, or nothing to choose)."""
+
+    foreign_ids: frozenset[str]
+    placeholder_ids: frozenset[str]
+    choice: ForeignChoice | None = None
+
+
 def assess_open(
     shipment: ShipmentFacts,
     *,
@@ -400,7 +411,7 @@ class BoxPlan:
     parcel: ParcelFact | None = None
     claim: ParcelClaim | None = None  # CLAIM: write now; ADOPT/BOOK_PARCELS: write after, if set
     until: datetime | None = None  # WAIT / CLAIM: fetch again then
-    resolves: tuple[SentWrite, ...] = ()  # writes now accounted for: forget them
+    resolves: tuple[SentWrite, ...] = ()  # forget these once the parcel is recorded or claimed, not before
     parcels_before: frozenset[str] = frozenset()  # ADD_PARCEL: store with the SentWrite
 
 

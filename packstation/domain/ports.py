@@ -19,6 +19,7 @@ from packstation.domain.models import Shipment
 from packstation.domain.outbox import OpKind, OutboxOp
 from packstation.domain.packing import SessionState
 from packstation.domain.packing_box import TrackedUnit
+from packstation.domain.parcel_claims import ForeignChoice, OpenRecord, SentWrite
 from packstation.domain.printing import PrintJobRepository
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class SomApi(OrderApi, Protocol):
     ) -> Shipment: ...
 
     async def book_parcels(self, shipment_id: str) -> Shipment: ...
+
+    async def update_shipment(self, request: dict[str, Any]) -> Shipment: ...
 
     async def add_parcel(self, shipment_id: str, *, site_id: str | None = None) -> Shipment: ...
 
@@ -108,6 +111,10 @@ class OutboxWorker(Protocol):
     def status(self) -> OutboxStatus: ...
 
     async def refresh_status(self) -> OutboxStatus: ...
+
+    async def mark_packing(self, shipment_id: str, station: str) -> None:
+        """Write the advisory "being packed at ``station``" marker to the shipment's meta."""
+        ...
 
     async def drain(self, timeout: float | None = None) -> OutboxStatus:
         """Send until nothing more can be sent (or ``timeout``); end of day's command line uses it."""
@@ -261,6 +268,8 @@ class BoxRepository(Protocol):
 
     def get(self, box_id: int) -> BoxRecord: ...
 
+    def for_shipment(self, shipment_id: str) -> list[BoxRecord]: ...
+
     def for_session(self, session_id: str) -> list[BoxRecord]: ...
 
     def by_tag_or_tracking(self, code: str) -> BoxRecord | None: ...
@@ -280,6 +289,16 @@ class OutboxRepository(Protocol):
     def claim(self, op_id: int) -> OutboxOp | None: ...
 
     def complete(self, op_id: int, note: str | None = None) -> None: ...
+
+    def wait(self, op_id: int, *, reason: str, until: float) -> None:
+        """Look again at ``until`` (a settle delay, not a failure); ``reason`` is shown meanwhile."""
+        ...
+
+    def complete_with(
+        self, op_id: int, note: str | None, follow_ups: list[tuple[OpKind, str, dict[str, Any]]]
+    ) -> None:
+        """Done, with the operations it leads to queued, in one transaction."""
+        ...
 
     def reschedule(
         self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False
@@ -338,6 +357,32 @@ class CatalogueRepository(Protocol):
     def learn(self, barcode: str, sku: str, *, packer: str, at: float | None = None) -> None: ...
 
 
+class ClaimRepository(Protocol):
+    """What the exactly-once rules need remembered: writes in doubt, the order-open assessment,
+    each box's recorded parcel (``packstation.domain.parcel_claims``)."""
+
+    def add_sent_write(self, shipment_id: str, box_id: int, write: SentWrite) -> int: ...
+
+    def sent_writes(self, shipment_id: str) -> list[SentWrite]: ...
+
+    def resolve_writes(self, shipment_id: str, writes: Iterable[SentWrite]) -> None: ...
+
+    def forget_writes(self, shipment_id: str) -> None: ...
+
+    def set_open(
+        self,
+        session_id: str,
+        *,
+        foreign_ids: Iterable[str],
+        placeholder_ids: Iterable[str],
+        choice: ForeignChoice | None = None,
+    ) -> None: ...
+
+    def open_record(self, session_id: str) -> OpenRecord | None: ...
+
+    def record_parcel(self, box_id: int, parcel_id: str) -> None: ...
+
+
 class StationStore(Protocol):
     """The station database as the services see it: one repository per topic over one file."""
 
@@ -367,5 +412,8 @@ class StationStore(Protocol):
 
     @property
     def stats(self) -> StatsSource: ...
+
+    @property
+    def claims(self) -> ClaimRepository: ...
 
     def close(self) -> None: ...

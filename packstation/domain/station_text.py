@@ -379,3 +379,27 @@ def weight_accepted(packer: str, reason: str) -> str:
 
 def unknown_case_code() -> str:
     return t("It looks like a case code (GTIN-14): IT can add it to the catalogue with its units.")
+
+
+def already_packed(count: int, booked_at: str) -> str:
+    """The order has parcels booked that this station did not make (another bench, another PC)."""
+    when = t(" booked {time}", time=booked_at) if booked_at else ""
+    return t(
+        "Already packed: {n} parcel(s){when}, not at this bench. Reprint their labels (CMD:REPRINT, then "
+        "scan a label), or pack extra boxes: each new box gets a new parcel.",
+        n=count,
+        when=when,
+    )
+
+
+def being_packed_at(station: str, since: str) -> str:
+    """Another bench's advisory marker (a warning, not a lock)."""
+    return t(
+        "Being packed at {station} since {time}: check with that bench before packing.",
+        station=station,
+        time=since,
+    )
+
+
+def parcels_unknown() -> str:
+    return t("Ingrid's answer did not list this order's parcels; nothing is booked until they are known.")

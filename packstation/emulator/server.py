@@ -426,6 +426,7 @@ class Emulator:
         self.port = port
         self.latency_ms = max(0, int(latency_ms))
         self.label_delay_ms = max(0, int(label_delay_ms))  # added to every label download
+        self._withhold_labels = False  # withhold_label_urls(): booked deliveries get no label_url yet
         self.label_format = label_format
         self.service = SomService(site_id, label_url_for=self._label_url)
         self.lock = self.service.lock
@@ -528,6 +529,23 @@ class Emulator:
     def set_label_delay(self, ms: int) -> None:
         self.label_delay_ms = max(0, int(ms))
 
+    def withhold_label_urls(self, withhold: bool = True) -> None:
+        """While withheld, a delivery booked gets its tracking number but no ``label_url`` (Ingrid
+        answering before the carrier's label exists); ``release_label_urls`` fills them in later."""
+        self._withhold_labels = withhold
+
+    def release_label_urls(self) -> int:
+        """Give every booked delivery without a ``label_url`` its URL; returns how many."""
+        given = 0
+        with self.lock:
+            for shipment in self.service.shipments.values():
+                for parcel in shipment.parcels:
+                    for delivery in parcel.deliveries:
+                        if delivery.tracking_number and not delivery.label_url:
+                            delivery.label_url = self._label_url(delivery.id)
+                            given += 1
+        return given
+
     def _faults_for(self, method: str) -> list[Fault]:
         with self.lock:
             return [f for f in self._faults if f.matches(method) and f.fires()]
@@ -619,7 +637,9 @@ class Emulator:
             else:
                 self._connections.discard(conn)
 
-    def _label_url(self, delivery_id: str) -> str:
+    def _label_url(self, delivery_id: str) -> str | None:
+        if self._withhold_labels:
+            return None
         return f"{self.base_url}/v1/labels/{delivery_id}.{self.label_format}"
 
     def _label(self, delivery_id: str, fmt: str) -> tuple[int, bytes, str]:

@@ -82,7 +82,9 @@ def _address(value: Any, name: str) -> dict[str, Any]:
 class SomService:
     """All SOM state of one emulator. Thread-safety: callers hold ``self.lock`` around every call."""
 
-    def __init__(self, site_id: str = DEFAULT_SITE_ID, label_url_for: Callable[[str], str] | None = None):
+    def __init__(
+        self, site_id: str = DEFAULT_SITE_ID, label_url_for: Callable[[str], str | None] | None = None
+    ):
         self.lock = threading.RLock()
         self.site_id = site_id
         self.shipments: dict[str, Shipment] = {}

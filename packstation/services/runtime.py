@@ -19,14 +19,17 @@ import io
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
 from packstation.domain import effects as fx
+from packstation.domain import station_text as text
 from packstation.domain.labelgen import make_box_tag
+from packstation.domain.models import Shipment
 from packstation.domain.outbox import OutboxStatus
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing_box import TrackedUnit
+from packstation.domain.parcel_claims import OpenVerdict, ShipmentFacts, assess_open
 from packstation.domain.ports import OrderSource, OutboxWorker, PrintQueuePort
 from packstation.domain.printing import ACTIVE_STATES, PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
@@ -324,6 +327,41 @@ class StationRuntime:
             return
         shipment, source = found
         self._apply(self.station.order_loaded(key, shipment, source))
+        if source == "api":
+            self._assess_open(shipment)
+
+    def _assess_open(self, shipment: Shipment) -> None:
+        """Exactly once across benches (``parcel_claims.assess_open``), from the answer just fetched:
+        parcels booked that this station did not make are never taken by its boxes (kept with the
+        session), the packer is told plainly, and this bench marks the order as being packed here."""
+        session = self.station.state.current
+        if session is None or session.order.shipment_id != shipment.id:
+            return
+        station = (self.station_id or "station").replace("|", "/")
+        own = {b.parcel_id for b in self.store.boxes.for_shipment(shipment.id) if b.parcel_id}
+        found = assess_open(
+            ShipmentFacts.from_shipment(shipment), station=station, own_parcels=own, now=datetime.now(UTC)
+        )
+        sentences: list[str] = []
+        if found.verdict is OpenVerdict.UNKNOWN:
+            sentences.append(text.parcels_unknown())  # the outbox assesses before its first write
+        elif self.store.claims.open_record(session.session_id) is None:
+            self.store.claims.set_open(
+                session.session_id, foreign_ids=found.foreign_ids, placeholder_ids=found.placeholder_ids
+            )
+        marker = found.other_packing
+        if marker is not None:
+            since = marker.since.astimezone().strftime("%H:%M")
+            sentences.append(text.being_packed_at(marker.station, since))
+        booked = [p for p in found.foreign if p.booked]
+        if booked:
+            times = [p.booked_at for p in booked if p.booked_at is not None]
+            when = min(times).astimezone().strftime("%H:%M") if times else ""
+            sentences.append(text.already_packed(len(booked), when))
+        if sentences:
+            self._apply(self.station.notify(Tone.WARNING, " ".join(sentences)))
+        if self.outbox is not None:
+            self._spawn(self.outbox.mark_packing(shipment.id, station))
 
     # ------------------------------------------------------------------ boxes and labels
 

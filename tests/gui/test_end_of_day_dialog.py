@@ -22,7 +22,13 @@ from packstation.gui.end_of_day_dialog import EndOfDayDialog
 from packstation.gui.feedback import NullSoundPlayer
 from packstation.gui.main_window import MainWindow
 from packstation.services.end_of_day import EndOfDay
-from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
+from tests.support.station_driver import (
+    FAST_BACKOFF,
+    FAST_CLAIM_SETTLE,
+    FAST_SETTLE,
+    close_boxes,
+    seed_orders,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -41,7 +47,14 @@ def station(tmp_path, emu, qasync_loop, qtbot):
     shipments = seed_orders(emu, 3)
     close_boxes(store, dict(zip(shipments, (3, 2, 1), strict=True)))
     client = SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id)
-    outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF)
+    outbox = Outbox(
+        store,
+        client,
+        printer_uri="preview",
+        backoff=FAST_BACKOFF,
+        settle=FAST_SETTLE,
+        claim_settle=FAST_CLAIM_SETTLE,
+    )
     run_on_loop(qtbot, outbox.drain(20))
     printed: list[dict] = []
     service = EndOfDay(

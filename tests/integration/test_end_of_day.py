@@ -21,7 +21,13 @@ from packstation.emulator import DEMO_TOKEN, Fault
 from packstation.emulator.model import PICKUP
 from packstation.services.end_of_day import EndOfDay, book_pickups
 from tests.support.escpos_receipt_decode import decode_receipt
-from tests.support.station_driver import FAST_BACKOFF, close_boxes, seed_orders
+from tests.support.station_driver import (
+    FAST_BACKOFF,
+    FAST_CLAIM_SETTLE,
+    FAST_SETTLE,
+    close_boxes,
+    seed_orders,
+)
 
 
 def booked_station(emu, store, plan_counts=(2, 1, 1)):
@@ -37,7 +43,14 @@ def end_of_day_run(emu, store, end_of_day, *, timeout=20.0, during=None):
 
     async def main():
         async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id, timeout=2.0) as client:
-            outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF)
+            outbox = Outbox(
+                store,
+                client,
+                printer_uri="preview",
+                backoff=FAST_BACKOFF,
+                settle=FAST_SETTLE,
+                claim_settle=FAST_CLAIM_SETTLE,
+            )
             try:
                 if end_of_day is None:
                     return await outbox.drain(timeout)
@@ -82,7 +95,14 @@ def test_books_every_pickup_once_and_lists_it_once(emu, store):
 
     async def main():
         async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
-            outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF)
+            outbox = Outbox(
+                store,
+                client,
+                printer_uri="preview",
+                backoff=FAST_BACKOFF,
+                settle=FAST_SETTLE,
+                claim_settle=FAST_CLAIM_SETTLE,
+            )
             try:
                 return await book_pickups(eod, outbox, timeout=20, on_progress=seen.append, poll_s=0.01)
             finally:

@@ -33,7 +33,14 @@ from packstation.adapters.som.errors import (
 )
 from packstation.emulator import DEMO_TOKEN, Fault, parse_fault_spec
 from packstation.services.order_lookup import OrderLookup, UnreadableAnswerError
-from tests.support.station_driver import FAST_BACKOFF, check_invariants, close_boxes, seed_orders
+from tests.support.station_driver import (
+    FAST_BACKOFF,
+    FAST_CLAIM_SETTLE,
+    FAST_SETTLE,
+    check_invariants,
+    close_boxes,
+    seed_orders,
+)
 
 ENCODED = base64.b64encode(DEMO_TOKEN.encode()).decode()
 GUARD_S = 15.0  # a test that would hang without the fix fails after this long instead
@@ -51,7 +58,14 @@ def run(emu, action, **client_kw):
 def drain(emu, store, timeout=30.0):
     async def main():
         async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
-            outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF)
+            outbox = Outbox(
+                store,
+                client,
+                printer_uri="preview",
+                backoff=FAST_BACKOFF,
+                settle=FAST_SETTLE,
+                claim_settle=FAST_CLAIM_SETTLE,
+            )
             try:
                 return await outbox.drain(timeout)
             finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -17,9 +18,12 @@ from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
 from packstation.domain.booking import BoxState
 from packstation.domain.outbox import Connectivity, OpKind, OpState
+from packstation.domain.parcel_claims import BoxKey, SentWrite
 from packstation.emulator import DEMO_TOKEN, Fault
 from tests.support.station_driver import (
     FAST_BACKOFF,
+    FAST_CLAIM_SETTLE,
+    FAST_SETTLE,
     check_invariants,
     close_boxes,
     close_one_box,
@@ -38,6 +42,8 @@ def drain(emu, store, *, token=DEMO_TOKEN, timeout=30.0, statuses=None, during=N
                 client,
                 printer_uri="preview",
                 backoff=FAST_BACKOFF,
+                settle=FAST_SETTLE,
+                claim_settle=FAST_CLAIM_SETTLE,
                 on_status=statuses.append if statuses is not None else None,
                 **kw,
             )
@@ -137,6 +143,10 @@ def test_the_app_killed_mid_call_reconciles_on_restart(tmp_path, emu):
     box3 = close_one_box(store, shipment)
     op = store.outbox.ops(states=("pending",))[0]
     store.outbox.claim(op.id)  # in flight ...
+    # ... written down durably before it goes out, as the worker does (parcel_claims.SentWrite) ...
+    before = frozenset(p.id for p in store.shipments.find(shipment).parcels)
+    key = BoxKey(box3.station or "station", box3.box_uuid)
+    store.claims.add_sent_write(shipment, box3.id, SentWrite(key, datetime.now(UTC), before))
 
     async def send():
         async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
@@ -146,10 +156,12 @@ def test_the_app_killed_mid_call_reconciles_on_restart(tmp_path, emu):
     store.close()
     store = Store.open(path)  # restart
     assert store.outbox.get(op.id).outcome_unknown
-    _status, outbox = drain(emu, store)
+    adds = len(emu.requests_for("shipments.add_parcel"))
+    _status, _outbox = drain(emu, store)
     assert check_invariants(emu, store, [shipment]) == {"boxes": 3, "parcels": 3}
     assert store.boxes.get(box3.id).state is BoxState.BOOKED
-    assert outbox.calls == 1  # one shipments.get, no second add_parcel
+    # Looked up (after the settle delay) and adopted: no second add_parcel.
+    assert len(emu.requests_for("shipments.add_parcel")) == adds
     store.close()
 
 
@@ -168,7 +180,14 @@ def test_refused_token_pauses_with_a_reason_until_resumed(emu, store, expected_l
             SomClient(emu.base_url, "wrong-token") as bad,
             SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as good,
         ):
-            outbox = Outbox(store, bad, printer_uri="preview", backoff=FAST_BACKOFF)
+            outbox = Outbox(
+                store,
+                bad,
+                printer_uri="preview",
+                backoff=FAST_BACKOFF,
+                settle=FAST_SETTLE,
+                claim_settle=FAST_CLAIM_SETTLE,
+            )
             first = await outbox.drain(10)
             outbox.resume(client=good)
             second = await outbox.drain(10)
@@ -241,7 +260,9 @@ def test_a_box_voided_while_its_booking_is_out_gets_its_parcel_cancelled(emu, st
     emu.add_fault(Fault(method="shipments.bookParcels", kind="latency", delay_ms=300))
 
     async def void_while_out(outbox):
-        while store.boxes.get(box.id).state is not BoxState.BOOKING:
+        # The box's parcel is recorded (its claim on the preset parcel settled) just before
+        # bookParcels goes out.
+        while (now := store.boxes.get(box.id)).state is not BoxState.BOOKING or now.parcel_id is None:
             await asyncio.sleep(0.01)
         store.boxes.void(box.id)  # the packer tears the box open while bookParcels is on its way
 

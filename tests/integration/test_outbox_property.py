@@ -131,6 +131,14 @@ class ModelSom:
 
         return await self._write("shipments.add_parcel", apply)
 
+    async def update_shipment(self, request: dict) -> Shipment:
+        # Harmless to repeat (the whole map is sent), so no faults: the claims are what is under test
+        # only through the bookings they lead to.
+        await asyncio.sleep(0)
+        s = self.shipments[request["shipment_id"]]
+        self.shipments[s.id] = replace(s, meta=dict(request["meta"]))
+        return self.shipments[s.id]
+
     async def cancel_delivery(self, tracking_number: str) -> None:
         def apply():
             for sid, s in self.shipments.items():
@@ -152,8 +160,16 @@ class ModelSom:
 
 async def drain_once(store: Store, som: ModelSom, seed: int) -> bool:
     """Run the worker until idle; True if the simulated process died on the way."""
+    # This model commits at once and no other station writes: nothing needs time to settle.
     outbox = Outbox(
-        store, som, printer_uri="preview", backoff=NO_WAIT, rng=random.Random(seed), concurrency=3
+        store,
+        som,
+        printer_uri="preview",
+        backoff=NO_WAIT,
+        rng=random.Random(seed),
+        concurrency=3,
+        settle=timedelta(0),
+        claim_settle=timedelta(0),
     )
     try:
         await outbox.drain(timeout=20)

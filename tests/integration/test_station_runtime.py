@@ -20,10 +20,10 @@ def station_config(tmp_path, emulator):
     return bench_config(tmp_path, emulator)
 
 
-def run_station(config, scans, qapp, *, before=None):
+def run_station(config, scans, qapp, *, before=None, views=None):
     from packstation.gui.raster import QtSvgRasterizer
 
-    views = []
+    views = [] if views is None else views
 
     async def scenario():
         services = build_services(
@@ -212,3 +212,39 @@ def test_a_label_interrupted_while_sending_is_shown_to_the_packer_and_waits_for_
     _, _, problems, _ = run_station(station_config, ["CMD:REPRINT", tracking], qapp, before=restored)
     assert labels_printed(station_config) == [tracking, tracking]  # the packer's reprint
     assert problems == []  # a person dealt with it
+
+
+def test_a_second_bench_is_warned_before_anything_is_booked_and_never_prints_the_first_benchs_labels(
+    emulator, tmp_path, qapp
+):
+    """Two data folders, one emulator: the order packed at bench-1 is opened again at bench-2."""
+    shipment_id = emulator.seed_shipment("ORD-TWICE", [("SKU-A", "Mug", 1)])
+    first = bench_config(tmp_path / "a", emulator, station_id="bench-1")
+    second = bench_config(tmp_path / "b", emulator, station_id="bench-2")
+    _, view_a, problems_a, _ = run_station(first, ["ORD-TWICE", "SKU-A"], qapp)
+    assert problems_a == [] and view_a.complete
+    booked_before = len(emulator.requests_for("shipments.add_parcel")) + len(
+        emulator.requests_for("shipments.bookParcels")
+    )
+
+    warned_before_booking = []
+
+    class Watch(list):
+        """Each view as it is published: when the warning shows, has anything been booked since?"""
+
+        def append(self, view):
+            message = view.feedback.message if view.feedback else ""
+            if "Already packed: 1 parcel(s) booked" in message and "not at this bench" in message:
+                writes = len(emulator.requests_for("shipments.add_parcel")) + len(
+                    emulator.requests_for("shipments.bookParcels")
+                )
+                warned_before_booking.append(writes == booked_before and not view.boxes)
+            super().append(view)
+
+    _, view_b, problems_b, _ = run_station(second, ["ORD-TWICE", "SKU-A"], qapp, views=Watch())
+    assert warned_before_booking and warned_before_booking[0] is True  # shown before any booking
+    assert problems_b == [] and view_b.complete
+    # bench-1's marker was released at completion; the packer's new box got a new parcel.
+    printed_a, printed_b = set(labels_printed(first)), set(labels_printed(second))
+    assert len(printed_a) == 1 and len(printed_b) == 1 and not printed_a & printed_b
+    assert emulator.parcel_count(shipment_id) == 2

@@ -46,7 +46,7 @@ def test_the_fixture_is_a_version_3_file_with_the_old_state_names(v3_path):
 def test_a_version_3_file_migrates_to_the_domains_session_states(v3_path):
     store = Store.open(v3_path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 6
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 7
         states = {s["id"]: s["state"] for s in store.sessions.in_states(tuple(SessionState))}
         assert states == {
             "s-open": SessionState.PACKING,
@@ -110,7 +110,7 @@ def test_the_fixture_is_a_version_4_file_with_a_job_left_sending(v4_path):
 def test_a_version_4_file_migrates_its_print_jobs_to_the_uncertain_state(v4_path):
     store = Store.open(v4_path)  # migration, then start-up recovery
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 6
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 7
         jobs = {j.id: j for j in store.print_jobs.recent()}
         assert {i: j.state for i, j in jobs.items()} == {
             1: PrintJobState.DONE,
@@ -163,5 +163,56 @@ def test_the_catalogue_step_adds_an_empty_catalogue_to_an_existing_file(v3_path)
         assert store.catalogue.summary().rows == 0
         store.catalogue.learn("4006381333931", "SKU-A", packer="Sam")
         assert store.catalogue.lookup("04006381333931").sku == "SKU-A"
+    finally:
+        store.close()
+
+
+# ------------------------------------------------ v5 -> v7 (the catalogue step, v6, came in between)
+# ``tests/fixtures/store/station-v5.sqlite3`` was written by the v5 code (its store API): one packing
+# session, two boxes of shipment "ship-v5" at bench-1, the first booked as TRK-V5-1 with its label job.
+V5_FILE = Path(__file__).parent.parent / "fixtures" / "store" / "station-v5.sqlite3"
+
+
+def test_a_version_5_file_gains_box_uuids_open_records_and_writes_in_doubt(tmp_path):
+    from datetime import UTC, datetime
+
+    from packstation.domain.parcel_claims import BoxKey, ForeignChoice, SentWrite
+
+    path = tmp_path / "station.sqlite3"
+    shutil.copy(V5_FILE, path)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert "box_uuid" not in {r[1] for r in conn.execute("PRAGMA table_info(boxes)")}
+    finally:
+        conn.close()
+    store = Store.open(path)
+    try:
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 7
+        one, two = store.boxes.for_shipment("ship-v5")
+        # Every old box got a uuid of its own; what it had recorded is kept.
+        assert len(one.box_uuid) == 32 and len(two.box_uuid) == 32 and one.box_uuid != two.box_uuid
+        assert (one.parcel_id, one.tracking_number, one.state) == ("parcel-v5-1", "TRK-V5-1", BoxState.BOOKED)
+        assert two.parcel_id is None and two.state is BoxState.QUEUED
+        # An old session was never assessed: the outbox assesses it before its first write.
+        assert store.claims.open_record("s-v5") is None
+        store.claims.set_open("s-v5", foreign_ids={"x"}, placeholder_ids=(), choice=ForeignChoice.PACK_EXTRA)
+        record = store.claims.open_record("s-v5")
+        assert record.foreign_ids == {"x"} and record.choice is ForeignChoice.PACK_EXTRA
+        write = SentWrite(BoxKey("bench-1", two.box_uuid), datetime(2026, 1, 1, tzinfo=UTC), frozenset({"a"}))
+        store.claims.add_sent_write("ship-v5", two.id, write)
+        assert store.claims.sent_writes("ship-v5") == [write]
+        store.claims.resolve_writes("ship-v5", [write])
+        assert store.claims.sent_writes("ship-v5") == []
+        # New boxes get uuids at close; the uuid is unique.
+        new = store.boxes.close(
+            session_id="s-v5", snapshot={}, shipment_id="ship-v5", box_type="S", dims_mm=None,
+            weight_g=None, items={}, packer="ana", station="bench-1",
+        )  # fmt: skip
+        assert len(new.box_uuid) == 32 and new.box_uuid not in {one.box_uuid, two.box_uuid}
+        with pytest.raises(sqlite3.IntegrityError), store.db.write() as conn:
+            conn.execute("UPDATE boxes SET box_uuid = ? WHERE id = ?", (one.box_uuid, new.id))
+        assert store.db.query("PRAGMA foreign_key_check") == []
+        assert store.integrity_check() == "ok"
     finally:
         store.close()

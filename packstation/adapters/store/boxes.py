@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,6 +68,7 @@ class BoxStore(Repository):
                 "station": station,
                 "items": json.dumps(items, sort_keys=True),
                 "tracked": json.dumps([unit.to_json() for unit in tracked]),
+                "box_uuid": uuid.uuid4().hex,  # names the box in meta claims, across all stations
                 "created_at": now,
                 "updated_at": now,
             }
@@ -202,4 +204,5 @@ def box_record(row: sqlite3.Row) -> BoxRecord:
         booked_at=row["booked_at"],
         printed_at=row["printed_at"],
         voided_at=row["voided_at"],
+        box_uuid=row["box_uuid"] or "",
     )

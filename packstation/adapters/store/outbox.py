@@ -165,6 +165,33 @@ class OutboxStore(Repository):
         with self.db.write() as conn:
             finish_op(conn, self._clock(), op_id, OpState.DONE, note)
 
+    def complete_with(
+        self, op_id: int, note: str | None, follow_ups: list[tuple[OpKind, str, dict[str, Any]]]
+    ) -> None:
+        """Done, and the operations it leads to (kind, shipment, payload) queued, in one transaction:
+        a crash never leaves the one without the others."""
+        with self.db.write() as conn:
+            now = self._clock()
+            for kind, shipment_id, payload in follow_ups:
+                insert_op(self.db.tables(), now, kind, shipment_id, payload, None)
+            finish_op(conn, now, op_id, OpState.DONE, note)
+
+    def wait(self, op_id: int, *, reason: str, until: float) -> None:
+        """Not a failure: the plan says look again at ``until`` (a settle delay); the box stays queued
+        and ``reason`` is what the packer reads meanwhile."""
+        with self.db.write() as conn:
+            conn.execute(
+                # A wait is not an error: the last error stays (the box line shows ``reason``).
+                "UPDATE outbox SET state = 'pending', last_error = COALESCE(last_error, ?),"
+                " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'in_flight'",
+                (reason, until, self._clock(), op_id),
+            )
+            conn.execute(
+                "UPDATE boxes SET state = 'queued', error = ?, updated_at = ?"
+                " WHERE id = (SELECT box_id FROM outbox WHERE id = ?) AND state IN ('booking', 'queued')",
+                (reason, self._clock(), op_id),
+            )
+
     def reschedule(self, op_id: int, *, error: str, next_attempt_at: float, unknown: bool = False) -> None:
         """Back to pending after a failed attempt; ``unknown`` marks that it may have been applied."""
         with self.db.write() as conn:

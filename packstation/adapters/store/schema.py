@@ -256,8 +256,33 @@ CREATE INDEX catalogue_sku ON catalogue(sku);
 ALTER TABLE boxes ADD COLUMN tracked TEXT NOT NULL DEFAULT '[]';
 """
 
+# Exactly once across benches (packstation.domain.parcel_claims, docs/ARCHITECTURE.md): every box gets
+# a uuid of its own (with the station id it names the box in the shipment's ``meta`` claims; boxes made
+# before this step get one here), a session keeps what ``assess_open`` found at order open (parcels
+# booked elsewhere, which its boxes never take; unbooked presets a box may claim) and the packer's
+# choice, and every ``add_parcel`` is written to ``sent_writes`` (with the shipment's parcel ids before
+# it) durably *before* it is sent, so a write whose answer is lost is attributed after a crash too.
+_V7 = """
+ALTER TABLE boxes ADD COLUMN box_uuid TEXT;
+UPDATE boxes SET box_uuid = lower(hex(randomblob(16))) WHERE box_uuid IS NULL;
+CREATE UNIQUE INDEX boxes_box_uuid ON boxes(box_uuid);
+ALTER TABLE packing_sessions ADD COLUMN foreign_ids TEXT;
+ALTER TABLE packing_sessions ADD COLUMN placeholder_ids TEXT;
+ALTER TABLE packing_sessions ADD COLUMN foreign_choice TEXT
+    CHECK (foreign_choice IS NULL OR foreign_choice IN ('reprint', 'pack_extra', 'leave'));
+CREATE TABLE sent_writes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    shipment_id TEXT NOT NULL,
+    box_id INTEGER NOT NULL REFERENCES boxes(id),
+    box_key TEXT NOT NULL,
+    sent_at REAL NOT NULL,
+    parcels_before TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX sent_writes_shipment ON sent_writes(shipment_id);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables of the current schema (the support commands in README list them with sqlite-utils).
@@ -270,6 +295,7 @@ TABLES = (
     "print_jobs",
     "pickup_runs",
     "catalogue",
+    "sent_writes",
 )
 
 

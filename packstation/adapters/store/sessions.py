@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.outbox import insert_op
 from packstation.adapters.store.voiding import void_in
+from packstation.domain.outbox import OpKind
 from packstation.domain.packing import SessionState
 
 ACTIVE = (SessionState.PACKING, SessionState.PARKED)
@@ -63,6 +65,21 @@ class SessionStore(Repository):
                 " snapshot = excluded.snapshot, updated_at = excluded.updated_at",
                 (session_id, order_key, shipment_id, state.value, packer, dumps(snapshot), now, now),
             )
+            if state is SessionState.COMPLETE and shipment_id:
+                # The order's clean-up (surplus parcels, the marker) rides behind its box bookings.
+                exists = conn.execute(
+                    "SELECT 1 FROM outbox WHERE kind = ? AND payload = ?",
+                    (OpKind.SETTLE_ORDER.value, json.dumps({"session_id": session_id}, sort_keys=True)),
+                ).fetchone()
+                if exists is None:
+                    insert_op(
+                        self.db.tables(),
+                        now,
+                        OpKind.SETTLE_ORDER,
+                        shipment_id,
+                        {"session_id": session_id},
+                        None,
+                    )
             if slip_wanted:
                 conn.execute(
                     "UPDATE packing_sessions SET slip = 'wanted' WHERE id = ? AND slip IS NULL", (session_id,)

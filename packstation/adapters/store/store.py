@@ -8,6 +8,7 @@ thread) and hands out the repositories over it, one small class per table or top
 * ``store.outbox`` (``OutboxStore``), ``store.print_jobs`` (``PrintJobStore``),
 * ``store.shipments`` (``ShipmentCache``), ``store.pickups`` (``PickupStore``), ``store.stats``,
 * ``store.catalogue`` (``CatalogueStore``: barcode -> SKU).
+* ``store.claims`` (``ClaimStore``: writes in doubt, order-open assessments, recorded parcels).
 
 Each public method is one short ``BEGIN IMMEDIATE`` transaction (a few statements, well under a
 millisecond on a local disk). Writes that span tables (a box closed with its outbox operation, a
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from packstation.adapters.store.boxes import BoxStore
 from packstation.adapters.store.catalogue import CatalogueStore
+from packstation.adapters.store.claims import ClaimStore
 from packstation.adapters.store.connection import Clock, Database
 from packstation.adapters.store.outbox import OutboxStore
 from packstation.adapters.store.pickups import PickupStore
@@ -55,6 +57,7 @@ class Store:
         self.pickups = PickupStore(db, clock)
         self.stats = StatsReads(db, clock)
         self.catalogue = CatalogueStore(db, clock)
+        self.claims = ClaimStore(db, clock)
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock = time.time) -> Store:
