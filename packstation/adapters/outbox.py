@@ -96,6 +96,8 @@ class _BoxContext:
     own_other: frozenset[str]
     own_all: frozenset[str]
     writes: tuple[SentWrite, ...]
+    released: frozenset[BoxKey]  # voided boxes here holding no parcel: what they claimed is free
+    released_parcels: tuple[str, ...]  # parcels voided boxes here gave up unbooked: free too
 
 
 def _write_not_applied(exc: BaseException | None) -> bool:
@@ -522,6 +524,10 @@ class Outbox:
             own_other=frozenset(b.parcel_id for b in others if b.parcel_id),
             own_all=frozenset(b.parcel_id for b in [fresh, *others] if b.parcel_id),
             writes=tuple(self.store.claims.sent_writes(box.shipment_id)),
+            released=frozenset(
+                self._key(b) for b in others if b.state is BoxState.VOIDED and not b.parcel_id
+            ),
+            released_parcels=tuple(self.store.claims.released_parcels(box.shipment_id)),
         )
 
     def _own_claims(self, shipment_id: str, station: str, now: datetime) -> list[ParcelClaim]:
@@ -624,6 +630,8 @@ class Outbox:
                 answered=answered,
                 settle=self.settle,
                 claim_settle=self.claim_settle,
+                released_boxes=ctx.released,
+                released_parcels=ctx.released_parcels,
             )
             if plan.action is PlanAction.RECONCILE:  # parcels unknown: act on nothing, ask again
                 if answered is None:
@@ -725,6 +733,7 @@ class Outbox:
             placeholders_at_open=opened.placeholder_ids if opened else (),
             sent_writes=writes,
             settle=self.settle,
+            released=await self._db(self.store.claims.released_parcels, shipment_id),
         )
         if report.unknown:
             raise MalformedResponseError(

@@ -28,6 +28,7 @@ COMMAND_CAPTIONS: dict[Command, tuple[str, str]] = {
     Command.VOID_BOX: ("Void last box", "Cancel the last closed box; its items go back"),
     Command.PARK: ("Park order", "Set this order aside; scan it again to go on"),
     Command.CANCEL: ("Cancel order", "Scan twice to abandon this order"),
+    Command.PACK_EXTRA: ("Pack extra boxes", "Order packed elsewhere: new boxes get new parcels"),
 }
 # Supervisor commands stay off the packers' sheet (``command_sheet(supervisor=True)`` prints them).
 SUPERVISOR_CAPTIONS: dict[Command, tuple[str, str]] = {

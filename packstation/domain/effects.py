@@ -17,6 +17,7 @@ from typing import Any
 
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing_box import TrackedUnit
+from packstation.domain.parcel_claims import ForeignChoice
 from packstation.domain.view import Feedback
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "LogScan",
     "LookupOrder",
     "PrintBoxTag",
+    "RecordForeignChoice",
     "Reprint",
     "SaveSession",
     "VoidBox",
@@ -136,8 +138,17 @@ class LearnBarcode:
     at: float
 
 
+@dataclass(frozen=True)
+class RecordForeignChoice:
+    """The packer's answer to "already packed elsewhere" for the session (kept with its open record)."""
+
+    session_id: str
+    choice: ForeignChoice
+
+
 Effect = (
     LogScan
+    | RecordForeignChoice
     | LearnBarcode
     | LookupOrder
     | SaveSession

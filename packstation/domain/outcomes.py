@@ -62,6 +62,9 @@ class Outcome(StrEnum):
     LEARN_ASKED = "learn_asked"
     LEARNED = "learned"
     REFUSED_LEARN = "refused_learn"
+    # an order with parcels booked elsewhere: the packer's choice, and scans refused until it is made
+    FOREIGN_CHOICE = "foreign_choice"
+    REFUSED_CHOOSE_FIRST = "refused_choose_first"
     # logged by the runtime when handling a scan raised (the station itself never returns it)
     INTERNAL_ERROR = "internal_error"
 

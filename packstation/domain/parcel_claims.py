@@ -456,6 +456,8 @@ def plan_box_booking(
     settle: timedelta = DEFAULT_SETTLE,
     claim_settle: timedelta = DEFAULT_CLAIM_SETTLE,
     late_commit_window: timedelta = DEFAULT_LATE_COMMIT_WINDOW,
+    released_boxes: Iterable[BoxKey] = (),
+    released_parcels: Iterable[str] = (),
 ) -> BoxPlan:
     """What to do next so that ``box`` holds exactly one parcel nobody else holds.
 
@@ -465,6 +467,12 @@ def plan_box_booking(
     ``sent_writes``: this station's unresolved add_parcel writes for the shipment (any box); keep each
     until a plan names it in ``resolves`` or the order is completed (then forget them all).
     ``answered``: the write whose answer ``shipment`` is (it came back), if any.
+    ``released_boxes``: this station's voided boxes of the shipment that hold no parcel (their booking
+    was settled as "no parcel", so nothing of theirs is in flight: a shipment's operations run one at a
+    time). A parcel one of them claimed in meta is this station's and free: the next box takes it.
+    ``released_parcels``: parcels this station's voided boxes recorded and gave up unbooked; the same.
+    Left alone it would be a liability, since ``bookParcels`` books every unbooked parcel of the
+    shipment, whoever holds it, and nothing would cancel it before the order completes.
     Recompute after every answer and after every doubt; the plan is only as good as ``shipment``."""
     now = _utc(now)
     if shipment.parcels is None:
@@ -473,12 +481,24 @@ def plan_box_booking(
         )
     mine_elsewhere = set(own_other)
     foreign = set(foreign_at_open)
-    claims = read_parcel_claims(shipment.meta)
+    released = set(released_boxes) - {box}
+    all_claims = read_parcel_claims(shipment.meta)
+    claims = {pid: c for pid, c in all_claims.items() if c.box not in released}
     by_id = {p.id: p for p in shipment.parcels}
 
     def claimed_by_other(pid: str) -> bool:
         c = claims.get(pid)
         return c is not None and c.box != box
+
+    freed_ids = {pid for pid, c in all_claims.items() if c.box in released} | set(released_parcels)
+    freed = sorted(
+        (
+            by_id[pid]
+            for pid in freed_ids
+            if pid in by_id and pid not in mine_elsewhere and pid not in foreign and not claimed_by_other(pid)
+        ),
+        key=ParcelFact.sort_key,
+    )
 
     # 1. What this box recorded is its own truth.
     if recorded is not None:
@@ -523,6 +543,10 @@ def plan_box_booking(
         appeared = [p for p in shipment.parcels if p.id not in answered.parcels_before]
         if len(appeared) == 1 and new_since(answered) == appeared:
             return _take(appeared[0], box, claims, now, "the parcel this box's add_parcel made", (answered,))
+
+    # 3b. A parcel a voided box of this station had claimed: this station's, and no box holds it.
+    if freed:
+        return _take(freed[0], box, claims, now, "the parcel of a box voided here, taken by the next box")
 
     # 4. Parcels that appeared after this station's writes in doubt (late commits): once settled,
     #    nobody claimed them, so they are this station's. Claim first, take after the claim settles.
@@ -659,13 +683,15 @@ def surplus_parcels(
     settle: timedelta = DEFAULT_SETTLE,
     late_commit_window: timedelta = DEFAULT_LATE_COMMIT_WINDOW,
     marker_fresh: timedelta = DEFAULT_MARKER_FRESH,
+    released: Iterable[str] = (),
 ) -> CompletionReport:
     """At order completion: the parcels no box holds that are this station's to clean up.
 
     ``owned``: parcel id -> box, every parcel this station's boxes of the shipment hold.
     Surplus = no box of this station holds it and no other box claims it, and it is this station's:
-    claimed for one of its boxes (a voided box), an unbooked preset seen at open, or appeared after one
-    of its writes in doubt (a late commit). Another bench's parcels are never touched."""
+    claimed for one of its boxes (a voided box), given up by one of its voided boxes (``released``), an
+    unbooked preset seen at open, or appeared after one of its writes in doubt (a late commit). Another
+    bench's parcels are never touched."""
     now = _utc(now)
     if shipment.parcels is None:
         return CompletionReport(unknown=True)
@@ -673,7 +699,7 @@ def surplus_parcels(
     if pending:
         return CompletionReport(wait_until=max(_utc(w.sent_at) for w in pending) + settle)
     claims = read_parcel_claims(shipment.meta)
-    presets = set(placeholders_at_open)
+    presets = set(placeholders_at_open) | set(released)
     marker = read_packing_marker(shipment.meta)
     other_busy = marker is not None and marker.station != station and marker.is_fresh(now, marker_fresh)
     conflicts = tuple(
@@ -732,10 +758,11 @@ class ShipmentTriage:
     reason: str = ""
 
 
-def surplus_shipments(shipments: Sequence[ShipmentFacts]) -> ShipmentTriage:
+def surplus_shipments(shipments: Sequence[ShipmentFacts], *, prefer: str | None = None) -> ShipmentTriage:
     """Several shipments for one ``tos_id`` (a create committed after the client gave up): keep the
-    one holding booked parcels (else the oldest), cancel the others that hold none; any other one with
-    booked or unlisted parcels is for a person, never cancelled blindly."""
+    one holding booked parcels (else the one ``prefer`` names, the one this station packs boxes for,
+    else the oldest), cancel the others that hold none; any other one with booked or unlisted parcels
+    is for a person, never cancelled blindly."""
     if not shipments:
         return ShipmentTriage(None, reason="no shipment")
     far = datetime.max.replace(tzinfo=UTC)
@@ -743,7 +770,7 @@ def surplus_shipments(shipments: Sequence[ShipmentFacts]) -> ShipmentTriage:
     def booked(s: ShipmentFacts) -> int:
         return sum(1 for p in s.parcels or () if p.booked)
 
-    ordered = sorted(shipments, key=lambda s: (-booked(s), s.created_at or far, s.id))
+    ordered = sorted(shipments, key=lambda s: (-booked(s), s.id != prefer, s.created_at or far, s.id))
     keep = ordered[0]
     cancel = tuple(s for s in ordered[1:] if s.parcels is not None and booked(s) == 0)
     attention = tuple(s for s in ordered[1:] if s not in cancel)

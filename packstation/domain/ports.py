@@ -50,13 +50,15 @@ class OrderApi(Protocol):
 
     async def create_shipment(self, request: dict[str, Any]) -> Shipment: ...
 
-
-class SomApi(OrderApi, Protocol):
-    """What the outbox worker (and the app, which closes it) uses of the SOM client."""
-
     async def get_shipment(
         self, *, id: str | None = None, external_id: str | None = None, tos_id: str | None = None
     ) -> Shipment: ...
+
+    async def cancel_shipment(self, shipment_id: str) -> None: ...
+
+
+class SomApi(OrderApi, Protocol):
+    """What the outbox worker (and the app, which closes it) uses of the SOM client."""
 
     async def book_parcels(self, shipment_id: str) -> Shipment: ...
 
@@ -86,6 +88,11 @@ class OrderSource(Protocol):
 
     async def open_order(self, key: str) -> tuple[Shipment, str] | None:
         """The shipment and where it came from ("api" or "cache"), or None when nobody knows it."""
+        ...
+
+    @property
+    def notices(self) -> list[str]:
+        """What the last look-ups found that the packer must hear (taken and emptied by the runtime)."""
         ...
 
 
@@ -378,9 +385,13 @@ class ClaimRepository(Protocol):
         choice: ForeignChoice | None = None,
     ) -> None: ...
 
+    def set_choice(self, session_id: str, choice: ForeignChoice) -> None: ...
+
     def open_record(self, session_id: str) -> OpenRecord | None: ...
 
     def record_parcel(self, box_id: int, parcel_id: str) -> None: ...
+
+    def released_parcels(self, shipment_id: str) -> list[str]: ...
 
 
 class StationStore(Protocol):

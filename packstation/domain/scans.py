@@ -64,6 +64,8 @@ class Command(StrEnum):
     CANCEL = "CANCEL"
     ACCEPT_WEIGHT = "ACCEPT-WEIGHT"  # a supervisor accepts a box whose weight is off its expected weight
     LEARN = "LEARN"  # a supervisor teaches the bench a barcode: CMD:LEARN, the barcode, the SKU label
+    # An order already has parcels booked elsewhere: pack more boxes, each with a new parcel.
+    PACK_EXTRA = "PACK-EXTRA"
 
     @property
     def barcode(self) -> str:

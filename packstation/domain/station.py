@@ -48,6 +48,7 @@ from packstation.domain.effects import (
     LogScan,
     LookupOrder,
     PrintBoxTag,
+    RecordForeignChoice,
     Reprint,
     SaveSession,
     VoidBox,
@@ -65,10 +66,18 @@ from packstation.domain.packing import (
     SnapshotError,
     order_from_shipment,
 )
+from packstation.domain.parcel_claims import ForeignChoice
 from packstation.domain.projection import project
 from packstation.domain.scale import Reading, format_grams
 from packstation.domain.scans import Command, Scan, ScanContext, ScanKind, box_id_from_tag, classify
-from packstation.domain.station_state import LastLabel, Pending, StationSettings, StationState, Waiting
+from packstation.domain.station_state import (
+    ForeignParcels,
+    LastLabel,
+    Pending,
+    StationSettings,
+    StationState,
+    Waiting,
+)
 from packstation.domain.station_weight import (
     WeightCheck,
     WeightMode,
@@ -179,6 +188,12 @@ class Station:
         if not self.state.packer:
             return Reply(Outcome.REFUSED_NO_PACKER, bad(text.SIGN_IN_FIRST))
         pending, self.state.pending = self.state.pending, Pending.NONE
+        foreign = self.state.foreign
+        if foreign is not None:
+            current = self.state.current
+            if current is not None and current.session_id == foreign.session_id:
+                return self._foreign_choice(current, foreign, scan)
+            self.state.foreign = None  # that order is no longer open here
         if pending is Pending.CANCEL and scan.command is Command.CANCEL:
             return self._confirm_cancel()
         if pending is Pending.LEARN_CODE and scan.kind in (ScanKind.CODE, ScanKind.ITEM):
@@ -610,6 +625,44 @@ class Station:
         return Reply(
             Outcome.REPRINT, good(text.reprinting(session.order.order_id, box.number)), actions=[effect]
         )
+
+    # --- an order packed elsewhere -----------------------------------------------------------------
+
+    def _foreign_choice(self, session: PackingSession, foreign: ForeignParcels, scan: Scan) -> Reply:
+        """Nothing is packed into an order with parcels booked elsewhere until the packer says what
+        to do: reprint their labels, pack extra boxes, or leave the order (``ForeignParcels``)."""
+        count = len(foreign.tracking_numbers)
+        order_id = session.order.order_id
+        if scan.command is Command.PACK_EXTRA:
+            self.state.foreign = None
+            writes: list[Effect] = [RecordForeignChoice(session.session_id, ForeignChoice.PACK_EXTRA)]
+            return Reply(Outcome.FOREIGN_CHOICE, good(text.packing_extra(order_id, count)), writes)
+        if scan.command in (Command.REPRINT, Command.CANCEL) and not session.has_progress:
+            self.state.foreign = None
+            reprint = scan.command is Command.REPRINT
+            choice = ForeignChoice.REPRINT if reprint else ForeignChoice.LEAVE
+            writes = [RecordForeignChoice(session.session_id, choice), *self._drop_current()]
+            if reprint:
+                actions: list[Effect] = [Reprint(tracking_number=t) for t in foreign.tracking_numbers]
+                message = text.reprinting_foreign(order_id, count)
+                return self._then_waiting(Reply(Outcome.REPRINT, good(message), writes, actions))
+            return self._then_waiting(
+                Reply(Outcome.FOREIGN_CHOICE, good(text.left_foreign(order_id)), writes)
+            )
+        return Reply(Outcome.REFUSED_CHOOSE_FIRST, bad(text.choose_first(order_id, count, foreign.booked_at)))
+
+    def foreign_parcels_found(
+        self, session_id: str, tracking_numbers: Iterable[str], booked_at: str = "", preface: str = ""
+    ) -> list[Effect]:
+        """The runtime's ``assess_open`` found parcels of the open order booked elsewhere: ask the
+        packer to choose before anything is packed (only while nothing is packed yet)."""
+        session = self.state.current
+        numbers = tuple(tracking_numbers)
+        if session is None or session.session_id != session_id or not numbers or session.has_progress:
+            return []
+        self.state.foreign = ForeignParcels(session_id, numbers, booked_at, preface)
+        message = text.choose_first(session.order.order_id, len(numbers), booked_at)
+        return self._event(Reply(None, warning(f"{preface} {message}".strip())))
 
     # --- opening orders ----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from packstation.domain.scans import box_id_from_tag
 from packstation.domain.station_weight import WeighState, WeightMode
 from packstation.domain.view import Feedback, StatusView
 
-__all__ = ["LastLabel", "Pending", "StationSettings", "StationState", "Waiting"]
+__all__ = ["ForeignParcels", "LastLabel", "Pending", "StationSettings", "StationState", "Waiting"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,18 @@ class LastLabel:
     box_number: int
 
 
+@dataclass(frozen=True)
+class ForeignParcels:
+    """The open order has parcels booked that this station did not make (another bench, a re-imaged
+    PC). Nothing is packed until the packer chooses: CMD:REPRINT prints their labels and leaves the
+    order, CMD:PACK-EXTRA packs more boxes (each gets a new parcel), CMD:CANCEL leaves the order."""
+
+    session_id: str
+    tracking_numbers: tuple[str, ...]
+    booked_at: str = ""  # "10:42" (local time of the earliest booking), "" if Ingrid gave none
+    preface: str = ""  # what else the packer must hear first (e.g. "being packed at bench-3")
+
+
 class Waiting(NamedTuple):
     """The order scanned while another was open; it opens after CMD:PARK or CMD:CANCEL."""
 
@@ -88,6 +100,7 @@ class StationState:
     probes: set[str] = field(default_factory=set)  # unknown codes looked up in case they are orders
     waiting: Waiting | None = None
     pending: Pending = Pending.NONE
+    foreign: ForeignParcels | None = None  # the packer must choose before packing this order
     learning_code: str = ""  # the barcode CMD:LEARN is teaching, waiting for its SKU
     last_label: LastLabel | None = None
     status: StatusView = field(default_factory=StatusView)

@@ -62,7 +62,8 @@ def opened(order: PackingOrder) -> str:
 def already_booked(order: PackingOrder) -> str:
     return t(
         "Order {order} already has {parcels} booked parcel(s) from an earlier packing. "
-        "Boxes you close now are added as more parcels. Wrong order? Scan CMD:CANCEL twice.",
+        "New boxes get new parcels; a parcel booked elsewhere is never reused. "
+        "Wrong order? Scan CMD:CANCEL twice.",
         order=order.order_id,
         parcels=order.booked_parcels,
     )
@@ -381,15 +382,39 @@ def unknown_case_code() -> str:
     return t("It looks like a case code (GTIN-14): IT can add it to the catalogue with its units.")
 
 
-def already_packed(count: int, booked_at: str) -> str:
-    """The order has parcels booked that this station did not make (another bench, another PC)."""
+def choose_first(order_id: str, count: int, booked_at: str) -> str:
+    """The order has parcels booked that this station did not make: the packer must choose."""
     when = t(" booked {time}", time=booked_at) if booked_at else ""
     return t(
-        "Already packed: {n} parcel(s){when}, not at this bench. Reprint their labels (CMD:REPRINT, then "
-        "scan a label), or pack extra boxes: each new box gets a new parcel.",
+        "Already packed: order {order} has {n} parcel(s){when}, not by this bench. Choose: CMD:REPRINT "
+        "prints their labels and leaves the order, CMD:PACK-EXTRA packs extra boxes (each gets a new "
+        "parcel), CMD:CANCEL leaves the order.",
+        order=order_id,
         n=count,
         when=when,
     )
+
+
+def packing_extra(order_id: str, count: int) -> str:
+    return t(
+        "Packing extra boxes for order {order}: each gets a new parcel; the {n} parcel(s) booked "
+        "elsewhere stay as they are.",
+        order=order_id,
+        n=count,
+    )
+
+
+def reprinting_foreign(order_id: str, count: int) -> str:
+    return t(
+        "Printing the {n} label(s) of order {order} booked elsewhere; the order is left as it is. "
+        "Scan the next order.",
+        order=order_id,
+        n=count,
+    )
+
+
+def left_foreign(order_id: str) -> str:
+    return t("Order {order} left as it is (packed elsewhere). Scan the next order.", order=order_id)
 
 
 def being_packed_at(station: str, since: str) -> str:

@@ -9,6 +9,11 @@
 * An answer that cannot be read (garbled JSON, a null where a list belongs, a shipment whose parcels
   are not listed) is asked for again a few times; then the cache answers, or ``UnreadableAnswerError``
   says "could not read Ingrid's answer". It is never taken for "no such order" (None).
+* Two shipments for one ``tos_id`` (a create that Ingrid committed after the client gave up, then
+  created again): found at the next look-up, when Ingrid names another shipment than the one this
+  station cached for that order. ``parcel_claims.surplus_shipments`` keeps one and the other is
+  cancelled if it holds no booked parcel; else the packer is told to check it. ``notices`` holds
+  what the packer must hear.
 * ``prefetch`` warms the cache for a wave of orders while the network is good.
 """
 
@@ -28,6 +33,7 @@ from packstation.adapters.som.errors import (
     SomError,
 )
 from packstation.domain.models import Shipment
+from packstation.domain.parcel_claims import ShipmentFacts, surplus_shipments
 from packstation.domain.ports import OrderApi
 
 if TYPE_CHECKING:
@@ -74,6 +80,7 @@ class OrderLookup:
         self.create_from_tos = create_from_tos
         self.unreadable_retries = max(0, unreadable_retries)
         self.retry_delay_s = retry_delay_s
+        self.notices: list[str] = []  # for the packer (the runtime takes them after each look-up)
 
     async def open_order(self, key: str) -> tuple[Shipment, str] | None:
         """The shipment for ``key`` and where it came from ("api" or "cache"), or None if unknown.
@@ -123,8 +130,10 @@ class OrderLookup:
 
     async def _from_api(self, key: str) -> Shipment | None:
         shipment = await self.client.find_shipment(key)
-        if shipment is not None or not (self.create_from_tos and TOS_ID.match(key)):
-            return shipment
+        if shipment is not None:
+            return await self._one_per_order(key, shipment)
+        if not (self.create_from_tos and TOS_ID.match(key)):
+            return None
         try:
             return await self.client.create_shipment({"tos_id": key})
         except OutcomeUnknownError:
@@ -136,6 +145,50 @@ class OrderLookup:
             return created
         except NotFoundError:
             return None  # Ingrid knows no checkout order with that tos_id either
+
+    async def _one_per_order(self, key: str, found: Shipment) -> Shipment:
+        """``found`` for a tos_id, when this station cached another live shipment for the same order:
+        a duplicate. Keep one (``surplus_shipments``), cancel the other if that is safe."""
+        if not found.tos_id or found.tos_id != key:
+            return found
+        known = self.store.shipments.find(key)
+        if known is None or known.id == found.id:
+            return found
+        try:
+            other = await self.client.get_shipment(id=known.id)
+        except SomError as exc:
+            log.info("Could not fetch shipment %s again to compare it with %s: %s", known.id, found.id, exc)
+            return found
+        if other.tos_id != found.tos_id or _cancelled(other):
+            return found
+        packed_here = next((s.id for s in (other, found) if self.store.boxes.for_shipment(s.id)), None)
+        triage = surplus_shipments(
+            [ShipmentFacts.from_shipment(s) for s in (found, other)], prefer=packed_here
+        )
+        keep = other if triage.keep is not None and triage.keep.id == other.id else found
+        for surplus in triage.cancel:
+            try:
+                await self.client.cancel_shipment(surplus.id)
+            except SomError as exc:
+                self._notice(
+                    f"Order {key} has two shipments in Ingrid; {surplus.id} (nothing booked) could not be "
+                    f"cancelled ({exc.one_line()}): cancel it in Ingrid. Packing {keep.id}."
+                )
+            else:
+                self._notice(
+                    f"Order {key} had two shipments in Ingrid (a create that committed late): the spare "
+                    f"one ({surplus.id}, nothing booked) was cancelled. Packing {keep.id}."
+                )
+        for odd in triage.attention:
+            self._notice(
+                f"Order {key} has two shipments in Ingrid and {odd.id} has booked parcels too: "
+                f"check it in Ingrid. Packing {keep.id}."
+            )
+        return keep
+
+    def _notice(self, message: str) -> None:
+        log.warning("%s", message)
+        self.notices.append(message)
 
     async def prefetch(self, keys: list[str]) -> list[PrefetchResult]:
         results = []
@@ -156,3 +209,10 @@ class OrderLookup:
                 self.store.shipments.put(shipment)
                 results.append(PrefetchResult(key, "cached", f"{len(shipment.line_items)} lines"))
         return results
+
+
+def _cancelled(shipment: Shipment) -> bool:
+    """Every delivery cancelled (the reference documents no shipment status; this is what a
+    cancelled shipment looks like in its deliveries)."""
+    deliveries = [d for p in shipment.parcels for d in p.deliveries]
+    return bool(deliveries) and all(d.delivery_status == "cancelled" for d in deliveries)

@@ -117,6 +117,8 @@ class StationRuntime:
         self.clock = clock
         self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
         self.slip_printer_uri = slip_printer_uri  # "": no packing slips
+        # Label URLs of parcels booked elsewhere, for the packer's "reprint them" choice at open.
+        self._foreign_labels: dict[str, str] = {}
         self._slipped: set[str] = set()  # sessions whose slip is being made in this run (a completed
         # session is saved again on each later box event); the store remembers it across restarts
         self._handoff = LoopHandoff()
@@ -166,6 +168,7 @@ class StationRuntime:
         for session in sessions:
             for box in self.store.boxes.for_session(session["id"]):
                 self._sync_box(box)
+        self._ask_foreign_choice_again()
         # Labels whose send a crash interrupted: the packer checks the printer (they are never resent).
         for job in self.unresolved_uncertain_jobs():
             if job.kind is PrintJobKind.LABEL:
@@ -297,6 +300,9 @@ class StationRuntime:
                 self._reprint(effect)
             case fx.PrintBoxTag():
                 self._print_box_tag(effect)
+            case fx.RecordForeignChoice():
+                self.store.claims.set_choice(effect.session_id, effect.choice)
+                log.info("Order of session %s: the packer chose %s", effect.session_id, effect.choice.value)
             case fx.LearnBarcode():
                 self.store.catalogue.learn(effect.barcode, effect.sku, packer=effect.packer, at=effect.at)
                 log.info("Catalogue: %s learned as %s by %s", effect.barcode, effect.sku, effect.packer)
@@ -327,8 +333,34 @@ class StationRuntime:
             return
         shipment, source = found
         self._apply(self.station.order_loaded(key, shipment, source))
+        while self.lookup.notices:  # e.g. a duplicate shipment for the order was cancelled
+            self._apply(self.station.notify(Tone.WARNING, self.lookup.notices.pop(0)))
         if source == "api":
             self._assess_open(shipment)
+
+    def _ask_foreign_choice_again(self) -> None:
+        """After a restart: an order opened with parcels booked elsewhere and no choice made yet
+        asks again (from the cached shipment) before anything is packed."""
+        session = self.station.state.current
+        if session is None or session.has_progress:
+            return
+        record = self.store.claims.open_record(session.session_id)
+        if record is None or record.choice is not None or not record.foreign_ids:
+            return
+        shipment = self.store.shipments.find(session.order.shipment_id)
+        if shipment is None:
+            return
+        facts = ShipmentFacts.from_shipment(shipment)
+        booked = [
+            p for p in facts.parcels or () if p.id in record.foreign_ids and p.booked and p.tracking_number
+        ]
+        self._foreign_labels.update(
+            {p.tracking_number: p.label_url for p in booked if p.tracking_number and p.label_url}
+        )
+        numbers = [p.tracking_number for p in booked if p.tracking_number]
+        times = [p.booked_at for p in booked if p.booked_at is not None]
+        when = min(times).astimezone().strftime("%H:%M") if times else ""
+        self._apply(self.station.foreign_parcels_found(session.session_id, numbers, booked_at=when))
 
     def _assess_open(self, shipment: Shipment) -> None:
         """Exactly once across benches (``parcel_claims.assess_open``), from the answer just fetched:
@@ -353,12 +385,21 @@ class StationRuntime:
         if marker is not None:
             since = marker.since.astimezone().strftime("%H:%M")
             sentences.append(text.being_packed_at(marker.station, since))
-        booked = [p for p in found.foreign if p.booked]
+        booked = [p for p in found.foreign if p.booked and p.tracking_number]
         if booked:
+            # Nothing is packed until the packer chooses (reprint / pack extra / leave).
             times = [p.booked_at for p in booked if p.booked_at is not None]
             when = min(times).astimezone().strftime("%H:%M") if times else ""
-            sentences.append(text.already_packed(len(booked), when))
-        if sentences:
+            numbers = [p.tracking_number for p in booked if p.tracking_number]
+            self._foreign_labels.update(
+                {p.tracking_number: p.label_url for p in booked if p.tracking_number and p.label_url}
+            )
+            self._apply(
+                self.station.foreign_parcels_found(
+                    session.session_id, numbers, booked_at=when, preface=" ".join(sentences)
+                )
+            )
+        elif sentences:
             self._apply(self.station.notify(Tone.WARNING, " ".join(sentences)))
         if self.outbox is not None:
             self._spawn(self.outbox.mark_packing(shipment.id, station))
@@ -481,6 +522,17 @@ class StationRuntime:
             box = self.store.boxes.get(effect.box_id)
         elif effect.tracking_number:
             box = self.store.boxes.by_tag_or_tracking(effect.tracking_number)
+            foreign_url = self._foreign_labels.get(effect.tracking_number)
+            if box is None and foreign_url:
+                # A parcel booked elsewhere (the packer chose to reprint it at open): no box of
+                # this station holds it, so the job names none.
+                self.print_queue.enqueue(
+                    kind=PrintJobKind.LABEL,
+                    printer_uri=self.printer_uri,
+                    source_url=foreign_url,
+                    tracking_number=effect.tracking_number,
+                )
+                return
         jobs = self.store.print_jobs.labels_for_box(box.id) if box is not None else []
         if not jobs:
             self._apply_nested(

@@ -72,3 +72,43 @@ def test_prefetch_reports_each_order(emulator, store):
     results = lookup_run(emulator, store, lambda lookup: lookup.prefetch(["ORD-8", "NOPE"]))
     assert [(r.key, r.status) for r in results] == [("ORD-8", "cached"), ("NOPE", "not found")]
     assert store.shipments.find("ORD-8") is not None
+
+
+def test_a_create_committed_after_the_client_gave_up_leaves_a_spare_shipment_cancelled_at_the_next_look_up(
+    emulator, store, expected_log
+):
+    """Fault: late commit after the client's deadline on ``shipments.create {"tos_id"}``. The packer
+    scans again, a second create succeeds, then the first commits: two shipments for one order. The
+    next look-up sees Ingrid name another shipment than the cached one, keeps the cached one (the
+    one created first, nothing booked on either) and cancels the spare, telling the packer."""
+    import time
+
+    from packstation.adapters.som.errors import SomError
+
+    emulator.seed_tos_order(TOS_ID, [("SKU-B", "Plate", 1)])
+    emulator.service.unique_order_ids = False  # as the independent stand-in of the API behaved
+    emulator.add_fault(Fault(method="shipments.create", kind="late-commit", calls={1}, commit_after_s=2.0))
+    expected_log.allow("had two shipments in Ingrid")
+
+    async def run():
+        client = SomClient(emulator.base_url, DEMO_TOKEN, site_id=emulator.site_id, write_deadline_s=0.5)
+        lookup = OrderLookup(store, client, retry_delay_s=0.01)
+        try:
+            with pytest.raises(SomError):  # the create's outcome is unknown and Ingrid knows none yet
+                await lookup.open_order(TOS_ID)
+            first, _ = await lookup.open_order(TOS_ID)  # scanned again: created now
+            started = time.monotonic()
+            while emulator.find_shipment(tos_id=TOS_ID).id == first.id and time.monotonic() - started < 10:
+                await asyncio.sleep(0.1)  # the lost create commits late
+            spare = emulator.find_shipment(tos_id=TOS_ID)
+            assert spare.id != first.id
+            again, source = await lookup.open_order(TOS_ID)
+            return first, spare, again, source, list(lookup.notices)
+        finally:
+            await client.aclose()
+
+    first, spare, again, source, notices = asyncio.run(run())
+    assert source == "api" and again.id == first.id
+    assert len(emulator.requests_for("shipments.cancel")) == 1
+    assert emulator.find_shipment(tos_id=TOS_ID).id == first.id  # the spare is cancelled, not live
+    assert any(spare.id in n and "was cancelled" in n for n in notices)

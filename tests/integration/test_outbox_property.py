@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from packstation.adapters.outbox import Outbox
@@ -197,6 +197,30 @@ steps = st.lists(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=steps, seed=st.integers(0, 2**16))
+# Found by this test: a box voided after it claimed the shipment's unbooked parcel in meta (crash before
+# bookParcels), then the next box's bookParcels booked that parcel too, with no box to hold it.
+@example(
+    script=[
+        ("close", 0),
+        ("close", 1),
+        ("close", 1),
+        ("fault", "shipments.bookParcels", "crash_before"),
+        ("drain",),
+        ("void", 1),
+    ],
+    seed=0,
+)
+# The same with the parcel recorded by the voided box (no claim needed to make it this station's).
+@example(
+    script=[
+        ("close", 0),
+        ("close", 0),
+        ("fault", "shipments.bookParcels", "crash_before"),
+        ("drain",),
+        ("void", 0),
+    ],
+    seed=0,
+)
 def test_one_box_one_parcel_one_label_whatever_fails(script, seed):
     som = ModelSom()
     shipment_ids = [som.seed(f"ship-{i}") for i in range(3)]

@@ -217,7 +217,8 @@ def test_a_label_interrupted_while_sending_is_shown_to_the_packer_and_waits_for_
 def test_a_second_bench_is_warned_before_anything_is_booked_and_never_prints_the_first_benchs_labels(
     emulator, tmp_path, qapp
 ):
-    """Two data folders, one emulator: the order packed at bench-1 is opened again at bench-2."""
+    """Two data folders, one emulator: the order packed at bench-1 is opened again at bench-2. Its
+    packer must choose before packing: an item scanned first is refused; CMD:PACK-EXTRA packs on."""
     shipment_id = emulator.seed_shipment("ORD-TWICE", [("SKU-A", "Mug", 1)])
     first = bench_config(tmp_path / "a", emulator, station_id="bench-1")
     second = bench_config(tmp_path / "b", emulator, station_id="bench-2")
@@ -234,17 +235,51 @@ def test_a_second_bench_is_warned_before_anything_is_booked_and_never_prints_the
 
         def append(self, view):
             message = view.feedback.message if view.feedback else ""
-            if "Already packed: 1 parcel(s) booked" in message and "not at this bench" in message:
+            if (
+                "Already packed: order ORD-TWICE has 1 parcel(s) booked" in message
+                and "not by this bench" in message
+            ):
                 writes = len(emulator.requests_for("shipments.add_parcel")) + len(
                     emulator.requests_for("shipments.bookParcels")
                 )
                 warned_before_booking.append(writes == booked_before and not view.boxes)
             super().append(view)
 
-    _, view_b, problems_b, _ = run_station(second, ["ORD-TWICE", "SKU-A"], qapp, views=Watch())
+    views = Watch()
+    _, view_b, problems_b, _ = run_station(
+        second, ["ORD-TWICE", "SKU-A", "CMD:PACK-EXTRA", "SKU-A"], qapp, views=views
+    )
     assert warned_before_booking and warned_before_booking[0] is True  # shown before any booking
+    refused = [
+        v.feedback.message for v in views if v.feedback and "Choose: CMD:REPRINT" in v.feedback.message
+    ]
+    assert len(refused) >= 2  # the warning, and the item scanned before choosing (refused)
     assert problems_b == [] and view_b.complete
     # bench-1's marker was released at completion; the packer's new box got a new parcel.
     printed_a, printed_b = set(labels_printed(first)), set(labels_printed(second))
     assert len(printed_a) == 1 and len(printed_b) == 1 and not printed_a & printed_b
     assert emulator.parcel_count(shipment_id) == 2
+
+
+def test_a_second_bench_that_chooses_reprint_prints_the_first_benchs_label_and_books_nothing(
+    emulator, tmp_path, qapp
+):
+    """The packer at bench-2 chooses CMD:REPRINT for an order packed at bench-1: bench-1's label
+    prints here (a deliberate reprint, read back from the printer's bytes), no parcel is added, and
+    the order is left as it is."""
+    shipment_id = emulator.seed_shipment("ORD-LOST-LABEL", [("SKU-A", "Mug", 1)])
+    first = bench_config(tmp_path / "a", emulator, station_id="bench-1")
+    second = bench_config(tmp_path / "b", emulator, station_id="bench-2")
+    _, view_a, _, _ = run_station(first, ["ORD-LOST-LABEL", "SKU-A"], qapp)
+    tracking = view_a.boxes[0].tracking_number
+    writes_before = len(emulator.requests_for("shipments.add_parcel")) + len(
+        emulator.requests_for("shipments.bookParcels")
+    )
+    _, view_b, problems_b, _ = run_station(second, ["ORD-LOST-LABEL", "CMD:REPRINT"], qapp)
+    assert labels_printed(second) == [tracking]
+    assert "Printing the 1 label(s) of order ORD-LOST-LABEL booked elsewhere" in view_b.feedback.message
+    assert view_b.order is None and problems_b == []
+    writes_after = len(emulator.requests_for("shipments.add_parcel")) + len(
+        emulator.requests_for("shipments.bookParcels")
+    )
+    assert writes_after == writes_before and emulator.parcel_count(shipment_id) == 1

@@ -206,6 +206,31 @@ def test_the_recorded_parcel_is_adopted_once_booked_and_its_claim_written() -> N
     assert unbooked.action is PlanAction.BOOK_PARCELS
 
 
+def test_a_parcel_claimed_by_a_box_voided_here_is_taken_by_the_next_box_not_left_for_bookparcels() -> None:
+    # bookParcels books every unbooked parcel of the shipment: left alone, p1 would be booked by the
+    # next box's bookParcels with no box to hold it.
+    shipment = facts(parcel("p1"), meta=claim_meta(ParcelClaim("p1", BOX2, T0)))
+    held = plan_box_booking(shipment, box=BOX, now=T0 + S)
+    assert held.action is PlanAction.ADD_PARCEL  # a live box of this station claimed it: not free
+    plan = plan_box_booking(shipment, box=BOX, now=T0 + S, released_boxes=[BOX2])
+    assert plan.action is PlanAction.BOOK_PARCELS and plan.parcel is not None and plan.parcel.id == "p1"
+    assert plan.claim == ParcelClaim("p1", BOX, T0 + S)
+
+
+def test_a_parcel_a_voided_box_gave_up_is_taken_even_without_a_claim_and_adopted_if_booked_since() -> None:
+    plan = plan_box_booking(facts(parcel("p1")), box=BOX, now=T0, released_parcels=["p1"])
+    assert plan.action is PlanAction.BOOK_PARCELS and plan.parcel is not None and plan.parcel.id == "p1"
+    booked = plan_box_booking(facts(parcel("p1", "T1")), box=BOX, now=T0, released_parcels=["p1"])
+    assert booked.action is PlanAction.ADOPT
+    other = facts(parcel("p1"), meta=claim_meta(ParcelClaim("p1", OTHER, T0)))
+    assert plan_box_booking(other, box=BOX, now=T0, released_parcels=["p1"]).action is PlanAction.ADD_PARCEL
+
+
+def test_a_released_parcel_no_box_took_is_this_stations_surplus_at_completion() -> None:
+    report = surplus_parcels(facts(parcel("p1", "T1")), station="bench-1", owned={}, now=T0, released=["p1"])
+    assert [s.action for s in report.surplus] == [SurplusAction.CANCEL]
+
+
 def test_a_recorded_parcel_missing_on_the_server_waits_for_a_person() -> None:
     plan = plan_box_booking(facts(), box=BOX, now=T0, recorded="p1")
     assert plan.action is PlanAction.WAIT and plan.until is None

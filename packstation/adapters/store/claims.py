@@ -88,6 +88,15 @@ class ClaimStore(Repository):
             if cur.rowcount != 1:
                 raise KeyError(f"unknown packing session {session_id!r}")
 
+    def set_choice(self, session_id: str, choice: ForeignChoice) -> None:
+        """The packer's answer to "already packed elsewhere" (the session keeps its open record)."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE packing_sessions SET foreign_choice = ? WHERE id = ?", (choice.value, session_id)
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"unknown packing session {session_id!r}")
+
     def open_record(self, session_id: str) -> OpenRecord | None:
         """None: the order was not assessed yet (a session from before this schema, or a crash
         between opening and the assessment)."""
@@ -105,6 +114,17 @@ class ClaimStore(Repository):
         )
 
     # ------------------------------------------------------------------ boxes
+
+    def released_parcels(self, shipment_id: str) -> list[str]:
+        """Parcels voided boxes of the shipment gave up unbooked, that no box holds now."""
+        rows = self.db.query(
+            "SELECT released_parcel_id AS pid FROM boxes WHERE shipment_id = ?1"
+            " AND state = 'voided' AND released_parcel_id IS NOT NULL AND released_parcel_id NOT IN"
+            " (SELECT parcel_id FROM boxes WHERE shipment_id = ?1 AND parcel_id IS NOT NULL)"
+            " ORDER BY id",
+            (shipment_id,),
+        )
+        return list(dict.fromkeys(str(r["pid"]) for r in rows))
 
     def record_parcel(self, box_id: int, parcel_id: str) -> None:
         """The box's own parcel (from its claim or its add_parcel's answer), before it is booked."""

@@ -261,11 +261,14 @@ ALTER TABLE boxes ADD COLUMN tracked TEXT NOT NULL DEFAULT '[]';
 # before this step get one here), a session keeps what ``assess_open`` found at order open (parcels
 # booked elsewhere, which its boxes never take; unbooked presets a box may claim) and the packer's
 # choice, and every ``add_parcel`` is written to ``sent_writes`` (with the shipment's parcel ids before
-# it) durably *before* it is sent, so a write whose answer is lost is attributed after a crash too.
+# it) durably *before* it is sent, so a write whose answer is lost is attributed after a crash too. A box
+# voided before its parcel was booked gives that parcel up into ``released_parcel_id``: it stays this
+# station's, and the next box of the shipment takes it (``bookParcels`` would book it anyway).
 _V7 = """
 ALTER TABLE boxes ADD COLUMN box_uuid TEXT;
 UPDATE boxes SET box_uuid = lower(hex(randomblob(16))) WHERE box_uuid IS NULL;
 CREATE UNIQUE INDEX boxes_box_uuid ON boxes(box_uuid);
+ALTER TABLE boxes ADD COLUMN released_parcel_id TEXT;
 ALTER TABLE packing_sessions ADD COLUMN foreign_ids TEXT;
 ALTER TABLE packing_sessions ADD COLUMN placeholder_ids TEXT;
 ALTER TABLE packing_sessions ADD COLUMN foreign_choice TEXT

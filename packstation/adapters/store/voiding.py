@@ -52,6 +52,7 @@ def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None
     ).fetchone()
     never_sent = op is None or (op["state"] != OpState.IN_FLIGHT and not op["outcome_unknown"])
     if never_sent and release_slot(conn, row):
+        _release_parcel(conn, now, row)
         if op is not None:
             conn.execute(
                 "UPDATE outbox SET state = 'cancelled', last_error = 'box voided before booking',"
@@ -89,7 +90,18 @@ def settle_voided_in(
         insert_op(tables, now, OpKind.CANCEL_DELIVERY, row["shipment_id"], payload, row["id"])
     else:
         release_slot(conn, row)
-        finish_op(conn, now, op_id, OpState.CANCELLED, "box voided before a parcel was created")
+        _release_parcel(conn, now, row)
+        finish_op(conn, now, op_id, OpState.CANCELLED, "box voided before its parcel was booked")
+
+
+def _release_parcel(conn: sqlite3.Connection, now: float, row: sqlite3.Row) -> None:
+    """A voided box's unbooked parcel is given up, not forgotten: the next box of the shipment takes it
+    (``parcel_claims.plan_box_booking``'s ``released_parcels``), else it is cleaned up at completion."""
+    if row["parcel_id"] and not row["tracking_number"]:
+        conn.execute(
+            "UPDATE boxes SET released_parcel_id = parcel_id, parcel_id = NULL, updated_at = ? WHERE id = ?",
+            (now, row["id"]),
+        )
 
 
 def release_slot(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
