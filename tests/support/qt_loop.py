@@ -30,6 +30,11 @@ def qasync_running(app: Any) -> Iterator[Any]:
             app.processEvents()
         loop.stop()
         loop.close()
+        # A worker thread's call_soon_threadsafe emitted just before close() is a queued Qt event that
+        # disconnecting does not take back: delivered by the app.exec() below, it would schedule onto
+        # the timer deleted next ("Internal C++ object (_SimpleTimer) already deleted"). A closed loop
+        # runs nothing, so what still arrives is dropped, as asyncio's own closed loops refuse it.
+        loop._add_callback = _dropped_by_a_closed_loop
         # qasync's timer QObject may still have Qt timers running; destroy it now, on this thread. Left to
         # the cyclic garbage collector it can die on a worker thread, and a later timer event segfaults.
         if shiboken6.isValid(loop._timer):
@@ -41,3 +46,7 @@ def qasync_running(app: Any) -> Iterator[Any]:
         # fire. A real exec() that quits at once clears the flag again.
         QTimer.singleShot(0, app.quit)
         app.exec()
+
+
+def _dropped_by_a_closed_loop(handle: Any, delay: float = 0) -> None:
+    handle.cancel()
