@@ -20,6 +20,8 @@ _OP_WORDS = {
     OpKind.CANCEL_DELIVERY: "Cancel the parcel of",
     OpKind.PUBLISH_TRACKING_EVENT: "Send the packed event of",
     OpKind.CREATE_SHIPMENT_FROM_TOS: "Create the shipment of",
+    # after the order's boxes: cancel parcels no box holds, release the "being packed" marker
+    OpKind.SETTLE_ORDER: "Finish (spare parcels, being-packed mark)",
 }
 _JOB_WORDS = {
     PrintJobKind.LABEL: "Label of",
@@ -44,6 +46,17 @@ def box_words(store: Any, box_id: int) -> str:
     return f"{named}{shown} (tag {box.local_tag})"
 
 
+def _order_words(store: Any, op: OutboxOp) -> str:
+    """An operation on a whole order: named by its order key where the session is known."""
+    session_id = op.payload.get("session_id")
+    try:
+        session = store.sessions.get(session_id) if session_id else None
+    except Exception:  # named by the shipment then
+        session = None
+    order = (session or {}).get("order_key") or ""
+    return f"of order {order}" if order else f"shipment {op.shipment_id}"
+
+
 def _plain(text: str | None) -> str:
     """One printable line (a scan or an error with control characters must not garble a terminal)."""
     return "".join(c if c.isprintable() else " " for c in (text or "")).strip()
@@ -51,7 +64,7 @@ def _plain(text: str | None) -> str:
 
 def _op_item(store: Any, op: OutboxOp) -> QueueItem:
     verb = _OP_WORDS.get(op.kind, str(op.kind))
-    target = box_words(store, op.box_id) if op.box_id is not None else f"shipment {op.shipment_id}"
+    target = box_words(store, op.box_id) if op.box_id is not None else _order_words(store, op)
     if op.state is OpState.NEEDS_ATTENTION:
         return QueueItem(
             ItemState.NEEDS_ATTENTION, f"{verb} {target}", _plain(op.last_error), ItemAction.RETRY, op.id

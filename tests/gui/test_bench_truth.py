@@ -155,7 +155,9 @@ def test_the_outbox_view_opens_from_the_keyboard_lists_what_the_cli_lists_and_re
     )
     station.wait_for(lambda: seen and QApplication.activeModalWidget() is None)
 
-    (row,) = shown["rows"]
+    # The order's completion waits behind its box, named by its order too.
+    row, finish = shown["rows"]
+    assert finish[:2] == ("WAITING TO SEND", "Finish (spare parcels, being-packed mark) of order ORD-BAD")
     assert row[0] == "NEEDS ATTENTION"
     assert row[1].startswith("Book order ORD-BAD box 1 (tag BOX-")
     assert "HTTP 400" in row[2]
