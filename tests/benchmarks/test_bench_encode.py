@@ -66,7 +66,7 @@ def floor(fmt: str, data: bytes, rasterizer) -> None:
     elif fmt == "png":
         from PIL import Image
 
-        Image.open(io.BytesIO(data)).convert("L").point(lambda v: 255 if v >= 128 else 0, "1")
+        Image.open(io.BytesIO(data)).convert("L").convert("1", dither=Image.Dither.NONE)
     else:
         from packstation.adapters.labels.zpl import render_zpl
 
