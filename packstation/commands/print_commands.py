@@ -7,10 +7,11 @@ out in the printer's own dots (its head width and resolution) so that every Code
 number of dots, and printed through the same print-queue path as ``print-test`` (a throw-away job store,
 the print queue worker, the label pipeline, the printer).
 
-``--demo`` adds the demo's pick lists and product barcodes (``emulator.demo.demo_sheet``: EAN-13s, the
-ITF-14 case code, GS1 element strings with expiry, lot and serial, all drawn as Code 128) so a new user
-can scan through the demo with a real scanner; ``--supervisor`` adds ``CMD:ACCEPT-WEIGHT`` and
-``CMD:LEARN``.
+``--demo`` adds the demo's pick lists (Code 128) and product barcodes as products carry them
+(``emulator.demo.demo_sheet``: EAN-13s, the ITF-14 case code, GS1-128 and GS1 DataMatrix symbols with
+expiry, lot and serial, encoded by zxing-cpp in ``adapters.labels.symbols`` and laid out on whole dots)
+so a new user can scan through the demo with a real scanner; ``--supervisor`` adds
+``CMD:ACCEPT-WEIGHT`` and ``CMD:LEARN``.
 
 With ``--output`` nothing is printed: the sheet is written to a file for an office printer, as one long
 image (PNG, SVG) or one 4x6 inch page per label (PDF).
@@ -58,10 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
     entries = command_sheet(tuple(config.box_types), supervisor=getattr(args, "supervisor", False))
     if getattr(args, "demo", False):
-        from packstation.domain.commands_sheet import SheetEntry
         from packstation.emulator.demo import demo_sheet
 
-        entries += [SheetEntry(code, caption, hint) for code, caption, hint in demo_sheet()]
+        entries += demo_sheet()
     if getattr(args, "output", None):
         path = Path(args.output)
         write_sheet(entries, path)
@@ -84,6 +84,7 @@ def sheet_layouts(entries: list[Any], *, width: int, dpi: int, per_label: int = 
 
 def _label_layout(entries: list[Any], number: int, total: int, *, width: int, dpi: int) -> Any:
     from packstation.domain import code128
+    from packstation.domain.commands_sheet import Symbology
     from packstation.domain.labelgen import Barcode, LabelError, Layout, Rect, Text
 
     def d(dots_at_203: float) -> int:
@@ -101,24 +102,56 @@ def _label_layout(entries: list[Any], number: int, total: int, *, width: int, dp
         texts.append(Text(margin, top + d(36), d(32), entry.caption, bold=True))
         if entry.hint:
             texts.append(Text(margin, top + d(62), d(20), _fit(entry.hint, d(20), width - 2 * margin)))
-        try:
-            bars = code128.bars(entry.barcode)
-            modules = code128.symbol_width(entry.barcode)
-        except code128.Code128Error as exc:
-            raise UserFacingError(f"cannot make a barcode of {entry.barcode!r}: {exc}") from None
-        # Whole dots per module (a thermal head prints no half dots), quiet zones included.
-        module = min(d(3) or 1, (width - 2 * margin) // (modules + 2 * code128.QUIET_ZONE_MODULES))
-        if module < 1:
-            raise LabelError(f"{entry.barcode!r} is too long for a {width}-dot wide printer")
-        x0 = (width - modules * module) // 2
         bar_top, bar_height = top + d(72), row - d(72) - d(38)
-        bar_rects = tuple(Rect(x0 + start * module, bar_top, w * module, bar_height) for start, w in bars)
-        barcodes.append(Barcode(x0, bar_top, module, bar_height, entry.barcode, bar_rects))
+        if entry.symbology is Symbology.CODE128:
+            try:
+                bars = code128.bars(entry.barcode)
+                modules = code128.symbol_width(entry.barcode)
+            except code128.Code128Error as exc:
+                raise UserFacingError(f"cannot make a barcode of {entry.barcode!r}: {exc}") from None
+            # Whole dots per module (a thermal head prints no half dots), quiet zones included.
+            module = min(d(3) or 1, (width - 2 * margin) // (modules + 2 * code128.QUIET_ZONE_MODULES))
+            if module < 1:
+                raise LabelError(f"{entry.barcode!r} is too long for a {width}-dot wide printer")
+            x0 = (width - modules * module) // 2
+            bar_rects = tuple(Rect(x0 + start * module, bar_top, w * module, bar_height) for start, w in bars)
+            barcodes.append(Barcode(x0, bar_top, module, bar_height, entry.barcode, bar_rects))
+        else:
+            barcodes.append(_product_symbol(entry, width, margin, bar_top, bar_height, d(3) or 1))
         # What the barcode says, in plain text under it (for a person, or typing it by hand).
         texts.append(Text(width // 2, bar_top + bar_height + d(24), d(20), entry.barcode, anchor="middle"))
         if index < len(entries) - 1:
             rects.append(Rect(margin, top + row - max(1, d(2)), width - 2 * margin, max(1, d(2))))
     return Layout(width, height, dpi, tuple(rects), tuple(texts), tuple(barcodes))
+
+
+def _product_symbol(entry: Any, width: int, margin: int, top: int, height: int, most: int) -> Any:
+    """A product's own symbol (EAN-13, ITF-14, GS1-128, GS1 DataMatrix) encoded by zxing-cpp and laid
+    out as rects on whole dots, centred: bars ``height`` tall, or square matrix modules that fit it."""
+    from packstation.adapters.labels.symbols import QUIET_ZONE_MODULES, SymbolError, symbol_modules
+    from packstation.domain.labelgen import Barcode, LabelError, Rect
+
+    try:
+        symbol = symbol_modules(entry.barcode, entry.symbology)
+    except SymbolError as exc:
+        raise UserFacingError(f"cannot make a barcode of {entry.barcode!r}: {exc}") from None
+    quiet = QUIET_ZONE_MODULES[entry.symbology]
+    module = min(most, (width - 2 * margin) // (symbol.width + 2 * quiet))
+    if not symbol.linear:  # square modules, as many dots as the row's height allows
+        module = min((width - 2 * margin) // (symbol.width + 2 * quiet), height // symbol.height)
+    if module < 1:
+        raise LabelError(f"{entry.barcode!r} is too long for a {width}-dot wide printer")
+    x0 = (width - symbol.width * module) // 2
+    if symbol.linear:
+        rects = tuple(Rect(x0 + start * module, top, w * module, height) for start, w in symbol.runs(0))
+        return Barcode(x0, top, module, height, entry.barcode, rects, native_zpl=False)
+    y0 = top + (height - symbol.height * module) // 2
+    rects = tuple(
+        Rect(x0 + start * module, y0 + y * module, w * module, module)
+        for y in range(symbol.height)
+        for start, w in symbol.runs(y)
+    )
+    return Barcode(x0, y0, module, symbol.height * module, entry.barcode, rects, native_zpl=False)
 
 
 def _fit(text: str, size: int, max_width: int) -> str:

@@ -9,16 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
 from packstation.domain.scans import Command
 
 
+class Symbology(StrEnum):
+    """How a sheet entry is drawn: commands as Code 128, products as the symbols products carry."""
+
+    CODE128 = "code128"
+    EAN13 = "ean13"
+    ITF14 = "itf14"
+    GS1_128 = "gs1-128"  # Code 128 with FNC1: a GS1 element string, AIs in brackets, "(01)...(10)..."
+    GS1_DATAMATRIX = "gs1-datamatrix"
+
+    @property
+    def gs1(self) -> bool:
+        """The barcode text is a GS1 element string in brackets ("(01)07350...(17)271231")."""
+        return self in (Symbology.GS1_128, Symbology.GS1_DATAMATRIX)
+
+
 @dataclass(frozen=True)
 class SheetEntry:
-    barcode: str  # the exact text to encode (Code 128)
+    barcode: str  # the exact text to encode (GS1 symbols: the element string with AIs in brackets)
     caption: str  # large text under the barcode
     hint: str = ""  # one short line on when to use it
+    symbology: Symbology = Symbology.CODE128
+    sku: str = ""  # a product's code: the catalogue item it stands for
 
 
 COMMAND_CAPTIONS: dict[Command, tuple[str, str]] = {

@@ -61,7 +61,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Barcode:
-    """A Code 128 symbol: its bars (already as rects) and what the ZPL writer needs to redo it."""
+    """A symbol: its bars or modules (already as rects) and what the ZPL writer needs to redo it."""
 
     x: int
     y: int
@@ -69,6 +69,9 @@ class Barcode:
     height: int
     data: str
     rects: tuple[Rect, ...]
+    # True: a Code 128 of ``data`` the ZPL writer redoes as ``^BC``; False: any other symbol (a GS1
+    # DataMatrix, an EAN-13 ...), which the ZPL writer draws as its rects, dot for dot.
+    native_zpl: bool = True
 
 
 @dataclass(frozen=True)
@@ -403,6 +406,9 @@ def _zpl(layout: Layout) -> bytes:
         else:
             out.append(f"^FO{t.x},{t.y - t.size}^A0N,{t.size},{t.size}^FH_^FD{_zpl_field(t.text)}^FS")
     for bc in layout.barcodes:
+        if not bc.native_zpl:
+            out.extend(f"^FO{r.x},{r.y}^GB{r.w},{r.h},{min(r.w, r.h)},B,0^FS" for r in bc.rects)
+            continue
         out.append(
             f"^FO{bc.x},{bc.y}^BY{bc.module},3,{bc.height}^BCN,{bc.height},N,N,N,A^FH_^FD{_zpl_field(bc.data)}^FS"
         )

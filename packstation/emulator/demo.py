@@ -6,7 +6,8 @@ weight, dimensions) are fixed: the same on every run, so demos and tests can nam
 The station uses ``barcode_aliases()`` to map the EAN-13 printed on each product to its SKU, and
 ``demo_catalogue()`` (those EANs with weights, plus an ITF-14 case of 4 candles) as its product catalogue;
 ``demo_sheet()`` lists what ``packstation print-commands --demo`` prints so a person can scan through the
-demo with a real scanner: pick lists, product EANs, the case code and GS1 codes with expiry, lot and serial.
+demo with a real scanner: pick lists, product EAN-13s, the ITF-14 case code, and GS1-128 and GS1
+DataMatrix symbols with expiry, lot and serial.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 from typing import Any
 
 from packstation.domain import gs1
+from packstation.domain.commands_sheet import SheetEntry, Symbology
 
 WAREHOUSE = {
     "name": "Acme, Main Warehouse",
@@ -223,31 +225,55 @@ def demo_catalogue() -> list[dict[str, Any]]:
     return rows
 
 
-def demo_sheet() -> list[tuple[str, str, str]]:
-    """(barcode text, caption, hint) rows of the demo's scan sheet: each sheet order's pick list, then
-    its products' EANs, the case code, and GS1 element strings (AI 01 GTIN, 17 expiry, 10 lot or 21
-    serial; the variable field last, so no GS separator is needed in a Code 128 symbol)."""
+def demo_sheet() -> list[SheetEntry]:
+    """The demo's scan sheet: each sheet order's pick list (Code 128), then its products as real
+    products carry them: EAN-13s, the case's ITF-14, and GS1 element strings (AI 01 GTIN, 17 expiry,
+    10 lot, 21 serial) as GS1-128 and GS1 DataMatrix symbols (FNC1 first, GS between a variable-length
+    field and the next). Each product code names the SKU it stands for in ``demo_catalogue()``."""
     orders = {order["external_id"]: order for order in DEMO_ORDERS}
-    rows: list[tuple[str, str, str]] = []
+    rows: list[SheetEntry] = []
     skus: dict[str, None] = {}
     for key in SHEET_ORDERS:
         order = orders[key]
         lines = ", ".join(f"{line['quantity']} x {line['sku']}" for line in order["lines"])
-        rows.append((order["pick_list"], f"Order {key}", lines))
+        rows.append(SheetEntry(order["pick_list"], f"Order {key}", lines))
         skus.update(dict.fromkeys(line["sku"] for line in order["lines"]))
     for sku in skus:
-        rows.append((DEMO_CATALOGUE[sku]["ean"], DEMO_CATALOGUE[sku]["name"], f"{sku} (EAN-13)"))
+        item = DEMO_CATALOGUE[sku]
+        rows.append(SheetEntry(item["ean"], item["name"], f"{sku} (EAN-13)", Symbology.EAN13, sku))
     for sku, units in DEMO_CASE_PACKS:
-        rows.append((case_code(sku), f"Case of {units}: {DEMO_CATALOGUE[sku]['name']}", f"{sku} (ITF-14)"))
-    wallet = "0" + DEMO_CATALOGUE["ACME-WALLET-BRN"]["ean"]
-    rows.append((f"01{wallet}1727123110L4711", "Wallet, lot L4711", "GS1: GTIN, expiry 2027-12-31, lot"))
+        name = f"Case of {units}: {DEMO_CATALOGUE[sku]['name']}"
+        rows.append(SheetEntry(case_code(sku), name, f"{sku} (ITF-14)", Symbology.ITF14, sku))
+    wallet_sku, candle_sku = "ACME-WALLET-BRN", "ACME-CANDLE-SOY"
+    wallet = "0" + DEMO_CATALOGUE[wallet_sku]["ean"]
+    rows.append(
+        SheetEntry(
+            f"(01){wallet}(17)271231(10)L4711",
+            "Wallet, lot L4711",
+            "GS1-128: GTIN, expiry 2027-12-31, lot",
+            Symbology.GS1_128,
+            wallet_sku,
+        )
+    )
     for serial in ("W0001", "W0002", "W0003"):
         rows.append(
-            (f"01{wallet}1727123121{serial}", f"Wallet, serial {serial}", "GS1: GTIN, expiry, serial")
+            SheetEntry(
+                f"(01){wallet}(17)271231(10)L4711(21){serial}",
+                f"Wallet, serial {serial}",
+                "GS1 DataMatrix: GTIN, expiry, lot, serial",
+                Symbology.GS1_DATAMATRIX,
+                wallet_sku,
+            )
         )
-    candle = "0" + DEMO_CATALOGUE["ACME-CANDLE-SOY"]["ean"]
+    candle = "0" + DEMO_CATALOGUE[candle_sku]["ean"]
     rows.append(
-        (f"01{candle}1724010110L0042", "Candle, EXPIRED lot L0042", "GS1: expired 2024-01-01 (warns)")
+        SheetEntry(
+            f"(01){candle}(17)240101(10)L0042",
+            "Candle, EXPIRED lot L0042",
+            "GS1-128: expired 2024-01-01 (warns)",
+            Symbology.GS1_128,
+            candle_sku,
+        )
     )
     return rows
 

@@ -4,6 +4,8 @@ written to PNG/SVG/PDF files."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import zxingcpp
 from PIL import Image
@@ -117,16 +119,86 @@ def test_unreachable_printer_fails_with_exit_1(tmp_path, capsys):
 
 
 def test_demo_sheet_reads_back_as_pick_lists_products_a_case_and_gs1_items(tmp_path, capsys):
-    from packstation.domain.scans import ScanKind, classify
     from packstation.emulator.demo import demo_sheet
 
     path = tmp_path / "demo.png"
     assert cli.main(["print-commands", "--demo", "--output", str(path)]) == 0
-    found = [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    found = [r.text for r in zxingcpp.read_barcodes(Image.open(path))]  # GS1: "(01)...(17)..." text
     rows = demo_sheet()
-    assert sorted(found) == sorted([*EXPECTED, *(code for code, _, _ in rows)])
-    kinds = {code: classify(code) for code, _, _ in rows}
-    assert kinds["ACME10004"].kind is ScanKind.CODE and kinds["17350000000211"].item.gtin == "17350000000211"
-    gs1 = [scan for scan in kinds.values() if scan.kind is ScanKind.ITEM]
-    assert {s.item.serial for s in gs1} == {"", "W0001", "W0002", "W0003"}
-    assert {s.item.lot for s in gs1} == {"", "L4711", "L0042"}
+    assert sorted(found) == sorted([*EXPECTED, *(entry.barcode for entry in rows)])
+
+
+# -- the demo's product symbols are the real ones, and scan to the catalogue items they stand for ---
+
+SYMBOL_FORMATS = {
+    "ean13": (zxingcpp.BarcodeFormat.EAN13, "]E0", zxingcpp.ContentType.Text),
+    "itf14": (zxingcpp.BarcodeFormat.ITF, "]I1", zxingcpp.ContentType.Text),
+    "gs1-128": (zxingcpp.BarcodeFormat.Code128, "]C1", zxingcpp.ContentType.GS1),
+    "gs1-datamatrix": (zxingcpp.BarcodeFormat.DataMatrix, "]d2", zxingcpp.ContentType.GS1),
+}
+
+
+def printed_pages(tmp_path, printer: str) -> list:
+    """The demo sheet printed through the print queue to a file printer, as the pages it printed."""
+    from packstation.adapters.labels.zpl import render_zpl
+
+    out = tmp_path / "printer.bin"
+    assert cli.main(["print-commands", "--demo", "--printer", f"file:{out}{printer}"]) == 0
+    if "lang=zpl" in printer:
+        return list(render_zpl(out.read_bytes(), dpi=203).images)  # our renderer, as the preview
+    return decode_escpos(out.read_bytes()).pages
+
+
+def scans_as_a_scanner_sends_them(pages) -> list:
+    """Every symbol on the pages, top to bottom, page by page: what a scanner with AIM prefixes on
+    sends (symbology identifier, then the data with GS between GS1 fields)."""
+    from tests.support.escpos_decode import to_pil
+
+    found = []
+    for page in pages:
+        results = zxingcpp.read_barcodes(to_pil(page), text_mode=zxingcpp.TextMode.Plain)
+        found += sorted(results, key=lambda r: r.position.top_left.y)
+    return found
+
+
+@pytest.mark.parametrize("printer", ["", "?width=832", "?lang=zpl&width=832"])
+def test_demo_sheet_prints_real_product_symbols_that_scan_to_their_catalogue_items(tmp_path, printer):
+    """EAN-13s, the ITF-14 case code, GS1-128 and GS1 DataMatrix (not Code 128 look-alikes): each reads
+    back as its symbology, and its scan, parsed by the station, finds the catalogue item it is for."""
+    from datetime import date
+
+    from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue
+    from packstation.domain.commands_sheet import Symbology
+    from packstation.domain.scans import ScanKind, classify
+    from packstation.emulator.demo import demo_catalogue, demo_sheet
+
+    catalogue = ItemCatalogue(CatalogueEntry(**row) for row in demo_catalogue())
+    entries = [*command_sheet(), *demo_sheet()]
+    found = scans_as_a_scanner_sends_them(printed_pages(tmp_path, printer))
+    assert len(found) == len(entries)
+    products = [(entry, result) for entry, result in zip(entries, found, strict=True) if entry.sku]
+    assert {entry.symbology for entry, _ in products} == set(Symbology) - {Symbology.CODE128}
+    for entry, result in zip(entries, found, strict=True):
+        if not entry.sku:  # commands, box types, pick lists: plain Code 128
+            assert (result.format, result.text) == (zxingcpp.BarcodeFormat.Code128, entry.barcode)
+            continue
+        fmt, aim, content = SYMBOL_FORMATS[entry.symbology.value]
+        assert (result.format, result.symbology_identifier, result.content_type) == (fmt, aim, content)
+        scan = classify(result.symbology_identifier + result.text)
+        assert scan.kind is (ScanKind.ITEM if entry.symbology.gs1 else ScanKind.CODE), scan
+        item = catalogue.entry(scan.value)
+        assert item is not None and item.sku == entry.sku, (entry, scan)
+        if entry.symbology is Symbology.ITF14:
+            assert item.units == 4  # the case pack
+        if entry.symbology.gs1:
+            gtin, yy, mm, dd, lot = re.match(
+                r"\(01\)(\d{14})\(17\)(\d\d)(\d\d)(\d\d)\(10\)(\w+)", entry.barcode
+            ).groups()
+            assert scan.item is not None and (scan.item.gtin, scan.item.lot) == (gtin, lot)
+            assert scan.item.expiry == date(2000 + int(yy), int(mm), int(dd))
+        if entry.symbology is Symbology.GS1_DATAMATRIX:
+            assert "\x1d21" + scan.item.serial in result.text  # FNC1 after the lot, then the serial
+            assert f"(21){scan.item.serial}" in entry.barcode
+    scanned = [classify(result.symbology_identifier + result.text) for result in found]
+    serials = {scan.item.serial for scan in scanned if scan.item and scan.item.serial}
+    assert serials == {"W0001", "W0002", "W0003"}

@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from packstation.adapters.labels.errors import LabelError
 
@@ -104,9 +104,11 @@ class Found:
 def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
     """The bounding box of the black dots of a grey or 1-bit picture, or None when it is blank."""
     if image.mode != "1":
-        image = image.convert("L").point(lambda v: 255 if v >= 128 else 0, "1")
-    # Read the bits inverted ("1;I"): black dots become the non-zero pixels getbbox() looks for.
-    return Image.frombytes("1", image.size, image.tobytes("raw", "1;I"), "raw", "1").getbbox()
+        image = image.convert("L").convert("1", dither=Image.Dither.NONE)  # threshold at mid-grey
+    # Inverted, black dots are the non-zero pixels getbbox() looks for. "1" -> "L" first: it maps
+    # every white pixel to 255 (Image.new("1", ..., 1) stores 1s, which inverting would leave non-zero).
+    # Native operations only: packing the bits to read them inverted cost 2-3 ms on a 4x6 label.
+    return ImageChops.invert(image.convert("L")).getbbox()
 
 
 def crop_box(image: Image.Image, dpi: float) -> tuple[int, int, int, int]:
@@ -283,4 +285,4 @@ def _matrix(barcode: Found) -> Image.Image | None:
         return None
     height, width = view.shape[0], view.shape[1]
     grey = Image.frombuffer("L", (width, height), bytes(view), "raw", "L", 0, 1)
-    return grey.point(lambda v: 255 if v >= 128 else 0, "1")
+    return grey.convert("1", dither=Image.Dither.NONE)

@@ -82,11 +82,14 @@ class LabelPipeline:
             return self._prepare_zpl(data, target, tracking_number)
         started = time.perf_counter()
         notes: list[str] = []
-        images = self._render(label_format, data, target.head, notes)
+        facts = raster.RenderFacts()
+        images = self._render(label_format, data, target.head, notes, facts)
         rendered = time.perf_counter()
         for note in notes:
             log.info("%s label: %s", label_format.value.upper(), note)
-        if tracking_number is not None:  # a carrier label: it must still scan (zxing-cpp reads it)
+        # A carrier label must still scan (zxing-cpp reads it), unless the print is the source's own
+        # dots (nothing was scaled that could break a bar; the blank check above still applies).
+        if tracking_number is not None and not facts.exact:
             head = target.head
             finer = Head(head.width * 2, head.dpi * 2)
             check_barcode_kept(
@@ -133,14 +136,24 @@ class LabelPipeline:
         )
 
     def _render(
-        self, label_format: LabelFormat, data: bytes, head: Head, notes: list[str] | None = None
+        self,
+        label_format: LabelFormat,
+        data: bytes,
+        head: Head,
+        notes: list[str] | None = None,
+        facts: raster.RenderFacts | None = None,
     ) -> list[MonoImage]:
-        images = self._render_unchecked(label_format, data, head, notes)
+        images = self._render_unchecked(label_format, data, head, notes, facts)
         safety.check_not_blank(images, label_format.value.upper())
         return images
 
     def _render_unchecked(
-        self, label_format: LabelFormat, data: bytes, head: Head, notes: list[str] | None = None
+        self,
+        label_format: LabelFormat,
+        data: bytes,
+        head: Head,
+        notes: list[str] | None = None,
+        facts: raster.RenderFacts | None = None,
     ) -> list[MonoImage]:
         try:
             if label_format is LabelFormat.SVG:
@@ -148,7 +161,7 @@ class LabelPipeline:
             if label_format is LabelFormat.PDF:
                 return raster.render_pdf(data, head, notes)
             if label_format is LabelFormat.PNG:
-                return raster.render_png(data, head, notes)
+                return raster.render_png(data, head, notes, facts)
         except LabelError:
             raise
         except MemoryError:

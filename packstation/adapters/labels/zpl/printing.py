@@ -22,7 +22,7 @@ from PIL import Image
 from packstation.adapters.labels import fitting
 from packstation.adapters.labels.encode import encode_escpos
 from packstation.adapters.labels.errors import LabelError
-from packstation.adapters.labels.raster import Head, mono_to_pil, pil_to_mono
+from packstation.adapters.labels.raster import Head, centre_mono, mono_to_pil, pil_to_mono
 from packstation.adapters.labels.tspl_epl import encode_label_language
 from packstation.adapters.labels.zpl.api import DEFAULT_SOURCE_DPI, render_zpl
 from packstation.adapters.labels.zpl.errors import ZplError
@@ -126,8 +126,8 @@ def _ink_mapping(source: Image.Image, fitted: Image.Image) -> tuple[float, float
 
 
 def centre(image: MonoImage, width: int) -> MonoImage:
-    if image.width == width:
-        return image
+    if image.width <= width:
+        return centre_mono(image, width)  # on the packed rows: no unpacking and packing again
     canvas = Image.new("1", (width, image.height), 1)
     picture = mono_to_pil(image)
     if picture.width > width:

@@ -604,8 +604,9 @@ def render_pages(
         scale = base_scale
         before = copy.deepcopy(state)
         page = None
-        for _attempt in range(4):
-            state = copy.deepcopy(before)
+        for attempt in range(4):
+            if attempt:  # drawn again smaller: from the state as it was before the first try
+                state = copy.deepcopy(before)
             page = Interpreter(scale, source_dpi, store, warnings).run_format(item, state)
             if page is None or not max_width:
                 break

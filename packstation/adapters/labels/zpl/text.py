@@ -91,23 +91,28 @@ class LineDrawer:
         self.x_scale = width / height if not bitmap else 1.0
 
     def width(self, text: str) -> int:
+        return self._width(text, self.face.getlength(text) if text and not self.bitmap else 0.0)
+
+    def _width(self, text: str, length: float) -> int:
+        """``width`` from the face's natural ``length`` of the text (measured once per line)."""
         if not text:
             return 0
         if self.bitmap:
             return len(text) * self.cell_w
-        return max(1, round(self.face.getlength(text) * self.x_scale))
+        return max(1, round(length * self.x_scale))
 
     def draw(self, text: str) -> Image.Image:
         """One line, ``line_h`` rows tall, baseline at ``ascent``."""
-        check_size(self.width(text), self.line_h, "a line of text")
-        natural = max(1, math.ceil(self.face.getlength(text))) if text else 1
+        length = self.face.getlength(text) if text else 0.0
+        target = max(1, self._width(text, length))
+        check_size(target, self.line_h, "a line of text")
+        natural = max(1, math.ceil(length)) if text else 1
         check_size(natural, self.line_h, "a line of text")
         image = Image.new("1", (natural, self.line_h), 0)
         if text:
             draw = ImageDraw.Draw(image)
             draw.fontmode = "1"
             draw.text((0, self.ascent), text, font=self.face, fill=1, anchor="ls")
-        target = max(1, self.width(text))
         if target != natural:
             image = image.resize((target, self.line_h), Image.Resampling.NEAREST)
         return image
