@@ -18,15 +18,16 @@ EXPECTED = [entry.barcode for entry in command_sheet()]
 
 
 def test_sheet_has_the_commands_and_box_types():
-    assert EXPECTED[:6] == [
+    assert EXPECTED[:7] == [
         "CMD:CLOSE-BOX",
         "CMD:NEW-BOX",
         "CMD:REPRINT",
         "CMD:VOID-BOX",
         "CMD:PARK",
         "CMD:CANCEL",
+        "CMD:PACK-EXTRA",
     ]
-    assert EXPECTED[6:] == ["BOX:S", "BOX:M", "BOX:L"]
+    assert EXPECTED[7:] == ["BOX:S", "BOX:M", "BOX:L"]
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,7 @@ def test_sheet_has_the_commands_and_box_types():
 def test_printed_sheet_reads_back_every_command(tmp_path, capsys, query, width, dpi):
     out = tmp_path / "printer.bin"
     assert cli.main(["print-commands", "--printer", f"file:{out}{query}"]) == 0
-    assert "9 codes on 2 labels" in capsys.readouterr().out
+    assert "10 codes on 2 labels" in capsys.readouterr().out
 
     pages = decode_escpos(out.read_bytes()).pages
     assert [(p.width, p.height) for p in pages] == [(width, 6 * dpi)] * 2  # laid out in the head's dots
