@@ -292,6 +292,7 @@ def build_services(
         label_format=config.label_format,
         packed_event_type=config.custom_event_type_id if config.publish_packed_event else None,
         slip_printer_uri=packing_slip_printer(config),
+        slip_as_pdf=packing_slip_as_pdf(config),
     )
 
     def printer_factory(uri: str) -> Any:
@@ -357,6 +358,12 @@ def metrics_exporter(config: Config, outbox: Any, client: Any) -> Any:
 def packing_slip_printer(config: Config) -> str:
     """Where packing slips print ("" for nowhere): the settings model's rule."""
     return config.slip_printer_uri()
+
+
+def packing_slip_as_pdf(config: Config) -> bool:
+    """True when packing slips go to the document printer (PDF pages, not receipt text)."""
+    destination = config.slip_destination()
+    return destination is not None and destination.as_pdf
 
 
 def read_replay_script(path: str) -> list[str]:
@@ -646,10 +653,12 @@ def open_end_of_day(window: MainWindow, services: Services) -> None:
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
     from packstation.services.end_of_day import EndOfDay
 
+    manifest_to = services.config.manifest_destination()
     service = EndOfDay(
         services.store,
         station=services.config.station_id,
-        printer_uri=services.config.printer,
+        printer_uri=manifest_to.uri,
+        as_pdf=manifest_to.as_pdf,
         kick=services.outbox.kick,
         enqueue_print=services.print_queue.enqueue,
     )
