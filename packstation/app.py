@@ -37,6 +37,7 @@ from packstation.services.loop_thread import LoopHandoff
 if TYPE_CHECKING:
     from packstation.domain.ports import StationStore
     from packstation.domain.raster import SvgRasterizer
+    from packstation.domain.settings import PrinterRole
     from packstation.domain.station import Station
     from packstation.domain.view import StationView
     from packstation.emulator import Emulator
@@ -609,7 +610,7 @@ def open_settings(window: MainWindow, services: Services) -> None:
     dialog = SettingsDialog(
         snapshot,
         on_save=on_save,
-        on_test_print=lambda uri: queue_test_print(services, uri),
+        on_test_print=lambda uri, role: queue_test_print(services, uri, role),
         list_printers=list_usb_printers,
         languages=available_languages(),
         demo=demo,
@@ -690,16 +691,27 @@ def open_stats(window: MainWindow, services: Services) -> None:
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
 
 
-def queue_test_print(services: Services, uri: str) -> str:
+def queue_test_print(services: Services, uri: str, role: PrinterRole | None = None) -> str:
+    """Settings' test print of one printer role, through the print queue (never on the GUI thread): the
+    label and receipt printers get the test label, the document printer a PDF test page."""
     from packstation.adapters.printers.errors import PrinterError
-    from packstation.adapters.printers.uri import parse_printer_uri
+    from packstation.adapters.printers.uri import PrinterKind, parse_printer_uri
     from packstation.domain.labelgen import make_test_label
     from packstation.domain.printing import PrintJobKind
+    from packstation.domain.settings import PrinterRole
 
     try:
         spec = parse_printer_uri(uri)
     except PrinterError as exc:
         return exc.user_message
+    if role is PrinterRole.DOCUMENT:
+        from packstation.adapters.document_pdf import test_page_document
+
+        if spec.kind not in (PrinterKind.CUPS, PrinterKind.WIN32):
+            return "The document printer must be an OS print queue: cups:QUEUE or win32:PRINTER NAME."
+        page = test_page_document(services.config.station_id, spec.paper)
+        services.print_queue.enqueue(kind=PrintJobKind.DOCUMENT, printer_uri=uri, payload=page)
+        return "Test page sent to the document printer; it prints in a moment."
     fmt = "zpl" if getattr(spec, "lang", "escpos") == "zpl" else "svg"
     services.print_queue.enqueue(kind=PrintJobKind.TEST, printer_uri=uri, payload=make_test_label(fmt))
     return "Test label sent to the printer queue; it prints in a moment."

@@ -46,6 +46,20 @@ def slip_document(slip: PackingSlip, paper: DocumentPaper = DocumentPaper.A4) ->
     return lines_document(slip_lines(slip, COLUMNS, qr=True), paper=paper, title=f"Packing slip {slip.order_id}")
 
 
+def test_page_document(station: str, paper: DocumentPaper = DocumentPaper.A4) -> bytes:
+    """The document printer's test page: words, a Code 128 and a QR code, as a manifest has them."""
+    lines = [
+        PrintLine("PACKSTATION TEST PAGE", bold=True, large=True, center=True),
+        PrintLine(),
+        PrintLine(f"Station: {station}"),
+        PrintLine(f"Paper: {paper.value.upper()}. If this page and both codes below scan, documents print."),
+        PrintLine(),
+        PrintLine("Code 128:", barcode="PACKSTATION-TEST"),
+        PrintLine("QR code:", qr="PACKSTATION-TEST"),
+    ]
+    return lines_document(lines, paper=paper, title="packstation test page")
+
+
 def lines_document(lines: list[PrintLine], *, paper: DocumentPaper, title: str) -> bytes:
     from fpdf import FPDF
 
