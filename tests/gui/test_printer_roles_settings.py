@@ -135,3 +135,33 @@ def test_from_the_window_each_role_test_prints_on_its_own_printer(
     finally:
         pdf.close()
     assert sorted(r.text for r in zxingcpp.read_barcodes(image)) == ["PACKSTATION-TEST"] * 2
+
+
+def test_paper_out_mid_label_is_told_on_screen_and_the_label_prints_once_when_refilled(
+    qtbot, qasync_loop, tmp_path, emulator
+):
+    """The packer's side of printer status: the label printer (a TCP ESC/POS head answering DLE EOT) runs
+    out of paper halfway through the label; the status bar says so in words, and once paper is loaded the
+    label comes out (once) and the status bar says the printer is ready."""
+    from tests.support.status_printer import StatusPrinter
+
+    head = StatusPrinter("escpos", paper_out_after=20_000)
+    emulator.seed_shipment("ORD-P", [("SKU-MUG", "Enamel mug", 1)])
+    live = LiveStation(qtbot, station_config(tmp_path, emulator, printer=head.uri)).start()
+    try:
+        live.scans("ORD-P", "SKU-MUG")
+        live.wait_for(lambda: "paper out" in live.status_texts().get("printer", ""))
+        held = live.status_texts()["printer"]
+        head.refill()  # the packer loads a new roll
+        live.wait_for(lambda: live.status_texts().get("printer") == "Printer ready")
+        live.wait_idle()
+        (job,) = live.label_jobs()
+        tracking = live.view.boxes[0].tracking_number
+    finally:
+        live.close()
+        head.close()
+    assert "reports paper out: load a new roll" in held and "do not reprint" in held
+    assert job.state.value == "done"
+    label = head.received.split(b"\x10\x04\x01")[1]  # between the status queries before and after it
+    assert [c for p in decode_escpos(label).pages for c in read_barcodes(p)] == [tracking]
+    assert head.received.count(label) == 1
