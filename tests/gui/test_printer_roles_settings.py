@@ -143,6 +143,7 @@ def test_paper_out_mid_label_is_told_on_screen_and_the_label_prints_once_when_re
     """The packer's side of printer status: the label printer (a TCP ESC/POS head answering DLE EOT) runs
     out of paper halfway through the label; the status bar says so in words, and once paper is loaded the
     label comes out (once) and the status bar says the printer is ready."""
+    from packstation.services.queue_report import queue_items
     from tests.support.status_printer import StatusPrinter
 
     head = StatusPrinter("escpos", paper_out_after=20_000)
@@ -152,6 +153,7 @@ def test_paper_out_mid_label_is_told_on_screen_and_the_label_prints_once_when_re
         live.scans("ORD-P", "SKU-MUG")
         live.wait_for(lambda: "paper out" in live.status_texts().get("printer", ""))
         held = live.status_texts()["printer"]
+        queued = [item.detail for item in queue_items(live.services.store)]  # the Outbox view's rows
         head.refill()  # the packer loads a new roll
         live.wait_for(lambda: live.status_texts().get("printer") == "Printer ready")
         live.wait_idle()
@@ -161,6 +163,7 @@ def test_paper_out_mid_label_is_told_on_screen_and_the_label_prints_once_when_re
         live.close()
         head.close()
     assert "reports paper out: load a new roll" in held and "do not reprint" in held
+    assert any("reports paper out: load a new roll" in detail for detail in queued)  # the job's detail
     assert job.state.value == "done"
     label = head.received.split(b"\x10\x04\x01")[1]  # between the status queries before and after it
     assert [c for p in decode_escpos(label).pages for c in read_barcodes(p)] == [tracking]
