@@ -43,7 +43,9 @@ def manifest_document(manifest: Manifest, paper: DocumentPaper = DocumentPaper.A
 
 def slip_document(slip: PackingSlip, paper: DocumentPaper = DocumentPaper.A4) -> bytes:
     """The packing slip as a PDF page, with the order id as a QR code."""
-    return lines_document(slip_lines(slip, COLUMNS, qr=True), paper=paper, title=f"Packing slip {slip.order_id}")
+    return lines_document(
+        slip_lines(slip, COLUMNS, qr=True), paper=paper, title=f"Packing slip {slip.order_id}"
+    )
 
 
 def test_page_document(station: str, paper: DocumentPaper = DocumentPaper.A4) -> bytes:
@@ -142,5 +144,11 @@ def _qr(pdf: FPDF, text: str, *, center: bool) -> None:
     pdf.set_fill_color(0, 0, 0)
     for y, row in enumerate(rows):
         for start, length in _runs(row):
-            pdf.rect(x0 + start * QR_MODULE_MM, y0 + y * QR_MODULE_MM, length * QR_MODULE_MM, QR_MODULE_MM, style="F")
+            pdf.rect(
+                x0 + start * QR_MODULE_MM,
+                y0 + y * QR_MODULE_MM,
+                length * QR_MODULE_MM,
+                QR_MODULE_MM,
+                style="F",
+            )
     pdf.set_y(y0 + side + 4 * QR_MODULE_MM)

@@ -79,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_document(uri: str, station: str) -> int:
+    from packstation.adapters.document_pdf import test_page_document
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.os_queues import make_os_queue_printer
     from packstation.adapters.printers.uri import PrinterKind, parse_printer_uri
-    from packstation.adapters.document_pdf import test_page_document
 
     try:
         spec = parse_printer_uri(uri)

@@ -282,7 +282,9 @@ def _head_params(text: str, params: dict[str, str]) -> HeadParams:
     try:
         paper = DocumentPaper(paper_text)
     except ValueError:
-        raise _uri_error(f"bad printer URI {text!r}: paper must be a4 or letter, not {paper_text!r}") from None
+        raise _uri_error(
+            f"bad printer URI {text!r}: paper must be a4 or letter, not {paper_text!r}"
+        ) from None
     return HeadParams(width, dpi, lang, cut_raw == "1", float(timeout), media, paper)
 
 

@@ -56,8 +56,8 @@ from PySide6.QtWidgets import (
 from packstation.domain.setting_grammars import ScaleKind, ScannerKind
 from packstation.domain.settings import (
     BOX_DIMENSIONS,
-    PRODUCTION_URL,
     PRINTER_ROLES,
+    PRODUCTION_URL,
     STAGE_URL,
     PrinterRole,
     Problem,
@@ -123,7 +123,9 @@ _ROLE_PLACEHOLDERS = {
     PrinterRole.LABEL: QT_TRANSLATE_NOOP(
         "SettingsDialog", "usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, cups:Zebra, file:/tmp/labels.bin, preview"
     ),
-    PrinterRole.RECEIPT: QT_TRANSLATE_NOOP("SettingsDialog", "empty: the label printer, if it prints ESC/POS"),
+    PrinterRole.RECEIPT: QT_TRANSLATE_NOOP(
+        "SettingsDialog", "empty: the label printer, if it prints ESC/POS"
+    ),
     PrinterRole.DOCUMENT: QT_TRANSLATE_NOOP(
         "SettingsDialog", "empty: none; an A4/Letter office printer: cups:QUEUE or win32:PRINTER NAME"
     ),
@@ -286,7 +288,9 @@ class SettingsDialog(QDialog):
             button.setObjectName(f"{role.value}TestPrint")
             button.clicked.connect(partial(self.test_print, role))
             result = QLabel("")
-            result.setObjectName("testPrintResult" if role is PrinterRole.LABEL else f"{role.value}TestResult")
+            result.setObjectName(
+                "testPrintResult" if role is PrinterRole.LABEL else f"{role.value}TestResult"
+            )
             result.setWordWrap(True)
             test_row = QHBoxLayout()
             test_row.addWidget(button)
@@ -465,7 +469,11 @@ class SettingsDialog(QDialog):
         if not uri:
             self.show_test_print_result(False, self.tr("Enter or choose a printer first."), role)
             return
-        sending = self.tr("Sending a test page…") if role is PrinterRole.DOCUMENT else self.tr("Sending a test label…")
+        sending = (
+            self.tr("Sending a test page…")
+            if role is PrinterRole.DOCUMENT
+            else self.tr("Sending a test label…")
+        )
         self.show_test_print_result(None, sending, role)
         try:
             result = self._on_test_print(uri, role)
@@ -475,7 +483,9 @@ class SettingsDialog(QDialog):
         if result is not None:
             self.show_test_print_result(True, str(result), role)
 
-    def show_test_print_result(self, ok: bool | None, text: str, role: PrinterRole = PrinterRole.LABEL) -> None:
+    def show_test_print_result(
+        self, ok: bool | None, text: str, role: PrinterRole = PrinterRole.LABEL
+    ) -> None:
         """Show how the test print of ``role``'s printer went (call on the GUI thread, e.g. through a
         signal)."""
         label = self.test_results[role]

@@ -351,7 +351,11 @@ def test_after_a_save_the_packer_chooses_restart_now_or_later(qtbot, button, res
     [
         ("printer_uri", "lpt1", "Printer URI: unknown printer URI 'lpt1'"),
         ("receipt_printer", "tcp://host:99999", "Receipt printer URI: bad network printer URI"),
-        ("document_printer", "tcp://10.0.0.9", "Document printer: the document printer 'tcp://10.0.0.9' must be"),
+        (
+            "document_printer",
+            "tcp://10.0.0.9",
+            "Document printer: the document printer 'tcp://10.0.0.9' must be",
+        ),
     ],
 )
 def test_a_printer_uri_the_station_cannot_use_is_refused_with_the_models_words(qtbot, field, text, words):
@@ -359,4 +363,3 @@ def test_a_printer_uri_the_station_cannot_use_is_refused_with_the_models_words(q
     getattr(dialog, field).setText(text)
     dialog.save()
     assert calls.saved == [] and words in dialog.error_label.text()
-

@@ -83,7 +83,10 @@ def test_documents_go_to_the_document_printer_as_pdf_otherwise_as_before():
     assert config.manifest_destination().role is PrinterRole.RECEIPT
     assert config.slip_destination().uri == "usb:04b8:0202" and not packing_slip_as_pdf(config)
     office = replace(config, document_printer=f"cups:{QUEUE}")
-    assert (office.manifest_destination().uri, office.manifest_destination().as_pdf) == (f"cups:{QUEUE}", True)
+    assert (office.manifest_destination().uri, office.manifest_destination().as_pdf) == (
+        f"cups:{QUEUE}",
+        True,
+    )
     assert packing_slip_printer(office) == f"cups:{QUEUE}" and packing_slip_as_pdf(office)
     assert replace(office, print_packing_slip=False).slip_destination() is None
     assert StationConfig(printer="tcp://10.0.0.5").manifest_destination().uri == "tcp://10.0.0.5"
@@ -119,7 +122,9 @@ def test_the_manifest_prints_on_a_cups_document_printer_as_a_pdf_that_reads_back
 
 
 @needs_cups
-def test_a_packing_slip_prints_on_the_document_printer_as_a_pdf_with_its_qr_code(emulator, tmp_path, office, qapp):
+def test_a_packing_slip_prints_on_the_document_printer_as_a_pdf_with_its_qr_code(
+    emulator, tmp_path, office, qapp
+):
     emulator.seed_shipment("ORD-S", LINES, address_to={**_sweden(), "name": "Åsa Öberg"})
     receipt = tmp_path / "receipt.bin"
     config = bench_config(
@@ -143,7 +148,9 @@ def test_a_packing_slip_prints_on_the_document_printer_as_a_pdf_with_its_qr_code
 def test_a_pdf_document_for_a_thermal_head_fails_in_words(store, tmp_path):
     queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline(None))
     job_id = store.print_jobs.add(
-        NewPrintJob(kind=PrintJobKind.DOCUMENT, printer_uri=f"file:{tmp_path / 'x.bin'}", payload=b"%PDF-1.4 x")
+        NewPrintJob(
+            kind=PrintJobKind.DOCUMENT, printer_uri=f"file:{tmp_path / 'x.bin'}", payload=b"%PDF-1.4 x"
+        )
     )
     try:
         asyncio.run(queue.drain())

@@ -27,7 +27,11 @@ from tests.support.fake_usb import FakeUsbBackend, FakeUsbPrinter
 from tests.support.status_printer import HeadState, StatusPrinter
 from tests.support.tspl_epl_decode import decode_tspl
 
-QUERIES = {"escpos": [b"\x10\x04\x04", b"\x10\x04\x02", b"\x10\x04\x01"], "zpl": [b"~HS"], "tspl": [b"\x1b!?"]}
+QUERIES = {
+    "escpos": [b"\x10\x04\x04", b"\x10\x04\x02", b"\x10\x04\x01"],
+    "zpl": [b"~HS"],
+    "tspl": [b"\x1b!?"],
+}
 # (setting on the head, what the station says for it in each language)
 FAULTS = {
     "paper_out": {"escpos": "paper out", "zpl": "paper out", "tspl": "paper out"},
@@ -150,7 +154,11 @@ def test_usb_paper_out_mid_label_waits_shows_the_fault_and_prints_once_when_refi
 def test_usb_cover_open_fails_the_job_in_words_and_it_prints_once_when_closed(store, lang):
     device, backend, uri = usb_printer(lang, cover_open=True)
     queue = PrintQueue(
-        store.print_jobs, lambda u: make_printer(u, usb_backend=backend), None, LabelPipeline(), retry_interval_s=0.05
+        store.print_jobs,
+        lambda u: make_printer(u, usb_backend=backend),
+        None,
+        LabelPipeline(),
+        retry_interval_s=0.05,
     )
     payload = labelgen.make_label("png", tracking_number=f"COVER-USB-{lang}")
     job_id = store.print_jobs.add(NewPrintJob(kind=PrintJobKind.LABEL, printer_uri=uri, payload=payload))

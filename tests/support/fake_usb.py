@@ -6,8 +6,8 @@ ENODEV once that many bytes went through, as when the cable is pulled mid-job), 
 EBUSY), ``permission_denied`` (open fails with EACCES), ``stall`` (writes time out), ``paper_status``
 (the byte answered to DLE EOT 4). ``head`` (a ``status_printer.HeadState``) makes it a printer with a state
 that answers every status query of its language (ESC/POS DLE EOT 4/2/1, ZPL ~HS, TSPL <ESC>!?) on the
-bulk IN endpoint and can run out of paper mid-job, as the TCP ``StatusPrinter`` does. ``FakeUsbBackend([...])``
-is passed as ``usb_args={"backend": ...}``.
+bulk IN endpoint and can run out of paper mid-job, as the TCP ``StatusPrinter`` does.
+``FakeUsbBackend([...])`` is passed as ``usb_args={"backend": ...}``.
 """
 
 from __future__ import annotations

@@ -335,8 +335,8 @@ def pdf_document_sender(printer: Printer) -> Callable[[bytes], None]:
     send = getattr(printer, "print_document", None)
     if send is None:
         raise LabelPrinterMismatchError(
-            f"this document is PDF pages for the document printer, but {printer.spec.describe()} is not an OS "
-            "print queue: set the document printer to cups:QUEUE or win32:PRINTER NAME"
+            f"this document is PDF pages for the document printer, but {printer.spec.describe()} is not "
+            "an OS print queue: set the document printer to cups:QUEUE or win32:PRINTER NAME"
         )
     return partial(send, title="packstation document")
 
