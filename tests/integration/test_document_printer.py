@@ -160,3 +160,25 @@ def test_a_pdf_document_for_a_thermal_head_fails_in_words(store, tmp_path):
     assert job.state is PrintJobState.FAILED
     assert "not an OS print queue: set the document printer to cups:QUEUE" in job.error
     assert not (tmp_path / "x.bin").exists()
+
+
+def test_doctor_fails_a_document_printer_that_is_not_an_os_queue(tmp_path, capsys, monkeypatch):
+    import json
+
+    from packstation.adapters.config import TOKEN_ENV, config_file_path
+    from packstation.cli import main
+    from packstation.emulator import DEMO_TOKEN
+
+    path = config_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a hand-edited config file (Settings refuses this): the document printer is a label head's port
+    path.write_text(json.dumps({"printer": "preview", "document_printer": "tcp://127.0.0.1:9"}), "utf-8")
+    monkeypatch.setenv(TOKEN_ENV, DEMO_TOKEN)
+    try:
+        status = main(["doctor", "--data-dir", str(tmp_path / "data"), "--offline"])
+    finally:
+        path.unlink(missing_ok=True)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "Document printer" in line]
+    assert status == 1
+    assert len(lines) == 1 and lines[0].startswith("FAIL")
+    assert "the document printer 'tcp://127.0.0.1:9' is not an OS print queue" in lines[0]
