@@ -38,6 +38,7 @@ from packstation.services.loop_thread import LoopHandoff
 if TYPE_CHECKING:
     from packstation.domain.ports import StationStore
     from packstation.domain.raster import SvgRasterizer
+    from packstation.domain.settings import PrinterRole
     from packstation.domain.station import Station
     from packstation.domain.view import StationView
     from packstation.emulator import Emulator
@@ -293,6 +294,7 @@ def build_services(
         label_format=config.label_format,
         packed_event_type=config.custom_event_type_id if config.publish_packed_event else None,
         slip_printer_uri=packing_slip_printer(config),
+        slip_as_pdf=packing_slip_as_pdf(config),
     )
 
     def printer_factory(uri: str) -> Any:
@@ -360,6 +362,12 @@ def metrics_exporter(config: Config, outbox: Any, client: Any) -> Any:
 def packing_slip_printer(config: Config) -> str:
     """Where packing slips print ("" for nowhere): the settings model's rule."""
     return config.slip_printer_uri()
+
+
+def packing_slip_as_pdf(config: Config) -> bool:
+    """True when packing slips go to the document printer (PDF pages, not receipt text)."""
+    destination = config.slip_destination()
+    return destination is not None and destination.as_pdf
 
 
 def read_replay_script(path: str) -> list[str]:
@@ -605,7 +613,7 @@ def open_settings(window: MainWindow, services: Services) -> None:
     dialog = SettingsDialog(
         snapshot,
         on_save=on_save,
-        on_test_print=lambda uri: queue_test_print(services, uri),
+        on_test_print=lambda uri, role: queue_test_print(services, uri, role),
         list_printers=list_usb_printers,
         languages=available_languages(),
         demo=demo,
@@ -649,10 +657,12 @@ def open_end_of_day(window: MainWindow, services: Services) -> None:
     from packstation.gui.end_of_day_dialog import EndOfDayDialog
     from packstation.services.end_of_day import EndOfDay
 
+    manifest_to = services.config.manifest_destination()
     service = EndOfDay(
         services.store,
         station=services.config.station_id,
-        printer_uri=services.config.printer,
+        printer_uri=manifest_to.uri,
+        as_pdf=manifest_to.as_pdf,
         kick=services.outbox.kick,
         enqueue_print=services.print_queue.enqueue,
     )
@@ -684,16 +694,27 @@ def open_stats(window: MainWindow, services: Services) -> None:
     StatsDialog(lambda: load_day_stats(services.store), save_csv=save_stats_csv, parent=window).exec()
 
 
-def queue_test_print(services: Services, uri: str) -> str:
+def queue_test_print(services: Services, uri: str, role: PrinterRole | None = None) -> str:
+    """Settings' test print of one printer role, through the print queue (never on the GUI thread): the
+    label and receipt printers get the test label, the document printer a PDF test page."""
     from packstation.adapters.printers.errors import PrinterError
-    from packstation.adapters.printers.uri import parse_printer_uri
+    from packstation.adapters.printers.uri import PrinterKind, parse_printer_uri
     from packstation.domain.labelgen import make_test_label
     from packstation.domain.printing import PrintJobKind
+    from packstation.domain.settings import PrinterRole
 
     try:
         spec = parse_printer_uri(uri)
     except PrinterError as exc:
         return exc.user_message
+    if role is PrinterRole.DOCUMENT:
+        from packstation.adapters.document_pdf import test_page_document
+
+        if spec.kind not in (PrinterKind.CUPS, PrinterKind.WIN32):
+            return "The document printer must be an OS print queue: cups:QUEUE or win32:PRINTER NAME."
+        page = test_page_document(services.config.station_id, spec.paper)
+        services.print_queue.enqueue(kind=PrintJobKind.DOCUMENT, printer_uri=uri, payload=page)
+        return "Test page sent to the document printer; it prints in a moment."
     fmt = "zpl" if getattr(spec, "lang", "escpos") == "zpl" else "svg"
     services.print_queue.enqueue(kind=PrintJobKind.TEST, printer_uri=uri, payload=make_test_label(fmt))
     return "Test label sent to the printer queue; it prints in a moment."

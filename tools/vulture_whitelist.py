@@ -109,4 +109,7 @@ tested.barcode_aliases  # the demo's EAN -> SKU table: the emulator tests and to
 tested.TSPL
 tested.EPL
 tested.document_printer
+tested.LETTER  # DocumentPaper("letter"): the document printer's paper=letter
+tested.test_print_button  # the label printer's test button and result under their old names (GUI tests)
+tested.test_print_result
 tested.sequences  # gui/shortcuts.py: the shortcut tests read which key sequences the window claims

@@ -262,6 +262,13 @@ def check_printer_roles(config: Config) -> list[Check]:
             checks.append(check_printer(uri))
             continue
         found = check_printer(uri)
+        if role is PrinterRole.DOCUMENT and not uri.lower().startswith(("cups:", "win32:")):
+            # documents are PDF pages for the system's driver: a thermal head or a file cannot print them
+            found = Check(
+                FAIL,
+                f"the document printer {uri!r} is not an OS print queue",
+                "set document_printer to cups:QUEUE or win32:PRINTER NAME (packstation printers lists them)",
+            )
         checks.append(Check(found.status, f"{role.value.capitalize()} printer — {found.message}", found.fix))
     return checks
 

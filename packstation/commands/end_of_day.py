@@ -1,6 +1,7 @@
 """`packstation end-of-day`: book the carrier pickup of every parcel this station booked and has not
 handed over yet (through the outbox: a lost connection or a restart loses nothing), then print the pickup
-manifest on the receipt printer and/or save it as CSV and PDF.
+manifest (on the document printer as PDF pages, else on the receipt printer, else the label printer)
+and/or save it as CSV and PDF.
 
 If some pickups cannot be booked before ``--timeout`` (offline), they stay queued and the command says
 so; running it again finishes the same end of day and prints one manifest listing every parcel once.
@@ -53,6 +54,7 @@ async def _run(args: argparse.Namespace, config: Config, token: str) -> int:
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.som.client import SomClient
     from packstation.adapters.store import SchemaTooNewError, Store
+    from packstation.domain.settings import DocumentDestination, PrinterRole
     from packstation.services.end_of_day import EndOfDay, book_pickups
 
     try:
@@ -60,7 +62,14 @@ async def _run(args: argparse.Namespace, config: Config, token: str) -> int:
     except (OSError, SchemaTooNewError) as exc:
         raise UserFacingError(f"cannot open the station database: {exc}") from exc
     try:
-        end_of_day = EndOfDay(store, station=config.station_id, printer_uri=config.printer)
+        # --printer names the printer for this run (receipt text, as before); otherwise the roles
+        # decide: the document printer (PDF pages), else the receipt printer, else the label printer.
+        manifest_to = config.manifest_destination()
+        if getattr(args, "printer", None):
+            manifest_to = DocumentDestination(config.printer, PrinterRole.LABEL)
+        end_of_day = EndOfDay(
+            store, station=config.station_id, printer_uri=manifest_to.uri, as_pdf=manifest_to.as_pdf
+        )
         async with SomClient(config.api_url, token, site_id=config.site_id) as client:
             outbox = Outbox(store, client, printer_uri=config.printer)
             try:
@@ -81,7 +90,10 @@ async def _run(args: argparse.Namespace, config: Config, token: str) -> int:
             )
         manifest = end_of_day.manifest()
         if not args.no_print:
-            _print(end_of_day.manifest_bytes(config.printer), config.printer)
+            if manifest_to.as_pdf:
+                _print_document(end_of_day.manifest_bytes(), manifest_to.uri)
+            else:
+                _print(end_of_day.manifest_bytes(), manifest_to.uri)
         if args.csv:
             print(end_of_day.export_csv(args.csv))
         if args.pdf:
@@ -117,3 +129,21 @@ def _print(data: bytes, printer_uri: str) -> None:
     except (PrinterError, LabelError) as exc:
         raise UserFacingError(f"the manifest could not be printed: {exc.user_message}") from exc
     print(f"Manifest printed on {printer_uri}.")
+
+
+def _print_document(pdf: bytes, printer_uri: str) -> None:
+    """The manifest as PDF pages through the document printer's OS queue; errors in one line."""
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.os_queues import make_os_queue_printer
+    from packstation.adapters.printers.uri import PrinterKind, parse_printer_uri
+
+    try:
+        spec = parse_printer_uri(printer_uri)
+        if spec.kind not in (PrinterKind.CUPS, PrinterKind.WIN32):
+            raise UserFacingError(
+                f"the document printer {printer_uri!r} must be cups:QUEUE or win32:PRINTER NAME"
+            )
+        make_os_queue_printer(spec).print_document(pdf, "packstation pickup manifest")
+    except PrinterError as exc:
+        raise UserFacingError(f"the manifest could not be printed: {exc.user_message}") from exc
+    print(f"Manifest printed on the document printer ({spec.describe()}).")

@@ -1,8 +1,8 @@
 """`packstation print-test --printer URI [LABEL_FILE]`: print a label file, or the built-in test label.
 
 ``--role receipt`` / ``--role document`` test-print the configured receipt or document printer instead
-of the label printer; the document printer gets the built-in test label as a PDF page through its OS
-queue (the system's driver renders it).
+of the label printer; the document printer gets a PDF test page (words, a Code 128 and a QR code, in
+its ``paper`` size) through its OS queue (the system's driver renders it).
 
 The label goes through exactly the path of a real job: a print job in a (throw-away) job store, the
 print queue worker, the label pipeline and the printer. Any failure is one line and exit status 1.
@@ -54,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
     from packstation.domain.settings import PRINTER_ROLES, PrinterRole
 
     role = PrinterRole(getattr(args, "role", "label") or "label")
-    uri = str(getattr(config_from_args(args), PRINTER_ROLES[role]) or "").strip()
+    config = config_from_args(args)
+    uri = str(getattr(config, PRINTER_ROLES[role]) or "").strip()
     if not uri:
         raise UserFacingError(f"no {role.value} printer is configured (setting {PRINTER_ROLES[role]})")
     if role is PrinterRole.DOCUMENT:
-        return _print_document(uri)
+        return _print_document(uri, config.station_id)
     try:
         spec = parse_printer_uri(uri)
     except PrinterError as exc:
@@ -77,17 +78,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_document(uri: str) -> int:
+def _print_document(uri: str, station: str) -> int:
+    from packstation.adapters.document_pdf import test_page_document
     from packstation.adapters.printers.errors import PrinterError
     from packstation.adapters.printers.os_queues import make_os_queue_printer
     from packstation.adapters.printers.uri import PrinterKind, parse_printer_uri
-    from packstation.domain import labelgen
 
     try:
         spec = parse_printer_uri(uri)
         if spec.kind not in (PrinterKind.CUPS, PrinterKind.WIN32):
             raise UserFacingError(f"the document printer {uri!r} must be cups:QUEUE or win32:PRINTER NAME")
-        make_os_queue_printer(spec).print_document(labelgen.make_test_label("pdf"), "packstation test page")
+        page = test_page_document(station, spec.paper)
+        make_os_queue_printer(spec).print_document(page, "packstation test page")
     except PrinterError as exc:
         raise UserFacingError(f"the test page did not print: {exc.user_message}") from None
     print(f"Printed the PDF test page on the {spec.describe()}")

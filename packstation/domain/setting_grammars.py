@@ -18,7 +18,8 @@ Printer URIs::
 Query parameters for every kind: ``width`` (head width in dots, default 576 = 80 mm at 203 dpi; 832
 for 4-inch heads), ``dpi`` (203), ``lang`` (escpos, zpl, tspl or epl), ``cut`` (1 or 0). ``timeout``
 (seconds of no progress before a write counts as stalled, default 10) is accepted too, and for the
-TSPL/EPL label heads ``media`` (gap, mark or continuous: how the head finds the next label).
+TSPL/EPL label heads ``media`` (gap, mark or continuous: how the head finds the next label), and for
+the document printer ``paper`` (a4 or letter: the page size of the PDF documents it gets).
 
 Scanner: ``wedge`` (or empty: the keyboard-wedge scanner only) or ``serial:PORT[?baud=N]``.
 Scale: empty (no scale), ``usb`` (the first USB scale found), ``usb:VID[:PID]`` (hex),
@@ -69,6 +70,13 @@ class MediaSensing(StrEnum):
     CONTINUOUS = "continuous"  # no gaps: the label is as long as the image
 
 
+class DocumentPaper(StrEnum):
+    """The page size of the PDF documents (manifests, packing slips) a document printer gets."""
+
+    A4 = "a4"
+    LETTER = "letter"
+
+
 DEFAULT_WIDTH = 576
 DEFAULT_DPI = 203
 DEFAULT_TCP_PORT = 9100
@@ -79,7 +87,7 @@ PRINTER_EXAMPLES = (
 _HEX_ID = r"(?:0x)?([0-9a-fA-F]{1,4})"
 _USB = re.compile(rf"^usb:(?://)?{_HEX_ID}:{_HEX_ID}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+$")
-_KNOWN_PRINTER_PARAMS = frozenset({"width", "dpi", "lang", "cut", "serial", "timeout", "media"})
+_KNOWN_PRINTER_PARAMS = frozenset({"width", "dpi", "lang", "cut", "serial", "timeout", "media", "paper"})
 _QUEUE_NAME_CUPS = re.compile(r"^[^/#\s\x00-\x1f\x7f]{1,127}$")
 
 
@@ -93,6 +101,7 @@ class HeadParams:
     cut: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
     media: MediaSensing = MediaSensing.GAP
+    paper: DocumentPaper = DocumentPaper.A4
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ class PrinterSpec:
     path: str | None = None
     queue: str | None = None  # the OS queue or Windows printer name (cups:, win32:)
     media: MediaSensing = MediaSensing.GAP
+    paper: DocumentPaper = DocumentPaper.A4  # documents' page size (the document printer)
 
     @classmethod
     def with_head(
@@ -143,6 +153,7 @@ class PrinterSpec:
             path=path,
             queue=queue,
             media=head.media,
+            paper=head.paper,
         )
 
     def describe(self) -> str:
@@ -267,7 +278,14 @@ def _head_params(text: str, params: dict[str, str]) -> HeadParams:
         raise _uri_error(
             f"bad printer URI {text!r}: media must be gap, mark or continuous, not {media_text!r}"
         ) from None
-    return HeadParams(width, dpi, lang, cut_raw == "1", float(timeout), media)
+    paper_text = params.get("paper", DocumentPaper.A4.value).lower()
+    try:
+        paper = DocumentPaper(paper_text)
+    except ValueError:
+        raise _uri_error(
+            f"bad printer URI {text!r}: paper must be a4 or letter, not {paper_text!r}"
+        ) from None
+    return HeadParams(width, dpi, lang, cut_raw == "1", float(timeout), media, paper)
 
 
 def _tcp_address(text: str, base: str) -> tuple[str, int]:

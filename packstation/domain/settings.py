@@ -302,18 +302,35 @@ class StationConfig:
         return self.scale_setting.weight_mode
 
     def slip_printer_uri(self) -> str:
-        """Where packing slips print: the receipt printer, else the label printer if it speaks ESC/POS
-        (a ZPL label printer cannot print receipt text); "" when slips are off or nowhere can."""
+        """Where packing slips print ("" when slips are off or nowhere can): ``slip_destination``."""
+        destination = self.slip_destination()
+        return destination.uri if destination is not None else ""
+
+    def slip_destination(self) -> DocumentDestination | None:
+        """Where packing slips print: the document printer (as PDF pages), else the receipt printer,
+        else the label printer if it speaks ESC/POS (a ZPL label printer cannot print receipt text);
+        None when slips are off or nowhere can."""
         if not self.print_packing_slip:
-            return ""
+            return None
+        if self.document_printer.strip():
+            return DocumentDestination(self.document_printer.strip(), PrinterRole.DOCUMENT)
         if self.receipt_printer.strip():
-            return self.receipt_printer.strip()
+            return DocumentDestination(self.receipt_printer.strip(), PrinterRole.RECEIPT)
         try:
             spec = parse_printer_uri(self.printer)
         except SettingValueError:
-            return ""
+            return None
         usable = spec.lang is PrinterLanguage.ESCPOS and spec.kind is not PrinterKind.PREVIEW
-        return self.printer if usable else ""
+        return DocumentDestination(self.printer, PrinterRole.LABEL) if usable else None
+
+    def manifest_destination(self) -> DocumentDestination:
+        """Where the end-of-day manifest prints: the document printer (as PDF pages), else the receipt
+        printer, else the label printer (receipt text)."""
+        if self.document_printer.strip():
+            return DocumentDestination(self.document_printer.strip(), PrinterRole.DOCUMENT)
+        if self.receipt_printer.strip():
+            return DocumentDestination(self.receipt_printer.strip(), PrinterRole.RECEIPT)
+        return DocumentDestination(self.printer, PrinterRole.LABEL)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -329,6 +346,19 @@ class PrinterRole(StrEnum):
     LABEL = "label"  # carrier labels: a thermal head (ESC/POS, ZPL, TSPL, EPL)
     RECEIPT = "receipt"  # packing slips and manifests as receipt text (ESC/POS)
     DOCUMENT = "document"  # A4/Letter pages through an OS queue (manifests, packing slips as PDF)
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentDestination:
+    """Where a document (manifest, packing slip) prints and through which role: the document printer
+    gets PDF pages, the receipt and label printers ESC/POS receipt text."""
+
+    uri: str
+    role: PrinterRole
+
+    @property
+    def as_pdf(self) -> bool:
+        return self.role is PrinterRole.DOCUMENT
 
 
 # Which setting holds each role's printer URI.

@@ -8,15 +8,17 @@ A pure view: it shows the snapshot it is given and calls back; it reads and writ
   ``site_id``, ``printer``, ``packer``, ``sounds``, ``auto_close_last_box``, ``default_box_type``,
   ``box_types`` as a list of ``{"code", "name", "length_mm", "width_mm", "height_mm"}``, ``language``,
   ``scale`` ("", "usb", "usb:VID:PID" or "manual"), ``require_weight``, ``manual_weight``,
-  ``print_packing_slip``, ``receipt_printer``, ``publish_packed_event``, ``custom_event_type_id``,
+  ``print_packing_slip``, ``receipt_printer``, ``document_printer``, ``publish_packed_event``,
+  ``custom_event_type_id``,
   ``scanner`` ("wedge", or "serial:<port>" such as "serial:/dev/ttyACM0?baud=9600" or "serial:COM3"));
   ``token`` is the new API token, or None when the packer left the field empty (keep the stored one).
   The token is never shown back: the field says where this run's token comes from (the snapshot's
   ``token_source``: ``TokenSource``, e.g. "token from PACKSTATION_API_TOKEN"). The values are checked with the
   settings model's rules (``packstation.domain.settings``) first; a value that breaks one is explained
   and nothing is saved. If ``on_save`` raises ValueError, its message is shown and the dialog stays open.
-* ``on_test_print(uri)``: returns the result in words, or None when the result comes later through
-  ``show_test_print_result`` (the test print must not block the GUI thread).
+* ``on_test_print(uri, role)``: test-print the printer of that ``PrinterRole`` (label, receipt or
+  document printer: each has its own button); returns the result in words, or None when the result
+  comes later through ``show_test_print_result(ok, text, role)`` (it must not block the GUI thread).
 * ``list_printers()``: returns ``[(uri, description), ...]`` (e.g. what ``packstation printers`` finds).
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
@@ -53,8 +56,10 @@ from PySide6.QtWidgets import (
 from packstation.domain.setting_grammars import ScaleKind, ScannerKind
 from packstation.domain.settings import (
     BOX_DIMENSIONS,
+    PRINTER_ROLES,
     PRODUCTION_URL,
     STAGE_URL,
+    PrinterRole,
     Problem,
     SettingsError,
     check_for_saving,
@@ -103,7 +108,33 @@ class TokenSource(StrEnum):
     NONE = "none"
 
 
-_FIELD_NAMES = {"printer": "Printer URI", "receipt_printer": "Receipt printer URI"}
+_FIELD_NAMES = {
+    "printer": "Printer URI",
+    "receipt_printer": "Receipt printer URI",
+    "document_printer": "Document printer",
+}
+# Each printer role's row in the Printers group: the field's name, its hint, its test button.
+_ROLE_FIELDS = {
+    PrinterRole.LABEL: QT_TRANSLATE_NOOP("SettingsDialog", "Printer URI"),
+    PrinterRole.RECEIPT: QT_TRANSLATE_NOOP("SettingsDialog", "Receipt printer URI"),
+    PrinterRole.DOCUMENT: QT_TRANSLATE_NOOP("SettingsDialog", "Document printer"),
+}
+_ROLE_PLACEHOLDERS = {
+    PrinterRole.LABEL: QT_TRANSLATE_NOOP(
+        "SettingsDialog", "usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, cups:Zebra, file:/tmp/labels.bin, preview"
+    ),
+    PrinterRole.RECEIPT: QT_TRANSLATE_NOOP(
+        "SettingsDialog", "empty: the label printer, if it prints ESC/POS"
+    ),
+    PrinterRole.DOCUMENT: QT_TRANSLATE_NOOP(
+        "SettingsDialog", "empty: none; an A4/Letter office printer: cups:QUEUE or win32:PRINTER NAME"
+    ),
+}
+_ROLE_TEST_BUTTONS = {
+    PrinterRole.LABEL: QT_TRANSLATE_NOOP("SettingsDialog", "Print test label"),
+    PrinterRole.RECEIPT: QT_TRANSLATE_NOOP("SettingsDialog", "Print test receipt"),
+    PrinterRole.DOCUMENT: QT_TRANSLATE_NOOP("SettingsDialog", "Print test page"),
+}
 
 
 class SettingsDialog(QDialog):
@@ -112,7 +143,7 @@ class SettingsDialog(QDialog):
         config_snapshot: Mapping[str, Any],
         *,
         on_save: Callable[[dict[str, Any], str | None], None],
-        on_test_print: Callable[[str], str | None],
+        on_test_print: Callable[[str, PrinterRole], str | None],
         list_printers: Callable[[], Iterable[tuple[str, str]]],
         languages: Iterable[tuple[str, str]] = (("en", "English"), ("sv", "Svenska")),
         demo: bool = False,
@@ -234,12 +265,13 @@ class SettingsDialog(QDialog):
         return group
 
     def _build_printer_group(self) -> QGroupBox:
-        group = QGroupBox(self.tr("Printer"))
+        """The bench's printers, one row each with its own test print: the label printer (with the list of
+        printers found), the receipt printer and the document printer (an OS queue for A4/Letter PDFs)."""
+        group = QGroupBox(self.tr("Printers"))
         form = QFormLayout(group)
-        self.printer_uri = QLineEdit(str(self._snapshot.get("printer", "")))
-        self.printer_uri.setPlaceholderText(
-            "usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, file:/tmp/labels.bin, preview"
-        )
+        self.role_uri: dict[PrinterRole, QLineEdit] = {}
+        self.test_buttons: dict[PrinterRole, QPushButton] = {}
+        self.test_results: dict[PrinterRole, QLabel] = {}
         self.printer_list = QComboBox()
         self.printer_list.activated.connect(self._pick_printer)
         refresh = QPushButton(self.tr("Refresh list"))
@@ -247,17 +279,33 @@ class SettingsDialog(QDialog):
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.printer_list, 1)
         pick_row.addWidget(refresh)
-        self.test_print_button = QPushButton(self.tr("Print test label"))
-        self.test_print_button.clicked.connect(self.test_print)
-        self.test_print_result = QLabel("")
-        self.test_print_result.setObjectName("testPrintResult")
-        self.test_print_result.setWordWrap(True)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_print_button)
-        test_row.addWidget(self.test_print_result, 1)
-        form.addRow(self.tr("Printer URI"), self.printer_uri)
-        form.addRow(self.tr("Found"), pick_row)
-        form.addRow("", test_row)
+        for role in PrinterRole:
+            key = PRINTER_ROLES[role]
+            field = QLineEdit(str(self._snapshot.get(key, "") or ""))
+            field.setObjectName(f"{role.value}PrinterUri")
+            field.setPlaceholderText(self.tr(str(_ROLE_PLACEHOLDERS[role])))
+            button = QPushButton(self.tr(str(_ROLE_TEST_BUTTONS[role])))
+            button.setObjectName(f"{role.value}TestPrint")
+            button.clicked.connect(partial(self.test_print, role))
+            result = QLabel("")
+            result.setObjectName(
+                "testPrintResult" if role is PrinterRole.LABEL else f"{role.value}TestResult"
+            )
+            result.setWordWrap(True)
+            test_row = QHBoxLayout()
+            test_row.addWidget(button)
+            test_row.addWidget(result, 1)
+            self.role_uri[role], self.test_buttons[role], self.test_results[role] = field, button, result
+            form.addRow(self.tr(str(_ROLE_FIELDS[role])), field)
+            if role is PrinterRole.LABEL:
+                form.addRow(self.tr("Found"), pick_row)
+            form.addRow("", test_row)
+        # the label printer's widgets under their long-standing names
+        self.printer_uri = self.role_uri[PrinterRole.LABEL]
+        self.receipt_printer = self.role_uri[PrinterRole.RECEIPT]
+        self.document_printer = self.role_uri[PrinterRole.DOCUMENT]
+        self.test_print_button = self.test_buttons[PrinterRole.LABEL]
+        self.test_print_result = self.test_results[PrinterRole.LABEL]
         return group
 
     def _build_boxes_group(self) -> QGroupBox:
@@ -343,8 +391,6 @@ class SettingsDialog(QDialog):
         self._update_scale_fields()
         self.print_slip = QCheckBox(self.tr("Print a packing slip for each packed order"))
         self.print_slip.setChecked(bool(self._snapshot.get("print_packing_slip", False)))
-        self.receipt_printer = QLineEdit(str(self._snapshot.get("receipt_printer", "") or ""))
-        self.receipt_printer.setPlaceholderText(self.tr("empty: the label printer, if it prints ESC/POS"))
         self.publish_event = QCheckBox(self.tr('Publish a "packed" tracking event when an order is packed'))
         self.publish_event.setChecked(bool(self._snapshot.get("publish_packed_event", False)))
         self.event_type = QLineEdit(str(self._snapshot.get("custom_event_type_id", "packed") or ""))
@@ -352,7 +398,6 @@ class SettingsDialog(QDialog):
         form.addRow("", self.require_weight)
         form.addRow("", self.manual_weight)
         form.addRow("", self.print_slip)
-        form.addRow(self.tr("Receipt printer URI"), self.receipt_printer)
         form.addRow("", self.publish_event)
         form.addRow(self.tr("Custom event type id"), self.event_type)
         return group
@@ -418,24 +463,34 @@ class SettingsDialog(QDialog):
         if uri:
             self.printer_uri.setText(uri)
 
-    def test_print(self) -> None:
-        uri = self.printer_uri.text().strip()
+    def test_print(self, role: PrinterRole = PrinterRole.LABEL) -> None:
+        """Test-print the printer of ``role`` as its field says now (saved or not)."""
+        uri = self.role_uri[role].text().strip()
         if not uri:
-            self.show_test_print_result(False, self.tr("Enter or choose a printer first."))
+            self.show_test_print_result(False, self.tr("Enter or choose a printer first."), role)
             return
-        self.show_test_print_result(None, self.tr("Sending a test label…"))
+        sending = (
+            self.tr("Sending a test page…")
+            if role is PrinterRole.DOCUMENT
+            else self.tr("Sending a test label…")
+        )
+        self.show_test_print_result(None, sending, role)
         try:
-            result = self._on_test_print(uri)
+            result = self._on_test_print(uri, role)
         except Exception as exc:
-            self.show_test_print_result(False, f"Test print failed: {exc}")
+            self.show_test_print_result(False, f"Test print failed: {exc}", role)
             return
         if result is not None:
-            self.show_test_print_result(True, str(result))
+            self.show_test_print_result(True, str(result), role)
 
-    def show_test_print_result(self, ok: bool | None, text: str) -> None:
-        """Show how the test print went (call on the GUI thread, e.g. through a signal)."""
-        self.test_print_result.setText(text)
-        set_style_state(self.test_print_result, "" if ok is None else ("ok" if ok else "bad"))
+    def show_test_print_result(
+        self, ok: bool | None, text: str, role: PrinterRole = PrinterRole.LABEL
+    ) -> None:
+        """Show how the test print of ``role``'s printer went (call on the GUI thread, e.g. through a
+        signal)."""
+        label = self.test_results[role]
+        label.setText(text)
+        set_style_state(label, "" if ok is None else ("ok" if ok else "bad"))
 
     def box_types(self) -> list[dict[str, str]]:
         """The box-type rows as typed (blank rows left out); the settings model checks them."""
@@ -468,6 +523,7 @@ class SettingsDialog(QDialog):
             "manual_weight": self.manual_weight.isChecked(),
             "print_packing_slip": self.print_slip.isChecked(),
             "receipt_printer": self.receipt_printer.text().strip(),
+            "document_printer": self.document_printer.text().strip(),
             "publish_packed_event": self.publish_event.isChecked(),
             "custom_event_type_id": self.event_type.text().strip(),
             "scanner": self.scanner_setting(),

@@ -22,6 +22,7 @@ from packstation.domain.end_of_day import PickupProgress, manifest_entry_for_box
 from packstation.domain.manifest import Manifest, build_manifest
 from packstation.domain.ports import OutboxWorker
 from packstation.domain.printing import PrintJobKind
+from packstation.domain.setting_grammars import DocumentPaper
 
 if TYPE_CHECKING:
     from packstation.domain.ports import StationStore
@@ -29,6 +30,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NARROW_HEAD_DOTS = 384  # 58 mm paper at 203 dpi; wider heads get the 80 mm layout
+
+
+def document_paper_for(printer_uri: str) -> DocumentPaper:
+    """The page size the document printer's URI asks for (``paper=a4|letter``; A4 by default)."""
+    from packstation.adapters.printers.errors import PrinterError
+    from packstation.adapters.printers.uri import parse_printer_uri
+
+    try:
+        return parse_printer_uri(printer_uri).paper
+    except PrinterError:
+        return DocumentPaper.A4
 
 
 def paper_mm_for(printer_uri: str) -> int:
@@ -44,7 +56,8 @@ def paper_mm_for(printer_uri: str) -> int:
 
 class EndOfDay:
     """One station's end of day over its store. ``kick`` wakes the outbox; ``enqueue_print`` is
-    ``PrintQueue.enqueue`` (the GUI prints through the queue)."""
+    ``PrintQueue.enqueue`` (the GUI prints through the queue). ``as_pdf``: ``printer_uri`` is the
+    document printer, which gets the manifest as PDF pages instead of receipt text."""
 
     def __init__(
         self,
@@ -52,6 +65,7 @@ class EndOfDay:
         *,
         station: str,
         printer_uri: str,
+        as_pdf: bool = False,
         kick: Callable[[], None] = lambda: None,
         enqueue_print: Callable[..., int] | None = None,
         clock: Callable[[], float] = time.time,
@@ -59,6 +73,7 @@ class EndOfDay:
         self.store = store
         self.station = station
         self.printer_uri = printer_uri
+        self.as_pdf = as_pdf
         self.kick = kick
         self.enqueue_print = enqueue_print
         self.clock = clock
@@ -95,15 +110,24 @@ class EndOfDay:
         )
 
     def manifest_bytes(self, printer_uri: str | None = None) -> bytes:
-        return manifest_escpos(self.manifest(), paper_mm=paper_mm_for(printer_uri or self.printer_uri))
+        """What the printer gets: a PDF for the document printer, else receipt text (ESC/POS)."""
+        return self._manifest_bytes(self.manifest(), printer_uri or self.printer_uri)
+
+    def _manifest_bytes(self, manifest: Manifest, printer_uri: str) -> bytes:
+        if self.as_pdf and printer_uri == self.printer_uri:
+            from packstation.adapters.document_pdf import manifest_document
+
+            return manifest_document(manifest, document_paper_for(printer_uri))
+        return manifest_escpos(manifest, paper_mm=paper_mm_for(printer_uri))
 
     def print_manifest(self) -> str:
         if self.enqueue_print is None:
             raise RuntimeError("no print queue to print the manifest with")
         manifest = self.manifest()
-        data = manifest_escpos(manifest, paper_mm=paper_mm_for(self.printer_uri))
+        data = self._manifest_bytes(manifest, self.printer_uri)
         self.enqueue_print(kind=PrintJobKind.DOCUMENT, printer_uri=self.printer_uri, payload=data)
-        return f"Manifest ({_parcels(manifest.parcel_count)}) sent to the printer."
+        where = "the document printer" if self.as_pdf else "the printer"
+        return f"Manifest ({_parcels(manifest.parcel_count)}) sent to {where}."
 
     def export_csv(self, path: str) -> str:
         manifest = self.manifest()

@@ -79,7 +79,9 @@ def _job_item(store: Any, job: PrintJob) -> QueueItem:
     if job.state is PrintJobState.FAILED:
         detail = _plain(job.error)
         return QueueItem(ItemState.PRINT_FAILED, f"{words}{target}", detail, ItemAction.REPRINT, job.id)
-    return QueueItem(ItemState.PRINTING, f"{words}{target}", "in the print queue", ItemAction.NONE, job.id)
+    # a job the printer holds (paper ran out mid-label) carries the printer's fault in words as its detail
+    detail = _plain(job.error) if job.state is PrintJobState.SENDING and job.error else "in the print queue"
+    return QueueItem(ItemState.PRINTING, f"{words}{target}", detail, ItemAction.NONE, job.id)
 
 
 def queue_items(store: Any) -> list[QueueItem]:

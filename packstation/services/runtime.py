@@ -104,6 +104,7 @@ class StationRuntime:
         clock: Callable[[], float] = time.time,
         packed_event_type: str | None = None,
         slip_printer_uri: str = "",
+        slip_as_pdf: bool = False,
     ) -> None:
         self.station = station
         self.store = store
@@ -117,6 +118,7 @@ class StationRuntime:
         self.clock = clock
         self.packed_event_type = packed_event_type  # None: no tracking event when an order is packed
         self.slip_printer_uri = slip_printer_uri  # "": no packing slips
+        self.slip_as_pdf = slip_as_pdf  # the slip printer is the document printer: a PDF page, not ESC/POS
         # Label URLs of parcels booked elsewhere, for the packer's "reprint them" choice at open.
         self._foreign_labels: dict[str, str] = {}
         self._slipped: set[str] = set()  # sessions whose slip is being made in this run (a completed
@@ -423,8 +425,9 @@ class StationRuntime:
     def _queue_packing_slip(
         self, session_id: str, order_key: str, shipment_id: str | None, snapshot: dict[str, Any]
     ) -> None:
-        """Once per completed order: the packing slip (ESC/POS text, QR of the order id, in the
-        customer's language where known) as a DOCUMENT job for the receipt printer. The store owes it
+        """Once per completed order: the packing slip (ESC/POS text, or a PDF page for the document
+        printer; a QR of the order id, in the customer's language where known) as a DOCUMENT job for the
+        slip printer. The store owes it
         from the completing transaction until the job is queued, so a crash in between loses nothing."""
         if not self.slip_printer_uri or self.print_queue is None or session_id in self._slipped:
             return
@@ -440,7 +443,7 @@ class StationRuntime:
     ) -> None:
         from packstation.adapters.slip_output import slip_escpos
         from packstation.domain.slip import slip_from_shipment
-        from packstation.services.end_of_day import paper_mm_for
+        from packstation.services.end_of_day import document_paper_for, paper_mm_for
 
         shipment = self.store.shipments.find(shipment_id) or self.store.shipments.find(order_key)
         if shipment is None:
@@ -457,7 +460,12 @@ class StationRuntime:
         uri = self.slip_printer_uri
         try:
             # Rendering the QR code and importing python-escpos take a moment: not on the loop.
-            data = await asyncio.to_thread(slip_escpos, slip, paper_mm=paper_mm_for(uri))
+            if self.slip_as_pdf:
+                from packstation.adapters.document_pdf import slip_document
+
+                data = await asyncio.to_thread(slip_document, slip, document_paper_for(uri))
+            else:
+                data = await asyncio.to_thread(slip_escpos, slip, paper_mm=paper_mm_for(uri))
         except Exception as exc:  # a slip must never cost the packer the order
             log.warning("Packing slip for %s not made: %s", order_key, exc)
             self.store.sessions.skip_slip(session_id)

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from packstation.domain.settings import PrinterRole
 from packstation.gui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.gui
@@ -28,6 +29,7 @@ SNAPSHOT = {
     "manual_weight": False,
     "print_packing_slip": True,
     "receipt_printer": "usb:04b8:0202",
+    "document_printer": "cups:Office_A4",
     "publish_packed_event": True,
     "custom_event_type_id": "packed-at-bench",
     "scanner": "serial:/dev/ttyACM0?baud=19200",
@@ -39,13 +41,15 @@ class Calls:
     def __init__(self, test_print_result: str | None = "Test label printed.") -> None:
         self.saved: list[tuple[dict, str | None]] = []
         self.test_prints: list[str] = []
+        self.roles_tested: list[tuple[PrinterRole, str]] = []
         self.test_print_result = test_print_result
 
     def on_save(self, values, token):
         self.saved.append((values, token))
 
-    def on_test_print(self, uri):
+    def on_test_print(self, uri, role):
         self.test_prints.append(uri)
+        self.roles_tested.append((role, uri))
         return self.test_print_result
 
     @staticmethod
@@ -347,6 +351,11 @@ def test_after_a_save_the_packer_chooses_restart_now_or_later(qtbot, button, res
     [
         ("printer_uri", "lpt1", "Printer URI: unknown printer URI 'lpt1'"),
         ("receipt_printer", "tcp://host:99999", "Receipt printer URI: bad network printer URI"),
+        (
+            "document_printer",
+            "tcp://10.0.0.9",
+            "Document printer: the document printer 'tcp://10.0.0.9' must be",
+        ),
     ],
 )
 def test_a_printer_uri_the_station_cannot_use_is_refused_with_the_models_words(qtbot, field, text, words):

@@ -59,7 +59,7 @@ def test_settings_offers_the_languages_and_saves_the_choice(qtbot, swedish):
     dialog = SettingsDialog(
         {"api_url": "https://api-stage.ingrid.com", "language": "sv"},
         on_save=lambda values, token: saved.append(values),
-        on_test_print=lambda uri: None,
+        on_test_print=lambda uri, role: None,
         list_printers=lambda: [],
         languages=available_languages(),
     )

@@ -4,7 +4,10 @@ Each ``FakeUsbPrinter`` is a class-7 (printer) device with bulk OUT 0x01 and bul
 writes lands in ``received``. Faults are switches on the device: ``unplug_after_bytes`` (writes fail with
 ENODEV once that many bytes went through, as when the cable is pulled mid-job), ``busy`` (claim fails with
 EBUSY), ``permission_denied`` (open fails with EACCES), ``stall`` (writes time out), ``paper_status``
-(the byte answered to DLE EOT 4). ``FakeUsbBackend([...])`` is passed as ``usb_args={"backend": ...}``.
+(the byte answered to DLE EOT 4). ``head`` (a ``status_printer.HeadState``) makes it a printer with a state
+that answers every status query of its language (ESC/POS DLE EOT 4/2/1, ZPL ~HS, TSPL <ESC>!?) on the
+bulk IN endpoint and can run out of paper mid-job, as the TCP ``StatusPrinter`` does.
+``FakeUsbBackend([...])`` is passed as ``usb_args={"backend": ...}``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import errno
 import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 import usb.core
 
@@ -38,6 +42,8 @@ class FakeUsbPrinter:
     stall: bool = False
     unplug_after_bytes: int | None = None
     paper_status: int | None = PAPER_OK  # None: the printer never answers status queries
+    head: Any = None  # a HeadState: answers its language's status queries from its state
+    pending: bytearray = field(default_factory=bytearray)  # status answer bytes not read yet
     received: bytearray = field(default_factory=bytearray)
     writes: int = 0
     claims: int = 0
@@ -106,10 +112,23 @@ class FakeUsbBackend(FakeBackendBase):
                 )
             dev_handle.received += payload
             dev_handle.writes += 1
+            if dev_handle.head is not None:
+                dev_handle.head.took(len(dev_handle.received))
+                for query, reply in dev_handle.head.replies().items():
+                    if dev_handle.received.endswith(query):
+                        dev_handle.pending += reply
         return len(payload)
 
     def bulk_read(self, dev_handle: FakeUsbPrinter, ep, intf, buff, timeout) -> int:
         self._check_present(dev_handle)
+        if dev_handle.head is not None:
+            with dev_handle.lock:
+                if not dev_handle.pending:
+                    raise usb.core.USBTimeoutError("Operation timed out", errno.ETIMEDOUT, errno.ETIMEDOUT)
+                count = min(len(buff), len(dev_handle.pending))
+                buff[:count] = type(buff)(buff.typecode, bytes(dev_handle.pending[:count]))
+                del dev_handle.pending[:count]
+                return count
         if dev_handle.paper_status is None or not dev_handle.received.endswith(b"\x10\x04\x04"):
             raise usb.core.USBTimeoutError("Operation timed out", errno.ETIMEDOUT, errno.ETIMEDOUT)
         buff[0] = dev_handle.paper_status

@@ -1,5 +1,7 @@
-"""A loopback TCP label printer with a state: it answers status queries in its own language (ESC/POS
-``DLE EOT 4/2/1``, ZPL ``~HS``, TSPL ``<ESC>!?``) from that state, and can run out of paper mid-job.
+"""Label printers with a state that answer status queries in their own language (ESC/POS
+``DLE EOT 4/2/1``, ZPL ``~HS``, TSPL ``<ESC>!?``) and can run out of paper mid-job: ``HeadState`` is the
+head (shared by the loopback TCP printer here and the fake USB printer in ``fake_usb``), ``StatusPrinter``
+the TCP printer built on it.
 
 ``paper_out_after=N``: once N bytes of a job arrived the paper runs out (a real head keeps the rest of
 the label in its buffer and prints it when paper is loaded). ``cover_open`` / ``paused`` / ``paper_out``
@@ -14,24 +16,22 @@ from tests.support.printing import TcpPrinterServer
 ESCPOS_FIXED = 0x12  # bits 1 and 4 set in every real-time status byte
 
 
-class StatusPrinter(TcpPrinterServer):
-    def __init__(self, lang: str = "escpos", *, paper_out_after: int | None = None, **kwargs) -> None:
+class HeadState:
+    """A printer head's state and its status answers as of now."""
+
+    def __init__(self, lang: str = "escpos", *, paper_out_after: int | None = None) -> None:
         self.lang = lang
         self.paper_out_after = paper_out_after
         self.paper_out = False
         self.cover_open = False
         self.paused = False
         self.ran_out_at: int | None = None
-        super().__init__(**kwargs)
 
-    def took(self, buffer: bytearray, size: int) -> None:
-        if (
-            self.paper_out_after is not None
-            and len(buffer) >= self.paper_out_after
-            and self.ran_out_at is None
-        ):
+    def took(self, total: int) -> None:
+        """``total`` bytes of the job have arrived: the paper may run out now."""
+        if self.paper_out_after is not None and total >= self.paper_out_after and self.ran_out_at is None:
             self.paper_out = True
-            self.ran_out_at = len(buffer)
+            self.ran_out_at = total
 
     def refill(self) -> None:
         self.paper_out = False
@@ -61,3 +61,14 @@ class StatusPrinter(TcpPrinterServer):
             b"\x10\x04\x02": bytes([cause]),
             b"\x10\x04\x01": bytes([printer]),
         }
+
+
+class StatusPrinter(HeadState, TcpPrinterServer):
+    """A loopback TCP printer with a ``HeadState``."""
+
+    def __init__(self, lang: str = "escpos", *, paper_out_after: int | None = None, **kwargs) -> None:
+        HeadState.__init__(self, lang, paper_out_after=paper_out_after)
+        TcpPrinterServer.__init__(self, **kwargs)
+
+    def took(self, buffer: bytearray, size: int) -> None:  # type: ignore[override]  # the TCP hook
+        HeadState.took(self, len(buffer))

@@ -171,7 +171,15 @@ class PrintQueue:
         try:
             data, content_type = await self._label_bytes(job)
             printer = self.printer_factory(job.printer_uri)
-            if job.kind is PrintJobKind.DOCUMENT:
+            if job.kind is PrintJobKind.DOCUMENT and is_pdf_document(data):
+                # PDF pages for the document printer: its OS queue's driver renders them
+                print_document = pdf_document_sender(printer)
+                self.repo.mark_sending(job.id)
+                sending = True
+                self._changed(job.id)
+                await loop.run_in_executor(self._executor, print_document, data)
+                payload = PrintPayload(LabelFormat.PDF, data, LabelPreview((), None, "pdf"))
+            elif job.kind is PrintJobKind.DOCUMENT:
                 payload = document_payload(data, label_target(printer.spec))
             else:
                 payload = await loop.run_in_executor(
@@ -186,11 +194,12 @@ class PrintQueue:
                 )
                 # so the screen can name the box whose label (or tag) it shows
                 payload = replace(payload, preview=replace(payload.preview, box_id=job.box_id))
-            # Everything up to here is safe to redo; from here on the label may reach paper.
-            self.repo.mark_sending(job.id)
-            sending = True
-            self._changed(job.id)
-            await loop.run_in_executor(self._executor, printer.send, payload)
+            if not sending:
+                # Everything up to here is safe to redo; from here on the label may reach paper.
+                self.repo.mark_sending(job.id)
+                sending = True
+                self._changed(job.id)
+                await loop.run_in_executor(self._executor, printer.send, payload)
         except asyncio.CancelledError:
             if sending:  # the write may go on in the worker thread: nobody can say whether it printed
                 log.info("Print job %d interrupted while sending: uncertain", job.id)
@@ -311,6 +320,25 @@ def document_payload(data: bytes, target: Target) -> PrintPayload:
             "send it to a receipt printer"
         )
     return PrintPayload(LabelFormat.ESCPOS, b"" if target.preview else data, LabelPreview((), None, "escpos"))
+
+
+def is_pdf_document(data: bytes) -> bool:
+    """A DOCUMENT job holding PDF pages (for the document printer) rather than receipt text."""
+    return data.lstrip()[:5] == b"%PDF-"
+
+
+def pdf_document_sender(printer: Printer) -> Callable[[bytes], None]:
+    """How PDF pages reach this printer: an OS queue's ``print_document`` (the spooler's driver renders
+    them); the preview shows nothing; a thermal head cannot print them (refused in words)."""
+    if printer.spec.kind == "preview":
+        return lambda data: None
+    send = getattr(printer, "print_document", None)
+    if send is None:
+        raise LabelPrinterMismatchError(
+            f"this document is PDF pages for the document printer, but {printer.spec.describe()} is not "
+            "an OS print queue: set the document printer to cups:QUEUE or win32:PRINTER NAME"
+        )
+    return partial(send, title="packstation document")
 
 
 class _DownloadError(Exception):
