@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
+RETENTION_FIRST_S = 120.0  # the first pruning pass, once start-up and the first orders are done
+RETENTION_EVERY_S = 3600.0
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Services:
         self.tasks = [
             asyncio.ensure_future(self.outbox.run()),
             asyncio.ensure_future(self.print_queue.run()),
+            asyncio.ensure_future(self._retention_loop()),
         ]
         if self.metrics is not None:
             self.metrics.start()
@@ -91,6 +94,22 @@ class Services:
             )
         if self.serial_scanner is not None:
             self._start_serial_scanner(self.serial_scanner, loop)
+
+    async def _retention_loop(
+        self, first_s: float = RETENTION_FIRST_S, every_s: float = RETENTION_EVERY_S
+    ) -> None:
+        """Prune in the background (small transactions on a worker thread), now and then."""
+        from packstation.domain.retention import Retention
+
+        retention = Retention(self.config.retention_working_days, self.config.retention_audit_days)
+        await asyncio.sleep(first_s)
+        while True:
+            try:
+                await asyncio.to_thread(self.store.retention.prune, retention)
+                await asyncio.to_thread(self.store.retention.vacuum)
+            except sqlite3.Error as exc:  # the next pass tries again; packing never depends on it
+                log.warning("Retention pass failed: %s", exc)
+            await asyncio.sleep(every_s)
 
     def _start_serial_scanner(self, scanner: ScanReader, loop: asyncio.AbstractEventLoop) -> None:
         from packstation.domain.view import Tone

@@ -21,6 +21,7 @@ from packstation.domain.packing import SessionState
 from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.parcel_claims import ForeignChoice, OpenRecord, SentWrite
 from packstation.domain.printing import PrintJobRepository
+from packstation.domain.retention import PruneReport, Retention
 
 if TYPE_CHECKING:
     from packstation.domain.models import Delivery
@@ -394,8 +395,19 @@ class ClaimRepository(Protocol):
     def released_parcels(self, shipment_id: str) -> list[str]: ...
 
 
+class RetentionRepository(Protocol):
+    """``adapters/store/retention.py``: forget what the retention periods let go."""
+
+    def prune(self, retention: Retention, *, batch: int = 500, max_steps: int = 10_000) -> PruneReport: ...
+
+    def vacuum(self, pages: int = 2_000) -> int: ...
+
+
 class StationStore(Protocol):
     """The station database as the services see it: one repository per topic over one file."""
+
+    @property
+    def retention(self) -> RetentionRepository: ...
 
     @property
     def catalogue(self) -> CatalogueRepository: ...

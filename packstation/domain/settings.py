@@ -268,6 +268,10 @@ class StationConfig:
     # weights, else the catalogue's) by more than both of these.
     weight_tolerance_pct: float = Field(default=10.0, ge=0, description="a percentage, 0 or more")
     weight_tolerance_g: int = Field(default=50, ge=0, description="grams, a whole number, 0 or more")
+    # Retention (adapters/store/retention.py): finished operations, label payloads and the shipments
+    # cache go after the working period; the scan log and the orders' records after the audit period.
+    retention_working_days: float = Field(default=30, gt=0, description="days, a number above 0")
+    retention_audit_days: float = Field(default=400, gt=0, description="days, a number above 0")
 
     @model_validator(mode="after")
     def _event_type_when_published(self) -> StationConfig:

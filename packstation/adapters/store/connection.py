@@ -54,6 +54,10 @@ class Database:
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # A new file frees pruned pages back to the file system a few at a time (retention.py's
+            # ``incremental_vacuum``). Only a file without tables takes it (and before WAL is on);
+            # an older file keeps its mode and reuses its free pages.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")

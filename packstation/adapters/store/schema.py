@@ -284,8 +284,28 @@ CREATE TABLE sent_writes (
 CREATE INDEX sent_writes_shipment ON sent_writes(shipment_id);
 """
 
+# Retention (adapters/store/retention.py): the scan log stays append-only, except rows older than the
+# audit period, which only the pruner may delete (it opens ``retention_gate`` inside its own
+# transaction and closes it again); indexes for the pruner's age queries.
+_V8 = """
+DROP TRIGGER scans_no_delete;
+CREATE TABLE retention_gate (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    scans_before REAL NOT NULL DEFAULT 0
+);
+INSERT INTO retention_gate (id, scans_before) VALUES (1, 0);
+CREATE TRIGGER scans_no_delete BEFORE DELETE ON scans
+WHEN OLD.ts >= (SELECT scans_before FROM retention_gate WHERE id = 1)
+BEGIN SELECT RAISE(ABORT, 'the scan log is append-only'); END;
+CREATE INDEX scans_ts ON scans(ts);
+CREATE INDEX outbox_finished ON outbox(updated_at) WHERE state IN ('done', 'cancelled');
+CREATE INDEX print_jobs_updated ON print_jobs(updated_at);
+CREATE INDEX shipments_cache_fetched ON shipments_cache(fetched_at);
+CREATE INDEX packing_sessions_updated ON packing_sessions(updated_at);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables of the current schema (the support commands in README list them with sqlite-utils).
@@ -299,6 +319,7 @@ TABLES = (
     "pickup_runs",
     "catalogue",
     "sent_writes",
+    "retention_gate",
 )
 
 

@@ -31,6 +31,7 @@ from packstation.adapters.store.connection import Clock, Database
 from packstation.adapters.store.outbox import OutboxStore
 from packstation.adapters.store.pickups import PickupStore
 from packstation.adapters.store.print_jobs import PrintJobStore
+from packstation.adapters.store.retention import RetentionStore
 from packstation.adapters.store.scans import ScanLog
 from packstation.adapters.store.schema import SCHEMA_VERSION, migrate
 from packstation.adapters.store.sessions import SessionStore
@@ -58,6 +59,7 @@ class Store:
         self.stats = StatsReads(db, clock)
         self.catalogue = CatalogueStore(db, clock)
         self.claims = ClaimStore(db, clock)
+        self.retention = RetentionStore(db, clock)
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock = time.time) -> Store:
