@@ -513,6 +513,7 @@ def build_window(
         scanner=scanner,
         flash_ms=flash_ms,
         ask_before_closing=True,
+        on_scan_held=services.runtime.scan_held,
     )
     if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")

@@ -169,6 +169,25 @@ class Station:
         self._refresh()
         return [log, *reply.writes, reply.feedback, *reply.actions]
 
+    def scan_held(self, raw: str, where: str, now: float) -> list[Effect]:
+        """A scan the window did not use because a dialog covered the order: only logged (outcome
+        ``held_dialog_open``), so it is not lost silently; nothing else changes, nothing is shown here
+        (the dialog says it on its own strip)."""
+        scan = classify(raw, context=self._context)
+        session = self.state.current
+        return [
+            LogScan(
+                raw=scan.raw,
+                kind=scan.kind.value,
+                outcome=Outcome.HELD_DIALOG_OPEN,
+                detail=f"Not used: a dialog was open ({where}). Close this dialog first.",
+                order_key=session.order.order_id if session else "",
+                session_id=session.session_id if session else "",
+                packer=self.state.packer,
+                at=now,
+            )
+        ]
+
     def _dispatch(self, scan: Scan) -> Reply:
         if scan.kind is ScanKind.GARBAGE:
             return Reply(Outcome.GARBAGE, bad(scan.problem))

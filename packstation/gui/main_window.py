@@ -38,8 +38,10 @@ from PySide6.QtWidgets import (
 from packstation.domain.ports import ScanSink
 from packstation.domain.view import Feedback, StationView, StatusView, Tone
 from packstation.gui.banner import AttentionStrip, FeedbackBanner, PromptLine
+from packstation.domain.scans import ScanKind, classify
 from packstation.gui.boxes_panel import BoxesPanel
 from packstation.gui.bridge import StationBridge
+from packstation.gui.dialog_scans import DialogScanStrip, badge_field_in, badge_words, held_words, open_dialog
 from packstation.gui.feedback import BAD_FLASH, GOOD_FLASH, WARNING_FLASH, FlashOverlay, SoundPlayer
 from packstation.gui.label_preview import LabelPreview
 from packstation.gui.order_view import LinesTable, OrderHeaderWidget
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         flash_ms: int = 300,
         apply_stylesheet: bool = True,
         ask_before_closing: bool = False,
+        on_scan_held: Callable[[str, str], object] | None = None,
     ) -> None:
         super().__init__()
         self._controller = controller
@@ -83,6 +86,8 @@ class MainWindow(QMainWindow):
         # Command barcodes for the window itself (CMD:OUTBOX opens the outbox view), not the station.
         self._scan_actions = {code.upper(): action for code, action in (scan_actions or {}).items()}
         self._view: StationView | None = None
+        # A scan that arrived while a dialog was open (not used): logged through this (raw, dialog title).
+        self._on_scan_held = on_scan_held
         # The app asks before Alt+F4 closes an open order (build_window turns it on); a bare window
         # (tests, tools) closes at once.
         self._asked = not ask_before_closing
@@ -225,6 +230,10 @@ class MainWindow(QMainWindow):
     # -- input: scans go to the controller, nowhere else ----------------------------------------
 
     def _on_scan(self, raw: str) -> None:
+        dialog = open_dialog(self)
+        if dialog is not None:  # the order is hidden: the scan must not change it unseen
+            self._scan_behind_dialog(dialog, raw)
+            return
         shown = raw if len(raw) <= 40 else raw[:37] + "…"
         self.last_scan_label.setText(self.tr("Last scan: %1").replace("%1", shown))
         action = self._scan_actions.get(raw.strip().upper())
@@ -232,6 +241,21 @@ class MainWindow(QMainWindow):
             action()
             return
         self._controller.submit_scan(raw)
+
+    def _scan_behind_dialog(self, dialog: QWidget, raw: str) -> None:
+        """The rule of ``gui/dialog_scans.py``: a badge fills the dialog's focused Packer field; any
+        other scan is not used, said on the dialog's own strip with the error sound, and logged."""
+        scan = classify(raw)
+        field = badge_field_in(dialog)
+        if scan.kind is ScanKind.USER and field is not None:
+            field.setText(scan.value)
+            DialogScanStrip.of(dialog).say(badge_words(scan.value), "badge")
+            self.sounds.play_good()
+            return
+        DialogScanStrip.of(dialog).say(held_words(raw.strip()), "held")
+        self.sounds.play_error()
+        if self._on_scan_held is not None:
+            self._on_scan_held(raw, dialog.windowTitle() or dialog.objectName())
 
     def _submit_manual_entry(self) -> None:
         text = self.manual_entry.text().strip()

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.domain.setting_grammars import ScaleKind, ScannerKind
+from packstation.gui.dialog_scans import mark_badge_field
 from packstation.domain.settings import (
     BOX_DIMENSIONS,
     PRODUCTION_URL,
@@ -292,6 +293,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.packer = QLineEdit(str(self._snapshot.get("packer", "")))
         self.packer.setPlaceholderText(self.tr("or scan a badge (USER:<name>)"))
+        mark_badge_field(self.packer)  # a badge scanned while this field has the focus fills it
         self.sounds = QCheckBox(self.tr("Play a sound for good and wrong scans"))
         self.sounds.setChecked(bool(self._snapshot.get("sounds", True)))
         self.auto_close = QCheckBox(self.tr("Close the box by itself when the last item is scanned"))

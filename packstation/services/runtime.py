@@ -142,6 +142,10 @@ class StationRuntime:
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
         self._apply(effects)
 
+    def scan_held(self, raw: str, where: str) -> None:
+        """A scan the window did not use because a dialog (``where``) was open: logged, nothing else."""
+        self._apply(self.station.scan_held(raw, where, self.clock()))
+
     async def aclose(self) -> None:
         """Cancel running order look-ups and wait for them, before the HTTP client they use closes."""
         tasks = [t for t in self._tasks if not t.done()]
