@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEMO_HINT = (
+    "Demo: every barcode of the demo (badge, order pick lists, products, commands) is on the demo "
+    "sheet. Press F1 (Demo barcodes) to show it, or print it with: packstation print-commands --demo"
+)
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
 
@@ -463,6 +467,7 @@ class StationWindow:
         self.services.scan_sink = self.bridge.publish_scan
         self.services.start()
         self.services.runtime.restore()
+        take_restart_handover(self.services)
         self.bridge.publish_view(self.services.station.view)
 
     async def aclose(self) -> None:
@@ -499,21 +504,25 @@ def build_window(
         aliases=load_aliases(config, demo=demo),
         emulator=emulator,
     )
+    actions: list[tuple[str, str, Callable[[], object]]] = [
+        ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
+        ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
+        ("Outbox", "Ctrl+Shift+O", lambda: open_outbox(window, services)),
+    ]
+    if demo:  # a new user learns the demo's barcodes from its sheet (issue 14 item 6, issue 15 item 8)
+        actions.insert(0, ("Demo barcodes", "F1", lambda: open_demo_sheet(window, services)))
     window = MainWindow(
         services.runtime,
         bridge,
         sounds=sounds if sounds is not None else SystemSoundPlayer(enabled=config.sounds),
         settings_opener=lambda: open_settings(window, services),
-        actions=[
-            ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
-            ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
-            ("Outbox", "Ctrl+Shift+O", lambda: open_outbox(window, services)),
-        ],
+        actions=actions,
         scan_actions={"CMD:OUTBOX": lambda: open_outbox(window, services)},
         scanner=scanner,
         flash_ms=flash_ms,
         ask_before_closing=True,
         on_scan_held=services.runtime.scan_held,
+        demo_hint=DEMO_HINT if demo else "",
     )
     if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
@@ -614,7 +623,58 @@ def open_settings(window: MainWindow, services: Services) -> None:
     if dialog.exec() and confirm_restart(window):
         # Everything the station holds is in the store: a restart loses no box, scan or queued label.
         services.restart_requested = True
+        write_restart_handover(services)  # the packer and the last label survive the restart
         window.close_for_good()
+
+
+RESTART_HANDOVER = "restart-handover.json"  # in the data folder, beside the station database
+RESTART_HANDOVER_PNG = "restart-handover.png"
+RESTART_HANDOVER_MAX_AGE_S = 300.0  # older than this: not a restart but a later start (sign in again)
+
+
+def write_restart_handover(services: Services) -> None:
+    """Before "Restart now": what the station holds outside its sessions (the signed-in packer, the
+    "Last label" panel) goes into the data folder for the next start to take up (no schema change:
+    everything else is in the store already). A failure only costs a sign-in."""
+    import json
+    import time
+
+    folder = services.config.data_dir
+    try:
+        png = services.station.state.last_label_png
+        (folder / RESTART_HANDOVER_PNG).write_bytes(png) if png else (folder / RESTART_HANDOVER_PNG).unlink(
+            missing_ok=True
+        )
+        data = {**services.station.handover(), "written_at": time.time()}
+        (folder / RESTART_HANDOVER).write_text(json.dumps(data), encoding="utf-8")
+    except OSError as exc:
+        log.warning("Could not keep the packer and last label for the restart: %s", exc)
+
+
+def take_restart_handover(services: Services) -> bool:
+    """At start-up: take up a fresh restart hand-over (and remove it, so it applies once)."""
+    import json
+    import time
+
+    folder = services.config.data_dir
+    path, png_path = folder / RESTART_HANDOVER, folder / RESTART_HANDOVER_PNG
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        png = png_path.read_bytes() if png_path.exists() else b""
+    except (OSError, ValueError):
+        return False
+    finally:
+        for leftover in (path, png_path):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+    if (
+        not isinstance(data, dict)
+        or time.time() - float(data.get("written_at") or 0) > RESTART_HANDOVER_MAX_AGE_S
+    ):
+        return False
+    services.runtime.take_handover(data, png)
+    log.info("Restarted with new settings: %s is still signed in", data.get("packer") or "nobody")
+    return True
 
 
 def changed_settings(shown: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -673,6 +733,23 @@ def open_outbox(window: MainWindow, services: Services) -> None:
         return f"Printing again (print job {new_job})."
 
     OutboxDialog(lambda: queue_items(services.store), retry=retry, reprint=reprint, parent=window).exec()
+
+
+def open_demo_sheet(window: MainWindow, services: Services) -> None:
+    """The demo's barcodes on screen (the sheet ``packstation print-commands --demo`` prints)."""
+    from packstation.commands.print_commands import sheet_entries, sheet_png, write_sheet
+    from packstation.gui.demo_sheet_dialog import DemoSheetDialog
+
+    entries = sheet_entries(services.config.box_types, demo=True)
+
+    def save(path: str) -> str:
+        try:
+            write_sheet(entries, Path(path))
+        except UserFacingError as exc:
+            return str(exc)
+        return f"Saved the demo barcodes to {path}."
+
+    DemoSheetDialog(sheet_png(entries), save=save, parent=window).exec()
 
 
 def open_stats(window: MainWindow, services: Services) -> None:

@@ -536,7 +536,9 @@ class Station:
         if not started.ok:
             return reply
         message = text.closed_and_started(reply.feedback.message, started.box_number)
-        return Reply(reply.outcome, Feedback(reply.feedback.tone, message), reply.writes + [self._save(session)])
+        return Reply(
+            reply.outcome, Feedback(reply.feedback.tone, message), [*reply.writes, self._save(session)]
+        )
 
     def _box_type(self, code: str) -> Reply:
         box_type = self.state.settings.box_type(code)
@@ -859,6 +861,39 @@ class Station:
     def notify(self, tone: Tone, message: str) -> list[Effect]:
         """A message from the runtime for the packer (a reprint that could not be done, a printer fault)."""
         return self._event(Reply(None, Feedback(tone, message)))
+
+    def handover(self) -> dict[str, Any]:
+        """What a restart with new settings must not forget and no session holds: who is signed in and
+        which label the "Last label" panel shows (the PNG itself travels beside it, ``last_label_png``)."""
+        last = self.state.last_label
+        return {
+            "packer": self.state.packer,
+            "last_label": None
+            if last is None
+            else [last.box_id, last.tracking_number, last.order_id, last.box_number],
+            "preview_of": list(self.state.preview_of) if self.state.preview_of else None,
+        }
+
+    def take_handover(self, data: Mapping[str, Any], png: bytes = b"") -> list[Effect]:
+        """After a restart: the packer and the last label as they were (``handover``). Bad data is ignored:
+        the worst case is the start of a fresh run (sign in again)."""
+        packer = data.get("packer")
+        if isinstance(packer, str) and packer.strip():
+            self.state.packer = packer.strip()
+        last = data.get("last_label")
+        if isinstance(last, list) and len(last) == 4:
+            box_id, tracking, order_id, number = last
+            if isinstance(tracking, str) and isinstance(order_id, str) and isinstance(number, int):
+                self.state.last_label = LastLabel(
+                    box_id if isinstance(box_id, int) else None, tracking, order_id, number
+                )
+        preview = data.get("preview_of")
+        if png and isinstance(preview, list) and len(preview) == 2 and isinstance(preview[1], int):
+            self.state.last_label_png = png
+            self.state.preview_of = (str(preview[0]), preview[1])
+        elif png and preview is None:
+            self.state.last_label_png = png
+        return self._event(None, [])
 
     def restore(self, snapshots: Iterable[Mapping[str, Any]]) -> list[Effect]:
         """At start-up: bring back saved sessions (packing -> current, parked, complete -> history).

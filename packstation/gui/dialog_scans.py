@@ -54,9 +54,8 @@ def badge_field_in(dialog: QWidget) -> QLineEdit | None:
 
 def held_words(code: str) -> str:
     shown = code if len(code) <= 40 else code[:37] + "…"
-    return (
-        QCoreApplication.translate("DialogScans", "Close this dialog first — scan not used: %1")
-        .replace("%1", shown)
+    return QCoreApplication.translate("DialogScans", "Close this dialog first — scan not used: %1").replace(
+        "%1", shown
     )
 
 

@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.domain.ports import ScanSink
+from packstation.domain.scans import ScanKind, classify
 from packstation.domain.view import Feedback, StationView, StatusView, Tone
 from packstation.gui.banner import AttentionStrip, FeedbackBanner, PromptLine
-from packstation.domain.scans import ScanKind, classify
 from packstation.gui.boxes_panel import BoxesPanel
 from packstation.gui.bridge import StationBridge
 from packstation.gui.dialog_scans import DialogScanStrip, badge_field_in, badge_words, held_words, open_dialog
@@ -56,6 +56,7 @@ ACTION_NAMES = (
     QT_TRANSLATE_NOOP("MainWindow", "End of day"),
     QT_TRANSLATE_NOOP("MainWindow", "Packer stats"),
     QT_TRANSLATE_NOOP("MainWindow", "Outbox"),
+    QT_TRANSLATE_NOOP("MainWindow", "Demo barcodes"),
 )
 
 
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         apply_stylesheet: bool = True,
         ask_before_closing: bool = False,
         on_scan_held: Callable[[str, str], object] | None = None,
+        demo_hint: str = "",
     ) -> None:
         super().__init__()
         self._controller = controller
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self._view: StationView | None = None
         # A scan that arrived while a dialog was open (not used): logged through this (raw, dialog title).
         self._on_scan_held = on_scan_held
+        self._demo_hint = demo_hint  # the demo's first screen points to its barcode sheet
         # The app asks before Alt+F4 closes an open order (build_window turns it on); a bare window
         # (tests, tools) closes at once.
         self._asked = not ask_before_closing
@@ -190,17 +193,37 @@ class MainWindow(QMainWindow):
         icon = QLabel()
         icon.setPixmap(icon_pixmap("scan", 120))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel(self.tr("Scan the pick list of the next order"))
-        title.setObjectName("idleTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(self.tr("No scanner? Type the order number in the field below and press Enter."))
-        hint.setObjectName("idleHint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setWordWrap(True)
-        for widget in (icon, title, hint):
+        self.idle_title = QLabel("")
+        self.idle_title.setObjectName("idleTitle")
+        self.idle_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idle_hint = QLabel("")
+        self.idle_hint.setObjectName("idleHint")
+        self.idle_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idle_hint.setWordWrap(True)
+        self.demo_hint = QLabel(self._demo_hint)
+        self.demo_hint.setObjectName("idleDemoHint")
+        self.demo_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_hint.setWordWrap(True)
+        self.demo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.demo_hint.setVisible(bool(self._demo_hint))
+        for widget in (icon, self.idle_title, self.idle_hint, self.demo_hint):
             layout.addWidget(widget)
         layout.addStretch(1)
+        self._render_idle_page(signed_in=False)
         return page
+
+    def _render_idle_page(self, *, signed_in: bool) -> None:
+        """One message, as the prompt bar says: sign in first, then the next order's pick list."""
+        if signed_in:
+            self.idle_title.setText(self.tr("Scan the pick list of the next order"))
+            self.idle_hint.setText(
+                self.tr("No scanner? Type the order number in the field below and press Enter.")
+            )
+        else:
+            self.idle_title.setText(self.tr("Sign in: scan your badge"))
+            self.idle_hint.setText(
+                self.tr("No badge? Type USER: and your name (USER:Anna) in the field below and press Enter.")
+            )
 
     def _build_entry_row(self) -> QWidget:
         row = QFrame()
@@ -279,6 +302,7 @@ class MainWindow(QMainWindow):
         self.header.render_view(view.order, view.packer, view.complete)
         self.lines_table.render_view(view.lines)
         self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
+        self._render_idle_page(signed_in=bool(view.packer))
         self.boxes.render_view(view.boxes)
         self.label_preview.render_view(view.last_label_png)
         self.label_preview.set_caption(view.last_label_caption, other_order=view.last_label_other_order)

@@ -51,7 +51,6 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.domain.setting_grammars import ScaleKind, ScannerKind
-from packstation.gui.dialog_scans import mark_badge_field
 from packstation.domain.settings import (
     BOX_DIMENSIONS,
     PRODUCTION_URL,
@@ -60,6 +59,7 @@ from packstation.domain.settings import (
     SettingsError,
     check_for_saving,
 )
+from packstation.gui.dialog_scans import mark_badge_field
 from packstation.gui.resources import load_stylesheet, set_style_state
 
 # The two Ingrid hosts (their URLs are the settings model's), named in the packer's language.

@@ -18,7 +18,7 @@ import errno
 import io
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
@@ -141,6 +141,10 @@ class StationRuntime:
             )
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
         self._apply(effects)
+
+    def take_handover(self, data: Mapping[str, Any], png: bytes = b"") -> None:
+        """After a restart with new settings: the packer and the last label as they were."""
+        self._apply(self.station.take_handover(data, png))
 
     def scan_held(self, raw: str, where: str) -> None:
         """A scan the window did not use because a dialog (``where``) was open: logged, nothing else."""

@@ -43,7 +43,9 @@ def strip_text(dialog) -> str:
 
 
 def held_scans(station: LiveStation) -> list[str]:
-    return [s["raw"] for s in station.services.store.scans.recent() if s["outcome"] == Outcome.HELD_DIALOG_OPEN]
+    return [
+        s["raw"] for s in station.services.store.scans.recent() if s["outcome"] == Outcome.HELD_DIALOG_OPEN
+    ]
 
 
 def press_on_focus(key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:

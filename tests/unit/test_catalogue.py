@@ -147,7 +147,10 @@ def test_the_same_serial_twice_in_an_order_is_refused():
     station = make_station()
     scan(station, f"]d201{GTIN_A}21S-1")
     feedback, effects = scan(station, f"]d201{GTIN_A}21S-1")
-    assert feedback.tone is Tone.BAD and "Serial S-1 of SKU-A name (SKU-A) is already packed in box 1" in feedback.message
+    assert (
+        feedback.tone is Tone.BAD
+        and "Serial S-1 of SKU-A name (SKU-A) is already packed in box 1" in feedback.message
+    )
     assert effects[0].outcome is Outcome.DUPLICATE_SERIAL
     assert station.state.current.scanned("SKU-A") == 1
 

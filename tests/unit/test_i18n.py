@@ -31,7 +31,9 @@ def test_swedish_over_scan_message():
     assert load_domain_language("sv")
     bench = Bench.make()
     bench.scans(*OVER_SCAN)
-    assert bench.message == "För många: SKU-A name (SKU-A) ska ha 2, alla 2 är packade. Lägg tillbaka den här."
+    assert (
+        bench.message == "För många: SKU-A name (SKU-A) ska ha 2, alla 2 är packade. Lägg tillbaka den här."
+    )
     assert bench.view.prompt == "Skanna nästa vara till kartong 1, eller stäng den"
     set_language("en")
     bench = Bench.make()

@@ -477,7 +477,10 @@ def test_new_box_closes_the_open_box_and_starts_another_as_the_sheet_says():
     assert [c.box_number for c in bench.of(CloseBox)] == [1]
     assert [b.number for b in bench.view.boxes] == [1, 2] and bench.view.prompt == "Scan an item for box 2"
     assert "Close the open box and start another" in COMMAND_CAPTIONS[Command.NEW_BOX][1]
-    assert "Scan twice" in COMMAND_CAPTIONS[Command.VOID_BOX][1] and "Scan twice" in COMMAND_CAPTIONS[Command.CANCEL][1]
+    assert (
+        "Scan twice" in COMMAND_CAPTIONS[Command.VOID_BOX][1]
+        and "Scan twice" in COMMAND_CAPTIONS[Command.CANCEL][1]
+    )
 
 
 def test_errors_name_the_product_first_then_its_sku():
