@@ -279,7 +279,9 @@ def build_services(
     store.print_jobs.recover_interrupted()
     client = SomClient(
         config.api_url,
-        token,
+        # Without a token the station still starts (orders from the cache, the outbox paused with
+        # NO_API_TOKEN below); the client needs some token, and this one is refused by any API.
+        token or "no-token-set",
         site_id=config.site_id,
         read_deadline_s=config.api_read_deadline_s,
         write_deadline_s=config.api_write_deadline_s,
@@ -320,9 +322,9 @@ def build_services(
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:
-        outbox.pause(
-            "No API token is set. Open Settings (Ctrl+,) and enter the token, then restart packstation."
-        )
+        from packstation.domain.settings import NO_API_TOKEN
+
+        outbox.pause(NO_API_TOKEN)
     return Services(
         config,
         store,

@@ -408,6 +408,20 @@ class StationRuntime:
         if job is None:
             return
         if job.kind is PrintJobKind.LABEL and job.box_id is not None:
+            if job.state in (PrintJobState.DONE, PrintJobState.FAILED):  # the log names order and box
+                found = self.station.state.find_box(box_id=job.box_id)
+                where = (
+                    f"order {found[0].order.order_id} box {found[1].number}"
+                    if found
+                    else f"box id {job.box_id}"
+                )
+                log.info(
+                    "Label of %s (tracking %s): print job %d %s",
+                    where,
+                    job.tracking_number or "none",
+                    job.id,
+                    job.state.value,
+                )
             if job.state is PrintJobState.DONE:
                 self._apply(self.station.box_printed(job.box_id))
             elif job.state is PrintJobState.FAILED:

@@ -106,7 +106,7 @@ def test_over_scan_is_red_and_changes_nothing(station, emulator):
     station.wedge("SKU-MUG")
 
     tone, message = station.banner
-    assert tone == "bad" and message.startswith("Too many: SKU-MUG")
+    assert tone == "bad" and message.startswith("Too many: Enamel mug (SKU-MUG)")
     assert station.window.flash.color == BAD_FLASH
     red, green, blue = station.grab_color(station.window.centralWidget())
     assert red > green + 40 and red > blue + 40, "the window must be visibly red"
