@@ -619,6 +619,8 @@ def open_settings(window: MainWindow, services: Services) -> None:
         languages=available_languages(),
         demo=demo,
         parent=window,
+        on_import_catalogue=lambda path, merge: import_catalogue_from_settings(services, path, merge),
+        catalogue_words=catalogue_words(services),
     )
     with contextlib.suppress(ValueError):  # a value the dialog would refuse: then every value counts
         shown.update(dialog.values())
@@ -627,6 +629,27 @@ def open_settings(window: MainWindow, services: Services) -> None:
         services.restart_requested = True
         write_restart_handover(services)  # the packer and the last label survive the restart
         window.close_for_good()
+
+
+def import_catalogue_from_settings(services: Services, path: str, merge: bool) -> str:
+    """The Settings dialog's catalogue import: the same import as ``packstation catalogue import``.
+    It runs on the GUI thread while the dialog waits (100,000 rows take a few seconds, README)."""
+    from packstation.services.catalogue_import import import_catalogue_file
+
+    done = import_catalogue_file(services.store, path, merge=merge)  # type: ignore[arg-type]
+    log.info("%s", done.sentence())
+    return done.sentence()
+
+
+def catalogue_words(services: Services) -> str:
+    """What the catalogue holds now, for the Settings dialog's Catalogue tab."""
+    summary = services.store.catalogue.summary()  # type: ignore[attr-defined]
+    if not summary.rows:
+        return (
+            "The catalogue is empty: item scans match SKU labels only (and barcodes.csv in the data folder)."
+        )
+    learned = f", {summary.learned} learned at the bench" if summary.learned else ""
+    return f"The catalogue holds {summary.rows} barcode(s){learned}."
 
 
 RESTART_HANDOVER = "restart-handover.json"  # in the data folder, beside the station database
