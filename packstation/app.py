@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_HINT = (
-    "Demo: every barcode of the demo (badge, order pick lists, products, commands) is on the demo "
-    "sheet. Press F1 (Demo barcodes) to show it, or print it with: packstation print-commands --demo"
+    "Demo: its badge, orders, products and commands are on the demo sheet. Press F1 (Demo barcodes), "
+    "or print it: packstation print-commands --demo"
 )
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers

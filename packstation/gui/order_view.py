@@ -104,7 +104,8 @@ class OrderHeaderWidget(QFrame):
         )
         details = [part for part in (order.customer, order.shipping_method, order.destination) if part]
         if order.parcels_expected > 1:  # the shipment's own count (number_of_parcels): plan the boxes
-            details.append(self.tr("%1 parcels expected").replace("%1", str(order.parcels_expected)))
+            words = self.tr("%1 parcels expected").replace("%1", str(order.parcels_expected))
+            details.append(words.replace(" ", "\u00a0"))  # one phrase: a narrow screen wraps before it
         self.details_label.setText("   ·   ".join(details))
         self.cache_badge.setVisible(order.source == "cache")
         set_style_state(self, "complete" if complete else "open")
