@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         # A scan that arrived while a dialog was open (not used): logged through this (raw, dialog title).
         self._on_scan_held = on_scan_held
         self._demo_hint = demo_hint  # the demo's first screen points to its barcode sheet
+        self._idle_signed_in: bool | None = None  # what the idle page says now (None: not drawn yet)
         # The app asks before Alt+F4 closes an open order (build_window turns it on); a bare window
         # (tests, tools) closes at once.
         self._asked = not ask_before_closing
@@ -214,6 +215,9 @@ class MainWindow(QMainWindow):
 
     def _render_idle_page(self, *, signed_in: bool) -> None:
         """One message, as the prompt bar says: sign in first, then the next order's pick list."""
+        if self._idle_signed_in is signed_in:
+            return  # unchanged: setting the same words again would relayout (and repaint) the page
+        self._idle_signed_in = signed_in
         if signed_in:
             self.idle_title.setText(self.tr("Scan the pick list of the next order"))
             self.idle_hint.setText(
@@ -302,7 +306,8 @@ class MainWindow(QMainWindow):
         self.header.render_view(view.order, view.packer, view.complete)
         self.lines_table.render_view(view.lines)
         self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
-        self._render_idle_page(signed_in=bool(view.packer))
+        if view.order is None:  # the idle page shows: say the next step (a hidden page costs nothing)
+            self._render_idle_page(signed_in=bool(view.packer))
         self.boxes.render_view(view.boxes)
         self.label_preview.render_view(view.last_label_png)
         self.label_preview.set_caption(view.last_label_caption, other_order=view.last_label_other_order)
