@@ -154,7 +154,6 @@ def test_a_scan_behind_the_close_question_is_not_used(station):
     assert station.window.isVisible()
     assert shown["strip"] == "Close this dialog first — scan not used: SKU-MUG"
     assert station.shown_line("Enamel mug").packed == "1 / 2"
-    # CMD:OUTBOX is a window command: behind a dialog it is held too (no second dialog).
     assert held_scans(station) == ["SKU-MUG"]
 
 
@@ -174,7 +173,7 @@ def test_a_scan_behind_a_file_dialog_is_not_used_and_after_closing_scans_work_ag
     when_modal(scan_in_file_dialog, kind=QFileDialog, seen=seen)
     dialog.exec()
     assert shown["strip"] == "Close this dialog first — scan not used: CMD:OUTBOX"
-    assert shown["modal"]  # CMD:OUTBOX opened no second dialog over it
+    assert shown["modal"]  # CMD:OUTBOX, a window command, is held too: no second dialog over this one
     assert held_scans(station) == ["SKU-MUG", "CMD:OUTBOX"]
     assert station.shown_line("Enamel mug").packed == "1 / 2"
     station.window.manual_entry.setFocus()
