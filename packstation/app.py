@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEMO_HINT = (
+    "Demo: its badge, orders, products and commands are on the demo sheet. Press F1 (Demo barcodes), "
+    "or print it: packstation print-commands --demo"
+)
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
 RETENTION_FIRST_S = 120.0  # the first pruning pass, once start-up and the first orders are done
@@ -296,7 +300,9 @@ def build_services(
     store.print_jobs.recover_interrupted()
     client = SomClient(
         config.api_url,
-        token,
+        # Without a token the station still starts (orders from the cache, the outbox paused with
+        # NO_API_TOKEN below); the client needs some token, and this one is refused by any API.
+        token or "no-token-set",
         site_id=config.site_id,
         read_deadline_s=config.api_read_deadline_s,
         write_deadline_s=config.api_write_deadline_s,
@@ -340,9 +346,9 @@ def build_services(
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:
-        outbox.pause(
-            "No API token is set. Open Settings (Ctrl+,) and enter the token, then restart packstation."
-        )
+        from packstation.domain.settings import NO_API_TOKEN
+
+        outbox.pause(NO_API_TOKEN)
     return Services(
         config,
         store,
@@ -493,6 +499,7 @@ class StationWindow:
         self.services.scan_sink = self.bridge.publish_scan
         self.services.start()
         self.services.runtime.restore()
+        take_restart_handover(self.services)
         self.bridge.publish_view(self.services.station.view)
 
     async def aclose(self) -> None:
@@ -529,20 +536,25 @@ def build_window(
         aliases=load_aliases(config, demo=demo),
         emulator=emulator,
     )
+    actions: list[tuple[str, str, Callable[[], object]]] = [
+        ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
+        ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
+        ("Outbox", "Ctrl+Shift+O", lambda: open_outbox(window, services)),
+    ]
+    if demo:  # a new user learns the demo's barcodes from its sheet (issue 14 item 6, issue 15 item 8)
+        actions.insert(0, ("Demo barcodes", "F1", lambda: open_demo_sheet(window, services)))
     window = MainWindow(
         services.runtime,
         bridge,
         sounds=sounds if sounds is not None else SystemSoundPlayer(enabled=config.sounds),
         settings_opener=lambda: open_settings(window, services),
-        actions=[
-            ("End of day", "Ctrl+E", lambda: open_end_of_day(window, services)),
-            ("Packer stats", "Ctrl+T", lambda: open_stats(window, services)),
-            ("Outbox", "Ctrl+Shift+O", lambda: open_outbox(window, services)),
-        ],
+        actions=actions,
         scan_actions={"CMD:OUTBOX": lambda: open_outbox(window, services)},
         scanner=scanner,
         flash_ms=flash_ms,
         ask_before_closing=True,
+        on_scan_held=services.runtime.scan_held,
+        demo_hint=DEMO_HINT if demo else "",
     )
     if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
@@ -637,13 +649,87 @@ def open_settings(window: MainWindow, services: Services) -> None:
         languages=available_languages(),
         demo=demo,
         parent=window,
+        on_import_catalogue=lambda path, merge: import_catalogue_from_settings(services, path, merge),
+        catalogue_words=catalogue_words(services),
     )
     with contextlib.suppress(ValueError):  # a value the dialog would refuse: then every value counts
         shown.update(dialog.values())
     if dialog.exec() and confirm_restart(window):
         # Everything the station holds is in the store: a restart loses no box, scan or queued label.
         services.restart_requested = True
+        write_restart_handover(services)  # the packer and the last label survive the restart
         window.close_for_good()
+
+
+def import_catalogue_from_settings(services: Services, path: str, merge: bool) -> str:
+    """The Settings dialog's catalogue import: the same import as ``packstation catalogue import``.
+    It runs on the GUI thread while the dialog waits (100,000 rows take a few seconds, README)."""
+    from packstation.services.catalogue_import import import_catalogue_file
+
+    done = import_catalogue_file(services.store, path, merge=merge)  # type: ignore[arg-type]
+    log.info("%s", done.sentence())
+    return done.sentence()
+
+
+def catalogue_words(services: Services) -> str:
+    """What the catalogue holds now, for the Settings dialog's Catalogue tab."""
+    summary = services.store.catalogue.summary()  # type: ignore[attr-defined]
+    if not summary.rows:
+        return (
+            "The catalogue is empty: item scans match SKU labels only (and barcodes.csv in the data folder)."
+        )
+    learned = f", {summary.learned} learned at the bench" if summary.learned else ""
+    return f"The catalogue holds {summary.rows} barcode(s){learned}."
+
+
+RESTART_HANDOVER = "restart-handover.json"  # in the data folder, beside the station database
+RESTART_HANDOVER_PNG = "restart-handover.png"
+RESTART_HANDOVER_MAX_AGE_S = 300.0  # older than this: not a restart but a later start (sign in again)
+
+
+def write_restart_handover(services: Services) -> None:
+    """Before "Restart now": what the station holds outside its sessions (the signed-in packer, the
+    "Last label" panel) goes into the data folder for the next start to take up (no schema change:
+    everything else is in the store already). A failure only costs a sign-in."""
+    import json
+    import time
+
+    folder = services.config.data_dir
+    try:
+        png = services.station.state.last_label_png
+        (folder / RESTART_HANDOVER_PNG).write_bytes(png) if png else (folder / RESTART_HANDOVER_PNG).unlink(
+            missing_ok=True
+        )
+        data = {**services.station.handover(), "written_at": time.time()}
+        (folder / RESTART_HANDOVER).write_text(json.dumps(data), encoding="utf-8")
+    except OSError as exc:
+        log.warning("Could not keep the packer and last label for the restart: %s", exc)
+
+
+def take_restart_handover(services: Services) -> bool:
+    """At start-up: take up a fresh restart hand-over (and remove it, so it applies once)."""
+    import json
+    import time
+
+    folder = services.config.data_dir
+    path, png_path = folder / RESTART_HANDOVER, folder / RESTART_HANDOVER_PNG
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        png = png_path.read_bytes() if png_path.exists() else b""
+    except (OSError, ValueError):
+        return False
+    finally:
+        for leftover in (path, png_path):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+    if (
+        not isinstance(data, dict)
+        or time.time() - float(data.get("written_at") or 0) > RESTART_HANDOVER_MAX_AGE_S
+    ):
+        return False
+    services.runtime.take_handover(data, png)
+    log.info("Restarted with new settings: %s is still signed in", data.get("packer") or "nobody")
+    return True
 
 
 def changed_settings(shown: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -704,6 +790,23 @@ def open_outbox(window: MainWindow, services: Services) -> None:
         return f"Printing again (print job {new_job})."
 
     OutboxDialog(lambda: queue_items(services.store), retry=retry, reprint=reprint, parent=window).exec()
+
+
+def open_demo_sheet(window: MainWindow, services: Services) -> None:
+    """The demo's barcodes on screen (the sheet ``packstation print-commands --demo`` prints)."""
+    from packstation.commands.print_commands import sheet_entries, sheet_png, write_sheet
+    from packstation.gui.demo_sheet_dialog import DemoSheetDialog
+
+    entries = sheet_entries(services.config.box_types, demo=True)
+
+    def save(path: str) -> str:
+        try:
+            write_sheet(entries, Path(path))
+        except UserFacingError as exc:
+            return str(exc)
+        return f"Saved the demo barcodes to {path}."
+
+    DemoSheetDialog(sheet_png(entries), save=save, parent=window).exec()
 
 
 def open_stats(window: MainWindow, services: Services) -> None:

@@ -5,8 +5,10 @@ the demo orders on the embedded emulator over loopback HTTP, the SQLite store, t
 printed into a file printer (and shown as the last-label preview).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots_live.py [--out docs/screenshots]
+        [--size 1920x1080 --size 1366x768]
 
-Writes live-empty.png, live-packing.png, live-multibox-complete.png, live-offline.png, live-error.png.
+Writes live-<state>-<W>x<H>.png for each size (a full-HD bench monitor and the common 1366x768 one) and
+state: empty, packing, multibox-complete, offline, error.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from packstation.emulator.demo import DEMO_ORDERS, barcode_aliases  # noqa: E402
 
 ORDERS = {order["external_id"]: order for order in DEMO_ORDERS}
 WAIT_S = 30.0
+SIZES = ((1920, 1080), (1366, 768))
 
 
 def units(external_id: str) -> list[str]:
@@ -58,9 +61,10 @@ def shots_config(folder: Path, emulator: Emulator) -> Config:
 class Shots:
     """Drives the app's window as a scanner would, and saves pictures of it."""
 
-    def __init__(self, station: StationWindow, out: Path) -> None:
+    def __init__(self, station: StationWindow, out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> None:
         self.station = station
         self.out = out
+        self.sizes = sizes
 
     @property
     def view(self) -> StationView:
@@ -88,25 +92,30 @@ class Shots:
             raise TimeoutError("the station is still sending or printing")
         await self.settle()
 
-    async def grab(self, name: str, *, flashing: bool = False) -> Path:
-        """Save the window; by default once the scan's flash is over (the steady screen)."""
+    async def grab(self, name: str, *, flashing: bool = False) -> list[Path]:
+        """Save the window at each size; by default once the scan's flash is over (the steady screen)."""
         await self.settle()
         if not flashing:
             await self.wait_for(lambda: self.station.window.flash.color is None)
-        path = self.out / f"live-{name}.png"
-        self.station.window.grab().save(str(path))
-        print(f"wrote {path}")
-        return path
+        paths = []
+        for width, height in self.sizes:
+            self.station.window.resize(width, height)
+            await asyncio.sleep(0.05)  # the layout follows the new size
+            path = self.out / f"live-{name}-{width}x{height}.png"
+            self.station.window.grab().save(str(path))
+            print(f"wrote {path}")
+            paths.append(path)
+        return paths
 
 
-async def take(out: Path, folder: Path) -> None:
+async def take(out: Path, folder: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> None:
     emulator = Emulator(token=DEMO_TOKEN, port=0, seed_demo=True).start()
     try:
         station = build_window(shots_config(folder, emulator), DEMO_TOKEN, flash_ms=400)
         station.start()
-        station.window.resize(1280, 800)
+        station.window.resize(*sizes[0])
         station.window.show()
-        shots = Shots(station, out)
+        shots = Shots(station, out, sizes)
         try:
             await shots.grab("empty")
 
@@ -150,7 +159,13 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument(
+        "--size", action="append", metavar="WxH", help="repeatable; default 1920x1080, 1366x768"
+    )
     args = parser.parse_args(argv)
+    sizes = (
+        tuple(tuple(int(p) for p in size.lower().split("x")) for size in args.size) if args.size else SIZES
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["packstation-shots"])
@@ -160,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="packstation-shots-") as folder:
         try:
             with loop:
-                loop.run_until_complete(take(out, Path(folder)))
+                loop.run_until_complete(take(out, Path(folder), sizes))  # type: ignore[arg-type]
         finally:
             asyncio.set_event_loop(None)
     return 0

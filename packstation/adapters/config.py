@@ -32,6 +32,7 @@ from packstation.domain.settings import (
     PRODUCTION_URL,
     SETTING_NAMES,
     STAGE_URL,
+    TOKEN_ENV,
     SettingsError,
     StationConfig,
     nearest_setting,
@@ -48,7 +49,6 @@ KEYRING_SERVICE = "packstation-ingrid-api"
 ENV_PREFIX = "PACKSTATION_"
 # config key -> environment variable: every setting has one (PACKSTATION_SOUNDS=false)
 ENV_VARS = {key: ENV_PREFIX + key.upper() for key in SETTING_NAMES}
-TOKEN_ENV = "PACKSTATION_API_TOKEN"
 SITE_FILE_ENV = "PACKSTATION_SITE_FILE"
 # The app's variables that are not settings (never reported as unknown).
 OTHER_ENV_VARS = frozenset(

@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
 
     import httpx
 
-    from packstation.adapters.config import TOKEN_ENV, TokenStore, config_file_path, config_from_args
+    from packstation.adapters.config import TokenStore, config_from_args
     from packstation.adapters.som.client import METHOD_NAME, SomClient
     from packstation.adapters.som.errors import SomError
     from packstation.domain.models import ModelError
@@ -169,10 +169,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     token = TokenStore().get()
     if not token:
-        raise UserFacingError(
-            f"no API token: set the environment variable {TOKEN_ENV}, or store the token in the OS "
-            f"keyring (service 'packstation-ingrid-api') or in {config_file_path().parent / 'token'}"
-        )
+        from packstation.domain.settings import NO_API_TOKEN
+
+        raise UserFacingError(NO_API_TOKEN)
     if method == "shipments.add_parcel" and not body.get("site_id") and config.site_id:
         body["site_id"] = config.site_id
     if args.timeout <= 0:

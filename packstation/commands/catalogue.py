@@ -60,31 +60,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace, config: object) -> int:
-    from packstation.adapters.store.catalogue import ImportMode
     from packstation.commands.outbox import open_store
-    from packstation.domain.catalogue import CatalogueFileError, parse_catalogue
+    from packstation.services.catalogue_import import CatalogueImportError, import_catalogue
 
     data = read_file(args.file)
-    started = time.perf_counter()
-    try:
-        entries = parse_catalogue(data)
-    except CatalogueFileError as exc:
-        count = len(exc.problems)
-        raise UserFacingError(
-            f"{args.file}: {count} bad row(s), nothing was imported:\n{exc}", exit_status=1
-        ) from None
     store = open_store(config)
     try:
-        mode = ImportMode.MERGE if args.merge else ImportMode.REPLACE
-        result = store.catalogue.import_entries(entries, mode=mode)
+        done = import_catalogue(store, data, source=args.file, merge=bool(args.merge))
+    except CatalogueImportError as exc:
+        raise UserFacingError(str(exc), exit_status=1) from None
     finally:
         store.close()
-    took = time.perf_counter() - started
-    print(
-        f"Imported {result.rows} barcode(s) from {args.file} ({mode.value}): {result.added} new, "
-        f"{result.updated} updated, {result.removed} removed; the catalogue now has {result.total} "
-        f"({took:.1f} s)."
-    )
+    print(done.sentence())
     return 0
 
 

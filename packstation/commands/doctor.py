@@ -163,13 +163,14 @@ def check_token(environ: Mapping[str, str]) -> tuple[str | None, Check]:
     """The token and where it comes from; the token itself is never printed."""
     from packstation.adapters.config import TOKEN_ENV, TokenStore
 
-    fix = f"enter the API token in Settings or set {TOKEN_ENV}"
     if environ.get(TOKEN_ENV):
         return environ[TOKEN_ENV], Check(OK, f"API token found (environment variable {TOKEN_ENV})")
     from_file = TokenStore(environ={}, use_keyring=False).get()
     token = TokenStore(environ={}).get()
     if not token:
-        return None, Check(FAIL, "No API token", fix)
+        from packstation.domain.settings import NO_API_TOKEN
+
+        return None, Check(FAIL, NO_API_TOKEN)
     source = "token file in the user config folder" if token == from_file else "the system keyring"
     return token, Check(OK, f"API token found ({source})")
 

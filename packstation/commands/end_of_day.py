@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     token = TokenStore().get()
     if not token:
-        raise UserFacingError("no API token is set: run packstation, open Settings and enter it")
+        from packstation.domain.settings import NO_API_TOKEN
+
+        raise UserFacingError(NO_API_TOKEN)
     register_secret(token)
     if not config.database_path.exists():
         raise UserFacingError(f"no station database in {config.data_dir}: nothing was packed here yet")

@@ -21,14 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def require_token() -> str:
-    from packstation.adapters.config import TOKEN_ENV, TokenStore, config_file_path
+    from packstation.adapters.config import TokenStore
 
     token = TokenStore().get()
     if not token:
-        raise UserFacingError(
-            f"no API token: set the environment variable {TOKEN_ENV}, or store the token in the OS "
-            f"keyring (service 'packstation-ingrid-api') or in {config_file_path().parent / 'token'}"
-        )
+        from packstation.domain.settings import NO_API_TOKEN
+
+        raise UserFacingError(NO_API_TOKEN)
     return token
 
 

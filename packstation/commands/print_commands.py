@@ -51,17 +51,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def sheet_entries(box_types: Any, *, demo: bool = False, supervisor: bool = False) -> list[Any]:
+    """The sheet's rows: the commands, the box types and, with ``demo``, the demo's orders and products."""
+    from packstation.domain.commands_sheet import command_sheet
+
+    entries = command_sheet(tuple(box_types), supervisor=supervisor)
+    if demo:
+        from packstation.emulator.demo import demo_sheet
+
+        entries += demo_sheet()  # SheetEntry rows, real product symbols included
+    return entries
+
+
+def sheet_png(entries: list[Any]) -> bytes:
+    """The whole sheet as one long PNG (what ``--output sheet.png`` writes), e.g. for the demo's window."""
+    return _stacked_png(sheet_layouts(entries, width=SHEET_WIDTH_IN * SHEET_DPI, dpi=SHEET_DPI))
+
+
 def run(args: argparse.Namespace) -> int:
     from packstation.adapters.config import config_from_args
 
     config = config_from_args(args)
-    from packstation.domain.commands_sheet import command_sheet
-
-    entries = command_sheet(tuple(config.box_types), supervisor=getattr(args, "supervisor", False))
-    if getattr(args, "demo", False):
-        from packstation.emulator.demo import demo_sheet
-
-        entries += demo_sheet()
+    entries = sheet_entries(
+        config.box_types, demo=getattr(args, "demo", False), supervisor=getattr(args, "supervisor", False)
+    )
     if getattr(args, "output", None):
         path = Path(args.output)
         write_sheet(entries, path)

@@ -41,9 +41,9 @@ class SheetEntry:
 
 COMMAND_CAPTIONS: dict[Command, tuple[str, str]] = {
     Command.CLOSE_BOX: ("Close box", "Close the open box (default box type)"),
-    Command.NEW_BOX: ("New box", "Start another box for this order"),
+    Command.NEW_BOX: ("New box", "Close the open box and start another"),
     Command.REPRINT: ("Reprint label", "Then scan a label or box tag; twice: last label"),
-    Command.VOID_BOX: ("Void last box", "Cancel the last closed box; its items go back"),
+    Command.VOID_BOX: ("Void last box", "Scan twice to cancel the last closed box and its label"),
     Command.PARK: ("Park order", "Set this order aside; scan it again to go on"),
     Command.CANCEL: ("Cancel order", "Scan twice to abandon this order"),
     Command.PACK_EXTRA: ("Pack extra boxes", "Order packed elsewhere: new boxes get new parcels"),

@@ -39,6 +39,7 @@ class Outcome(StrEnum):
     BOX_OPENED = "box_opened"
     BOX_TYPE_SET = "box_type_set"
     BOX_VOIDED = "box_voided"
+    VOID_ASKED = "void_asked"  # the first CMD:VOID-BOX: the second one voids
     REFUSED = "refused"
     DUPLICATE_SERIAL = "duplicate_serial"
     REFUSED_EMPTY_BOX = "refused_empty_box"
@@ -65,6 +66,8 @@ class Outcome(StrEnum):
     # an order with parcels booked elsewhere: the packer's choice, and scans refused until it is made
     FOREIGN_CHOICE = "foreign_choice"
     REFUSED_CHOOSE_FIRST = "refused_choose_first"
+    # logged by the window: a scan that arrived while a dialog was open, not used (nothing changed)
+    HELD_DIALOG_OPEN = "held_dialog_open"
     # logged by the runtime when handling a scan raised (the station itself never returns it)
     INTERNAL_ERROR = "internal_error"
 

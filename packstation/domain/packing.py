@@ -100,6 +100,12 @@ class PackResult:
         return self.outcome in _GOOD
 
 
+def named(sku: str, name: str) -> str:
+    """How a message names a product: "Black tee M (ACME-TEE-BLK-M)" when its name is known, else the SKU."""
+    name = name.strip()
+    return f"{name} ({sku})" if name and name != sku else sku
+
+
 def _units(n: int) -> str:
     return t("{n} unit", n=n) if n == 1 else t("{n} units", n=n)
 
@@ -233,9 +239,11 @@ class PackingSession:
         if sku is None:
             if self.is_known_elsewhere(code):
                 other = self.aliases.get(code, code)
+                entry = self.aliases.entry(code)
+                shown = named(other, entry.name if entry is not None and entry.sku == other else "")
                 return PackResult(
                     PackOutcome.NOT_IN_ORDER,
-                    t("Wrong item: {sku} is not in order {order}. Put it back.", sku=other, order=order_id),
+                    t("Wrong item: {sku} is not in order {order}. Put it back.", sku=shown, order=order_id),
                     sku=other,
                 )
             return PackResult(
@@ -250,6 +258,7 @@ class PackingSession:
         line = self._lines[sku]
         done = self._scanned[sku]
         units = self.units_per_scan(code, sku, item)
+        product = named(sku, line.name)  # errors name the product first, then its SKU
         if item is not None and item.serial:
             holder = self.serial_packed(sku, item.serial)
             if holder is not None:
@@ -259,7 +268,7 @@ class PackingSession:
                         "Serial {serial} of {sku} is already packed in box {box}: this is the same unit "
                         "scanned twice, or a copied label. Put it aside.",
                         serial=item.serial,
-                        sku=sku,
+                        sku=product,
                         box=holder,
                     ),
                     sku=sku,
@@ -271,7 +280,7 @@ class PackingSession:
                     "Too many: this case holds {units} of {sku}, only {left} still needed. "
                     "Open the case and scan single units.",
                     units=units,
-                    sku=sku,
+                    sku=product,
                     left=line.expected - done,
                 ),
                 sku=sku,
@@ -282,7 +291,7 @@ class PackingSession:
                 PackOutcome.OVER_SCAN,
                 t(
                     "Too many: {sku} needs {n}, {packed}. Put this one back.",
-                    sku=sku,
+                    sku=product,
                     n=line.expected,
                     packed=packed,
                 ),
@@ -315,7 +324,7 @@ class PackingSession:
                 warning = t(
                     "Expired{lot}: {sku} expired on {date}. Check with your supervisor before it ships.",
                     lot=lot,
-                    sku=sku,
+                    sku=product,
                     date=item.expiry.isoformat(),
                 )
         name = f" {line.name}" if line.name and line.name != sku else ""

@@ -48,6 +48,11 @@ from packstation.domain.station_weight import WeightMode
 APP_NAME = "packstation"
 PRODUCTION_URL = "https://api.ingrid.com"
 STAGE_URL = "https://api-stage.ingrid.com"
+TOKEN_ENV = "PACKSTATION_API_TOKEN"  # the one environment variable the token may come from
+# The one sentence for a missing token, said alike by the window, the doctor and every sub-command.
+NO_API_TOKEN = (
+    f"No API token is set: enter it in Settings (Ctrl+,) in the app, or set {TOKEN_ENV}, then start again."
+)
 # Settings whose empty value means something ("no scale", "no receipt printer"): "" is applied. For the
 # others an empty value in a file, the environment or the dialog means "not given here".
 EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer", "document_printer"})

@@ -178,6 +178,25 @@ class Station:
         self._refresh()
         return [log, *reply.writes, reply.feedback, *reply.actions]
 
+    def scan_held(self, raw: str, where: str, now: float) -> list[Effect]:
+        """A scan the window did not use because a dialog covered the order: only logged (outcome
+        ``held_dialog_open``), so it is not lost silently; nothing else changes, nothing is shown here
+        (the dialog says it on its own strip)."""
+        scan = classify(raw, context=self._context)
+        session = self.state.current
+        return [
+            LogScan(
+                raw=scan.raw,
+                kind=scan.kind.value,
+                outcome=Outcome.HELD_DIALOG_OPEN,
+                detail=f"Not used: a dialog was open ({where}). Close this dialog first.",
+                order_key=session.order.order_id if session else "",
+                session_id=session.session_id if session else "",
+                packer=self.state.packer,
+                at=now,
+            )
+        ]
+
     def _dispatch(self, scan: Scan) -> Reply:
         if scan.kind is ScanKind.GARBAGE:
             return Reply(Outcome.GARBAGE, bad(scan.problem))
@@ -196,6 +215,8 @@ class Station:
             self.state.foreign = None  # that order is no longer open here
         if pending is Pending.CANCEL and scan.command is Command.CANCEL:
             return self._confirm_cancel()
+        if pending is Pending.VOID and scan.command is Command.VOID_BOX and self.state.current is not None:
+            return self._void(self.state.current)
         if pending is Pending.LEARN_CODE and scan.kind in (ScanKind.CODE, ScanKind.ITEM):
             return self._learn_code(scan.value)
         if pending is Pending.LEARN_SKU and scan.kind is ScanKind.CODE:
@@ -492,12 +513,14 @@ class Station:
         if command is Command.PARK:
             return self._park(session)
         if command is Command.VOID_BOX:
-            return self._void(session)
+            return self._ask_void(session)
         if command is Command.ACCEPT_WEIGHT:
             return self._accept_weight(session)
         if session.state is SessionState.COMPLETE:
             return Reply(Outcome.REFUSED_COMPLETE, bad(text.order_complete_already(session)))
         if command is Command.NEW_BOX:
+            if session.open_box is not None and session.open_box.units:
+                return self._close_and_start_another(session)
             result = session.new_box()
             if not result.ok:
                 return Reply(Outcome.of(result.outcome), bad(result.message))
@@ -515,6 +538,22 @@ class Station:
         message = self._close(session, box_type, writes, check.grams)
         writes.append(self._save(session))
         return Reply(Outcome.BOX_CLOSED, self._closing_tone(session)(message), writes)
+
+    def _close_and_start_another(self, session: PackingSession) -> Reply:
+        """CMD:NEW-BOX with items in the open box: what the sheet promises ("Start another box"), that
+        is close this one (as CMD:CLOSE-BOX would) and open the next, unless the order is then done."""
+        reply = self._close_command(session, None)
+        if reply.outcome is not Outcome.BOX_CLOSED or session.state is SessionState.COMPLETE:
+            return reply
+        if session.all_scanned or session.open_box is not None:
+            return reply
+        started = session.new_box()
+        if not started.ok:
+            return reply
+        message = text.closed_and_started(reply.feedback.message, started.box_number)
+        return Reply(
+            reply.outcome, Feedback(reply.feedback.tone, message), [*reply.writes, self._save(session)]
+        )
 
     def _box_type(self, code: str) -> Reply:
         box_type = self.state.settings.box_type(code)
@@ -560,6 +599,7 @@ class Station:
         for box in session.boxes:
             if box.closed:
                 box.state = BoxState.VOIDED
+                self._forget_label_of(session, box)
         session.state = SessionState.CANCELLED
         writes: list[Effect] = []
         if box_ids:
@@ -570,6 +610,17 @@ class Station:
             Reply(Outcome.CANCELLED, good(text.cancelled(session, len(box_ids))), writes)
         )
 
+    def _ask_void(self, session: PackingSession) -> Reply:
+        """The first CMD:VOID-BOX asks, as CMD:CANCEL does: the second one voids (anything else keeps
+        the box). A void cancels a delivery, so one stray scan must not do it."""
+        box = session.last_closed_box()
+        if box is None:
+            return self._void(session)  # nothing to void: refused at once, in the session's words
+        self.state.pending = Pending.VOID
+        return Reply(
+            Outcome.VOID_ASKED, Feedback(Tone.WARNING, text.confirm_void(session.order.order_id, box.number))
+        )
+
     def _void(self, session: PackingSession) -> Reply:
         result = session.void_last_closed_box()
         if result.outcome is not PackOutcome.BOX_VOIDED:
@@ -577,6 +628,7 @@ class Station:
         box = session.box(result.box_number)
         assert box is not None
         session.state = SessionState.PACKING
+        self._forget_label_of(session, box)
         snapshot = session.to_snapshot()
         writes: list[Effect] = [
             VoidBox(box.box_id, session.session_id, box.number, snapshot),
@@ -863,6 +915,39 @@ class Station:
         """A message from the runtime for the packer (a reprint that could not be done, a printer fault)."""
         return self._event(Reply(None, Feedback(tone, message)))
 
+    def handover(self) -> dict[str, Any]:
+        """What a restart with new settings must not forget and no session holds: who is signed in and
+        which label the "Last label" panel shows (the PNG itself travels beside it, ``last_label_png``)."""
+        last = self.state.last_label
+        return {
+            "packer": self.state.packer,
+            "last_label": None
+            if last is None
+            else [last.box_id, last.tracking_number, last.order_id, last.box_number],
+            "preview_of": list(self.state.preview_of) if self.state.preview_of else None,
+        }
+
+    def take_handover(self, data: Mapping[str, Any], png: bytes = b"") -> list[Effect]:
+        """After a restart: the packer and the last label as they were (``handover``). Bad data is ignored:
+        the worst case is the start of a fresh run (sign in again)."""
+        packer = data.get("packer")
+        if isinstance(packer, str) and packer.strip():
+            self.state.packer = packer.strip()
+        last = data.get("last_label")
+        if isinstance(last, list) and len(last) == 4:
+            box_id, tracking, order_id, number = last
+            if isinstance(tracking, str) and isinstance(order_id, str) and isinstance(number, int):
+                self.state.last_label = LastLabel(
+                    box_id if isinstance(box_id, int) else None, tracking, order_id, number
+                )
+        preview = data.get("preview_of")
+        if png and isinstance(preview, list) and len(preview) == 2 and isinstance(preview[1], int):
+            self.state.last_label_png = png
+            self.state.preview_of = (str(preview[0]), preview[1])
+        elif png and preview is None:
+            self.state.last_label_png = png
+        return self._event(None, [])
+
     def restore(self, snapshots: Iterable[Mapping[str, Any]]) -> list[Effect]:
         """At start-up: bring back saved sessions (packing -> current, parked, complete -> history).
         A second "packing" session is parked. Unreadable snapshots are reported, not fatal."""
@@ -928,6 +1013,19 @@ class Station:
         assert box.box_id is not None
         box.tag_printed = True
         return PrintBoxTag(box.box_id, box.local_tag, session.order.order_id, box.number)
+
+    def _forget_label_of(self, session: PackingSession, box: Box) -> None:
+        """A voided box's label is no longer "the last label": neither in the panel nor for CMD:REPRINT."""
+        last = self.state.last_label
+        if last is not None and (
+            (box.box_id is not None and last.box_id == box.box_id)
+            or (last.order_id, last.box_number) == (session.order.order_id, box.number)
+        ):
+            self.state.last_label = None
+            self._pick_last_label()
+        if self.state.preview_of == (session.order.order_id, box.number):
+            self.state.last_label_png = b""
+            self.state.preview_of = None
 
     def _pick_last_label(self) -> None:
         for session in self.state.sessions():

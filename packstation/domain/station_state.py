@@ -54,6 +54,7 @@ class Pending(Enum):
 
     NONE = "none"
     CANCEL = "cancel"  # CMD:CANCEL again cancels the open order
+    VOID = "void"  # CMD:VOID-BOX again voids the last closed box (destructive commands confirm alike)
     REPRINT = "reprint"  # a label or box tag (or CMD:REPRINT again) says which label to reprint
     LEARN_CODE = "learn_code"  # after CMD:LEARN: the product barcode to learn
     LEARN_SKU = "learn_sku"  # then the SKU label it means (``StationState.learning_code``)

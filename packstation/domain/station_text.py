@@ -51,6 +51,14 @@ def opened(order: PackingOrder) -> str:
     units = sum(line.expected for line in order.lines)
     count = len(order.lines)
     lines = t("{n} line", n=count) if count == 1 else t("{n} lines", n=count)
+    if order.parcels_on_shipment > 1:  # the shipment says so up front: the packer plans the boxes
+        return t(
+            "Order {order}: {lines}, {units}, {parcels} parcels expected. Scan the items.",
+            order=order.order_id,
+            lines=lines,
+            units=_units(units),
+            parcels=order.parcels_on_shipment,
+        )
     return t(
         "Order {order}: {lines}, {units}. Scan the items.",
         order=order.order_id,
@@ -208,6 +216,20 @@ def confirm_cancel(session: PackingSession) -> str:
     )
 
 
+def confirm_void(order_id: str, box_number: int) -> str:
+    return t(
+        "Scan CMD:VOID-BOX again to void box {box} of order {order} (its label is cancelled). "
+        "Anything else keeps it.",
+        box=box_number,
+        order=order_id,
+    )
+
+
+def closed_and_started(closed: str, box_number: int) -> str:
+    """CMD:NEW-BOX with items in the open box: it was closed and the next one started."""
+    return t("{closed} Box {box} started: scan its items.", closed=closed, box=box_number)
+
+
 def cancelled(session: PackingSession, deliveries: int) -> str:
     if deliveries:
         extra = t(" {n} label(s) are being cancelled: take them off, unpack the boxes.", n=deliveries)
@@ -310,12 +332,17 @@ def header(session: PackingSession) -> OrderHeader:
         shipping_method=order.shipping_method,
         destination=order.destination,
         source=session.source,
+        parcels_expected=order.parcels_on_shipment,
     )
 
 
 def pending(kind: Pending, session: PackingSession | None) -> str:
     if kind is Pending.CANCEL and session is not None:
         return t("Scan CMD:CANCEL again to cancel order {order}", order=session.order.order_id)
+    if kind is Pending.VOID and session is not None and session.last_closed_box() is not None:
+        box = session.last_closed_box()
+        assert box is not None
+        return t("Scan CMD:VOID-BOX again to void box {box}", box=box.number)
     if kind is Pending.REPRINT:
         return t("Scan the label or box tag to reprint (CMD:REPRINT again: last label)")
     if kind is Pending.LEARN_CODE:

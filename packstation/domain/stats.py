@@ -29,7 +29,7 @@ HOURS = 24
 ERROR_OUTCOMES = frozenset(
     {Outcome.OVER_SCAN, Outcome.NOT_IN_ORDER, Outcome.UNKNOWN_CODE, Outcome.GARBAGE, Outcome.INTERNAL_ERROR}
 )
-UNNAMED_PACKER = "(no name)"
+UNNAMED_PACKER = "not signed in"  # scans before any badge or packer name (refused: sign in first)
 CSV_COLUMNS = ("date", "packer", "hour", "orders", "boxes", "scans", "scan_errors", "avg_order_seconds")
 
 
@@ -192,7 +192,8 @@ def compute_day_stats(
             tuple(counts["errors"]),
             tuple(order_times.get(packer, ())),
         )
-        for packer, counts in sorted(table.items(), key=lambda kv: kv[0].lower())
+        # Packers by name; the scans nobody was signed in for come last, under their own label.
+        for packer, counts in sorted(table.items(), key=lambda kv: (kv[0] == UNNAMED_PACKER, kv[0].lower()))
     )
     return DayStats(day, packers, labels_waiting)
 

@@ -86,6 +86,7 @@ class OrderHeader:
     shipping_method: str = ""
     destination: str = ""
     source: str = ""  # "api" or "cache" (served offline)
+    parcels_expected: int = 0  # parcels the shipment already has (number_of_parcels presets); 0 unknown
 
 
 @dataclass(frozen=True)

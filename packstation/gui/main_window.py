@@ -36,10 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.domain.ports import ScanSink
+from packstation.domain.scans import ScanKind, classify
 from packstation.domain.view import Feedback, StationView, StatusView, Tone
 from packstation.gui.banner import AttentionStrip, FeedbackBanner, PromptLine
 from packstation.gui.boxes_panel import BoxesPanel
 from packstation.gui.bridge import StationBridge
+from packstation.gui.dialog_scans import DialogScanStrip, badge_field_in, badge_words, held_words, open_dialog
 from packstation.gui.feedback import BAD_FLASH, GOOD_FLASH, WARNING_FLASH, FlashOverlay, SoundPlayer
 from packstation.gui.label_preview import LabelPreview
 from packstation.gui.order_view import LinesTable, OrderHeaderWidget
@@ -54,6 +56,7 @@ ACTION_NAMES = (
     QT_TRANSLATE_NOOP("MainWindow", "End of day"),
     QT_TRANSLATE_NOOP("MainWindow", "Packer stats"),
     QT_TRANSLATE_NOOP("MainWindow", "Outbox"),
+    QT_TRANSLATE_NOOP("MainWindow", "Demo barcodes"),
 )
 
 
@@ -73,6 +76,8 @@ class MainWindow(QMainWindow):
         flash_ms: int = 300,
         apply_stylesheet: bool = True,
         ask_before_closing: bool = False,
+        on_scan_held: Callable[[str, str], object] | None = None,
+        demo_hint: str = "",
     ) -> None:
         super().__init__()
         self._controller = controller
@@ -83,6 +88,10 @@ class MainWindow(QMainWindow):
         # Command barcodes for the window itself (CMD:OUTBOX opens the outbox view), not the station.
         self._scan_actions = {code.upper(): action for code, action in (scan_actions or {}).items()}
         self._view: StationView | None = None
+        # A scan that arrived while a dialog was open (not used): logged through this (raw, dialog title).
+        self._on_scan_held = on_scan_held
+        self._demo_hint = demo_hint  # the demo's first screen points to its barcode sheet
+        self._idle_signed_in: bool | None = None  # what the idle page says now (None: not drawn yet)
         # The app asks before Alt+F4 closes an open order (build_window turns it on); a bare window
         # (tests, tools) closes at once.
         self._asked = not ask_before_closing
@@ -185,17 +194,40 @@ class MainWindow(QMainWindow):
         icon = QLabel()
         icon.setPixmap(icon_pixmap("scan", 120))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel(self.tr("Scan the pick list of the next order"))
-        title.setObjectName("idleTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(self.tr("No scanner? Type the order number in the field below and press Enter."))
-        hint.setObjectName("idleHint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setWordWrap(True)
-        for widget in (icon, title, hint):
+        self.idle_title = QLabel("")
+        self.idle_title.setObjectName("idleTitle")
+        self.idle_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idle_hint = QLabel("")
+        self.idle_hint.setObjectName("idleHint")
+        self.idle_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idle_hint.setWordWrap(True)
+        self.demo_hint = QLabel(self._demo_hint)
+        self.demo_hint.setObjectName("idleDemoHint")
+        self.demo_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_hint.setWordWrap(True)
+        self.demo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.demo_hint.setVisible(bool(self._demo_hint))
+        for widget in (icon, self.idle_title, self.idle_hint, self.demo_hint):
             layout.addWidget(widget)
         layout.addStretch(1)
+        self._render_idle_page(signed_in=False)
         return page
+
+    def _render_idle_page(self, *, signed_in: bool) -> None:
+        """One message, as the prompt bar says: sign in first, then the next order's pick list."""
+        if self._idle_signed_in is signed_in:
+            return  # unchanged: setting the same words again would relayout (and repaint) the page
+        self._idle_signed_in = signed_in
+        if signed_in:
+            self.idle_title.setText(self.tr("Scan the pick list of the next order"))
+            self.idle_hint.setText(
+                self.tr("No scanner? Type the order number in the field below and press Enter.")
+            )
+        else:
+            self.idle_title.setText(self.tr("Sign in: scan your badge"))
+            self.idle_hint.setText(
+                self.tr("No badge? Type USER: and your name (USER:Anna) in the field below and press Enter.")
+            )
 
     def _build_entry_row(self) -> QWidget:
         row = QFrame()
@@ -225,6 +257,10 @@ class MainWindow(QMainWindow):
     # -- input: scans go to the controller, nowhere else ----------------------------------------
 
     def _on_scan(self, raw: str) -> None:
+        dialog = open_dialog(self)
+        if dialog is not None:  # the order is hidden: the scan must not change it unseen
+            self._scan_behind_dialog(dialog, raw)
+            return
         shown = raw if len(raw) <= 40 else raw[:37] + "…"
         self.last_scan_label.setText(self.tr("Last scan: %1").replace("%1", shown))
         action = self._scan_actions.get(raw.strip().upper())
@@ -232,6 +268,21 @@ class MainWindow(QMainWindow):
             action()
             return
         self._controller.submit_scan(raw)
+
+    def _scan_behind_dialog(self, dialog: QWidget, raw: str) -> None:
+        """The rule of ``gui/dialog_scans.py``: a badge fills the dialog's focused Packer field; any
+        other scan is not used, said on the dialog's own strip with the error sound, and logged."""
+        scan = classify(raw)
+        field = badge_field_in(dialog)
+        if scan.kind is ScanKind.USER and field is not None:
+            field.setText(scan.value)
+            DialogScanStrip.of(dialog).say(badge_words(scan.value), "badge")
+            self.sounds.play_good()
+            return
+        DialogScanStrip.of(dialog).say(held_words(raw.strip()), "held")
+        self.sounds.play_error()
+        if self._on_scan_held is not None:
+            self._on_scan_held(raw, dialog.windowTitle() or dialog.objectName())
 
     def _submit_manual_entry(self) -> None:
         text = self.manual_entry.text().strip()
@@ -255,6 +306,8 @@ class MainWindow(QMainWindow):
         self.header.render_view(view.order, view.packer, view.complete)
         self.lines_table.render_view(view.lines)
         self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
+        if view.order is None:  # the idle page shows: say the next step (a hidden page costs nothing)
+            self._render_idle_page(signed_in=bool(view.packer))
         self.boxes.render_view(view.boxes)
         self.label_preview.render_view(view.last_label_png)
         self.label_preview.set_caption(view.last_label_caption, other_order=view.last_label_other_order)

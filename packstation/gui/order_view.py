@@ -103,6 +103,9 @@ class OrderHeaderWidget(QFrame):
             self.tr("Order %1").replace("%1", order.order_id) + (self.tr("  ✓ packed") if complete else "")
         )
         details = [part for part in (order.customer, order.shipping_method, order.destination) if part]
+        if order.parcels_expected > 1:  # the shipment's own count (number_of_parcels): plan the boxes
+            words = self.tr("%1 parcels expected").replace("%1", str(order.parcels_expected))
+            details.append(words.replace(" ", "\u00a0"))  # one phrase: a narrow screen wraps before it
         self.details_label.setText("   ·   ".join(details))
         self.cache_badge.setVisible(order.source == "cache")
         set_style_state(self, "complete" if complete else "open")

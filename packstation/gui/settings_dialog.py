@@ -32,10 +32,12 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -44,7 +46,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -64,6 +68,7 @@ from packstation.domain.settings import (
     SettingsError,
     check_for_saving,
 )
+from packstation.gui.dialog_scans import mark_badge_field
 from packstation.gui.resources import load_stylesheet, set_style_state
 
 # The two Ingrid hosts (their URLs are the settings model's), named in the packer's language.
@@ -148,9 +153,14 @@ class SettingsDialog(QDialog):
         languages: Iterable[tuple[str, str]] = (("en", "English"), ("sv", "Svenska")),
         demo: bool = False,
         parent: QWidget | None = None,
+        on_import_catalogue: Callable[[str, bool], str] | None = None,
+        catalogue_words: str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
+        # The Catalogue tab: import(path, merge) -> a sentence, or ValueError naming the bad lines.
+        self._on_import_catalogue = on_import_catalogue
+        self._catalogue_words = catalogue_words
         self.setWindowTitle(self.tr("packstation settings"))
         self.setStyleSheet(load_stylesheet())
         self._snapshot = dict(config_snapshot)
@@ -176,6 +186,8 @@ class SettingsDialog(QDialog):
         self._add_tab(self.tr("Box types"), self._build_boxes_group())
         self._add_tab(self.tr("This bench"), self._build_station_group())
         self._add_tab(self.tr("Weighing, slips, tracking"), self._build_shift_group())
+        if on_import_catalogue is not None:
+            self._add_tab(self.tr("Catalogue"), self._build_catalogue_group())
         layout.addWidget(self.tabs, 1)
         self.error_label = QLabel("")
         self.error_label.setObjectName("saveError")
@@ -340,6 +352,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         self.packer = QLineEdit(str(self._snapshot.get("packer", "")))
         self.packer.setPlaceholderText(self.tr("or scan a badge (USER:<name>)"))
+        mark_badge_field(self.packer)  # a badge scanned while this field has the focus fills it
         self.sounds = QCheckBox(self.tr("Play a sound for good and wrong scans"))
         self.sounds.setChecked(bool(self._snapshot.get("sounds", True)))
         self.auto_close = QCheckBox(self.tr("Close the box by itself when the last item is scanned"))
@@ -401,6 +414,79 @@ class SettingsDialog(QDialog):
         form.addRow("", self.publish_event)
         form.addRow(self.tr("Custom event type id"), self.event_type)
         return group
+
+    def _build_catalogue_group(self) -> QGroupBox:
+        group = QGroupBox(self.tr("Product catalogue (barcode → SKU)"))
+        column = QVBoxLayout(group)
+        self.catalogue_state = QLabel(self._catalogue_words)
+        self.catalogue_state.setObjectName("catalogueState")
+        self.catalogue_state.setWordWrap(True)
+        about = QLabel(
+            self.tr(
+                "Import the merchant's ERP/WMS export: CSV with a header row, or JSON lines, with the "
+                "columns barcode, sku and optionally name, units, weight_g. The whole file is checked "
+                "first: a bad row is named by its line and nothing changes. It applies at once."
+            )
+        )
+        about.setWordWrap(True)
+        self.catalogue_replace = QRadioButton(self.tr("Replace: the file is the whole catalogue"))
+        self.catalogue_merge = QRadioButton(self.tr("Merge: add and update rows, remove none"))
+        self.catalogue_replace.setChecked(True)
+        mode = QButtonGroup(group)
+        mode.addButton(self.catalogue_replace)
+        mode.addButton(self.catalogue_merge)
+        self.catalogue_import_button = QPushButton(self.tr("Import a catalogue file…"))
+        self.catalogue_import_button.setObjectName("catalogueImport")
+        self.catalogue_import_button.clicked.connect(self.import_catalogue)
+        row = QHBoxLayout()
+        row.addWidget(self.catalogue_import_button)
+        row.addStretch(1)
+        self.catalogue_result = QLabel("")
+        self.catalogue_result.setObjectName("catalogueResult")
+        self.catalogue_result.setWordWrap(True)
+        self.catalogue_problems = QPlainTextEdit()
+        self.catalogue_problems.setObjectName("catalogueProblems")
+        self.catalogue_problems.setReadOnly(True)
+        self.catalogue_problems.setMaximumHeight(160)
+        self.catalogue_problems.hide()
+        for widget in (self.catalogue_state, about, self.catalogue_replace, self.catalogue_merge):
+            column.addWidget(widget)
+        column.addLayout(row)
+        column.addWidget(self.catalogue_result)
+        column.addWidget(self.catalogue_problems)
+        return group
+
+    def choose_catalogue_file(self) -> str:
+        """The file the person picks (tests replace this method: the file dialog is the OS's business)."""
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Import a catalogue file"),
+            "",
+            self.tr("Catalogue files (*.csv *.jsonl *.json *.txt);;All files (*)"),
+        )
+        return path
+
+    def import_catalogue(self) -> None:
+        """Import the chosen file through the station's import (the one ``packstation catalogue import``
+        uses); the result, or each bad line, is shown here. Not part of Save: it applies at once."""
+        if self._on_import_catalogue is None:
+            return
+        path = self.choose_catalogue_file()
+        if not path:
+            return
+        try:
+            sentence = self._on_import_catalogue(path, self.catalogue_merge.isChecked())
+        except ValueError as exc:
+            first, _, rest = str(exc).partition("\n")
+            self.catalogue_result.setText(first)
+            set_style_state(self.catalogue_result, "error")
+            self.catalogue_problems.setPlainText(rest)
+            self.catalogue_problems.setVisible(bool(rest))
+            return
+        self.catalogue_result.setText(sentence)
+        set_style_state(self.catalogue_result, "ok")
+        self.catalogue_problems.clear()
+        self.catalogue_problems.hide()
 
     # -- behaviour -----------------------------------------------------------------------------
 

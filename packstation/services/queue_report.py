@@ -40,7 +40,7 @@ def box_words(store: Any, box_id: int) -> str:
         return f"box id {box_id}"
     boxes = (session.get("snapshot") or {}).get("boxes") or ()
     number = next((b.get("number") for b in boxes if b.get("box_id") == box_id), None)
-    order = session.get("order_key") or ""
+    order = _plain(session.get("order_key"))
     named = f"order {order} " if order else ""
     shown = f"box {number}" if number is not None else f"box id {box_id}"
     return f"{named}{shown} (tag {box.local_tag})"
@@ -58,8 +58,16 @@ def _order_words(store: Any, op: OutboxOp) -> str:
 
 
 def _plain(text: str | None) -> str:
-    """One printable line (a scan or an error with control characters must not garble a terminal)."""
-    return "".join(c if c.isprintable() else " " for c in (text or "")).strip()
+    """One printable line: a scan or an error with control characters must neither garble a terminal nor
+    lose them, so each is shown escaped (GS, the GS1 separator, as ``<GS>``; others as ``\\x07``)."""
+    return "".join(c if c.isprintable() else _escaped(c) for c in (text or "").strip())
+
+
+def _escaped(char: str) -> str:
+    if char == "\x1d":
+        return "<GS>"
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _op_item(store: Any, op: OutboxOp) -> QueueItem:

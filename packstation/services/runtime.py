@@ -18,7 +18,7 @@ import errno
 import io
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
@@ -148,6 +148,14 @@ class StationRuntime:
             )
             effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
         self._apply(effects)
+
+    def take_handover(self, data: Mapping[str, Any], png: bytes = b"") -> None:
+        """After a restart with new settings: the packer and the last label as they were."""
+        self._apply(self.station.take_handover(data, png))
+
+    def scan_held(self, raw: str, where: str) -> None:
+        """A scan the window did not use because a dialog (``where``) was open: logged, nothing else."""
+        self._apply(self.station.scan_held(raw, where, self.clock()))
 
     async def aclose(self) -> None:
         """Cancel running order look-ups and wait for them, before the HTTP client they use closes."""
@@ -487,6 +495,20 @@ class StationRuntime:
         if job is None:
             return
         if job.kind is PrintJobKind.LABEL and job.box_id is not None:
+            if job.state in (PrintJobState.DONE, PrintJobState.FAILED):  # the log names order and box
+                found = self.station.state.find_box(box_id=job.box_id)
+                where = (
+                    f"order {found[0].order.order_id} box {found[1].number}"
+                    if found
+                    else f"box id {job.box_id}"
+                )
+                log.info(
+                    "Label of %s (tracking %s): print job %d %s",
+                    where,
+                    job.tracking_number or "none",
+                    job.id,
+                    job.state.value,
+                )
             if job.state is PrintJobState.DONE:
                 self._apply(self.station.box_printed(job.box_id))
             elif job.state is PrintJobState.FAILED:

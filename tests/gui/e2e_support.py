@@ -68,7 +68,13 @@ class LiveStation:
     """The app's window and services on the test's qasync loop."""
 
     def __init__(
-        self, qtbot: Any, config: Config, *, token: str = DEMO_TOKEN, flash_ms: int = 60_000
+        self,
+        qtbot: Any,
+        config: Config,
+        *,
+        token: str = DEMO_TOKEN,
+        flash_ms: int = 60_000,
+        demo: bool = False,
     ) -> None:
         self.qtbot = qtbot
         self.config = config
@@ -78,7 +84,7 @@ class LiveStation:
         # The data folder's barcodes.csv is loaded as the app loads it. flash_ms: by default the flash
         # stays up until the next one, so the test can look at it.
         self.station = build_window(
-            config, token, sounds=self.sounds, scanner=self.scanner, flash_ms=flash_ms
+            config, token, sounds=self.sounds, scanner=self.scanner, flash_ms=flash_ms, demo=demo
         )
         self.services = self.station.services
         self.bridge = self.station.bridge

@@ -106,7 +106,7 @@ def test_over_scan_is_red_and_changes_nothing(station, emulator):
     station.wedge("SKU-MUG")
 
     tone, message = station.banner
-    assert tone == "bad" and message.startswith("Too many: SKU-MUG")
+    assert tone == "bad" and message.startswith("Too many: Enamel mug (SKU-MUG)")
     assert station.window.flash.color == BAD_FLASH
     red, green, blue = station.grab_color(station.window.centralWidget())
     assert red > green + 40 and red > blue + 40, "the window must be visibly red"
@@ -196,9 +196,15 @@ def test_void_cancels_the_delivery_reopens_the_items_and_repacking_books_a_new_p
     (first,) = station.boxes_in_store()
     assert first.tracking_number
 
+    assert not station.window.label_preview.image_label.pixmap().isNull()  # box 1's label, on screen
+    station.scan("CMD:VOID-BOX")  # the first scan asks (as CMD:CANCEL does): nothing is voided yet
+    assert station.banner[0] == "warning" and "Scan CMD:VOID-BOX again" in station.banner[1]
+    assert not emulator.requests_for("deliveries.cancel")
     station.scan("CMD:VOID-BOX")
     station.wait_idle()
     assert station.banner[0] == "good"
+    # The voided box's label leaves the "Last label" panel.
+    assert station.view.last_label_png == b"" and station.window.label_preview.caption.text() == ""
     cancels = emulator.requests_for("deliveries.cancel")
     assert len(cancels) == 1 and cancels[0].body == {"tracking_number": first.tracking_number}
     assert station.shown_line("Enamel mug").packed == "0 / 1"

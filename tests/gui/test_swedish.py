@@ -43,7 +43,7 @@ def test_window_and_feedback_in_swedish(qtbot, controller, swedish, screenshot_d
     assert window.header.settings_button.text() == "Inställningar"
     bench = Bench.make()
     bench.scans("ORD-1", "SKU-A", "SKU-A", "SKU-A")
-    assert "För många: SKU-A ska ha 2" in bench.message
+    assert "För många: SKU-A name (SKU-A) ska ha 2" in bench.message
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from packstation.adapters.store import Store
+from packstation.domain.settings import NO_API_TOKEN
 from packstation.emulator import DEMO_TOKEN, Fault
 from tests.support.station_driver import check_invariants, close_boxes, seed_orders
 
@@ -63,7 +64,7 @@ def test_prefetch_while_ingrid_is_down_says_so(emu, tmp_path):
 
 def test_prefetch_without_a_token_or_orders_is_one_clear_line(emu, tmp_path):
     no_token = packstation(emu, tmp_path, "prefetch", "WAVE-1", token=None)
-    assert no_token.returncode == 1 and no_token.stderr.startswith("packstation: no API token")
+    assert no_token.returncode == 1 and no_token.stderr == f"packstation: {NO_API_TOKEN}\n"
     nothing = packstation(emu, tmp_path, "prefetch")
     assert nothing.returncode == 1 and "no orders given" in nothing.stderr
 

@@ -125,7 +125,7 @@ def test_a_case_pack_adds_its_units_and_is_refused_when_fewer_are_needed():
     assert station.state.current.scanned("SKU-A") == 4
     feedback, _ = scan(station, CASE_A)
     assert feedback.tone is Tone.BAD
-    assert "this case holds 4 of SKU-A, only 2 still needed" in feedback.message
+    assert "this case holds 4 of SKU-A name (SKU-A), only 2 still needed" in feedback.message
     assert station.state.current.scanned("SKU-A") == 4
 
 
@@ -147,7 +147,10 @@ def test_the_same_serial_twice_in_an_order_is_refused():
     station = make_station()
     scan(station, f"]d201{GTIN_A}21S-1")
     feedback, effects = scan(station, f"]d201{GTIN_A}21S-1")
-    assert feedback.tone is Tone.BAD and "Serial S-1 of SKU-A is already packed in box 1" in feedback.message
+    assert (
+        feedback.tone is Tone.BAD
+        and "Serial S-1 of SKU-A name (SKU-A) is already packed in box 1" in feedback.message
+    )
     assert effects[0].outcome is Outcome.DUPLICATE_SERIAL
     assert station.state.current.scanned("SKU-A") == 1
 

@@ -31,12 +31,14 @@ def test_swedish_over_scan_message():
     assert load_domain_language("sv")
     bench = Bench.make()
     bench.scans(*OVER_SCAN)
-    assert bench.message == "För många: SKU-A ska ha 2, alla 2 är packade. Lägg tillbaka den här."
+    assert (
+        bench.message == "För många: SKU-A name (SKU-A) ska ha 2, alla 2 är packade. Lägg tillbaka den här."
+    )
     assert bench.view.prompt == "Skanna nästa vara till kartong 1, eller stäng den"
     set_language("en")
     bench = Bench.make()
     bench.scans(*OVER_SCAN)
-    assert bench.message == "Too many: SKU-A needs 2, all 2 are packed. Put this one back."
+    assert bench.message == "Too many: SKU-A name (SKU-A) needs 2, all 2 are packed. Put this one back."
 
 
 def test_missing_or_broken_translations_fall_back_to_english(expected_log):
@@ -66,7 +68,7 @@ def test_dropped_in_catalogue_is_picked_up(tmp_path, expected_log):
     assert load_domain_language("nb", dirs)
     bench = Bench.make()
     bench.scans(*OVER_SCAN)
-    assert bench.message == "For mange: SKU-A skal ha 2, alle 2 er pakket. Legg denne tilbake."
+    assert bench.message == "For mange: SKU-A name (SKU-A) skal ha 2, alle 2 er pakket. Legg denne tilbake."
     assert bench.view.prompt == "Scan the next item for box 1, or close it"  # not translated: English
     (drop / "domain_da.json").write_text("{not json", encoding="utf-8")
     expected_log.allow("not used")

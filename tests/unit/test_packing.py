@@ -59,9 +59,12 @@ def test_over_scan_is_refused_in_plain_words():
     s.add_item("SKU-B")
     result = s.add_item("SKU-B")
     assert result.outcome is PackOutcome.OVER_SCAN and not result.ok
-    assert result.message == "Too many: SKU-B needs 1, it is packed. Put this one back."
+    assert result.message == "Too many: Plate (SKU-B) needs 1, it is packed. Put this one back."
     s.add_item("SKU-A"), s.add_item("SKU-A")
-    assert s.add_item("SKU-A").message == "Too many: SKU-A needs 2, all 2 are packed. Put this one back."
+    assert (
+        s.add_item("SKU-A").message
+        == "Too many: Blue mug (SKU-A) needs 2, all 2 are packed. Put this one back."
+    )
     assert s.scanned("SKU-B") == 1 and s.scanned("SKU-A") == 2
 
 

@@ -72,7 +72,7 @@ def test_over_scan_is_refused_and_changes_nothing():
     assert [type(e) for e in effects] == [LogScan, Feedback]
     assert effects[0].outcome == "over_scan" and effects[0].order_key == "ORD-1"
     assert bench.tone is Tone.BAD
-    assert bench.message == "Too many: SKU-B needs 1, it is packed. Put this one back."
+    assert bench.message == "Too many: SKU-B name (SKU-B) needs 1, it is packed. Put this one back."
     assert bench.view.lines == before
 
 
@@ -160,6 +160,8 @@ def test_void_reopens_the_items_of_the_last_closed_box():
     bench = Bench.make()
     bench.scans("ORD-1", "SKU-A", "CMD:CLOSE-BOX", "SKU-A", "SKU-B")
     assert bench.view.complete
+    asked = bench.scan("CMD:VOID-BOX")  # the first scan asks, as CMD:CANCEL does
+    assert [type(e) for e in asked] == [LogScan, Feedback] and asked[0].outcome == "void_asked"
     effects = bench.scan("CMD:VOID-BOX")
     assert [type(e) for e in effects] == [LogScan, VoidBox, SaveSession, Feedback]
     assert (effects[1].box_id, effects[1].box_number) == (2, 2)
@@ -281,10 +283,11 @@ def test_commands_with_nothing_to_act_on_say_what_to_do():
     assert bench.tone is Tone.BAD and "Unknown box type XL (known: S, M, L)" in bench.message
     bench.scan("CMD:VOID-BOX")
     assert bench.tone is Tone.BAD and "No closed box" in bench.message
-    bench.scans("SKU-A", "CMD:NEW-BOX")
-    assert bench.tone is Tone.BAD and "close it first" in bench.message
-    bench.scans("CMD:CLOSE-BOX", "CMD:NEW-BOX")
-    assert bench.tone is Tone.GOOD and bench.view.boxes[-1].number == 2
+    bench.scans("SKU-A", "CMD:NEW-BOX")  # with items in box 1: box 1 closes and box 2 starts
+    assert bench.tone is Tone.GOOD and [b.number for b in bench.view.boxes] == [1, 2]
+    assert "Box 2 started" in bench.message and bench.of(CloseBox)[-1].box_number == 1
+    bench.scan("CMD:NEW-BOX")
+    assert bench.tone is Tone.BAD and "open and empty" in bench.message
     bench.scans("SKU-A", "SKU-B")
     for command in ("CMD:CLOSE-BOX", "CMD:NEW-BOX", "CMD:PARK", "BOX:M"):
         bench.scan(command)
@@ -433,3 +436,78 @@ def test_reprint_question_does_not_swallow_an_item_scan():
     effects = bench.scan("SKU-A")
     assert effects[0].outcome == "added" and not any(isinstance(e, Reprint) for e in effects)
     assert bench.view.pending_confirmation == ""
+
+
+def test_void_box_confirms_like_cancel_a_single_scan_voids_nothing():
+    bench = Bench.make()
+    bench.scans("ORD-1", "SKU-A", "CMD:CLOSE-BOX")
+    bench.scan("CMD:VOID-BOX")
+    assert bench.tone is Tone.WARNING and "Scan CMD:VOID-BOX again to void box 1" in bench.message
+    assert bench.view.pending_confirmation == "Scan CMD:VOID-BOX again to void box 1"
+    assert not bench.of(VoidBox)
+    bench.scan("SKU-A")  # anything else keeps the box (and is handled as itself)
+    assert not bench.of(VoidBox) and bench.view.pending_confirmation == ""
+    assert bench.view.boxes[0].state is not BoxState.VOIDED
+    bench.scans("CMD:CLOSE-BOX", "CMD:VOID-BOX", "CMD:VOID-BOX")
+    assert [v.box_number for v in bench.of(VoidBox)] == [2]
+
+
+def test_a_voided_boxs_label_leaves_the_last_label_panel_and_reprint():
+    bench = Bench.make()
+    bench.scans("ORD-1", "SKU-A", "CMD:CLOSE-BOX")
+    bench.run(bench.station.box_booked(1, TN1))
+    bench.scans("SKU-A", "CMD:CLOSE-BOX")
+    bench.run(bench.station.box_booked(2, TN2))
+    bench.station.label_preview(b"\x89PNG-box2", box_id=2)
+    assert bench.view.last_label_caption == "Order ORD-1, box 2"
+    bench.scans("CMD:VOID-BOX", "CMD:VOID-BOX")
+    assert bench.view.last_label_png == b"" and bench.view.last_label_caption == ""
+    effects = bench.scan("CMD:REPRINT")
+    assert "box 1" in feedbacks(effects)[0].message  # the last label is now box 1's, not the voided one
+    reprint = bench.scan("CMD:REPRINT")
+    assert [r.tracking_number for r in reprint if isinstance(r, Reprint)] == [TN1]
+
+
+def test_new_box_closes_the_open_box_and_starts_another_as_the_sheet_says():
+    from packstation.domain.commands_sheet import COMMAND_CAPTIONS
+    from packstation.domain.scans import Command
+
+    bench = Bench.make()
+    bench.scans("ORD-3", "SKU-A", "CMD:NEW-BOX")
+    assert [c.box_number for c in bench.of(CloseBox)] == [1]
+    assert [b.number for b in bench.view.boxes] == [1, 2] and bench.view.prompt == "Scan an item for box 2"
+    assert "Close the open box and start another" in COMMAND_CAPTIONS[Command.NEW_BOX][1]
+    assert (
+        "Scan twice" in COMMAND_CAPTIONS[Command.VOID_BOX][1]
+        and "Scan twice" in COMMAND_CAPTIONS[Command.CANCEL][1]
+    )
+
+
+def test_errors_name_the_product_first_then_its_sku():
+    bench = Bench.make()
+    bench.scans("ORD-1", "SKU-B")
+    bench.scan("SKU-B")
+    assert bench.message == "Too many: SKU-B name (SKU-B) needs 1, it is packed. Put this one back."
+
+
+def test_wrong_item_names_the_catalogue_product_first():
+    from packstation.domain.catalogue import CatalogueEntry, ItemCatalogue
+    from packstation.domain.station import Station, StationSettings
+
+    table = ItemCatalogue.of({})
+    table.add(CatalogueEntry("4006381333931", "ACME-TEE-BLK-M", name="Black tee M"))
+    bench = Bench(Station(StationSettings(packer_name="Anna"), aliases=table))
+    bench.scans("ORD-1", "4006381333931")
+    assert bench.message == "Wrong item: Black tee M (ACME-TEE-BLK-M) is not in order ORD-1. Put it back."
+
+
+def test_an_order_says_up_front_how_many_parcels_its_shipment_expects():
+    from dataclasses import replace
+
+    bench = Bench.make()
+    bench.orders["ORD-9"] = replace(order("ORD-9", ("SKU-A", 3)), parcels_on_shipment=2)
+    bench.scan("ORD-9")
+    assert "2 parcels expected" in bench.message
+    assert bench.view.order.parcels_expected == 2
+    bench.scans("CMD:PARK", "ORD-1")
+    assert "parcels expected" not in bench.message and bench.view.order.parcels_expected == 0

@@ -82,7 +82,7 @@ def test_rows_outside_the_day_are_ignored_and_names_are_tidied():
         {"ts": at(7), "packer": "", "outcome": "added"},
     ]
     stats = stats_for(scans)
-    assert [p.packer for p in stats.packers] == ["(no name)", "Anna"]
+    assert [p.packer for p in stats.packers] == ["Anna", "not signed in"]
     anna = stats.packer("Anna")
     assert anna.scans == 1 and anna.scans_by_hour[23] == 1 and anna.error_rate == 1.0
     assert stats.busy_hours() == range(7, 24)
