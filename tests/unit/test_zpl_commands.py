@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 import zxingcpp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -397,6 +397,7 @@ _TOKENS = st.sampled_from(
 
 @settings(max_examples=80, deadline=None)
 @given(parts=st.lists(st.one_of(_TOKENS, st.text(max_size=6)), max_size=30))
+@example(parts=["^FDQA,x", "\x1e"])  # found by it: a control character in text failed FreeType's layout
 def test_any_command_soup_renders_or_fails_with_a_message(parts):
     """No input crashes the renderer: it draws pages (with warnings) or raises a ZplError."""
     logging.getLogger("packstation.adapters.labels.zpl").setLevel(logging.ERROR)  # warnings are expected

@@ -9,6 +9,7 @@ images where 1 = ink, with the text's baseline reported so ``^FT`` can place it.
 from __future__ import annotations
 
 import math
+import unicodedata
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -91,6 +92,7 @@ class LineDrawer:
         self.x_scale = width / height if not bitmap else 1.0
 
     def width(self, text: str) -> int:
+        text = printable(text)
         return self._width(text, self.face.getlength(text) if text and not self.bitmap else 0.0)
 
     def _width(self, text: str, length: float) -> int:
@@ -103,6 +105,7 @@ class LineDrawer:
 
     def draw(self, text: str) -> Image.Image:
         """One line, ``line_h`` rows tall, baseline at ``ascent``."""
+        text = printable(text)
         length = self.face.getlength(text) if text else 0.0
         target = max(1, self._width(text, length))
         check_size(target, self.line_h, "a line of text")
@@ -116,6 +119,11 @@ class LineDrawer:
         if target != natural:
             image = image.resize((target, self.line_h), Image.Resampling.NEAREST)
         return image
+
+
+def printable(text: str) -> str:
+    """Control characters print nothing on a head (and make FreeType's layout fail): left out."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cc")
 
 
 def _metrics(face: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> tuple[int, int]:
