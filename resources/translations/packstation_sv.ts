@@ -2,79 +2,109 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="sv_SE">
 <context>
+    <name></name>
+    <message numerus="yes">
+        <location filename="../../packstation/gui/settings_dialog.py" line="640"/>
+        <source>SettingsDialog</source>
+        <comment>token from PACKSTATION_API_TOKEN (this run&apos;s environment; it wins over a stored token)</comment>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="643"/>
+        <source>SettingsDialog</source>
+        <comment>token stored (type a new one to replace it)</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="644"/>
+        <source>SettingsDialog</source>
+        <comment>the demo&apos;s own token (nothing to enter)</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="645"/>
+        <source>SettingsDialog</source>
+        <comment>no token stored: paste the API token</comment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>BoxCard</name>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="18"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="22"/>
         <source>PACKING</source>
         <translation>PACKAS</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="19"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="23"/>
         <source>WAITING TO SEND</source>
         <translation>VÄNTAR PÅ ATT SKICKAS</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="20"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="24"/>
         <source>BOOKING…</source>
         <translation>BOKAS…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="21"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="25"/>
         <source>BOOKED · PRINTING</source>
         <translation>BOKAD · SKRIVS UT</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="22"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="26"/>
         <source>LABEL PRINTED</source>
         <translation>ETIKETT UTSKRIVEN</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="23"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="27"/>
         <source>NEEDS ATTENTION</source>
         <translation>KRÄVER ÅTGÄRD</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="24"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="28"/>
         <source>VOIDED</source>
         <translation>MAKULERAD</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="34"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="39"/>
         <source>Box %1</source>
         <translation>Kartong %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="42"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="47"/>
         <source>Tracking %1</source>
         <translation>Spårning %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="44"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="49"/>
         <source>Box tag %1</source>
         <translation>Kartonglapp %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="48"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="53"/>
         <source>Type %1</source>
         <translation>Typ %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="55"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="60"/>
         <source>, +%1 more</source>
         <translation>, +%1 till</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="56"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="61"/>
         <source>1 item</source>
         <translation>1 artikel</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="56"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="61"/>
         <source>%1 items</source>
         <translation>%1 artiklar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="59"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="64"/>
         <source>Empty: scan an item</source>
         <translation>Tom: skanna en artikel</translation>
     </message>
@@ -82,20 +112,61 @@
 <context>
     <name>BoxesPanel</name>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="120"/>
-        <location filename="../../packstation/gui/boxes_panel.py" line="168"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="125"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="173"/>
         <source>Boxes</source>
         <translation>Kartonger</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="137"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="142"/>
         <source>No boxes yet. The first item scanned opens box 1.</source>
         <translation>Inga kartonger än. Första skannade varan öppnar kartong 1.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/boxes_panel.py" line="168"/>
+        <location filename="../../packstation/gui/boxes_panel.py" line="173"/>
         <source>Boxes (%1)</source>
         <translation>Kartonger (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>DemoSheetDialog</name>
+    <message>
+        <location filename="../../packstation/gui/demo_sheet_dialog.py" line="39"/>
+        <source>Demo barcodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/demo_sheet_dialog.py" line="45"/>
+        <source>Scan these with your scanner, from the screen or printed: first the badge or an order&apos;s pick list, then its products, then the commands. To print them on the bench printer run %1 (add --output sheet.pdf for an office printer).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/demo_sheet_dialog.py" line="60"/>
+        <source>The sheet could not be drawn. Run %1 instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/demo_sheet_dialog.py" line="75"/>
+        <source>Save as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/demo_sheet_dialog.py" line="95"/>
+        <source>Save the demo barcodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DialogScans</name>
+    <message>
+        <location filename="../../packstation/gui/dialog_scans.py" line="57"/>
+        <source>Close this dialog first — scan not used: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/dialog_scans.py" line="63"/>
+        <source>Badge read: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -189,12 +260,12 @@
 <context>
     <name>LabelPreview</name>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="19"/>
+        <location filename="../../packstation/gui/label_preview.py" line="21"/>
         <source>Last label</source>
         <translation>Senaste etikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="38"/>
+        <location filename="../../packstation/gui/label_preview.py" line="40"/>
         <location filename="../../packstation/gui/label_preview.py" line="61"/>
         <source>No label printed yet</source>
         <translation>Ingen etikett utskriven än</translation>
@@ -210,32 +281,32 @@
 <context>
     <name>LinesTable</name>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="151"/>
+        <location filename="../../packstation/gui/order_view.py" line="156"/>
         <source>Item</source>
         <translation>Vara</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="151"/>
+        <location filename="../../packstation/gui/order_view.py" line="156"/>
         <source>Packed</source>
         <translation>Packat</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="151"/>
+        <location filename="../../packstation/gui/order_view.py" line="156"/>
         <source>To go</source>
         <translation>Kvar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="219"/>
+        <location filename="../../packstation/gui/order_view.py" line="225"/>
         <source>%1 too many</source>
         <translation>%1 för många</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="221"/>
+        <location filename="../../packstation/gui/order_view.py" line="227"/>
         <source>%1 more</source>
         <translation>%1 till</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="223"/>
+        <location filename="../../packstation/gui/order_view.py" line="229"/>
         <source>✓ done</source>
         <translation>✓ klart</translation>
     </message>
@@ -243,44 +314,84 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="51"/>
+        <location filename="../../packstation/gui/main_window.py" line="56"/>
         <source>End of day</source>
         <translation>Dagsavslut</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="52"/>
+        <location filename="../../packstation/gui/main_window.py" line="57"/>
         <source>Packer stats</source>
         <translation>Packarstatistik</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="174"/>
+        <location filename="../../packstation/gui/main_window.py" line="58"/>
+        <source>Outbox</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="59"/>
+        <source>Demo barcodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="222"/>
         <source>Scan the pick list of the next order</source>
         <translation>Skanna plocklistan för nästa order</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="177"/>
+        <location filename="../../packstation/gui/main_window.py" line="224"/>
         <source>No scanner? Type the order number in the field below and press Enter.</source>
         <translation>Ingen skanner? Skriv ordernumret i fältet nedan och tryck Enter.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="192"/>
+        <location filename="../../packstation/gui/main_window.py" line="227"/>
+        <source>Sign in: scan your badge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="229"/>
+        <source>No badge? Type USER: and your name (USER:Anna) in the field below and press Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="238"/>
         <source>Type a code:</source>
         <translation>Skriv en kod:</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="196"/>
+        <location filename="../../packstation/gui/main_window.py" line="242"/>
         <source>order, item or command, then Enter  (Ctrl+L)</source>
         <translation>order, vara eller kommando, sedan Enter  (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="215"/>
+        <location filename="../../packstation/gui/main_window.py" line="265"/>
         <source>Last scan: %1</source>
         <translation>Senaste skanning: %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="248"/>
+        <location filename="../../packstation/gui/main_window.py" line="319"/>
         <source>Parked: %1</source>
         <translation>Parkerade: %1</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="385"/>
+        <source>Close packstation?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="388"/>
+        <source>Order %1 is open. It is safe in the station&apos;s database: packstation brings it back, with its boxes, when it starts again. Close packstation now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="392"/>
+        <source>Close packstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/main_window.py" line="393"/>
+        <source>Keep packing</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -321,282 +432,426 @@
         <source>  ✓ packed</source>
         <translation>  ✓ packad</translation>
     </message>
+    <message>
+        <location filename="../../packstation/gui/order_view.py" line="107"/>
+        <source>%1 parcels expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OutboxDialog</name>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="53"/>
+        <source>Outbox and print queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="66"/>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="66"/>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="66"/>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="85"/>
+        <source>&amp;Retry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="86"/>
+        <source>Re&amp;print</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="87"/>
+        <source>Re&amp;fresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="93"/>
+        <source>Close (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="118"/>
+        <source>Nothing waiting: every operation is sent and every label printed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/outbox_dialog.py" line="121"/>
+        <source>%1 need attention, %2 prints failed, %3 waiting to send, %4 waiting to print.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="86"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="164"/>
         <source>packstation settings</source>
         <translation>packstation – inställningar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="127"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="252"/>
         <source>Ingrid API</source>
         <translation>Ingrid API</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="134"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="259"/>
         <source>https://…</source>
         <translation>https://…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="148"/>
-        <source>token stored (type a new one to replace it)</source>
-        <translation>token sparad (skriv en ny för att ersätta den)</translation>
-    </message>
-    <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="150"/>
-        <source>no token stored: paste the API token</source>
-        <translation>ingen token sparad: klistra in API-token</translation>
-    </message>
-    <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="151"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="273"/>
         <source>Environment</source>
         <translation>Miljö</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="55"/>
-        <location filename="../../packstation/gui/settings_dialog.py" line="152"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="79"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="274"/>
         <source>Custom URL</source>
         <translation>Egen URL</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="52"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="76"/>
         <source>Production</source>
         <translation>Produktion</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="53"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="77"/>
         <source>Stage (testing)</source>
         <translation>Stage (test)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="58"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="82"/>
         <source>No scale</source>
         <translation>Ingen våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="59"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="83"/>
         <source>USB scale</source>
         <translation>USB-våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="60"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="84"/>
         <source>Type weights by hand</source>
         <translation>Skriv in vikter för hand</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="64"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="88"/>
         <source>Keyboard wedge (USB scanner that types)</source>
         <translation>Tangentbordsläge (USB-skanner som skriver)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="65"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="89"/>
         <source>Serial port</source>
         <translation>Seriell port</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="153"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="275"/>
         <source>Site id</source>
         <translation>Site-id</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="154"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="276"/>
         <source>API token</source>
         <translation>API-token</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="158"/>
-        <source>Printer</source>
-        <translation>Skrivare</translation>
-    </message>
-    <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="166"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="289"/>
         <source>Refresh list</source>
         <translation>Uppdatera listan</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="171"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="139"/>
         <source>Print test label</source>
         <translation>Skriv ut testetikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="179"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="123"/>
         <source>Printer URI</source>
         <translation>Skrivar-URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="180"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="313"/>
         <source>Found</source>
         <translation>Hittade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="185"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="324"/>
         <source>Box types (scan BOX:&lt;code&gt; to close a box as that type)</source>
         <translation>Kartongtyper (skanna BOX:&lt;kod&gt; för att stänga en kartong som den typen)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="195"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="334"/>
         <source>Add box type</source>
         <translation>Lägg till kartongtyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="197"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="336"/>
         <source>Remove selected</source>
         <translation>Ta bort markerade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="205"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="344"/>
         <source>Default for CMD:CLOSE-BOX:</source>
         <translation>Standard för CMD:CLOSE-BOX:</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="212"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="187"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="351"/>
         <source>This bench</source>
         <translation>Den här bänken</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="215"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="125"/>
+        <source>Document printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="128"/>
+        <source>usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, cups:Zebra, file:/tmp/labels.bin, preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="134"/>
+        <source>empty: none; an A4/Letter office printer: cups:QUEUE or win32:PRINTER NAME</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="140"/>
+        <source>Print test receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="141"/>
+        <source>Print test page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="185"/>
+        <source>Connection and printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="186"/>
+        <source>Box types</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="188"/>
+        <source>Weighing, slips, tracking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="190"/>
+        <source>Catalogue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="208"/>
+        <source>Save (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="209"/>
+        <source>Cancel (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="282"/>
+        <source>Printers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="354"/>
         <source>or scan a badge (USER:&lt;name&gt;)</source>
         <translation>eller skanna en bricka (USER:&lt;namn&gt;)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="216"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="356"/>
         <source>Play a sound for good and wrong scans</source>
         <translation>Spela ett ljud vid rätt och fel skanning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="218"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="358"/>
         <source>Close the box by itself when the last item is scanned</source>
         <translation>Stäng kartongen automatiskt när sista varan skannas</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="232"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="372"/>
         <source>/dev/ttyACM0 or COM3 (add ?baud=9600 if needed)</source>
         <translation>/dev/ttyACM0 eller COM3 (lägg till ?baud=9600 vid behov)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="238"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="378"/>
         <source>Packer</source>
         <translation>Packare</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="239"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="379"/>
         <source>Language</source>
         <translation>Språk</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="240"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="380"/>
         <source>Scanner</source>
         <translation>Skanner</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="246"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="386"/>
         <source>Weighing, packing slips, tracking</source>
         <translation>Vägning, följesedlar, spårning</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="255"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="395"/>
         <source>vendor:product in hex, e.g. 0922:8003 (empty: any)</source>
         <translation>tillverkare:produkt i hex, t.ex. 0922:8003 (tomt: vilken som helst)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="259"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="399"/>
         <source>A box closes only with a steady weight</source>
         <translation>En kartong stängs bara med en stabil vikt</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="261"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="401"/>
         <source>Allow typed weights (W:1.25kg) when the scale fails</source>
         <translation>Tillåt inskrivna vikter (W:1.25kg) när vågen inte fungerar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="265"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="405"/>
         <source>Print a packing slip for each packed order</source>
         <translation>Skriv ut en följesedel för varje packad order</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="268"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="131"/>
         <source>empty: the label printer, if it prints ESC/POS</source>
         <translation>tomt: etikettskrivaren, om den skriver ESC/POS</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="269"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="407"/>
         <source>Publish a &quot;packed&quot; tracking event when an order is packed</source>
         <translation>Publicera en spårningshändelse &quot;packad&quot; när en order är packad</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="272"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="410"/>
         <source>Scale</source>
         <translation>Våg</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="276"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="124"/>
         <source>Receipt printer URI</source>
         <translation>Kvittoskrivarens URI</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="278"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="415"/>
         <source>Custom event type id</source>
         <translation>Id för egen händelsetyp</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="295"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="98"/>
         <source>Give the serial scanner&apos;s port, like /dev/ttyACM0 or COM3.</source>
         <translation>Ange den seriella skannerns port, t.ex. /dev/ttyACM0 eller COM3.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="315"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="95"/>
         <source>Scale ids are hex numbers like 0922:8003 (vendor:product).</source>
         <translation>Vågens id är hexadecimala tal som 0922:8003 (tillverkare:produkt).</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="343"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="419"/>
+        <source>Product catalogue (barcode → SKU)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="426"/>
+        <source>Import the merchant&apos;s ERP/WMS export: CSV with a header row, or JSON lines, with the columns barcode, sku and optionally name, units, weight_g. The whole file is checked first: a bad row is named by its line and nothing changes. It applies at once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="432"/>
+        <source>Replace: the file is the whole catalogue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="433"/>
+        <source>Merge: add and update rows, remove none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="438"/>
+        <source>Import a catalogue file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="463"/>
+        <source>Import a catalogue file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="465"/>
+        <source>Catalogue files (*.csv *.jsonl *.json *.txt);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="541"/>
         <source>No printers found (check the cable and power)</source>
         <translation>Inga skrivare hittades (kontrollera kabel och ström)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="345"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="543"/>
         <source>Choose a printer found on this computer…</source>
         <translation>Välj en skrivare som hittats på den här datorn…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="357"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="556"/>
         <source>Enter or choose a printer first.</source>
         <translation>Ange eller välj en skrivare först.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="359"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="559"/>
+        <source>Sending a test page…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="561"/>
         <source>Sending a test label…</source>
         <translation>Skickar en testetikett…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="431"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="101"/>
         <source>Give the custom event type id for the packed tracking event.</source>
         <translation>Ange id för den egna händelsetypen för spårningshändelsen packad.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="439"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="651"/>
         <source>This is the demo: settings are not saved. Start packstation without --demo to set up this station.</source>
         <translation>Det här är demot: inställningarna sparas inte. Starta packstation utan --demo för att ställa in den här stationen.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="472"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="677"/>
         <source>Settings saved</source>
         <translation>Inställningarna sparade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="474"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="679"/>
         <source>Settings saved. They take effect when packstation restarts; nothing is lost (open orders, boxes and labels waiting to print are kept).</source>
         <translation>Inställningarna är sparade. De gäller när packstation startas om; inget går förlorat (öppna ordrar, kartonger och etiketter som väntar på utskrift finns kvar).</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="481"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="686"/>
         <source>Restart now</source>
         <translation>Starta om nu</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="484"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="689"/>
         <source>Later</source>
         <translation>Senare</translation>
     </message>
@@ -747,32 +1002,32 @@
         <translation>Snittid/order</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/stats_dialog.py" line="179"/>
+        <location filename="../../packstation/gui/stats_dialog.py" line="181"/>
         <source>Refresh</source>
         <translation>Uppdatera</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/stats_dialog.py" line="180"/>
+        <location filename="../../packstation/gui/stats_dialog.py" line="182"/>
         <source>Export CSV…</source>
         <translation>Exportera CSV…</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/stats_dialog.py" line="181"/>
+        <location filename="../../packstation/gui/stats_dialog.py" line="183"/>
         <source>Close</source>
         <translation>Stäng</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/stats_dialog.py" line="225"/>
+        <location filename="../../packstation/gui/stats_dialog.py" line="227"/>
         <source>Nothing packed today yet.</source>
         <translation>Inget packat i dag än.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/stats_dialog.py" line="236"/>
+        <location filename="../../packstation/gui/stats_dialog.py" line="238"/>
         <source>Could not save: %1</source>
         <translation>Kunde inte spara: %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/stats_dialog.py" line="240"/>
+        <location filename="../../packstation/gui/stats_dialog.py" line="242"/>
         <source>Save the statistics as CSV</source>
         <translation>Spara statistiken som CSV</translation>
     </message>
