@@ -483,6 +483,15 @@ class StationWindow:
         self.services.runtime.restore()
         self.bridge.publish_view(self.services.station.view)
 
+    def keep_gc_off_the_scan_path(self) -> Any:
+        """Once started: freeze start-up's objects, raise the collector's thresholds and collect in idle
+        time (``services/gc_policy.py``). Process-wide; the app calls it, and benchmarks that measure
+        the app as it runs. Returns the idle collector (``stop()`` it on closing)."""
+        from packstation.services.gc_policy import keep_gc_off_the_scan_path
+
+        runtime = self.services.runtime
+        return keep_gc_off_the_scan_path(lambda: runtime.last_scan_at)
+
     async def aclose(self) -> None:
         """Close the window, then stop the workers and close the store."""
         self.window.close_for_good()
@@ -564,6 +573,7 @@ async def _run_window(
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
     station.start()
+    collector = station.keep_gc_off_the_scan_path()
     if notice:  # the site's minimum version: an older bench says so on screen too
         from packstation.domain.view import Tone
 
@@ -594,6 +604,7 @@ async def _run_window(
         else:
             await closed.wait()
     finally:
+        collector.stop()
         await station.aclose()
     return ExitCode.RESTART if services.restart_requested else exit_code
 

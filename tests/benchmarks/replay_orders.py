@@ -79,7 +79,8 @@ def run(count: int, profile: str | None = None) -> dict[str, float]:
         try:
             scripts = seed_orders(emulator, count)
             scans = [scan for script in scripts for scan in script]
-            station = LiveStation(PlainBot(), station_config(Path(folder), emulator), flash_ms=300).start()
+            config = station_config(Path(folder), emulator)
+            station = LiveStation(PlainBot(), config, flash_ms=300, app_gc=True).start()
             profiler = cProfile.Profile() if profile else None
             try:
 

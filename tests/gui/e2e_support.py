@@ -68,9 +68,19 @@ class LiveStation:
     """The app's window and services on the test's qasync loop."""
 
     def __init__(
-        self, qtbot: Any, config: Config, *, token: str = DEMO_TOKEN, flash_ms: int = 60_000
+        self,
+        qtbot: Any,
+        config: Config,
+        *,
+        token: str = DEMO_TOKEN,
+        flash_ms: int = 60_000,
+        app_gc: bool = False,
     ) -> None:
+        """``app_gc``: the app's garbage-collection policy (freeze, thresholds, idle collection), for
+        benchmark scripts that measure the app as it runs; process-wide, so not for pytest runs."""
         self.qtbot = qtbot
+        self.app_gc = app_gc
+        self._collector: Any = None
         self.config = config
         self.clock = ManualClock()
         self.sounds = NullSoundPlayer()
@@ -90,6 +100,8 @@ class LiveStation:
 
     def start(self) -> LiveStation:
         self.station.start()
+        if self.app_gc:
+            self._collector = self.station.keep_gc_off_the_scan_path()
         self.window.show()
         self.qtbot.waitExposed(self.window)
         return self
@@ -98,6 +110,8 @@ class LiveStation:
         if self._closed:
             return
         self._closed = True
+        if self._collector is not None:
+            self._collector.stop()
         self.run(self.station.aclose())
         # Destroy the window (and its timers) here, on the GUI thread. Left to Python's cyclic garbage
         # collector it may be destroyed on whichever thread collects (a worker's), while its running
