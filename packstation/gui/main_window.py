@@ -254,7 +254,9 @@ class MainWindow(QMainWindow):
         self._view = view
         self.header.render_view(view.order, view.packer, view.complete)
         self.lines_table.render_view(view.lines)
-        self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
+        page = 1 if view.order is not None else 0
+        if self.lines_stack.currentIndex() != page:  # even an unchanged index costs ~1 ms in Qt
+            self.lines_stack.setCurrentIndex(page)
         self.boxes.render_view(view.boxes)
         self.label_preview.render_view(view.last_label_png)
         self.label_preview.set_caption(view.last_label_caption, other_order=view.last_label_other_order)

@@ -14,6 +14,8 @@ the key burst) to:
   (outbox and print-queue callbacks) done too; the screen was already up to date before those ran.
 
 ``window`` (= ``screen`` minus ``station``) is the window's own share: render, layout and paint.
+``scr-cpu`` is the GUI thread's CPU time over the ``screen`` interval (``time.thread_time()``): on a
+shared machine, wall-clock p99 mostly measures other processes taking the CPU away; this does not.
 
 Item scans and box closes (``CMD:CLOSE-BOX`` every 50 units: box + outbox row in one transaction, then
 booking and label printing run in the background while scanning goes on) are reported apart.
@@ -79,7 +81,7 @@ class Order:
         return {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(self.lines)}
 
 
-STAGES = ("station", "window", "screen", "idle")
+STAGES = ("station", "window", "screen", "idle", "scr-cpu")
 
 
 class ScreenClock:
@@ -92,12 +94,14 @@ class ScreenClock:
 
         clock = self
         self.painted: list[float] = []
+        self.painted_cpu: list[float] = []  # the GUI thread's CPU time at the same moments
 
         class Filter(QObject):
             def eventFilter(self, watched, event) -> bool:
                 if watched is window and event.type() == QEvent.Type.UpdateRequest:
                     type(window).event(window, event)
                     clock.painted.append(time.perf_counter())
+                    clock.painted_cpu.append(time.thread_time())
                     return True
                 return False
 
@@ -132,7 +136,8 @@ def measure(
         QApplication.processEvents()  # start from a settled screen (outside the timing)
         handed.clear()
         clock.painted.clear()
-        started = time.perf_counter()
+        clock.painted_cpu.clear()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         station.scanner.scanned.emit(code)  # the end of a wedge burst
         QApplication.processEvents()
         idle = time.perf_counter()
@@ -142,6 +147,7 @@ def measure(
         stage["station"].append(handed[0] - started)
         stage["window"].append(clock.painted[-1] - handed[0])
         stage["screen"].append(clock.painted[-1] - started)
+        stage["scr-cpu"].append(clock.painted_cpu[-1] - started_cpu)
         stage["idle"].append(idle - started)
         assert station.banner[0] == "good", station.banner
         assert window.flash.color is not None
@@ -166,12 +172,12 @@ def table(samples: dict[str, dict[str, list[float]]], order: Order) -> str:
                 f"{kind:<8}{stage:<9}{len(values):>5}{percentile(values, 0.5):>9.2f}"
                 f"{percentile(values, 0.99):>9.2f}{max(values):>9.2f}{statistics.fmean(values):>9.2f}"
             )
-    for stage in ("screen", "idle"):
+    for stage in ("screen", "scr-cpu", "idle"):
         every = [v * 1000 for kind in samples.values() for v in kind[stage]]
         verdict = "meets" if percentile(every, 0.99) < TARGET_MS else "MISSES"
         rows.append(
             f"all scans, {stage}: p99 {percentile(every, 0.99):.2f} ms"
-            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage == "screen" else "")
+            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage != "idle" else "")
         )
     return "\n".join(rows)
 
