@@ -37,6 +37,8 @@ class LabelPreview(QFrame):
         self._png: bytes | None = None
         self._image = QImage()
         self._drawn: tuple[int, int, int, bool] | None = None  # what the pixmap shows now
+        self._scaled_key: tuple[int, int, int] | None = None  # the picture and size _scaled was made for
+        self._scaled = QImage()
         self.faded = False  # another order's label is drawn faint, so it is not taken for this order's
         self._show_text(self.tr("No label printed yet"))
 
@@ -85,9 +87,12 @@ class LabelPreview(QFrame):
         if key == self._drawn:
             return
         self._drawn = key
-        scaled = self._image.scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
+        if self._scaled_key != key[:3]:  # fading another order's label needs no new rescale
+            self._scaled_key = key[:3]
+            self._scaled = self._image.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        scaled = self._scaled
         if self.faded:
             scaled = _faded(scaled)
         self.image_label.setText("")

@@ -73,14 +73,16 @@ async def until_idle(station: LiveStation) -> None:
         await asyncio.sleep(0.005)
 
 
-def run(count: int, profile: str | None = None) -> dict[str, float]:
+def run(count: int, profile: str | None = None, *, app_gc: bool = True) -> dict[str, float]:
+    """Replay ``count`` orders; ``app_gc``: the app's garbage-collection policy, as ``packstation``
+    runs (process-wide: tests leave it off)."""
     with tempfile.TemporaryDirectory(prefix="packstation-replay-bench-") as folder, qasync_session():
         emulator = RemoteEmulator()
         try:
             scripts = seed_orders(emulator, count)
             scans = [scan for script in scripts for scan in script]
             config = station_config(Path(folder), emulator)
-            station = LiveStation(PlainBot(), config, flash_ms=300, app_gc=True).start()
+            station = LiveStation(PlainBot(), config, flash_ms=300, app_gc=app_gc).start()
             profiler = cProfile.Profile() if profile else None
             try:
 
