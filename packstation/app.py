@@ -413,7 +413,7 @@ def import_core_before_qt(demo: bool) -> None:
     import packstation.adapters.store
     import packstation.domain.station
     import packstation.services.order_lookup
-    import packstation.services.runtime  # noqa: F401
+    import packstation.services.runtime
 
     if demo:
         import packstation.emulator  # noqa: F401

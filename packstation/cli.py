@@ -66,7 +66,7 @@ def _load_subcommand(name: str, sub_parser: argparse.ArgumentParser) -> None:
     sub_parser.set_defaults(command_module=module)
 
 
-class _LazySubcommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+class _LazySubcommands(argparse._SubParsersAction):
     """Sub-parsers whose arguments are added when the sub-command is chosen, by importing its module
     then: argparse calls this action with the sub-command's name before parsing the rest of the line."""
 

@@ -4,10 +4,9 @@ besides what was last drawn (to skip redrawing what did not change)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import compress
 from operator import is_not
-
-from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent

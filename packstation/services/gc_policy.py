@@ -31,7 +31,7 @@ THRESHOLDS = (20_000, 20, 100)
 
 
 class IdleCollector:
-    """Runs ``gc.collect()`` on the loop when no scan came for ``idle_s`` seconds, at most every ``every_s``."""
+    """Runs ``gc.collect()`` on the loop once no scan came for ``idle_s`` s, at most every ``every_s`` s."""
 
     def __init__(
         self,
@@ -60,7 +60,9 @@ class IdleCollector:
         found = gc.collect()
         self._last_collect = self.clock()
         self.collections += 1
-        log.debug("Idle garbage collection: %d object(s) in %.1f ms", found, (time.perf_counter() - started) * 1000)
+        log.debug(
+            "Idle garbage collection: %d object(s) in %.1f ms", found, (time.perf_counter() - started) * 1000
+        )
         return True
 
     def start(self) -> None:

@@ -147,10 +147,12 @@ def table(rows: list[dict[str, object]], runs: int) -> str:
         exited = statistics.median(row["exit"])  # type: ignore[arg-type]
         first_paint, first_exit = row["first"]  # type: ignore[misc]
         lines.append(
-            f"{row['name']:<30}{paint:>7.2f}s{paint / bare_paint:>7.1f}x{exited:>7.2f}s{exited / bare_exit:>7.1f}x"
-            f"   {first_paint:.2f} s / {first_exit:.2f} s"
+            f"{row['name']:<30}{paint:>7.2f}s{paint / bare_paint:>7.1f}x"
+            f"{exited:>7.2f}s{exited / bare_exit:>7.1f}x   {first_paint:.2f} s / {first_exit:.2f} s"
         )
-    lines.append(f"(median of {runs} warm runs each, interleaved; target: at most {TARGET:.0f}x the bare window)")
+    lines.append(
+        f"(median of {runs} warm runs each, interleaved; target: at most {TARGET:.0f}x the bare window)"
+    )
     return "\n".join(lines)
 
 

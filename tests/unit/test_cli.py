@@ -36,7 +36,10 @@ def test_only_the_chosen_subcommand_module_is_imported():
 
 def test_a_subcommand_help_still_lists_its_own_options():
     out = subprocess.run(
-        [sys.executable, "-m", "packstation", "catalogue", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "packstation", "catalogue", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert "import" in out.stdout and "lookup" in out.stdout

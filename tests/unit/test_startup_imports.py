@@ -14,7 +14,10 @@ def loaded_after(code: str, *modules: str) -> list[str]:
 
 
 def test_the_som_client_does_not_import_httpxs_command_line_tool():
-    assert loaded_after("import packstation.adapters.som.client", "httpx._main", "rich", "pygments", "click") == []
+    assert (
+        loaded_after("import packstation.adapters.som.client", "httpx._main", "rich", "pygments", "click")
+        == []
+    )
 
 
 def test_httpx_still_works_without_its_command_line_tool():
@@ -22,8 +25,5 @@ def test_httpx_still_works_without_its_command_line_tool():
 
 
 def test_a_loopback_som_client_does_not_load_the_ca_bundle():
-    code = (
-        "from packstation.adapters.som.client import SomClient; "
-        "SomClient('http://127.0.0.1:9', 'token')"
-    )
+    code = "from packstation.adapters.som.client import SomClient; SomClient('http://127.0.0.1:9', 'token')"
     assert loaded_after(code, "certifi") == []
