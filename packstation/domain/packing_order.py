@@ -40,16 +40,6 @@ class PackingOrder:
         return key == self.order_id or key in self.keys
 
     def to_json(self) -> dict[str, Any]:
-        """The order as saved in a session snapshot. The order never changes while it is packed, so this
-        is built once and the same dict is handed out every time (do not mutate it): the store then
-        serialises it once per session, not on every scan (a 2,000-line order is ~100 KB of JSON)."""
-        cached: dict[str, Any] | None = self.__dict__.get("_json")
-        if cached is None:
-            cached = self._build_json()
-            object.__setattr__(self, "_json", cached)  # frozen dataclass: a cache, not a field
-        return cached
-
-    def _build_json(self) -> dict[str, Any]:
         return {
             "order_id": self.order_id,
             "shipment_id": self.shipment_id,

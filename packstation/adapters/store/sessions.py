@@ -122,7 +122,8 @@ def _dumps(value: Any) -> str:
 
 _ORDER_MARK = "\x00packstation-order\x00"
 _ORDER_MARK_JSON = _dumps(_ORDER_MARK)
-_order_texts: OrderedDict[int, tuple[Any, str]] = OrderedDict()  # id(order dict) -> (dict, its JSON)
+# session id -> (a private copy of its order part, that part's JSON); a few sessions are open at once
+_order_texts: OrderedDict[str, tuple[Any, str]] = OrderedDict()
 _ORDER_TEXTS_KEPT = 8  # sessions open at once (current and parked) rarely exceed this
 _order_texts_lock = threading.Lock()
 
@@ -131,20 +132,23 @@ def dumps(value: Any) -> str:
     """A session snapshot as JSON, exactly ``json.dumps(value, separators=(",", ":"), sort_keys=True)``.
 
     A snapshot is saved after every scan, and most of it is the order (a 2,000-line order is ~100 KB),
-    which does not change while it is packed: the domain hands out the same order dict every time
-    (``PackingOrder.to_json``), so its JSON is made once and spliced into the rest, which is small."""
+    which does not change while it is packed: its JSON is made once per session and spliced into the
+    rest, which is small. Whether the order is unchanged is an equality test against a private copy
+    (in C, a fraction of a millisecond), so a caller changing its dicts can never get stale text."""
     order = value.get("order") if isinstance(value, dict) else None
-    if not isinstance(order, dict):
+    key = value.get("session_id") if isinstance(value, dict) else None
+    if not isinstance(order, dict) or not isinstance(key, str):
         return _dumps(value)
     with _order_texts_lock:  # snapshots are saved from the GUI thread and the store's worker threads
-        cached = _order_texts.get(id(order))
-        if cached is None or cached[0] is not order:
-            cached = (order, _dumps(order))  # holding the dict keeps its id from being reused
-            _order_texts[id(order)] = cached
+        cached = _order_texts.get(key)
+        if cached is None or cached[0] != order:
+            text = _dumps(order)
+            cached = (json.loads(text), text)  # a private copy nobody else holds
+            _order_texts[key] = cached
             while len(_order_texts) > _ORDER_TEXTS_KEPT:
                 _order_texts.popitem(last=False)
         else:
-            _order_texts.move_to_end(id(order))
+            _order_texts.move_to_end(key)
     rest = _dumps({**value, "order": _ORDER_MARK})
     if rest.count(_ORDER_MARK_JSON) != 1:  # the mark also inside the data itself: do it the long way
         return _dumps(value)
