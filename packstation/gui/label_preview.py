@@ -36,6 +36,9 @@ class LabelPreview(QFrame):
         layout.addWidget(self.image_label, 1)
         self._png: bytes | None = None
         self._image = QImage()
+        self._drawn: tuple[int, int, int, bool] | None = None  # what the pixmap shows now
+        self._scaled_key: tuple[int, int, int] | None = None  # the picture and size _scaled was made for
+        self._scaled = QImage()
         self.faded = False  # another order's label is drawn faint, so it is not taken for this order's
         self._show_text(self.tr("No label printed yet"))
 
@@ -68,6 +71,7 @@ class LabelPreview(QFrame):
         self._update_pixmap()
 
     def _show_text(self, text: str) -> None:
+        self._drawn = None
         self.image_label.setPixmap(QPixmap())
         self.image_label.setText(text)
 
@@ -77,9 +81,18 @@ class LabelPreview(QFrame):
         size = self.image_label.size()
         if size.width() < 10 or size.height() < 10:
             size = QSize(200, 300)
-        scaled = self._image.scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
+        # Layout passes resize this widget often (a caption shown or hidden, the window re-laid out);
+        # a smooth rescale of a 4x6 label costs milliseconds, so only a new picture or size redraws it.
+        key = (self._image.cacheKey(), size.width(), size.height(), self.faded)
+        if key == self._drawn:
+            return
+        self._drawn = key
+        if self._scaled_key != key[:3]:  # fading another order's label needs no new rescale
+            self._scaled_key = key[:3]
+            self._scaled = self._image.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        scaled = self._scaled
         if self.faded:
             scaled = _faded(scaled)
         self.image_label.setText("")

@@ -305,7 +305,9 @@ class MainWindow(QMainWindow):
         self._view = view
         self.header.render_view(view.order, view.packer, view.complete)
         self.lines_table.render_view(view.lines)
-        self.lines_stack.setCurrentIndex(1 if view.order is not None else 0)
+        page = 1 if view.order is not None else 0
+        if self.lines_stack.currentIndex() != page:  # even an unchanged index costs ~1 ms in Qt
+            self.lines_stack.setCurrentIndex(page)
         if view.order is None:  # the idle page shows: say the next step (a hidden page costs nothing)
             self._render_idle_page(signed_in=bool(view.packer))
         self.boxes.render_view(view.boxes)

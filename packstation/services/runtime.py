@@ -129,6 +129,7 @@ class StationRuntime:
         self._printer_problem = ""
         # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
         self.unanswered_scans: list[str] = []
+        self.last_scan_at = time.monotonic()  # when the last scan arrived (monotonic clock)
 
     # ------------------------------------------------------------------ inputs
 
@@ -139,6 +140,7 @@ class StationRuntime:
     def submit_scan(self, raw: str) -> None:
         """A scan arrived (scanner, manual entry, replay). Handled completely before returning, except
         order look-ups, which answer later through ``station.order_loaded``."""
+        self.last_scan_at = time.monotonic()  # the idle garbage collector waits for a pause in scanning
         try:
             effects = self.station.handle_scan(raw, self.clock())
         except Exception:  # a bug in the state machine must not lose the scan nor kill the window

@@ -1,4 +1,7 @@
-"""Scan end to updated screen, in the real app: a 200-line order on the emulator, the real window.
+"""Scan end to updated screen, in the real app: a long order on the emulator, the real window.
+
+The script measures a 2,000-line order (2,000 units; ``--lines``/``--units`` change it); the test runs
+a 200-line order once, for correctness only.
 
 Timed per scan, on the GUI thread, from the moment the wedge scanner emits ``scanned(code)`` (the end of
 the key burst) to:
@@ -11,6 +14,8 @@ the key burst) to:
   (outbox and print-queue callbacks) done too; the screen was already up to date before those ran.
 
 ``window`` (= ``screen`` minus ``station``) is the window's own share: render, layout and paint.
+``scr-cpu`` is the GUI thread's CPU time over the ``screen`` interval (``time.thread_time()``): on a
+shared machine, wall-clock p99 mostly measures other processes taking the CPU away; this does not.
 
 Item scans and box closes (``CMD:CLOSE-BOX`` every 50 units: box + outbox row in one transaction, then
 booking and label printing run in the background while scanning goes on) are reported apart.
@@ -21,6 +26,7 @@ every scan pays for showing it, as scans a second or more apart do at a real sta
 
 Run as a test (prints the table): .venv/bin/pytest tests/benchmarks/test_bench_scan_latency.py -s
 Run as a script: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/test_bench_scan_latency.py
+    [--lines 2000] [--units 1]
 """
 
 from __future__ import annotations
@@ -39,35 +45,43 @@ if __name__ == "__main__":  # run as a script: make the repository importable
 from packstation.emulator import DEMO_TOKEN, Emulator
 from tests.gui.e2e_support import LiveStation, PlainBot, qasync_session, station_config, write_alias_csv
 
-LINES = 200
+LINES = 200  # the test's order; the script's default is SCRIPT_LINES x SCRIPT_UNITS
 UNITS_PER_LINE = 2
+SCRIPT_LINES = 2000
+SCRIPT_UNITS = 1
 CLOSE_EVERY = 50
 TARGET_MS = 16.0
 
 
-def seed_big_order(emulator: Emulator) -> str:
-    lines = [(f"SKU-{i:04d}", f"Article number {i}", UNITS_PER_LINE) for i in range(LINES)]
-    return emulator.seed_shipment("ORD-BIG", lines)
+class Order:
+    """The benchmark's order: ``lines`` lines of ``units`` units each."""
+
+    def __init__(self, lines: int = LINES, units: int = UNITS_PER_LINE) -> None:
+        self.lines, self.units = lines, units
+
+    def seed(self, emulator: Emulator) -> str:
+        lines = [(f"SKU-{i:04d}", f"Article number {i}", self.units) for i in range(self.lines)]
+        return emulator.seed_shipment("ORD-BIG", lines)
+
+    def scan_codes(self) -> list[str]:
+        """Every unit once (half by EAN alias, half by SKU), a box close every ``CLOSE_EVERY`` units."""
+        codes = []
+        units = 0
+        for unit in range(self.units):
+            for i in range(self.lines):
+                codes.append(f"73100000{i:05d}" if (unit + i) % 2 else f"SKU-{i:04d}")
+                units += 1
+                if units % CLOSE_EVERY == 0:
+                    codes.append("CMD:CLOSE-BOX")
+        if codes[-1] == "CMD:CLOSE-BOX":
+            codes.pop()  # the last unit closes the last box by itself
+        return codes
+
+    def aliases(self) -> dict[str, str]:
+        return {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(self.lines)}
 
 
-def scan_codes() -> list[str]:
-    """Every unit once (half by EAN alias, half by SKU), a box close every ``CLOSE_EVERY`` units."""
-    codes = []
-    for unit in range(UNITS_PER_LINE):
-        for i in range(LINES):
-            codes.append(f"73100000{i:05d}" if unit else f"SKU-{i:04d}")
-            if len([c for c in codes if not c.startswith("CMD:")]) % CLOSE_EVERY == 0:
-                codes.append("CMD:CLOSE-BOX")
-    if codes[-1] == "CMD:CLOSE-BOX":
-        codes.pop()  # the last unit closes the last box by itself
-    return codes
-
-
-def aliases() -> dict[str, str]:
-    return {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(LINES)}
-
-
-STAGES = ("station", "window", "screen", "idle")
+STAGES = ("station", "window", "screen", "idle", "scr-cpu")
 
 
 class ScreenClock:
@@ -80,12 +94,14 @@ class ScreenClock:
 
         clock = self
         self.painted: list[float] = []
+        self.painted_cpu: list[float] = []  # the GUI thread's CPU time at the same moments
 
         class Filter(QObject):
             def eventFilter(self, watched, event) -> bool:
                 if watched is window and event.type() == QEvent.Type.UpdateRequest:
                     type(window).event(window, event)
                     clock.painted.append(time.perf_counter())
+                    clock.painted_cpu.append(time.thread_time())
                     return True
                 return False
 
@@ -93,12 +109,14 @@ class ScreenClock:
         window.installEventFilter(self._filter)
 
 
-def measure(station: LiveStation, *, keep_flash: bool = False) -> dict[str, dict[str, list[float]]]:
+def measure(
+    station: LiveStation, order: Order, *, keep_flash: bool = False
+) -> dict[str, dict[str, list[float]]]:
     """Open the order, then time every scan; returns {"item"|"close": {stage: [seconds]}}."""
     from PySide6.QtWidgets import QApplication
 
     station.scan("ORD-BIG")
-    assert station.shown_line("Article number 0").packed == f"0 / {UNITS_PER_LINE}"
+    assert station.shown_line("Article number 0").packed == f"0 / {order.units}"
     window = station.window
     handed: list[float] = []
 
@@ -112,13 +130,14 @@ def measure(station: LiveStation, *, keep_flash: bool = False) -> dict[str, dict
     samples: dict[str, dict[str, list[float]]] = {
         kind: {stage: [] for stage in STAGES} for kind in ("item", "close")
     }
-    for code in scan_codes():
+    for code in order.scan_codes():
         if not keep_flash:  # else the previous flash is still up, as when scans come faster than it lasts
             window.flash.clear()
         QApplication.processEvents()  # start from a settled screen (outside the timing)
         handed.clear()
         clock.painted.clear()
-        started = time.perf_counter()
+        clock.painted_cpu.clear()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         station.scanner.scanned.emit(code)  # the end of a wedge burst
         QApplication.processEvents()
         idle = time.perf_counter()
@@ -128,6 +147,7 @@ def measure(station: LiveStation, *, keep_flash: bool = False) -> dict[str, dict
         stage["station"].append(handed[0] - started)
         stage["window"].append(clock.painted[-1] - handed[0])
         stage["screen"].append(clock.painted[-1] - started)
+        stage["scr-cpu"].append(clock.painted_cpu[-1] - started_cpu)
         stage["idle"].append(idle - started)
         assert station.banner[0] == "good", station.banner
         assert window.flash.color is not None
@@ -139,9 +159,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def table(samples: dict[str, dict[str, list[float]]]) -> str:
+def table(samples: dict[str, dict[str, list[float]]], order: Order) -> str:
     rows = [
-        f"scan end -> screen, {LINES}-line order ({LINES * UNITS_PER_LINE} units), real window, offscreen",
+        f"scan end -> screen, {order.lines}-line order ({order.lines * order.units} units), real window, "
+        "offscreen",
         f"{'scans':<8}{'stage':<9}{'n':>5}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'mean ms':>9}",
     ]
     for kind in ("item", "close"):
@@ -151,23 +172,23 @@ def table(samples: dict[str, dict[str, list[float]]]) -> str:
                 f"{kind:<8}{stage:<9}{len(values):>5}{percentile(values, 0.5):>9.2f}"
                 f"{percentile(values, 0.99):>9.2f}{max(values):>9.2f}{statistics.fmean(values):>9.2f}"
             )
-    for stage in ("screen", "idle"):
+    for stage in ("screen", "scr-cpu", "idle"):
         every = [v * 1000 for kind in samples.values() for v in kind[stage]]
         verdict = "meets" if percentile(every, 0.99) < TARGET_MS else "MISSES"
         rows.append(
             f"all scans, {stage}: p99 {percentile(every, 0.99):.2f} ms"
-            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage == "screen" else "")
+            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage != "idle" else "")
         )
     return "\n".join(rows)
 
 
-def check_result(station: LiveStation, samples) -> None:
+def check_result(station: LiveStation, samples, order: Order) -> None:
     station.wait_idle()
     view = station.view
     assert view.complete
     assert all(line.scanned == line.expected for line in view.lines)
-    boxes = LINES * UNITS_PER_LINE // CLOSE_EVERY
-    assert len(samples["item"]["screen"]) == LINES * UNITS_PER_LINE
+    boxes = order.lines * order.units // CLOSE_EVERY
+    assert len(samples["item"]["screen"]) == order.lines * order.units
     assert len(samples["close"]["screen"]) == boxes - 1
     assert [b.chip for b in station.shown_boxes()] == ["LABEL PRINTED"] * boxes
     assert sorted(station.printed_codes()) == sorted(b.tracking_number for b in view.boxes)
@@ -176,38 +197,46 @@ def check_result(station: LiveStation, samples) -> None:
 @pytest.mark.benchmark
 @pytest.mark.gui
 def test_scan_to_screen_latency_200_line_order(qtbot, qasync_loop, tmp_path):
+    order = Order()
     emulator = Emulator(token=DEMO_TOKEN, port=0).start()
     try:
         config = station_config(tmp_path, emulator)
-        write_alias_csv(config, aliases())
-        seed_big_order(emulator)
+        write_alias_csv(config, order.aliases())
+        order.seed(emulator)
         station = LiveStation(qtbot, config).start()
         try:
-            samples = measure(station)
-            check_result(station, samples)
+            samples = measure(station, order)
+            check_result(station, samples, order)
         finally:
             station.close()
     finally:
         emulator.stop()
-    print("\n" + table(samples))
+    print("\n" + table(samples, order))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=SCRIPT_LINES)
+    parser.add_argument("--units", type=int, default=SCRIPT_UNITS, help="units per line")
+    args = parser.parse_args(argv)
+    order = Order(args.lines, args.units)
     with tempfile.TemporaryDirectory(prefix="packstation-bench-") as folder, qasync_session():
         emulator = Emulator(token=DEMO_TOKEN, port=0).start()
         try:
             config = station_config(Path(folder), emulator)
-            write_alias_csv(config, aliases())
-            seed_big_order(emulator)
-            station = LiveStation(PlainBot(), config).start()
+            write_alias_csv(config, order.aliases())
+            order.seed(emulator)
+            station = LiveStation(PlainBot(), config, app_gc=True).start()
             try:
-                samples = measure(station)
-                check_result(station, samples)
+                samples = measure(station, order)
+                check_result(station, samples, order)
             finally:
                 station.close()
         finally:
             emulator.stop()
-    print(table(samples))
+    print(table(samples, order))
     return 0
 
 

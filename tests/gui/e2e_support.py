@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from packstation.gui.feedback import NullSoundPlayer
 from packstation.gui.scanner import WedgeScanner
 from tests.support.bench_config import bench_config
 from tests.support.escpos_decode import decode_escpos, read_barcodes
+from tests.support.qt_loop import run_until_done, wait_until
 
 WAIT_MS = 30_000  # generous: a slow CI machine; the waits return as soon as the condition holds
 KEY_GAP_MS = 4.0  # a wedge scanner's gap between keys (the scanner's limit is 40 ms)
@@ -75,8 +75,13 @@ class LiveStation:
         token: str = DEMO_TOKEN,
         flash_ms: int = 60_000,
         demo: bool = False,
+        app_gc: bool = False,
     ) -> None:
+        """``app_gc``: the app's garbage-collection policy (freeze, thresholds, idle collection), for
+        benchmark scripts that measure the app as it runs; process-wide, so not for pytest runs."""
         self.qtbot = qtbot
+        self.app_gc = app_gc
+        self._collector: Any = None
         self.config = config
         self.clock = ManualClock()
         self.sounds = NullSoundPlayer()
@@ -96,6 +101,8 @@ class LiveStation:
 
     def start(self) -> LiveStation:
         self.station.start()
+        if self.app_gc and hasattr(self.station, "keep_gc_off_the_scan_path"):  # older trees: A/B runs
+            self._collector = self.station.keep_gc_off_the_scan_path()
         self.window.show()
         self.qtbot.waitExposed(self.window)
         return self
@@ -104,6 +111,8 @@ class LiveStation:
         if self._closed:
             return
         self._closed = True
+        if self._collector is not None:
+            self._collector.stop()
         self.run(self.station.aclose())
         # Destroy the window (and its timers) here, on the GUI thread. Left to Python's cyclic garbage
         # collector it may be destroyed on whichever thread collects (a worker's), while its running
@@ -112,10 +121,9 @@ class LiveStation:
         shiboken6.delete(self.scanner)
 
     def run(self, coro: Any, timeout_ms: int = WAIT_MS) -> Any:
-        """Run a coroutine on the qasync loop while Qt spins; return its result."""
-        task = asyncio.ensure_future(coro)
-        self.qtbot.waitUntil(task.done, timeout=timeout_ms)
-        return task.result()
+        """Run a coroutine on the qasync loop while Qt's real event loop spins (woken when the task is
+        done, not polled); return its result."""
+        return run_until_done(asyncio.ensure_future(coro), timeout_ms)
 
     def wait_for(self, condition: Callable[[], Any], timeout_ms: int = WAIT_MS) -> None:
         self.qtbot.waitUntil(lambda: bool(condition()), timeout=timeout_ms)
@@ -249,14 +257,13 @@ def station_config(tmp_path: Path, emulator: Any, **changes: Any) -> Config:
 
 
 class PlainBot:
-    """The two qtbot calls ``LiveStation`` makes, for scripts run outside pytest (benchmarks, tools)."""
+    """The two qtbot calls ``LiveStation`` makes, for scripts run outside pytest (benchmarks, tools).
+
+    Waits spin the real event loop (``QEventLoop.exec``, which lets other threads run while Qt sleeps),
+    never a ``QTest.qWait`` loop, which holds the interpreter lock and slows every worker thread."""
 
     def waitUntil(self, condition: Callable[[], Any], timeout: int = 5000) -> None:
-        deadline = time.monotonic() + timeout / 1000
-        while not condition():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"condition not met within {timeout} ms")
-            QTest.qWait(1)
+        wait_until(lambda: bool(condition()), timeout_ms=timeout)
 
     def waitExposed(self, window: Any, timeout: int = 5000) -> None:
         if not QTest.qWaitForWindowExposed(window, timeout):

@@ -16,6 +16,35 @@ def test_shared_options_work_before_and_after_the_subcommand():
     assert parser.parse_args(["api", "shipments.get"]).api_url is None
 
 
+def test_only_the_chosen_subcommand_module_is_imported():
+    code = (
+        "import sys; from packstation.cli import build_parser; parser = build_parser();"
+        "gui = sorted(m for m in sys.modules if m.startswith('packstation.commands.'));"
+        "args = parser.parse_args(['catalogue', 'lookup', '123']);"
+        "chosen = sorted(m for m in sys.modules if m.startswith('packstation.commands.'));"
+        "print(gui, chosen, args.command_module.__name__, args.code)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "[]",
+        "['packstation.commands.catalogue']",
+        "packstation.commands.catalogue",
+        "123",
+    ]
+
+
+def test_a_subcommand_help_still_lists_its_own_options():
+    out = subprocess.run(
+        [sys.executable, "-m", "packstation", "catalogue", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "import" in out.stdout and "lookup" in out.stdout
+
+
 def test_version_prints_the_package_version():
     out = subprocess.run(
         [sys.executable, "-m", "packstation", "--version"], capture_output=True, text=True, timeout=60
@@ -36,7 +65,7 @@ def _option_strings(parser):
 
 
 def test_the_api_token_is_never_a_command_line_option():
-    options = _option_strings(build_parser())
+    options = _option_strings(build_parser(load_all=True))
     assert "--api-url" in options
     assert not [o for o in options if "token" in o]
 

@@ -46,6 +46,7 @@ from packstation.adapters.som.errors import (
 from packstation.adapters.som.requests import clean_request
 from packstation.adapters.som.responses import TRACE_HEADER, error_for_status, json_document
 from packstation.adapters.som.secrets import Scrubber
+from packstation.adapters.som.transport import TlsOnDemandTransport
 from packstation.domain.models import Delivery, ModelError, Shipment, format_datetime
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,8 @@ class SomClient:
         self._http = httpx.AsyncClient(
             base_url=base,
             timeout=self._timeout,
-            transport=transport,
+            # TLS (the CA bundle) is set up at the first https:// request, not for a loopback http:// API
+            transport=transport if transport is not None else TlsOnDemandTransport(),
             follow_redirects=False,  # redirects of the API are errors; labels follow them by hand
             headers={"User-Agent": f"packstation/{__version__}"},
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -131,8 +133,43 @@ class SessionStore(Repository):
             )
 
 
-def dumps(value: Any) -> str:
+def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+_ORDER_MARK = "\x00packstation-order\x00"
+_ORDER_MARK_JSON = _dumps(_ORDER_MARK)
+# session id -> (a private copy of its order part, that part's JSON); a few sessions are open at once
+_order_texts: OrderedDict[str, tuple[Any, str]] = OrderedDict()
+_ORDER_TEXTS_KEPT = 8  # sessions open at once (current and parked) rarely exceed this
+_order_texts_lock = threading.Lock()
+
+
+def dumps(value: Any) -> str:
+    """A session snapshot as JSON, exactly ``json.dumps(value, separators=(",", ":"), sort_keys=True)``.
+
+    A snapshot is saved after every scan, and most of it is the order (a 2,000-line order is ~100 KB),
+    which does not change while it is packed: its JSON is made once per session and spliced into the
+    rest, which is small. Whether the order is unchanged is an equality test against a private copy
+    (in C, a fraction of a millisecond), so a caller changing its dicts can never get stale text."""
+    order = value.get("order") if isinstance(value, dict) else None
+    key = value.get("session_id") if isinstance(value, dict) else None
+    if not isinstance(order, dict) or not isinstance(key, str):
+        return _dumps(value)
+    with _order_texts_lock:  # snapshots are saved from the GUI thread and the store's worker threads
+        cached = _order_texts.get(key)
+        if cached is None or cached[0] != order:
+            text = _dumps(order)
+            cached = (json.loads(text), text)  # a private copy nobody else holds
+            _order_texts[key] = cached
+            while len(_order_texts) > _ORDER_TEXTS_KEPT:
+                _order_texts.popitem(last=False)
+        else:
+            _order_texts.move_to_end(key)
+    rest = _dumps({**value, "order": _ORDER_MARK})
+    if rest.count(_ORDER_MARK_JSON) != 1:  # the mark also inside the data itself: do it the long way
+        return _dumps(value)
+    return rest.replace(_ORDER_MARK_JSON, cached[1])
 
 
 def session_row(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,0 +1,69 @@
+"""The emulator in a process of its own, as Ingrid is: its CPU work does not compete with the station's
+for one interpreter lock, and its CPU time can be read apart from the station's.
+
+``RemoteEmulator()`` spawns the process and forwards the few ``Emulator`` methods benchmarks use over a
+pipe; ``cpu_seconds()`` is the emulator process's own CPU time (every thread: HTTP parsing, the SOM
+service, label generation), which is what the API costs on the server's side.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from typing import Any
+
+from packstation.emulator import DEMO_TOKEN, Emulator
+
+
+def _serve(conn: Any, latency_ms: int) -> None:
+    emulator = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=latency_ms)
+    emulator.start()
+    conn.send((emulator.base_url, emulator.site_id))
+    while True:
+        name, args, kwargs = conn.recv()
+        if name == "stop":
+            emulator.stop()
+            conn.send(None)
+            return
+        if name == "cpu_seconds":
+            conn.send(time.process_time())
+        elif name == "request_count":
+            conn.send(len(emulator.requests))
+        else:
+            conn.send(getattr(emulator, name)(*args, **kwargs))
+
+
+class RemoteEmulator:
+    """An ``Emulator`` in a spawned process; call ``stop()`` when done."""
+
+    def __init__(self, latency_ms: int = 0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, latency_ms), daemon=True)
+        self._process.start()
+        self.base_url, self.site_id = self._conn.recv()
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._conn.send((name, args, kwargs))
+        return self._conn.recv()
+
+    def seed_shipment(self, *args: Any, **kwargs: Any) -> str:
+        return self._call("seed_shipment", *args, **kwargs)
+
+    def set_latency(self, ms: int) -> None:
+        self._call("set_latency", ms)
+
+    def shipment_json(self, shipment_id: str) -> dict[str, Any]:
+        return self._call("shipment_json", shipment_id)
+
+    def cpu_seconds(self) -> float:
+        """The emulator process's CPU time so far (user + system, all threads)."""
+        return self._call("cpu_seconds")
+
+    def request_count(self) -> int:
+        """HTTP requests the emulator has answered (its request log; kept up to 10,000)."""
+        return self._call("request_count")
+
+    def stop(self) -> None:
+        self._call("stop")
+        self._process.join(timeout=10)
