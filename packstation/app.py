@@ -442,17 +442,20 @@ def import_core_before_qt(demo: bool) -> None:
     """Import the station's non-Qt modules before PySide6 is loaded. Once PySide6 is imported, its
     ``__feature__`` import hook reads the source of every module imported after it (to look for
     ``from __feature__ import``): ~400 modules and ~0.1 s at start-up when these come after Qt."""
-    import packstation.adapters.outbox
-    import packstation.adapters.printers.devices
-    import packstation.adapters.printers.queue
-    import packstation.adapters.som.client
-    import packstation.adapters.store
-    import packstation.domain.station
-    import packstation.services.order_lookup
-    import packstation.services.runtime
+    import importlib
 
-    if demo:
-        import packstation.emulator  # noqa: F401
+    core = [
+        "packstation.adapters.outbox",
+        "packstation.adapters.printers.devices",
+        "packstation.adapters.printers.queue",
+        "packstation.adapters.som.client",
+        "packstation.adapters.store",
+        "packstation.domain.station",
+        "packstation.services.order_lookup",
+        "packstation.services.runtime",
+    ]
+    for name in [*core, "packstation.emulator"] if demo else core:
+        importlib.import_module(name)
 
 
 def run_gui(args: Any) -> int:

@@ -113,3 +113,5 @@ tested.LETTER  # DocumentPaper("letter"): the document printer's paper=letter
 tested.test_print_button  # the label printer's test button and result under their old names (GUI tests)
 tested.test_print_result
 tested.sequences  # gui/shortcuts.py: the shortcut tests read which key sequences the window claims
+tested.tls_ready  # adapters/som/transport.py: the TLS-on-demand test reads whether the bundle was loaded
+tested.collections  # services/gc_policy.py: the gc policy tests count the full collections it ran

@@ -9,8 +9,8 @@ images where 1 = ink, with the text's baseline reported so ``^FT`` can place it.
 from __future__ import annotations
 
 import math
-import unicodedata
 import sys
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
