@@ -634,15 +634,21 @@ class SettingsDialog(QDialog):
         source = snapshot.get("token_source")
         if source is None:
             source = TokenSource.STORED if snapshot.get("token_stored") else TokenSource.NONE
-        tr = QCoreApplication.translate
+        # Spelled out (not through an alias) so that pyside6-lupdate collects them.
         words = {
-            TokenSource.ENVIRONMENT: tr(
+            TokenSource.ENVIRONMENT: QCoreApplication.translate(
                 "SettingsDialog",
                 "token from PACKSTATION_API_TOKEN (this run's environment; it wins over a stored token)",
             ),
-            TokenSource.STORED: tr("SettingsDialog", "token stored (type a new one to replace it)"),
-            TokenSource.DEMO: tr("SettingsDialog", "the demo's own token (nothing to enter)"),
-            TokenSource.NONE: tr("SettingsDialog", "no token stored: paste the API token"),
+            TokenSource.STORED: QCoreApplication.translate(
+                "SettingsDialog", "token stored (type a new one to replace it)"
+            ),
+            TokenSource.DEMO: QCoreApplication.translate(
+                "SettingsDialog", "the demo's own token (nothing to enter)"
+            ),
+            TokenSource.NONE: QCoreApplication.translate(
+                "SettingsDialog", "no token stored: paste the API token"
+            ),
         }
         return words.get(TokenSource(source), words[TokenSource.NONE])
 

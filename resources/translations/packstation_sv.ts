@@ -2,36 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="sv_SE">
 <context>
-    <name></name>
-    <message numerus="yes">
-        <location filename="../../packstation/gui/settings_dialog.py" line="640"/>
-        <source>SettingsDialog</source>
-        <comment>token from PACKSTATION_API_TOKEN (this run&apos;s environment; it wins over a stored token)</comment>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="643"/>
-        <source>SettingsDialog</source>
-        <comment>token stored (type a new one to replace it)</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="644"/>
-        <source>SettingsDialog</source>
-        <comment>the demo&apos;s own token (nothing to enter)</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="645"/>
-        <source>SettingsDialog</source>
-        <comment>no token stored: paste the API token</comment>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>BoxCard</name>
     <message>
         <location filename="../../packstation/gui/boxes_panel.py" line="22"/>
@@ -133,27 +103,27 @@
     <message>
         <location filename="../../packstation/gui/demo_sheet_dialog.py" line="39"/>
         <source>Demo barcodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Demostreckkoder</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/demo_sheet_dialog.py" line="45"/>
         <source>Scan these with your scanner, from the screen or printed: first the badge or an order&apos;s pick list, then its products, then the commands. To print them on the bench printer run %1 (add --output sheet.pdf for an office printer).</source>
-        <translation type="unfinished"></translation>
+        <translation>Skanna dessa med din skanner, från skärmen eller utskrivna: först brickan eller en orders plocklista, sedan dess produkter, sedan kommandona. Skriv ut dem på bänkens skrivare med %1 (lägg till --output sheet.pdf för en kontorsskrivare).</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/demo_sheet_dialog.py" line="60"/>
         <source>The sheet could not be drawn. Run %1 instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arket kunde inte ritas. Kör %1 i stället.</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/demo_sheet_dialog.py" line="75"/>
         <source>Save as PDF…</source>
-        <translation type="unfinished"></translation>
+        <translation>Spara som PDF…</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/demo_sheet_dialog.py" line="95"/>
         <source>Save the demo barcodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Spara demostreckkoderna</translation>
     </message>
 </context>
 <context>
@@ -161,12 +131,12 @@
     <message>
         <location filename="../../packstation/gui/dialog_scans.py" line="57"/>
         <source>Close this dialog first — scan not used: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Stäng den här dialogen först — skanningen användes inte: %1</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/dialog_scans.py" line="63"/>
         <source>Badge read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Bricka läst: %1</translation>
     </message>
 </context>
 <context>
@@ -265,13 +235,13 @@
         <translation>Senaste etikett</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="40"/>
-        <location filename="../../packstation/gui/label_preview.py" line="61"/>
+        <location filename="../../packstation/gui/label_preview.py" line="43"/>
+        <location filename="../../packstation/gui/label_preview.py" line="64"/>
         <source>No label printed yet</source>
         <translation>Ingen etikett utskriven än</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/label_preview.py" line="65"/>
+        <location filename="../../packstation/gui/label_preview.py" line="68"/>
         <source>Label preview not available
 (the label itself is not affected)</source>
         <translation>Förhandsvisning saknas
@@ -281,32 +251,32 @@
 <context>
     <name>LinesTable</name>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="156"/>
+        <location filename="../../packstation/gui/order_view.py" line="158"/>
         <source>Item</source>
         <translation>Vara</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="156"/>
+        <location filename="../../packstation/gui/order_view.py" line="158"/>
         <source>Packed</source>
         <translation>Packat</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="156"/>
+        <location filename="../../packstation/gui/order_view.py" line="158"/>
         <source>To go</source>
         <translation>Kvar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="225"/>
+        <location filename="../../packstation/gui/order_view.py" line="233"/>
         <source>%1 too many</source>
         <translation>%1 för många</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="227"/>
+        <location filename="../../packstation/gui/order_view.py" line="235"/>
         <source>%1 more</source>
         <translation>%1 till</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="229"/>
+        <location filename="../../packstation/gui/order_view.py" line="237"/>
         <source>✓ done</source>
         <translation>✓ klart</translation>
     </message>
@@ -326,12 +296,12 @@
     <message>
         <location filename="../../packstation/gui/main_window.py" line="58"/>
         <source>Outbox</source>
-        <translation type="unfinished"></translation>
+        <translation>Utkorg</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/main_window.py" line="59"/>
         <source>Demo barcodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Demostreckkoder</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/main_window.py" line="222"/>
@@ -346,12 +316,12 @@
     <message>
         <location filename="../../packstation/gui/main_window.py" line="227"/>
         <source>Sign in: scan your badge</source>
-        <translation type="unfinished"></translation>
+        <translation>Logga in: skanna din bricka</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/main_window.py" line="229"/>
         <source>No badge? Type USER: and your name (USER:Anna) in the field below and press Enter.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ingen bricka? Skriv USER: och ditt namn (USER:Anna) i fältet nedan och tryck Enter.</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/main_window.py" line="238"/>
@@ -369,73 +339,73 @@
         <translation>Senaste skanning: %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="319"/>
+        <location filename="../../packstation/gui/main_window.py" line="321"/>
         <source>Parked: %1</source>
         <translation>Parkerade: %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="385"/>
+        <location filename="../../packstation/gui/main_window.py" line="387"/>
         <source>Close packstation?</source>
-        <translation type="unfinished"></translation>
+        <translation>Stänga packstation?</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="388"/>
+        <location filename="../../packstation/gui/main_window.py" line="390"/>
         <source>Order %1 is open. It is safe in the station&apos;s database: packstation brings it back, with its boxes, when it starts again. Close packstation now?</source>
-        <translation type="unfinished"></translation>
+        <translation>Order %1 är öppen. Den är säker i stationens databas: packstation tar fram den igen, med sina kartonger, när den startar nästa gång. Stänga packstation nu?</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="392"/>
+        <location filename="../../packstation/gui/main_window.py" line="394"/>
         <source>Close packstation</source>
-        <translation type="unfinished"></translation>
+        <translation>Stäng packstation</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/main_window.py" line="393"/>
+        <location filename="../../packstation/gui/main_window.py" line="395"/>
         <source>Keep packing</source>
-        <translation type="unfinished"></translation>
+        <translation>Fortsätt packa</translation>
     </message>
 </context>
 <context>
     <name>OrderHeaderWidget</name>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="49"/>
-        <location filename="../../packstation/gui/order_view.py" line="97"/>
+        <location filename="../../packstation/gui/order_view.py" line="51"/>
+        <location filename="../../packstation/gui/order_view.py" line="99"/>
         <source>No order open</source>
         <translation>Ingen order öppen</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="79"/>
+        <location filename="../../packstation/gui/order_view.py" line="81"/>
         <source>Settings</source>
         <translation>Inställningar</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="80"/>
+        <location filename="../../packstation/gui/order_view.py" line="82"/>
         <source>Settings (API, printer, box types, sounds)</source>
         <translation>Inställningar (API, skrivare, kartongtyper, ljud)</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="94"/>
+        <location filename="../../packstation/gui/order_view.py" line="96"/>
         <source>Not signed in: scan your badge</source>
         <translation>Inte inloggad: skanna din bricka</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="98"/>
+        <location filename="../../packstation/gui/order_view.py" line="100"/>
         <source>Ready for the next order</source>
         <translation>Redo för nästa order</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="103"/>
+        <location filename="../../packstation/gui/order_view.py" line="105"/>
         <source>Order %1</source>
         <translation>Order %1</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="103"/>
+        <location filename="../../packstation/gui/order_view.py" line="105"/>
         <source>  ✓ packed</source>
         <translation>  ✓ packad</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/order_view.py" line="107"/>
+        <location filename="../../packstation/gui/order_view.py" line="109"/>
         <source>%1 parcels expected</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kolli väntas</translation>
     </message>
 </context>
 <context>
@@ -443,52 +413,52 @@
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="53"/>
         <source>Outbox and print queue</source>
-        <translation type="unfinished"></translation>
+        <translation>Utkorg och utskriftskö</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="66"/>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>Läge</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="66"/>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>Vad</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="66"/>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>Detaljer</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="85"/>
         <source>&amp;Retry</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Försök igen</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="86"/>
         <source>Re&amp;print</source>
-        <translation type="unfinished"></translation>
+        <translation>Skriv &amp;ut igen</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="87"/>
         <source>Re&amp;fresh</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Uppdatera</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="93"/>
         <source>Close (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>Stäng (Esc)</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="118"/>
         <source>Nothing waiting: every operation is sent and every label printed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Inget väntar: allt är skickat och varje etikett utskriven.</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/outbox_dialog.py" line="121"/>
         <source>%1 need attention, %2 prints failed, %3 waiting to send, %4 waiting to print.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 behöver åtgärd, %2 utskrifter misslyckades, %3 väntar på att skickas, %4 väntar på utskrift.</translation>
     </message>
 </context>
 <context>
@@ -613,62 +583,62 @@
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="125"/>
         <source>Document printer</source>
-        <translation type="unfinished"></translation>
+        <translation>Dokumentskrivare</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="128"/>
         <source>usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, cups:Zebra, file:/tmp/labels.bin, preview</source>
-        <translation type="unfinished"></translation>
+        <translation>usb:0x0a5f:0x0164, tcp://10.0.0.7:9100, cups:Zebra, file:/tmp/labels.bin, preview</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="134"/>
         <source>empty: none; an A4/Letter office printer: cups:QUEUE or win32:PRINTER NAME</source>
-        <translation type="unfinished"></translation>
+        <translation>tomt: ingen; en A4/Letter-kontorsskrivare: cups:KÖ eller win32:SKRIVARNAMN</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="140"/>
         <source>Print test receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>Skriv ut testkvitto</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="141"/>
         <source>Print test page</source>
-        <translation type="unfinished"></translation>
+        <translation>Skriv ut testsida</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="185"/>
         <source>Connection and printer</source>
-        <translation type="unfinished"></translation>
+        <translation>Anslutning och skrivare</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="186"/>
         <source>Box types</source>
-        <translation type="unfinished"></translation>
+        <translation>Kartongtyper</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="188"/>
         <source>Weighing, slips, tracking</source>
-        <translation type="unfinished"></translation>
+        <translation>Vägning, följesedlar, spårning</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="190"/>
         <source>Catalogue</source>
-        <translation type="unfinished"></translation>
+        <translation>Katalog</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="208"/>
         <source>Save (Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>Spara (Enter)</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="209"/>
         <source>Cancel (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>Avbryt (Esc)</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="282"/>
         <source>Printers</source>
-        <translation type="unfinished"></translation>
+        <translation>Skrivare</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="354"/>
@@ -768,37 +738,37 @@
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="419"/>
         <source>Product catalogue (barcode → SKU)</source>
-        <translation type="unfinished"></translation>
+        <translation>Produktkatalog (streckkod → artikelnummer)</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="426"/>
         <source>Import the merchant&apos;s ERP/WMS export: CSV with a header row, or JSON lines, with the columns barcode, sku and optionally name, units, weight_g. The whole file is checked first: a bad row is named by its line and nothing changes. It applies at once.</source>
-        <translation type="unfinished"></translation>
+        <translation>Importera handlarens export från affärs- eller lagersystemet: CSV med rubrikrad, eller JSON-rader, med kolumnerna barcode, sku och valfritt name, units, weight_g. Hela filen kontrolleras först: en felaktig rad anges med sitt radnummer och inget ändras. Den gäller direkt.</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="432"/>
         <source>Replace: the file is the whole catalogue</source>
-        <translation type="unfinished"></translation>
+        <translation>Ersätt: filen är hela katalogen</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="433"/>
         <source>Merge: add and update rows, remove none</source>
-        <translation type="unfinished"></translation>
+        <translation>Sammanfoga: lägg till och uppdatera rader, ta inte bort några</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="438"/>
         <source>Import a catalogue file…</source>
-        <translation type="unfinished"></translation>
+        <translation>Importera en katalogfil…</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="463"/>
         <source>Import a catalogue file</source>
-        <translation type="unfinished"></translation>
+        <translation>Importera en katalogfil</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="465"/>
         <source>Catalogue files (*.csv *.jsonl *.json *.txt);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Katalogfiler (*.csv *.jsonl *.json *.txt);;Alla filer (*)</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="541"/>
@@ -818,7 +788,7 @@
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="559"/>
         <source>Sending a test page…</source>
-        <translation type="unfinished"></translation>
+        <translation>Skickar en testsida…</translation>
     </message>
     <message>
         <location filename="../../packstation/gui/settings_dialog.py" line="561"/>
@@ -831,27 +801,47 @@
         <translation>Ange id för den egna händelsetypen för spårningshändelsen packad.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="651"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="639"/>
+        <source>token from PACKSTATION_API_TOKEN (this run&apos;s environment; it wins over a stored token)</source>
+        <translation>token från PACKSTATION_API_TOKEN (den här körningens miljö; den går före en sparad token)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="643"/>
+        <source>token stored (type a new one to replace it)</source>
+        <translation>token sparad (skriv en ny för att ersätta den)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="646"/>
+        <source>the demo&apos;s own token (nothing to enter)</source>
+        <translation>demons egen token (inget att fylla i)</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="649"/>
+        <source>no token stored: paste the API token</source>
+        <translation>ingen token sparad: klistra in API-token</translation>
+    </message>
+    <message>
+        <location filename="../../packstation/gui/settings_dialog.py" line="657"/>
         <source>This is the demo: settings are not saved. Start packstation without --demo to set up this station.</source>
         <translation>Det här är demot: inställningarna sparas inte. Starta packstation utan --demo för att ställa in den här stationen.</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="677"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="683"/>
         <source>Settings saved</source>
         <translation>Inställningarna sparade</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="679"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="685"/>
         <source>Settings saved. They take effect when packstation restarts; nothing is lost (open orders, boxes and labels waiting to print are kept).</source>
         <translation>Inställningarna är sparade. De gäller när packstation startas om; inget går förlorat (öppna ordrar, kartonger och etiketter som väntar på utskrift finns kvar).</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="686"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="692"/>
         <source>Restart now</source>
         <translation>Starta om nu</translation>
     </message>
     <message>
-        <location filename="../../packstation/gui/settings_dialog.py" line="689"/>
+        <location filename="../../packstation/gui/settings_dialog.py" line="695"/>
         <source>Later</source>
         <translation>Senare</translation>
     </message>
