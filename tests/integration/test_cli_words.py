@@ -134,9 +134,14 @@ def test_a_label_print_names_its_order_and_box_in_the_log(tmp_path, emulator, ca
         finally:
             await services.aclose()
 
-    with caplog.at_level(logging.INFO, logger="packstation.services.runtime"):
+    with caplog.at_level(logging.INFO, logger="packstation"):
         asyncio.run(pack())
     lines = [r.getMessage() for r in caplog.records if r.name == "packstation.services.runtime"]
     assert any(
         re.match(r"Label of order ORD-LOG box 1 \(tracking \S+\): print job \d+ done", m) for m in lines
     ), lines
+    # The print queue's own line names the box and the tracking number too, not only a byte count.
+    queue_lines = [r.getMessage() for r in caplog.records if r.name == "packstation.adapters.printers.queue"]
+    assert any(
+        re.match(r"Print job \d+ done \(label box id \d+, tracking \S+, \d+ bytes\)", m) for m in queue_lines
+    ), queue_lines

@@ -232,7 +232,12 @@ class PrintQueue:
             # draw exactly (unsupported ZPL commands, a label shrunk to the head) stays in the job's detail
             self.repo.finish(job.id, note="; ".join(payload.warnings) or None)
             log.info(
-                "Print job %d done (%s, %d bytes)", job.id, payload.label_format.value, len(payload.data)
+                "Print job %d done (%s %s, %s, %d bytes)",
+                job.id,
+                job.kind.value,
+                f"box id {job.box_id}" if job.box_id is not None else "no box",
+                f"tracking {job.tracking_number}" if job.tracking_number else "no tracking number",
+                len(payload.data),
             )
             self._changed(job.id)
             return
