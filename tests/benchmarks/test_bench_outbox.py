@@ -14,12 +14,10 @@ Run as a script for the report::
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,7 +27,8 @@ if __name__ == "__main__":  # make "tests.support" importable when run as a scri
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
-from packstation.emulator import DEMO_TOKEN, Emulator
+from packstation.emulator import DEMO_TOKEN
+from tests.support.remote_emulator import RemoteEmulator
 from tests.support.station_driver import check_invariants, close_one_box, seed_orders
 
 SHIPMENTS = 300
@@ -37,49 +36,6 @@ OPERATIONS = 1000
 LATENCY_MS = 20
 CONCURRENCY = 8
 SCAN_WRITES = 2000
-
-
-def _serve_emulator(conn: Any) -> None:
-    """The emulator in a process of its own, as Ingrid is: its CPU work does not compete with the
-    station's for one interpreter lock. Serves method calls sent over ``conn``."""
-    emu = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=0)
-    emu.start()
-    conn.send((emu.base_url, emu.site_id))
-    while True:
-        name, args, kwargs = conn.recv()
-        if name == "stop":
-            emu.stop()
-            conn.send(None)
-            return
-        conn.send(getattr(emu, name)(*args, **kwargs))
-
-
-class RemoteEmulator:
-    """The few ``Emulator`` methods the benchmark uses, forwarded to the emulator process."""
-
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_serve_emulator, args=(child,), daemon=True)
-        self._process.start()
-        self.base_url, self.site_id = self._conn.recv()
-
-    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        self._conn.send((name, args, kwargs))
-        return self._conn.recv()
-
-    def seed_shipment(self, *args: Any, **kwargs: Any) -> str:
-        return self._call("seed_shipment", *args, **kwargs)
-
-    def set_latency(self, ms: int) -> None:
-        self._call("set_latency", ms)
-
-    def shipment_json(self, shipment_id: str) -> dict:
-        return self._call("shipment_json", shipment_id)
-
-    def stop(self) -> None:
-        self._call("stop")
-        self._process.join(timeout=10)
 
 
 def backlog_plan() -> dict[int, int]:
