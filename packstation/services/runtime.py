@@ -18,7 +18,7 @@ import errno
 import io
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
@@ -29,7 +29,7 @@ from packstation.domain.models import Shipment
 from packstation.domain.outbox import OutboxStatus
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing_box import TrackedUnit
-from packstation.domain.parcel_claims import OpenVerdict, ShipmentFacts, assess_open
+from packstation.domain.parcel_claims import OpenVerdict, ParcelFact, ShipmentFacts, assess_open
 from packstation.domain.ports import OrderSource, OutboxWorker, PrintQueuePort
 from packstation.domain.printing import ACTIVE_STATES, PrintJob, PrintJobKind, PrintJobState
 from packstation.domain.raster import LabelPreview, MonoImage
@@ -363,16 +363,23 @@ class StationRuntime:
         if shipment is None:
             return
         facts = ShipmentFacts.from_shipment(shipment)
-        booked = [
-            p for p in facts.parcels or () if p.id in record.foreign_ids and p.booked and p.tracking_number
-        ]
+        foreign = [p for p in facts.parcels or () if p.id in record.foreign_ids]
+        self._ask_foreign_choice(session.session_id, foreign)
+
+    def _ask_foreign_choice(self, session_id: str, foreign: Iterable[ParcelFact], preface: str = "") -> bool:
+        """Put the station into "choose first" for the booked ones among ``foreign`` (parcels of the open
+        order this station did not make), keeping their label URLs for a reprint. False: none booked."""
+        booked = [p for p in foreign if p.booked and p.tracking_number]
+        if not booked:
+            return False
         self._foreign_labels.update(
             {p.tracking_number: p.label_url for p in booked if p.tracking_number and p.label_url}
         )
         numbers = [p.tracking_number for p in booked if p.tracking_number]
         times = [p.booked_at for p in booked if p.booked_at is not None]
         when = min(times).astimezone().strftime("%H:%M") if times else ""
-        self._apply(self.station.foreign_parcels_found(session.session_id, numbers, booked_at=when))
+        self._apply(self.station.foreign_parcels_found(session_id, numbers, booked_at=when, preface=preface))
+        return True
 
     def _assess_open(self, shipment: Shipment) -> None:
         """Exactly once across benches (``parcel_claims.assess_open``), from the answer just fetched:
@@ -397,22 +404,11 @@ class StationRuntime:
         if marker is not None:
             since = marker.since.astimezone().strftime("%H:%M")
             sentences.append(text.being_packed_at(marker.station, since))
-        booked = [p for p in found.foreign if p.booked and p.tracking_number]
-        if booked:
-            # Nothing is packed until the packer chooses (reprint / pack extra / leave).
-            times = [p.booked_at for p in booked if p.booked_at is not None]
-            when = min(times).astimezone().strftime("%H:%M") if times else ""
-            numbers = [p.tracking_number for p in booked if p.tracking_number]
-            self._foreign_labels.update(
-                {p.tracking_number: p.label_url for p in booked if p.tracking_number and p.label_url}
-            )
-            self._apply(
-                self.station.foreign_parcels_found(
-                    session.session_id, numbers, booked_at=when, preface=" ".join(sentences)
-                )
-            )
-        elif sentences:
-            self._apply(self.station.notify(Tone.WARNING, " ".join(sentences)))
+        # Booked foreign parcels: nothing is packed until the packer chooses (reprint / pack extra / leave).
+        preface = " ".join(sentences)
+        asked = self._ask_foreign_choice(session.session_id, found.foreign, preface=preface)
+        if not asked and preface:
+            self._apply(self.station.notify(Tone.WARNING, preface))
         if self.outbox is not None:
             self._spawn(self.outbox.mark_packing(shipment.id, station))
 

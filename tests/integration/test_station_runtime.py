@@ -283,3 +283,24 @@ def test_a_second_bench_that_chooses_reprint_prints_the_first_benchs_label_and_b
         emulator.requests_for("shipments.bookParcels")
     )
     assert writes_after == writes_before and emulator.parcel_count(shipment_id) == 1
+
+
+def test_after_a_restart_an_order_packed_elsewhere_still_waits_for_the_packers_choice(
+    emulator, tmp_path, qapp
+):
+    """Bench-2 opened an order packed at bench-1 and was closed before its packer chose: after the
+    restart the order asks again (from the cached shipment), and an item scan is still refused."""
+    emulator.seed_shipment("ORD-ASK-AGAIN", [("SKU-A", "Mug", 1)])
+    first = bench_config(tmp_path / "a", emulator, station_id="bench-1")
+    second = bench_config(tmp_path / "b", emulator, station_id="bench-2")
+    run_station(first, ["ORD-ASK-AGAIN", "SKU-A"], qapp)
+    run_station(second, ["ORD-ASK-AGAIN"], qapp)
+    seen = {}
+
+    def restored(services):
+        services.runtime.restore()
+        seen["after_restart"] = services.station.view.feedback.message
+
+    _, view, _, _ = run_station(second, ["SKU-A"], qapp, before=restored)
+    assert "Already packed: order ORD-ASK-AGAIN has 1 parcel(s)" in seen["after_restart"]
+    assert "Choose: CMD:REPRINT" in view.feedback.message and not view.complete

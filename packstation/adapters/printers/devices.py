@@ -165,17 +165,9 @@ class EscposDevicePrinter:
 
     def probe(self) -> None:
         """Reach the printer and, where it answers, ask its status: a fault counts as not ready."""
-        device = self._open()
-        try:
-            reading = self._status(device)
-        except e.PrinterError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, 0, 0) from exc
-        finally:
-            self._close(device)
-        if reading.fault is not None:
-            raise self._fault_before(reading.fault)
+        fault = self.status()
+        if fault is not None:
+            raise self._fault_before(fault)
 
     def status(self) -> str | None:
         """The fault the printer reports now, in words; None when it is ready or does not answer.
