@@ -1,6 +1,5 @@
 """packstation: a packing-bench station that books one Ingrid parcel and prints one label per box."""
 
-import os
 import sys
 
 __version__ = "0.1.0"
@@ -9,7 +8,3 @@ __version__ = "0.1.0"
 # pygments when they are installed (~80 ms of its ~100 ms import). The station never runs httpx's CLI:
 # a None entry makes that one import fail at once, and httpx falls back to its stub ``main``.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-
-# pydantic (the settings model) looks for plugins at its first model by reading the entry points of
-# every installed distribution (~30 ms at start-up). The station uses none; an explicit setting wins.
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

@@ -36,7 +36,6 @@ stdlib.formatter_class  # argparse reads it
 stdlib.row_factory  # sqlite3 reads it
 stdlib.signum  # signal handler signature
 stdlib.raise_not_found  # python-escpos' open() signature, overridden in adapters/printers/devices.py
-stdlib._event_type_when_published  # a pydantic model validator (domain/settings.py), called by pydantic
 stdlib.usage  # argparse reads parser.usage
 stdlib.fontmode  # Pillow's ImageDraw reads it (1-bit text without antialiasing)
 stdlib.__getattr__  # module __getattr__ (PEP 562), domain/station_text.py

@@ -52,7 +52,14 @@ ENV_VARS = {key: ENV_PREFIX + key.upper() for key in SETTING_NAMES}
 SITE_FILE_ENV = "PACKSTATION_SITE_FILE"
 # The app's variables that are not settings (never reported as unknown).
 OTHER_ENV_VARS = frozenset(
-    {TOKEN_ENV, SITE_FILE_ENV, "PACKSTATION_LOG_DIR", "PACKSTATION_BENCH_DATA_DIR", "PACKSTATION_SCREENSHOTS"}
+    {
+        TOKEN_ENV,
+        SITE_FILE_ENV,
+        "PACKSTATION_LOG_DIR",
+        "PACKSTATION_BENCH_DATA_DIR",
+        "PACKSTATION_SCREENSHOTS",
+        "PACKSTATION_STARTUP_MARK",  # gui/startup_mark.py: the start-up benchmark's first-paint time
+    }
 )
 # Site-file keys that are not settings.
 SITE_ONLY_KEYS = frozenset({"benches", "min_version"})

@@ -1,5 +1,5 @@
-"""The station's settings: one typed model (a pydantic dataclass), parsed once, with every rule a value
-must follow. The loader (``adapters.config``) builds it from the config file, the environment and the
+"""The station's settings: one typed model (a frozen dataclass whose fields carry their rules), parsed
+once, with every rule a value must follow. The loader (``adapters.config``) builds it from the config file, the environment and the
 flags, the settings dialog checks its fields with it, and ``station_settings`` derives what the domain's
 ``Station`` needs from it, so no rule lives in the wiring or in the GUI.
 
@@ -11,6 +11,12 @@ Checking a partial set of values (one layer: a file, the environment, the flags,
 is ``validate_values``; a mistake is a ``SettingsError`` whose ``problems`` name the key, the rule that
 failed and the expected form. ``strict=True`` is for JSON, which carries real types: there a string
 where a boolean belongs (``"sounds": "false"``) is an error, not a guess.
+
+The rules are plain Python (``_Rule``: a conversion, bounds, a check) rather than a validation
+library's model: building pydantic's model and importing it cost ~0.1 s of every start-up, more than
+everything else the settings do together (issue 18). The error codes are the ones pydantic used
+(``bool_type``, ``greater_than`` ...), and a lax check reads text as pydantic's lax mode did
+(``"false"``, ``"no"``, ``"0"``; ``"2.5"``; ``"50"``).
 """
 
 from __future__ import annotations
@@ -24,12 +30,9 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 import platformdirs
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError, model_validator
-from pydantic.dataclasses import dataclass
-from pydantic_core import ErrorDetails, PydanticCustomError
 
 from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
 from packstation.domain.setting_grammars import (
@@ -59,34 +62,149 @@ EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer", "document_printer"})
 # The box-type dimensions: (key, the words people see for it).
 BOX_DIMENSIONS = (("length_mm", "Length mm"), ("width_mm", "Width mm"), ("height_mm", "Height mm"))
 
-T = TypeVar("T")
+class _Wrong(Exception):
+    """A value of the wrong type or outside its bounds: ``code`` names the rule (the codes pydantic
+    used when it checked these settings: ``bool_parsing``, ``greater_than`` ...)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
-def _grammar(parse: Callable[[str], object]) -> AfterValidator:
-    """A field rule from a grammar: the text stays as written, a mistake becomes a coded error."""
+# What a lax check (a flag, an environment variable, the dialog) reads as a boolean; JSON has real ones.
+_TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE_WORDS = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _to_str(value: object, strict: bool) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Wrong("string_type")
+
+
+def _to_bool(value: object, strict: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if strict:
+        raise _Wrong("bool_type")
+    if isinstance(value, str):
+        word = value.lower()
+        if word in _TRUE_WORDS or word in _FALSE_WORDS:
+            return word in _TRUE_WORDS
+        raise _Wrong("bool_parsing")
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    raise _Wrong("bool_parsing" if isinstance(value, int) else "bool_type")
+
+
+def _to_float(value: object, strict: bool) -> float:
+    if isinstance(value, int | float) and not (strict and isinstance(value, bool)):
+        return float(value)
+    if isinstance(value, str) and not strict:
+        try:
+            return float(value)
+        except ValueError:
+            raise _Wrong("float_parsing") from None
+    raise _Wrong("float_type")
+
+
+def _to_int(value: object, strict: bool) -> int:
+    if isinstance(value, int) and not (strict and isinstance(value, bool)):
+        return int(value)
+    if strict:
+        raise _Wrong("int_type")
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise _Wrong("int_from_float")
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+        try:
+            number = float(value)
+        except ValueError:
+            raise _Wrong("int_parsing") from None
+        if number.is_integer():
+            return int(number)
+        raise _Wrong("int_parsing")
+    raise _Wrong("int_type")
+
+
+def _to_path(value: object, strict: bool) -> Path:
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, str):
+        return Path(value)
+    raise _Wrong("string_type" if strict else "path_type")
+
+
+def _to_box_types(value: object, strict: bool) -> tuple[BoxType, ...]:
+    return _parse_box_types(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rule:
+    """How one setting is checked: its form in words (quoted by error messages), the conversion to its
+    type, bounds, and a check of the typed value that may normalise it or raise SettingValueError."""
+
+    form: str
+    convert: Callable[[object, bool], Any]
+    check: Callable[[Any], Any] | None = None
+    gt: float | None = None
+    ge: float | None = None
+    max_length: int | None = None
+
+    def apply(self, value: object, strict: bool) -> Any:
+        typed = self.convert(value, strict)
+        if self.gt is not None and not typed > self.gt:
+            raise _Wrong("greater_than")
+        if self.ge is not None and not typed >= self.ge:
+            raise _Wrong("greater_than_equal")
+        if self.max_length is not None and len(typed) > self.max_length:
+            raise _Wrong("string_too_long")
+        return self.check(typed) if self.check is not None else typed
+
+
+def _setting(
+    default: object = dataclasses.MISSING,
+    *,
+    form: str,
+    convert: Callable[[object, bool], Any] = _to_str,
+    factory: Callable[[], object] | None = None,
+    check: Callable[[Any], Any] | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    max_length: int | None = None,
+) -> Any:
+    """A field of ``StationConfig`` with its rule (in the field's metadata)."""
+    metadata = {"rule": _Rule(form, convert, check, gt, ge, max_length)}
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _grammar(parse: Callable[[str], object]) -> Callable[[str], str]:
+    """A field rule from a grammar: the text stays as written, a mistake is the grammar's coded error."""
 
     def check(value: str) -> str:
-        try:
-            parse(value)
-        except SettingValueError as exc:
-            raise PydanticCustomError(exc.code, "{message}", {"message": exc.user_message}) from None
+        parse(value)
         return value
 
-    return AfterValidator(check)
+    return check
 
 
 def _check_api_url(value: str) -> str:
     if not value.strip().startswith(("https://", "http://")):
-        raise PydanticCustomError(
-            "api_url",
-            "{message}",
-            {"message": f"the API URL must start with https:// (like {PRODUCTION_URL}), not {value!r}"},
+        raise SettingValueError(
+            "api_url", f"the API URL must start with https:// (like {PRODUCTION_URL}), not {value!r}"
         )
     return value.strip()
 
 
-def _box_error(message: str) -> PydanticCustomError:
-    return PydanticCustomError("box_type", "{message}", {"message": message})
+def _box_error(message: str) -> SettingValueError:
+    return SettingValueError("box_type", message)
 
 
 def _whole_mm(value: object) -> int | None:
@@ -99,7 +217,7 @@ def _whole_mm(value: object) -> int | None:
     return None
 
 
-def _parse_box_types(value: object) -> object:
+def _parse_box_types(value: object) -> tuple[BoxType, ...]:
     """Box types as a list of ``{code, name, length_mm, width_mm, height_mm}`` (or BoxType values):
     a code each, whole millimetres above 0, no code twice (codes are scanned case-blind)."""
     if not isinstance(value, list | tuple):
@@ -134,10 +252,8 @@ def _check_listen(value: str) -> str:
     if value:
         host, _, port = value.rpartition(":")
         if not port.isdecimal() or not 0 <= int(port) < 65536 or (host and " " in host):
-            raise PydanticCustomError(
-                "metrics_listen",
-                "{message}",
-                {"message": f"expected PORT or HOST:PORT (like 127.0.0.1:9464 or 9464), not {value!r}"},
+            raise SettingValueError(
+                "metrics_listen", f"expected PORT or HOST:PORT (like 127.0.0.1:9464 or 9464), not {value!r}"
             )
     return value
 
@@ -150,13 +266,6 @@ def listen_address(value: str) -> tuple[str, int] | None:
         return None
     host, _, port = value.rpartition(":")
     return (host.strip("[]") or "127.0.0.1", int(port))
-
-
-ApiUrl = Annotated[str, AfterValidator(_check_api_url)]
-MetricsListen = Annotated[str, AfterValidator(_check_listen)]
-ScaleText = Annotated[str, _grammar(parse_scale)]
-ScannerText = Annotated[str, _grammar(parse_scanner)]
-BoxTypes = Annotated[tuple[BoxType, ...], BeforeValidator(_parse_box_types)]
 
 
 def user_data_dir() -> Path:
@@ -195,104 +304,114 @@ def _default_station_id() -> str:
 BOOL = "true or false"
 
 
-@dataclass(frozen=True)
+def _to_log_format(value: object, strict: bool) -> LogFormat:
+    if isinstance(value, LogFormat):
+        return value
+    if isinstance(value, str) and value in LogFormat._value2member_map_:
+        return LogFormat(value)
+    raise _Wrong("enum")
+
+
+@dataclasses.dataclass(frozen=True)
 class StationConfig:
     """Everything a station needs to know, except the API token (the adapters' ``TokenStore``).
 
-    Each field's description is the expected form that error messages quote."""
+    Each field's ``form`` is the expected form that error messages quote. Every value is checked when
+    the model is made (and again by ``dataclasses.replace``): a bad one raises ``SettingsError``."""
 
-    api_url: ApiUrl = Field(default=STAGE_URL, description=f"an https:// URL, like {PRODUCTION_URL}")
-    site_id: str = Field(default="", description="the Ingrid site id (text)")
+    api_url: str = _setting(STAGE_URL, form=f"an https:// URL, like {PRODUCTION_URL}", check=_check_api_url)
+    site_id: str = _setting("", form="the Ingrid site id (text)")
     # Printer URIs are checked when used (each label job and `packstation doctor` say what is wrong, and
     # the station keeps packing) and when the dialog saves them, not when a file is read.
-    printer: str = Field(default="preview", description=f"a printer URI such as {PRINTER_EXAMPLES}")
-    data_dir: Path = Field(default_factory=_default_data_dir, description="a folder path")
-    station_id: str = Field(default_factory=_default_station_id, description="this bench's name (text)")
-    packer: str = Field(default="", description="the packer's name (text)")
-    sounds: bool = Field(default=True, description=BOOL)
-    auto_close_last_box: bool = Field(default=True, description=BOOL)
-    default_box_type: str = Field(default="M", description="a box type code (the type CMD:CLOSE-BOX records)")
-    box_types: BoxTypes = Field(
-        default=DEFAULT_BOX_TYPES,
-        description="a list of {code, name, length_mm, width_mm, height_mm} (whole millimetres)",
+    printer: str = _setting("preview", form=f"a printer URI such as {PRINTER_EXAMPLES}")
+    data_dir: Path = _setting(form="a folder path", convert=_to_path, factory=_default_data_dir)
+    station_id: str = _setting(form="this bench's name (text)", factory=_default_station_id)
+    packer: str = _setting("", form="the packer's name (text)")
+    sounds: bool = _setting(True, form=BOOL, convert=_to_bool)
+    auto_close_last_box: bool = _setting(True, form=BOOL, convert=_to_bool)
+    default_box_type: str = _setting("M", form="a box type code (the type CMD:CLOSE-BOX records)")
+    box_types: tuple[BoxType, ...] = _setting(
+        DEFAULT_BOX_TYPES,
+        form="a list of {code, name, length_mm, width_mm, height_mm} (whole millimetres)",
+        convert=_to_box_types,
     )
-    label_format: str = Field(default="svg", description="a label format name, like svg")
+    label_format: str = _setting("svg", form="a label format name, like svg")
     # A CUSTOM tracking event per parcel when its order is packed.
-    publish_packed_event: bool = Field(default=False, description=BOOL)
-    custom_event_type_id: str = Field(default="packed", description="the custom event type id (text)")
-    language: str = Field(default="en", description="a language code with a translation, like en or sv")
-    scale: ScaleText = Field(
-        default="", description='"" (no scale), usb, usb:VID:PID (hex, like usb:0922:8003) or manual'
+    publish_packed_event: bool = _setting(False, form=BOOL, convert=_to_bool)
+    custom_event_type_id: str = _setting("packed", form="the custom event type id (text)")
+    language: str = _setting("en", form="a language code with a translation, like en or sv")
+    scale: str = _setting(
+        "",
+        form='"" (no scale), usb, usb:VID:PID (hex, like usb:0922:8003) or manual',
+        check=_grammar(parse_scale),
     )
     # With a scale (or "manual"): a box closes only with a usable weight.
-    require_weight: bool = Field(default=True, description=BOOL)
+    require_weight: bool = _setting(True, form=BOOL, convert=_to_bool)
     # Typed weights (W:1.25kg) allowed as the fallback when the scale fails.
-    manual_weight: bool = Field(default=True, description=BOOL)
-    print_packing_slip: bool = Field(default=False, description=BOOL)  # a slip per completed order
+    manual_weight: bool = _setting(True, form=BOOL, convert=_to_bool)
+    print_packing_slip: bool = _setting(False, form=BOOL, convert=_to_bool)  # a slip per completed order
     # Printer URI for slips; "" = the label printer if it speaks ESC/POS.
-    receipt_printer: str = Field(
-        default="", description=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}'
-    )
+    receipt_printer: str = _setting("", form=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}')
     # The document printer role: an A4/Letter office printer behind an OS queue, for manifests and
     # packing slips as PDF; "" = none. The label printer is ``printer``, the receipt printer above.
-    document_printer: str = Field(
-        default="", description='"" (none) or an OS print queue: cups:QUEUE or win32:PRINTER NAME'
+    document_printer: str = _setting(
+        "", form='"" (none) or an OS print queue: cups:QUEUE or win32:PRINTER NAME'
     )
-    scanner: ScannerText = Field(
-        default="wedge", description="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
+    scanner: str = _setting(
+        "wedge",
+        form="wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)",
+        check=_grammar(parse_scanner),
     )
     # Total time one API call may take (reads: all attempts; writes: longer, a late answer beats an
     # unknown outcome to reconcile). See packstation/adapters/som/client.py.
-    api_read_deadline_s: float = Field(default=20.0, gt=0, description="seconds, a number above 0")
-    api_write_deadline_s: float = Field(default=60.0, gt=0, description="seconds, a number above 0")
+    api_read_deadline_s: float = _setting(20.0, form="seconds, a number above 0", convert=_to_float, gt=0)
+    api_write_deadline_s: float = _setting(60.0, form="seconds, a number above 0", convert=_to_float, gt=0)
     # Fleet operation (adapters.metrics, adapters.logs): both metric outputs are off by default.
-    metrics_listen: MetricsListen = Field(
-        default="",
-        description='"" (off), PORT or HOST:PORT for the OpenMetrics endpoint, like 127.0.0.1:9464',
+    metrics_listen: str = _setting(
+        "",
+        form='"" (off), PORT or HOST:PORT for the OpenMetrics endpoint, like 127.0.0.1:9464',
+        check=_check_listen,
     )
-    metrics_textfile: str = Field(
-        default="", description='"" (off) or a .prom file path for the node_exporter textfile collector'
+    metrics_textfile: str = _setting(
+        "", form='"" (off) or a .prom file path for the node_exporter textfile collector'
     )
-    log_format: LogFormat = Field(default=LogFormat.TEXT, description="text or json (JSON lines)")
+    log_format: LogFormat = _setting(
+        LogFormat.TEXT, form="text or json (JSON lines)", convert=_to_log_format
+    )
     # The OS log as well as the file: syslog/journald on Linux, the Event Log on Windows.
-    log_system: bool = Field(default=False, description=BOOL)
+    log_system: bool = _setting(False, form=BOOL, convert=_to_bool)
     # `packstation fleet status` without bench URLs asks this Prometheus server (usually in the site file).
-    fleet_prometheus_url: str = Field(
-        default="", description='"" or the Prometheus server\'s URL, like http://prometheus:9090'
+    fleet_prometheus_url: str = _setting(
+        "", form='"" or the Prometheus server\'s URL, like http://prometheus:9090'
     )
     # What a keyboard-wedge scanner types for the GS separator (FNC1) of GS1 barcodes when it cannot send
     # Ctrl+] (the GS character itself, always understood): e.g. "^]" or "<GS>". "" = only Ctrl+].
-    gs_replacement: str = Field(
-        default="",
-        max_length=8,
-        description='the text the scanner sends for GS, like ^] or <GS> ("" = Ctrl+] only)',
+    gs_replacement: str = _setting(
+        "", form='the text the scanner sends for GS, like ^] or <GS> ("" = Ctrl+] only)', max_length=8
     )
     # A supervisor may teach the bench an unknown barcode (CMD:LEARN, barcode, SKU label).
-    catalogue_learning: bool = Field(default=False, description=BOOL)
+    catalogue_learning: bool = _setting(False, form=BOOL, convert=_to_bool)
     # A weighed box is held when its weight differs from its goods' expected weight (the order's item
     # weights, else the catalogue's) by more than both of these.
-    weight_tolerance_pct: float = Field(default=10.0, ge=0, description="a percentage, 0 or more")
-    weight_tolerance_g: int = Field(default=50, ge=0, description="grams, a whole number, 0 or more")
+    weight_tolerance_pct: float = _setting(10.0, form="a percentage, 0 or more", convert=_to_float, ge=0)
+    weight_tolerance_g: int = _setting(50, form="grams, a whole number, 0 or more", convert=_to_int, ge=0)
     # Retention (adapters/store/retention.py): finished operations, label payloads and the shipments
     # cache go after the working period; the scan log and the orders' records after the audit period.
-    retention_working_days: float = Field(default=30, gt=0, description="days, a number above 0")
-    retention_audit_days: float = Field(default=400, gt=0, description="days, a number above 0")
+    retention_working_days: float = _setting(30.0, form="days, a number above 0", convert=_to_float, gt=0)
+    retention_audit_days: float = _setting(400.0, form="days, a number above 0", convert=_to_float, gt=0)
 
-    @model_validator(mode="after")
-    def _event_type_when_published(self) -> StationConfig:
+    def __post_init__(self) -> None:
+        typed, problems = _check_fields({name: getattr(self, name) for name in _RULES}, strict=False)
+        if problems:
+            raise SettingsError(problems)
+        for name, value in typed.items():
+            if value is not getattr(self, name):  # frozen: normalised in place while being built
+                object.__setattr__(self, name, value)
         event_type = self.custom_event_type_id.strip()
         if self.publish_packed_event and not event_type:
-            raise PydanticCustomError(
-                "event_type_missing",
-                "{message}",
-                {
-                    "message": "a custom event type id is needed to publish the packed event",
-                    "key": "custom_event_type_id",
-                },
-            )
-        # frozen: set through object.__setattr__ while the value is still being built
+            message = "a custom event type id is needed to publish the packed event"
+            raise SettingsError([Problem("custom_event_type_id", "event_type_missing", message)])
         object.__setattr__(self, "custom_event_type_id", event_type or "packed")
-        return self
 
     @property
     def database_path(self) -> Path:
@@ -389,14 +508,13 @@ def configured_printers(config: StationConfig) -> dict[PrinterRole, str]:
 
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StationConfig))
-_ADAPTER = TypeAdapter(StationConfig)
+_RULES: dict[str, _Rule] = {f.name: f.metadata["rule"] for f in dataclasses.fields(StationConfig)}
 
 
 def expected_form(key: str) -> str:
-    """How a setting's value should look, in words (its field description)."""
-    fields = getattr(StationConfig, "__pydantic_fields__", {})
-    info = fields.get(key)
-    return str(info.description) if info is not None and info.description else "a valid value"
+    """How a setting's value should look, in words (its field's ``form``)."""
+    rule = _RULES.get(key)
+    return rule.form if rule is not None else "a valid value"
 
 
 def nearest_setting(key: str) -> str | None:
@@ -426,16 +544,30 @@ class SettingsError(ValueError):
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
-def _problem(error: ErrorDetails) -> Problem:
-    context = error.get("ctx") or {}
-    loc = [str(part) for part in error["loc"]]
-    key = str(context.get("key") or (loc[0] if loc else "settings"))
-    if "message" in context:  # our own rules: the message already says what is expected
-        return Problem(key, error["type"], str(context["message"]))
-    where = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc[1:])
-    return Problem(
-        key + where, error["type"], f"expected {expected_form(key)}, not {json.dumps(error['input'])}"
-    )
+def _shown(value: object) -> str:
+    """A refused value as the error message quotes it (JSON, like the files it usually comes from)."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _check_fields(values: Mapping[str, Any], *, strict: bool) -> tuple[dict[str, Any], list[Problem]]:
+    """Each known setting in ``values`` checked by its rule, in the model's field order: the typed and
+    normalised values, and a problem for every value that breaks its rule."""
+    typed: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, rule in _RULES.items():
+        if name not in values:
+            continue
+        value = values[name]
+        try:
+            typed[name] = rule.apply(value, strict)
+        except _Wrong as exc:
+            problems.append(Problem(name, exc.code, f"expected {rule.form}, not {_shown(value)}"))
+        except SettingValueError as exc:
+            problems.append(Problem(name, exc.code, exc.user_message))
+    return typed, problems
 
 
 def validate_values(values: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
@@ -445,13 +577,10 @@ def validate_values(values: Mapping[str, Any], *, strict: bool = False) -> dict[
     unknown = sorted(set(values) - set(SETTING_NAMES))
     if unknown:
         raise SettingsError(Problem(key, "unknown", "not a setting") for key in unknown)
-    try:
-        if strict:
-            checked = _ADAPTER.validate_json(json.dumps(dict(values)), strict=True)
-        else:
-            checked = _ADAPTER.validate_python(dict(values))
-    except ValidationError as exc:
-        raise SettingsError(_problem(error) for error in exc.errors()) from None
+    typed, problems = _check_fields(values, strict=strict)
+    if problems:
+        raise SettingsError(problems)
+    checked = StationConfig(**typed)  # the rules between settings (the packed event's type id)
     return {key: getattr(checked, key) for key in values}
 
 
