@@ -11,9 +11,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.store.connection import Repository
 from packstation.adapters.store.outbox import finish_op, insert_op
@@ -24,6 +22,9 @@ from packstation.domain.booking import Booked, BoxRecord, BoxState
 from packstation.domain.outbox import OpKind, OpState
 from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.printing import NewPrintJob, PrintJobKind
+
+if TYPE_CHECKING:
+    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 
 class BoxStore(Repository):

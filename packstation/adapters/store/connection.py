@@ -25,9 +25,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -67,7 +68,12 @@ class Database:
         return conn
 
     def tables(self) -> sqlite_utils.Database:
-        """This thread's connection as a ``sqlite_utils.Database`` (same connection, same transaction)."""
+        """This thread's connection as a ``sqlite_utils.Database`` (same connection, same transaction).
+        sqlite-utils is imported here, at the first write that needs it, not at start-up: with click,
+        pluggy, dateutil and its plugin scan of every installed distribution's entry points it costs
+        ~50-70 ms, and opening the store does not need it (``table_names``)."""
+        import sqlite_utils
+
         conn = self.connection()
         wrapped: sqlite_utils.Database | None = getattr(self._local, "tables", None)
         if wrapped is None or wrapped.conn is not conn:
@@ -76,6 +82,11 @@ class Database:
             wrapped = sqlite_utils.Database(conn, recursive_triggers=False)
             self._local.tables = wrapped
         return wrapped
+
+    def table_names(self) -> list[str]:
+        """The tables in the file (plain SQL: the schema check at every open needs no sqlite-utils)."""
+        rows = self.connection().execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return [str(row[0]) for row in rows]
 
     @contextmanager
     def write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:

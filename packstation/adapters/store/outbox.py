@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.store.connection import Repository
 from packstation.domain.outbox import OpKind, OpState, OutboxOp
 from packstation.domain.packing import SessionState
+
+if TYPE_CHECKING:
+    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 _ACTIVE = "state IN ('pending', 'in_flight', 'needs_attention')"
 _HEADS = f"SELECT shipment_id, MIN(id) AS head FROM outbox WHERE {_ACTIVE} GROUP BY shipment_id"

@@ -8,11 +8,13 @@ never be lost between the two (a crash sees either both or neither).
 from __future__ import annotations
 
 import sqlite3
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from packstation.adapters.store.connection import Repository
 from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobState
+
+if TYPE_CHECKING:
+    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 # Why a job stuck in 'sending' across a restart is uncertain, not failed: the bytes may be on paper.
 INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"

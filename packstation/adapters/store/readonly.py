@@ -12,8 +12,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 
 class ReadOnlyStationFile:
     """``with ReadOnlyStationFile(path) as station: station.integrity_check()`` (raises
@@ -23,6 +21,8 @@ class ReadOnlyStationFile:
         self.path = Path(path)
         self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
         self._conn.row_factory = sqlite3.Row
+        import sqlite_utils  # here: the store package is imported at every start, this file rarely
+
         self._tables = sqlite_utils.Database(self._conn, recursive_triggers=False)
 
     def __enter__(self) -> ReadOnlyStationFile:

@@ -11,12 +11,14 @@ parcel exists; its delivery gets cancelled).
 from __future__ import annotations
 
 import sqlite3
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from packstation.adapters.store.outbox import finish_op, insert_op
 from packstation.domain.booking import BoxState
 from packstation.domain.outbox import OpKind, OpState
+
+if TYPE_CHECKING:
+    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 
 def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None:
