@@ -10,7 +10,7 @@ the schema needs what sqlite-utils' table creation cannot express (CHECK constra
 triggers, AUTOINCREMENT); use ``db.tables()[name].transform()`` for a later step that only changes
 columns, types, defaults or foreign keys (it rebuilds the table keeping rows, indexes and CHECKs, and
 nests in our transaction as a savepoint). Steps v4 and v5 change a CHECK, which ``transform()`` cannot.
-After migrating, sqlite-utils' introspection confirms every table of the current schema is there.
+After migrating, ``sqlite_master`` confirms every table of the current schema is there.
 """
 
 from __future__ import annotations
@@ -342,8 +342,9 @@ def schema_version(db: Database) -> int:
 
 def migrate(db: Database) -> int:
     """Bring the file up to ``SCHEMA_VERSION``; returns the version found before. Afterwards the schema
-    is checked through sqlite-utils: every table the store uses is there (a file damaged or edited by
-    hand is refused here with its name rather than failing at the first scan)."""
+    is checked (``Database.table_names``, plain SQL: no sqlite-utils at start-up): every table the store
+    uses is there (a file damaged or edited by hand is refused here with its name rather than failing at
+    the first scan)."""
     found = schema_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaTooNewError(found, SCHEMA_VERSION)
@@ -370,7 +371,7 @@ def migrate(db: Database) -> int:
                 conn.execute(f"PRAGMA user_version = {version + 1}")
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
-    missing = set(TABLES) - set(db.tables().table_names())
+    missing = set(TABLES) - set(db.table_names())
     if missing:
         raise sqlite3.DatabaseError(f"the station database lacks table(s) {', '.join(sorted(missing))}")
     return found
