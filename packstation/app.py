@@ -59,6 +59,7 @@ IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without beco
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
 RETENTION_FIRST_S = 120.0  # the first pruning pass, once start-up and the first orders are done
 RETENTION_EVERY_S = 3600.0
+WARM_UP_AFTER_PAINT_S = 1.0  # the deferred imports load this long after the window's first paint
 
 
 @dataclass
@@ -508,6 +509,54 @@ def run_gui(args: Any) -> int:
     return exit_code
 
 
+def warm_up_deferred_imports() -> None:
+    """What start-up leaves out (sqlite-utils for the first write; Pillow, zxing-cpp and the XML parser
+    for the first label), imported on a worker thread once the window has been up for a moment."""
+    from packstation.adapters.labels.raster import warm_up as warm_up_labels
+    from packstation.adapters.store.connection import warm_up as warm_up_store
+
+    for warm_up in (warm_up_store, warm_up_labels):
+        try:
+            warm_up()
+        except Exception as exc:  # the first write or label then says what is wrong, where it matters
+            log.warning("Could not load ahead what the first label needs: %s", exc)
+
+
+class AfterFirstPaint:
+    """What start-up does once the window is painted, so that the packer sees it sooner.
+
+    At once: the garbage collector. It was off since ``cli.main``: start-up made ~110,000 objects that
+    live as long as the process and ~900 of garbage. Freezing them first leaves the policy's
+    collect-and-freeze (``services/gc_policy.py``) almost nothing to walk (40-60 ms otherwise), and the
+    interpreter's last collections at exit too. ``WARM_UP_AFTER_PAINT_S`` later: the deferred imports
+    (``warm_up_deferred_imports``), on a worker thread; a scan or label before then imports what it
+    needs itself."""
+
+    def __init__(self, station: StationWindow) -> None:
+        self._station = station
+        self._collectors: list[Any] = []
+        self._later: list[asyncio.TimerHandle] = []
+        self._warming: list[asyncio.Future[None]] = []
+
+    def painted(self) -> None:
+        gc.freeze()
+        self._collectors.append(self._station.keep_gc_off_the_scan_path())
+        gc.enable()
+        loop = asyncio.get_event_loop()
+        self._later.append(loop.call_later(WARM_UP_AFTER_PAINT_S, self._warm_up))
+
+    def _warm_up(self) -> None:
+        self._warming.append(asyncio.ensure_future(asyncio.to_thread(warm_up_deferred_imports)))
+
+    async def aclose(self) -> None:
+        for handle in self._later:
+            handle.cancel()
+        for collector in self._collectors:
+            collector.stop()
+        if self._warming:  # imports on a worker thread: let them finish before the loop closes
+            await asyncio.wait(self._warming, timeout=SHUTDOWN_TIMEOUT_S)
+
+
 @dataclass
 class StationWindow:
     """The station's window wired to its services: what ``build_window`` gives back."""
@@ -628,17 +677,8 @@ async def _run_window(
     # The station is started (a scan is accepted from here on); what the first paint does not need
     # waits until the window is on screen.
     first_paint = FirstPaint(window)
-    collectors: list[Any] = []
-
-    def start_collecting() -> None:
-        # Off since cli.main: start-up made ~110,000 objects that live as long as the process and
-        # ~900 of garbage. Freezing them first leaves the policy's collect-and-freeze almost nothing to
-        # walk (40-60 ms otherwise) and the interpreter's last collections at exit too.
-        gc.freeze()
-        collectors.append(station.keep_gc_off_the_scan_path())
-        gc.enable()
-
-    first_paint.after_paint(start_collecting)
+    after_paint = AfterFirstPaint(station)
+    first_paint.after_paint(after_paint.painted)
     if os.environ.get(ENV):  # tests/benchmarks/startup.py: first paint, timed
         FirstPaintMark(first_paint, os.environ[ENV])
     window.showMaximized() if not args.replay else window.show()
@@ -663,8 +703,7 @@ async def _run_window(
         else:
             await closed.wait()
     finally:
-        for collector in collectors:
-            collector.stop()
+        await after_paint.aclose()
         await station.aclose()
     return ExitCode.RESTART if services.restart_requested else exit_code
 

@@ -14,17 +14,33 @@ import io
 import math
 import warnings as warnings_module
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image
-
-from packstation.adapters.labels import fitting, safety
+from packstation.adapters.labels import safety
 from packstation.adapters.labels.errors import LabelError
 from packstation.domain.raster import MonoImage, SvgRasterizer, row_bytes_for
+
+if TYPE_CHECKING:
+    # Pillow is imported by the functions that draw (the first label), not with this module: the
+    # print queue imports it at every start-up, and Pillow's import costs ~15-25 ms there (``fitting``
+    # imports Pillow too).
+    from PIL import Image
+
+    from packstation.adapters.labels import fitting
 
 _SNAP_TOLERANCE = 0.12  # how far from a whole scale factor we still snap to it
 _PDF_COARSE_DPI = 50  # enough to find where on the page the label is
 _PDF_FINE_DPI = 300  # barcodes are read here (to know their content, position and orientation)
 _ANALYSIS_MAX_PIXELS = 8_000_000  # the finer drawings for reading barcodes stay below this
+
+
+def warm_up() -> None:
+    """Import what drawing a label needs (Pillow, zxing-cpp, the XML parser) now: the app does it on a
+    worker thread once its window is up, so that the first label does not pay for them."""
+    import importlib
+
+    for name in ("xml.etree.ElementTree", "PIL.Image", "zxingcpp", "packstation.adapters.labels.fitting"):
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,8 @@ def plan_fit(natural_w: float, natural_h: float, head: Head) -> Fit:
 
 def mono_to_pil(image: MonoImage) -> Image.Image:
     """A Pillow "1" image (Pillow convention: 0 = black) of a MonoImage."""
+    from PIL import Image
+
     return Image.frombytes("1", (image.width, image.height), image.data, "raw", "1;I")
 
 
@@ -124,11 +142,15 @@ def centre_mono(image: MonoImage, width: int) -> MonoImage:
 
 def threshold(grey: Image.Image) -> Image.Image:
     """Grey to Pillow "1" at mid-grey (>= 128 is white), no dithering: Pillow's own conversion."""
+    from PIL import Image
+
     return grey.convert("1", dither=Image.Dither.NONE)
 
 
 def finish(image: Image.Image, fit: Fit, head: Head) -> MonoImage:
     """Rotate if planned, then pad to the head width with the label centred."""
+    from PIL import Image
+
     if fit.rotate:
         image = image.transpose(Image.Transpose.ROTATE_270)
     width, height = image.size
@@ -145,6 +167,8 @@ def finish(image: Image.Image, fit: Fit, head: Head) -> MonoImage:
 def render_svg(
     data: bytes, head: Head, rasterizer: SvgRasterizer | None, warnings: list[str] | None = None
 ) -> list[MonoImage]:
+    from packstation.adapters.labels import fitting
+
     info = safety.check_svg(data)
     if rasterizer is None:
         raise LabelError("SVG labels cannot be rendered here: no SVG renderer is available")
@@ -232,6 +256,8 @@ def _pdf_mono(page: object, scale: float, crop: tuple[float, float, float, float
 def _render_pdf_page(page: object, head: Head, notes: list[str]) -> MonoImage:
     """Crop the page to its ink (found on a coarse drawing), read its barcodes on a fine one, then
     draw the crop at the final size, turned upright, with the barcodes drawn again on whole dots."""
+    from packstation.adapters.labels import fitting
+
     width_pt, height_pt = page.get_size()  # type: ignore[attr-defined]
     coarse_scale = _PDF_COARSE_DPI / 72
     coarse = _pdf_mono(page, coarse_scale, (0, 0, 0, 0))
@@ -277,6 +303,10 @@ def _pdf_image_sizes(page: object) -> list[tuple[int, int]]:
 def render_png(
     data: bytes, head: Head, warnings: list[str] | None = None, facts: RenderFacts | None = None
 ) -> list[MonoImage]:
+    from PIL import Image
+
+    from packstation.adapters.labels import fitting
+
     notes = [] if warnings is None else warnings
     width, height = safety.png_dimensions(data)
     try:
@@ -345,6 +375,10 @@ def _place(
 ) -> MonoImage:
     """Turn the drawn label, draw its barcodes again on whole dots unless it was drawn at a whole
     scale of the picture they were read on, and centre it on the head."""
+    from PIL import Image
+
+    from packstation.adapters.labels import fitting
+
     sx, sy = drawn.width / found_frame[0], drawn.height / found_frame[1]
     moved = [barcode.scaled(sx, sy).rotated(drawn.width, drawn.height, turn) for barcode in found]
     picture = fitting.turn_image(drawn, turn)
@@ -371,6 +405,8 @@ def _note_size(width_in: float, height_in: float, fit: Fit, head: Head, notes: l
 
 def _flatten_to_grey(image: Image.Image) -> Image.Image:
     """Grey on white: transparent pixels count as paper, not as black."""
+    from PIL import Image
+
     if image.mode in ("L", "1"):
         return image.convert("L")
     if image.mode == "P" and "transparency" not in image.info:
@@ -391,6 +427,8 @@ def _plausible_dpi(dpi: object) -> float | None:
 
 def _scale_mono(image: Image.Image, fit: Fit, head: Head) -> Image.Image:
     """Scale a thresholded image to the planned size, by a whole factor when one is near."""
+    from PIL import Image
+
     src_w, src_h = image.size
     if (fit.width, fit.height) == (src_w, src_h):
         return image

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import re
 import struct
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from packstation.adapters.labels.detect import PNG_MAGIC
 from packstation.adapters.labels.errors import LabelError
 from packstation.domain.raster import MonoImage
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET  # parsed when an SVG label is checked, not at start-up
 
 MAX_LABEL_BYTES = 20 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # a PNG larger than this is refused before it is decoded
@@ -104,6 +107,8 @@ def check_svg(data: bytes) -> SvgInfo:
         )
     if re.search(rb"<\?xml-stylesheet", head, re.I):
         raise LabelError("the SVG label links an external style sheet, which is not allowed")
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:

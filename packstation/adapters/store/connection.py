@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 5000
 
 
+def warm_up() -> None:
+    """Import sqlite-utils and run its one plugin scan now (the app does it on a worker thread once its
+    window is up), so that the first write does not pay for them (``Database.tables``)."""
+    import sqlite_utils
+
+    sqlite_utils.Database(memory=True).close()
+
+
 class Database:
     """Hands each thread its own connection to one database file."""
 
