@@ -56,6 +56,7 @@ DEMO_HINT = (
     "or print it: packstation print-commands --demo"
 )
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
+IDLE_SETTLE_S = 0.02  # --exit-when-idle: idle, then idle again this much later
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
 RETENTION_FIRST_S = 120.0  # the first pruning pass, once start-up and the first orders are done
 RETENTION_EVERY_S = 3600.0
@@ -426,14 +427,19 @@ async def replay(
     return unanswered
 
 
-async def wait_until_idle(services: Services, timeout: float = IDLE_TIMEOUT_S) -> bool:
+async def wait_until_idle(
+    services: Services, timeout: float = IDLE_TIMEOUT_S, *, settle_s: float = IDLE_SETTLE_S
+) -> bool:
     loop = asyncio.get_event_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         services.outbox.kick()
         services.print_queue.notify()
         if await services.idle():
-            await asyncio.sleep(0.05)  # let the last job's callbacks reach the screen
+            # The last job's callbacks reach the screen: a worker thread that has just written its
+            # result hands its callback to the loop right after, and the loop runs what is ready
+            # before any timer (this sleep); idle again afterwards means nothing new started.
+            await asyncio.sleep(settle_s)
             if await services.idle():
                 return True
         await asyncio.sleep(0.05)
@@ -450,11 +456,16 @@ def import_core_before_qt(demo: bool) -> None:
         "packstation.adapters.outbox",
         "packstation.adapters.printers.devices",
         "packstation.adapters.printers.queue",
+        "packstation.adapters.scale",
+        "packstation.adapters.serial_scanner",
         "packstation.adapters.som.client",
         "packstation.adapters.store",
+        "packstation.adapters.translations",
         "packstation.domain.station",
+        "packstation.services.gc_policy",
         "packstation.services.order_lookup",
         "packstation.services.runtime",
+        "encodings.idna",  # the first URL with a host name (the emulator's, the API's)
     ]
     for name in [*core, "packstation.emulator"] if demo else core:
         importlib.import_module(name)
