@@ -1,7 +1,8 @@
 """The station's settings: one typed model (a frozen dataclass whose fields carry their rules), parsed
-once, with every rule a value must follow. The loader (``adapters.config``) builds it from the config file, the environment and the
-flags, the settings dialog checks its fields with it, and ``station_settings`` derives what the domain's
-``Station`` needs from it, so no rule lives in the wiring or in the GUI.
+once, with every rule a value must follow. The loader (``adapters.config``) builds it from the config
+file, the environment and the flags, the settings dialog checks its fields with it, and
+``station_settings`` derives what the domain's ``Station`` needs from it, so no rule lives in the wiring
+or in the GUI.
 
 Pure computation: the grammars are in ``setting_grammars``; the only look-ups are the data folders
 (``platformdirs`` computes a path, it touches no file; ``PACKSTATION_BENCH_DATA_DIR`` overrides the
@@ -61,6 +62,7 @@ NO_API_TOKEN = (
 EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer", "document_printer"})
 # The box-type dimensions: (key, the words people see for it).
 BOX_DIMENSIONS = (("length_mm", "Length mm"), ("width_mm", "Width mm"), ("height_mm", "Height mm"))
+
 
 class _Wrong(Exception):
     """A value of the wrong type or outside its bounds: ``code`` names the rule (the codes pydantic
@@ -375,9 +377,7 @@ class StationConfig:
     metrics_textfile: str = _setting(
         "", form='"" (off) or a .prom file path for the node_exporter textfile collector'
     )
-    log_format: LogFormat = _setting(
-        LogFormat.TEXT, form="text or json (JSON lines)", convert=_to_log_format
-    )
+    log_format: LogFormat = _setting(LogFormat.TEXT, form="text or json (JSON lines)", convert=_to_log_format)
     # The OS log as well as the file: syslog/journald on Linux, the Event Log on Windows.
     log_system: bool = _setting(False, form=BOOL, convert=_to_bool)
     # `packstation fleet status` without bench URLs asks this Prometheus server (usually in the site file).
@@ -509,12 +509,6 @@ def configured_printers(config: StationConfig) -> dict[PrinterRole, str]:
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StationConfig))
 _RULES: dict[str, _Rule] = {f.name: f.metadata["rule"] for f in dataclasses.fields(StationConfig)}
-
-
-def expected_form(key: str) -> str:
-    """How a setting's value should look, in words (its field's ``form``)."""
-    rule = _RULES.get(key)
-    return rule.form if rule is not None else "a valid value"
 
 
 def nearest_setting(key: str) -> str | None:

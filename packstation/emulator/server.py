@@ -106,6 +106,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    timeout = 0  # handle_request() after our own select: accept what is there, never wait again
     emulator: Emulator
 
     def serve_until_stopped(self, stopping: threading.Event, wake: socket.socket) -> None:
@@ -120,7 +121,7 @@ class _Server(ThreadingHTTPServer):
                 if stopping.is_set():
                     break
                 if any(key.fileobj is self for key, _events in ready):
-                    self._handle_request_noblock()
+                    self.handle_request()
                 self.service_actions()
 
 

@@ -513,6 +513,21 @@ def test_stop_then_start_keeps_port_and_state(emu):
         assert answer.json()["shipment"]["external_id"] == "ACME-RESTART"
 
 
+def test_an_idle_emulator_does_not_poll_and_stops_at_once():
+    # The serving loop waits for a connection or for stop() (issue 18): no wake-ups while idle, so
+    # stop() has no poll interval to wait out (serve_forever's 0.1 s, paid at every demo's exit).
+    emulator = Emulator(port=0).start()
+    server = emulator._server
+    assert server is not None
+    wakeups = []
+    server.service_actions = lambda: wakeups.append(time.monotonic())  # type: ignore[method-assign]
+    time.sleep(0.35)
+    assert wakeups == []
+    thread = emulator._thread
+    emulator.stop()
+    assert thread is not None and not thread.is_alive() and not emulator.running
+
+
 def test_keep_alive_connection_is_reused(emu):
     # Two requests pipelined on one raw connection both get answers: HTTP/1.1 keep-alive.
     with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as raw:

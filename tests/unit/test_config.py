@@ -200,3 +200,12 @@ def test_a_bad_setting_stops_the_cli_with_one_line_per_problem(capsys):
         f"packstation: config file {path}: scale: scale setting 'usb:dymo': "
         "the ids are hex numbers, like usb:0922:8003",
     ]
+
+
+def test_the_start_up_benchmarks_variable_is_not_an_unknown_setting(expected_log):
+    from packstation.adapters.config import environment_layer
+
+    expected_log.allow("unknown variable PACKSTATION_SOUNDZ")
+    notes: list[str] = []
+    environment_layer({"PACKSTATION_STARTUP_MARK": "/tmp/mark", "PACKSTATION_SOUNDZ": "x"}, notes)
+    assert len(notes) == 1 and "PACKSTATION_SOUNDZ" in notes[0]

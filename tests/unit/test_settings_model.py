@@ -137,3 +137,49 @@ def test_replace_revalidates():
     assert dataclasses.replace(config, scale="usb:0922:8003").scale_setting.product_id == 0x8003
     with pytest.raises(ValueError, match="hex"):
         dataclasses.replace(config, scale="usb:dymo")
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("sounds", "no", False),
+        ("sounds", "ON", True),
+        ("sounds", "0", False),
+        ("api_read_deadline_s", " 2.5 ", 2.5),
+        ("weight_tolerance_g", "60", 60),
+        ("weight_tolerance_g", "7.0", 7),
+        ("data_dir", "/srv/bench", "/srv/bench"),
+        ("log_format", "json", "json"),
+    ],
+)
+def test_a_lax_check_reads_text_as_a_flag_or_the_environment_gives_it(key, text, expected):
+    # Flags, environment variables and the dialog give text; the rules read it as pydantic's lax mode
+    # did when it checked these settings (the model is plain Python since issue 18).
+    value = validate_values({key: text})[key]
+    assert (str(value) if key in ("data_dir", "log_format") else value) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "strict", "codes"),
+    [
+        ({"sounds": " yes "}, False, [("sounds", "bool_parsing")]),
+        ({"weight_tolerance_g": 7.5}, False, [("weight_tolerance_g", "int_from_float")]),
+        ({"weight_tolerance_g": "many"}, False, [("weight_tolerance_g", "int_parsing")]),
+        ({"weight_tolerance_g": "5"}, True, [("weight_tolerance_g", "int_type")]),
+        ({"api_read_deadline_s": 0}, False, [("api_read_deadline_s", "greater_than")]),
+        ({"weight_tolerance_pct": -1}, False, [("weight_tolerance_pct", "greater_than_equal")]),
+        ({"gs_replacement": "123456789"}, False, [("gs_replacement", "string_too_long")]),
+        ({"site_id": 5, "log_format": "xml"}, False, [("site_id", "string_type"), ("log_format", "enum")]),
+        ({"data_dir": 7}, True, [("data_dir", "string_type")]),
+    ],
+)
+def test_every_broken_rule_is_named_with_its_code(values, strict, codes):
+    with pytest.raises(SettingsError) as info:
+        validate_values(values, strict=strict)
+    assert [(p.key, p.code) for p in info.value.problems] == codes
+
+
+def test_a_type_error_quotes_the_expected_form_and_the_value():
+    with pytest.raises(SettingsError) as info:
+        validate_values({"api_write_deadline_s": "soon"})
+    assert str(info.value) == 'api_write_deadline_s: expected seconds, a number above 0, not "soon"'

@@ -27,3 +27,23 @@ def test_httpx_still_works_without_its_command_line_tool():
 def test_a_loopback_som_client_does_not_load_the_ca_bundle():
     code = "from packstation.adapters.som.client import SomClient; SomClient('http://127.0.0.1:9', 'token')"
     assert loaded_after(code, "certifi") == []
+
+
+def test_the_gui_start_path_imports_no_validation_library_sqlite_utils_or_pillow():
+    # What run_gui imports before its window is up (issue 18): the settings are checked by plain
+    # Python rules; sqlite-utils waits for the first write, Pillow for the first label.
+    code = "import packstation.app as app; app.import_core_before_qt(demo=True)"
+    assert loaded_after(code, "pydantic", "sqlite_utils", "PIL", "xml.etree.ElementTree") == []
+
+
+def test_the_store_opens_and_checks_its_tables_without_sqlite_utils(tmp_path):
+    path = tmp_path / "station.sqlite3"
+    opened = f"from packstation.adapters.store import Store; store = Store.open({str(path)!r})"
+    assert loaded_after(opened, "sqlite_utils") == []
+    assert loaded_after(f"{opened}; store.db.tables()", "sqlite_utils") == ["sqlite_utils"]
+
+
+def test_the_warm_up_after_the_first_paint_loads_what_start_up_left_out():
+    code = "from packstation.app import warm_up_deferred_imports; warm_up_deferred_imports()"
+    wanted = ("sqlite_utils", "PIL.Image", "zxingcpp", "xml.etree.ElementTree")
+    assert loaded_after(code, *wanted) == list(wanted)
