@@ -64,6 +64,8 @@ def set_style_state(widget: QWidget, value: str | bool, name: str = "state") -> 
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return  # not shown yet: its first polish reads the property (a window being built, ~10 ms)
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
