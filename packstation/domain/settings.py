@@ -23,7 +23,6 @@ everything else the settings do together (issue 18). The error codes are the one
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
 import json
 import os
@@ -513,6 +512,8 @@ _RULES: dict[str, _Rule] = {f.name: f.metadata["rule"] for f in dataclasses.fiel
 
 def nearest_setting(key: str) -> str | None:
     """The known setting a misspelt key most likely meant, or None."""
+    import difflib  # only for a misspelt key: not at every start
+
     matches = difflib.get_close_matches(key, SETTING_NAMES, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
