@@ -263,6 +263,7 @@ def build_services(
     usb_backend: Any = None,
     scale_backend: Any = None,
 ) -> Services:
+    from packstation.adapters.label_prefetch import LabelPrefetch
     from packstation.adapters.labels.pipeline import LabelPipeline
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
@@ -327,10 +328,12 @@ def build_services(
             make_printer(uri, usb_backend=usb_backend, preview_sink=runtime.label_shown), runtime.label_shown
         )
 
+    # Labels download the moment a booking's answer names them, side by side, ahead of the queue.
+    label_prefetch = LabelPrefetch(client.download_label)
     print_queue = PrintQueue(
         store.print_jobs,
         printer_factory,
-        client.download_label,
+        label_prefetch,
         LabelPipeline(svg_rasterizer),
         on_change=runtime.print_job_changed,
     )
@@ -343,6 +346,7 @@ def build_services(
         on_box_parked=runtime.box_parked,
         station_id=config.station_id,
         on_notice=lambda message: runtime.notify(ViewTone.WARNING, message),
+        on_labels=label_prefetch.start,
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:

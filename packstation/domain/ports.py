@@ -120,8 +120,17 @@ class OutboxWorker(Protocol):
 
     async def refresh_status(self) -> OutboxStatus: ...
 
-    async def mark_packing(self, shipment_id: str, station: str) -> None:
-        """Write the advisory "being packed at ``station``" marker to the shipment's meta."""
+    def seen(self, shipment: Shipment) -> None:
+        """The order look-up fetched ``shipment``: the first box's booking may start from it."""
+        ...
+
+    async def mark_packing(self, shipment_id: str, station: str, *, session_id: str | None = None) -> None:
+        """Write the advisory "being packed at ``station``" marker to the shipment's meta (with
+        ``session_id``: and claim the order's preset parcels for the session's next boxes)."""
+        ...
+
+    async def leave_order(self, shipment_id: str, station: str, session_id: str) -> None:
+        """The packer left the order: release the marker and the claims for boxes never closed."""
         ...
 
     async def drain(self, timeout: float | None = None) -> OutboxStatus:
