@@ -56,6 +56,7 @@ DEMO_HINT = (
 )
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
+CLAIMS_AT_EXIT_S = 3.0  # how long closing spends writing the claims that waited after bookings
 RETENTION_FIRST_S = 120.0  # the first pruning pass, once start-up and the first orders are done
 RETENTION_EVERY_S = 3600.0
 
@@ -167,6 +168,8 @@ class Services:
             _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
             if stuck:
                 log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))
+        with contextlib.suppress(TimeoutError):  # claims waiting to be written after bookings
+            await asyncio.wait_for(self.outbox.write_claims_now(), CLAIMS_AT_EXIT_S)
         if self.metrics is not None:
             await asyncio.to_thread(self.metrics.stop)
         await self.runtime.aclose()

@@ -221,6 +221,16 @@ class Outbox:
         while self._claims_task is not None and not self._claims_task.done():
             await asyncio.shield(self._claims_task)  # the claims written after bookings, then idle
 
+    async def write_claims_now(self) -> None:
+        """Shutting down: write the claims still waiting for their delay now (best effort; left
+        unwritten, the next meta write of each order carries them)."""
+        if self._claims_task is not None:
+            self._claims_task.cancel()
+        while self._claims_due:
+            shipment_id, (station, _) = next(iter(self._claims_due.items()))
+            del self._claims_due[shipment_id]
+            await self._best_effort_meta(_Attempt(), shipment_id, station)
+
     def seen(self, shipment: Shipment) -> None:
         """The order look-up just fetched ``shipment``: the first box's booking may start from it
         (``_may_act_on_known`` says when) instead of reading it again."""
@@ -389,8 +399,6 @@ class Outbox:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
-            if not until_idle and self._claims_task is not None:
-                self._claims_task.cancel()  # stopping: the next meta write of each order carries them
             self._running = False
             self._wake = None
 

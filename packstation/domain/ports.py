@@ -129,6 +129,10 @@ class OutboxWorker(Protocol):
         ``session_id``: and claim the order's preset parcels for the session's next boxes)."""
         ...
 
+    async def write_claims_now(self) -> None:
+        """Shutting down: write the claims that wait for their delay now (best effort)."""
+        ...
+
     async def leave_order(self, shipment_id: str, station: str, session_id: str) -> None:
         """The packer left the order: release the marker and the claims for boxes never closed."""
         ...

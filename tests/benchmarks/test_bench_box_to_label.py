@@ -46,11 +46,10 @@ from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
-from packstation.domain.parcel_claims import ShipmentFacts, assess_open
 from packstation.emulator import DEMO_TOKEN
 from tests.support.printing import TcpPrinterServer
 from tests.support.remote_emulator import RemoteEmulator
-from tests.support.station_driver import check_invariants, close_one_box, open_session
+from tests.support.station_driver import check_invariants, close_one_box, open_order_online
 
 STATION = "bench-test"  # close_one_box's station
 PACKING_S = 0.6  # time between order open and box close (a packer takes longer; the claim settles first)
@@ -120,18 +119,8 @@ async def _run(emu: RemoteEmulator, db: Path, orders: int, figures: Figures) -> 
             order = f"B2L{i:04d}"
             shipment_id = emu.seed_shipment(external_id=order, lines=[("SKU-TEE", "T-shirt", 3)])
             shipments.append(shipment_id)
-            # The order look-up, as services/order_lookup.py and the runtime do it.
-            shipment = await client.get_shipment(external_id=order)
-            store.shipments.put(shipment)
-            session_id = open_session(store, shipment_id, order)
-            outbox.seen(shipment)
-            found = assess_open(
-                ShipmentFacts.from_shipment(shipment), station=STATION, own_parcels=(), now=outbox._now()
-            )
-            store.claims.set_open(
-                session_id, foreign_ids=found.foreign_ids, placeholder_ids=found.placeholder_ids
-            )
-            await outbox.mark_packing(shipment_id, STATION, session_id=session_id)
+            # The order look-up and open, as the app's runtime does them (marker and claims at open).
+            await open_order_online(store, outbox, client, shipment_id, order, station=STATION)
             await asyncio.sleep(PACKING_S)
             for number, samples, calls in (
                 (1, figures.box1, figures.calls_box1),

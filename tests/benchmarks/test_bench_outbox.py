@@ -31,10 +31,9 @@ if __name__ == "__main__":  # make "tests.support" importable when run as a scri
 from packstation.adapters.outbox import Outbox
 from packstation.adapters.som.client import SomClient
 from packstation.adapters.store import Store
-from packstation.domain.parcel_claims import ShipmentFacts, assess_open
 from packstation.emulator import DEMO_TOKEN
 from tests.support.remote_emulator import RemoteEmulator
-from tests.support.station_driver import check_invariants, close_one_box, open_session, seed_orders
+from tests.support.station_driver import check_invariants, close_one_box, open_order_online, seed_orders
 
 SHIPMENTS = 300
 OPERATIONS = 1000
@@ -51,26 +50,12 @@ def backlog_plan() -> dict[int, int]:
 
 
 def open_orders_online(store: Store, outbox: Outbox, client: SomClient, shipments: list[str]) -> None:
-    """What the app does when an order is scanned with the API answering (runtime ``_lookup`` and
-    ``_assess_open``): the look-up's answer handed to the outbox, ``assess_open`` stored with the
-    session, and the being-packed marker written with the claims of the order's preset parcels for the
-    session's next boxes (then read once more after the claims settle)."""
+    """Every order opened as the app opens it while the API answers (``open_order_online``)."""
 
-    async def open_one(shipment_id: str) -> None:
-        shipment = await client.get_shipment(id=shipment_id)
-        store.shipments.put(shipment)
-        session_id = open_session(store, shipment_id)
-        outbox.seen(shipment)
-        found = assess_open(
-            ShipmentFacts.from_shipment(shipment), station=STATION, own_parcels=(), now=outbox._now()
+    async def open_all() -> None:  # (no latency yet: set up quickly)
+        await asyncio.gather(
+            *(open_order_online(store, outbox, client, s, station=STATION) for s in shipments)
         )
-        store.claims.set_open(
-            session_id, foreign_ids=found.foreign_ids, placeholder_ids=found.placeholder_ids
-        )
-        await outbox.mark_packing(shipment_id, STATION, session_id=session_id)
-
-    async def open_all() -> None:
-        await asyncio.gather(*(open_one(s) for s in shipments))  # (no latency yet: set up quickly)
 
     asyncio.get_event_loop().run_until_complete(open_all())
 
