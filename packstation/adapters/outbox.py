@@ -198,6 +198,7 @@ class Outbox:
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self._claims_due: dict[str, tuple[str, float]] = {}  # shipment -> (station, due at clock())
         self._claims_task: asyncio.Task[None] | None = None
+        self._opening: dict[str, asyncio.Event] = {}  # shipment -> set once its open marker is written
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
         self._wake: asyncio.Event | None = None
         self._status: OutboxStatus | None = None
@@ -297,6 +298,7 @@ class Outbox:
         settled: the box closed later finds its claim settled in a read taken after the settle delay
         and books at once (one call), instead of claiming, waiting and reading at box close."""
         station = station.replace(SEP, "/") or "station"
+        written_event = self._opening.setdefault(shipment_id, asyncio.Event())
         try:
             keys, placeholders = (
                 await self._db(self._next_boxes, session_id, station) if session_id else ((), frozenset())
@@ -305,9 +307,14 @@ class Outbox:
             def preclaims(facts: ShipmentFacts, now: datetime) -> list[ParcelClaim]:
                 return preclaims_at_open(facts, next_boxes=keys, placeholder_ids=placeholders, now=now)
 
-            written = await self._write_meta(
-                _Attempt(), shipment_id, station, packing=True, more_claims=preclaims if keys else None
-            )
+            try:
+                written = await self._write_meta(
+                    _Attempt(), shipment_id, station, packing=True, more_claims=preclaims if keys else None
+                )
+            finally:
+                written_event.set()  # a release of the order queued meanwhile may go now
+                if self._opening.get(shipment_id) is written_event:
+                    del self._opening[shipment_id]
             if not set(keys) & {c.box for c in read_parcel_claims(written.meta).values()}:
                 return
             await asyncio.sleep(self.claim_settle.total_seconds())
@@ -315,17 +322,19 @@ class Outbox:
         except (SomError, NeedsAttention) as exc:
             log.info("Could not mark shipment %s as being packed: %s", shipment_id, exc)
 
-    async def leave_order(self, shipment_id: str, station: str, session_id: str) -> None:
-        """The packer left the order (cancelled the session): release the marker and the claims made
-        at open for boxes the session never closed, so another bench may take those parcels. Best
-        effort: left in place, such a claim is this station's surplus when it next completes the order,
-        and another bench never takes a parcel claimed for another box (README's residual risks)."""
+    async def leave_order(
+        self, shipment_id: str, station: str, session_id: str, *, attempt: _Attempt | None = None
+    ) -> None:
+        """The packer left the order (``OpKind.LEAVE_ORDER``, queued by the runtime): release the
+        marker and the claims made at open for boxes the session never closed, so another bench may
+        take those parcels and its ``bookParcels`` does not book them for no box. Failures raise (the
+        operation is retried); repeating it is harmless."""
         station = station.replace(SEP, "/") or "station"
-        try:
-            keys, _ = await self._db(self._next_boxes, session_id, station, spare=8)
-            await self._write_meta(_Attempt(), shipment_id, station, packing=False, release_boxes=keys)
-        except (SomError, NeedsAttention) as exc:
-            log.info("Could not release shipment %s after leaving it: %s", shipment_id, exc)
+        opening = self._opening.get(shipment_id)
+        if opening is not None:  # left right after opening: release what the open writes, not before
+            await opening.wait()
+        keys, _ = await self._db(self._next_boxes, session_id, station, spare=8)
+        await self._write_meta(attempt or _Attempt(), shipment_id, station, packing=False, release_boxes=keys)
 
     # ------------------------------------------------------------------ the loop
 
@@ -536,6 +545,11 @@ class Outbox:
             await self._create_from_tos(op, attempt)
         elif op.kind is OpKind.SETTLE_ORDER:
             await self._settle_order(op, attempt)
+        elif op.kind is OpKind.LEAVE_ORDER:
+            await self.leave_order(
+                op.shipment_id, self._station_for(), str(op.payload.get("session_id", "")), attempt=attempt
+            )
+            await self._db(self.store.outbox.complete, op.id)
         else:  # pragma: no cover - OpKind is closed
             raise NeedsAttention(f"unknown operation kind {op.kind}")
 

@@ -133,10 +133,6 @@ class OutboxWorker(Protocol):
         """Shutting down: write the claims that wait for their delay now (best effort)."""
         ...
 
-    async def leave_order(self, shipment_id: str, station: str, session_id: str) -> None:
-        """The packer left the order: release the marker and the claims for boxes never closed."""
-        ...
-
     async def drain(self, timeout: float | None = None) -> OutboxStatus:
         """Send until nothing more can be sent (or ``timeout``); end of day's command line uses it."""
         ...

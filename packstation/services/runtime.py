@@ -26,7 +26,7 @@ from packstation.domain import effects as fx
 from packstation.domain import station_text as text
 from packstation.domain.labelgen import make_box_tag
 from packstation.domain.models import Shipment
-from packstation.domain.outbox import OutboxStatus
+from packstation.domain.outbox import OpKind, OutboxStatus
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing import SessionState
 from packstation.domain.packing_box import TrackedUnit
@@ -602,10 +602,10 @@ class StationRuntime:
 
     def _leave_order(self, shipment_id: str, session_id: str) -> None:
         """An order left (cancelled, or replaced before anything was packed): its marker and the
-        claims made at open for boxes never closed are released (best effort, in the background)."""
-        if self.outbox is not None and self.store.claims.open_record(session_id) is not None:
-            station = (self.station_id or "station").replace("|", "/")
-            self._spawn(self.outbox.leave_order(shipment_id, station, session_id))
+        claims made at open for boxes never closed are released by the outbox (retried until done)."""
+        if self.store.claims.open_record(session_id) is not None:
+            self.store.outbox.enqueue(OpKind.LEAVE_ORDER, shipment_id, {"session_id": session_id})
+            self._kick_outbox()
 
     def _kick_outbox(self) -> None:
         if self.outbox is not None:

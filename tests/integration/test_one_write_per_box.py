@@ -17,6 +17,7 @@ from packstation.adapters.outbox import Outbox
 from packstation.adapters.printers.devices import make_printer
 from packstation.adapters.printers.queue import PrintQueue
 from packstation.adapters.som.client import SomClient
+from packstation.domain.outbox import OpKind
 from packstation.domain.parcel_claims import (
     META_PACKING,
     META_PARCEL_PREFIX,
@@ -198,7 +199,10 @@ def test_leaving_an_order_releases_its_marker_and_the_claims_made_at_open(emu, s
             outbox = _outbox(store, client)
             session_id = await open_order_online(store, outbox, client, shipment, station=STATION)
             opened = dict(emu.shipment_json(shipment)["meta"])
-            await outbox.leave_order(shipment, STATION, session_id)
+            # The runtime queues the release with the cancelled session; the worker sends it.
+            store.outbox.enqueue(OpKind.LEAVE_ORDER, shipment, {"session_id": session_id})
+            status = await outbox.drain(timeout=10)
+            assert status.depth == 0
             outbox.close()
             return opened
 
