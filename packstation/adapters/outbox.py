@@ -829,7 +829,9 @@ class Outbox:
                 return
             if plan.action is PlanAction.BOOK_PARCELS and plan.parcel is not None:
                 if recorded is None:
-                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id)
+                    # Claimed for this box in meta already (plan.claim None): no fsync needed first.
+                    durable = plan.claim is not None
+                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id, durable=durable)
                     recorded = plan.parcel.id
                 writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 if plan.claim is not None:
