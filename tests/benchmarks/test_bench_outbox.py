@@ -52,10 +52,16 @@ def backlog_plan() -> dict[int, int]:
 def open_orders_online(store: Store, outbox: Outbox, client: SomClient, shipments: list[str]) -> None:
     """Every order opened as the app opens it while the API answers (``open_order_online``)."""
 
-    async def open_all() -> None:  # (no latency yet: set up quickly)
-        await asyncio.gather(
-            *(open_order_online(store, outbox, client, s, station=STATION) for s in shipments)
-        )
+    # (no latency yet: set up quickly; each open holds its slot through the claims' settle delay,
+    # and fewer than the client's connection pool are in the air at once)
+    slots = asyncio.Semaphore(50)
+
+    async def open_one(shipment_id: str) -> None:
+        async with slots:
+            await open_order_online(store, outbox, client, shipment_id, station=STATION)
+
+    async def open_all() -> None:
+        await asyncio.gather(*(open_one(s) for s in shipments))
 
     asyncio.get_event_loop().run_until_complete(open_all())
 
