@@ -58,6 +58,7 @@ DEMO_HINT = (
 IDLE_TIMEOUT_S = 180.0  # --exit-when-idle gives up after this long without becoming idle
 IDLE_SETTLE_S = 0.02  # --exit-when-idle: idle, then idle again this much later
 SHUTDOWN_TIMEOUT_S = 5.0  # how long closing waits for the background workers
+CLAIMS_AT_EXIT_S = 3.0  # how long closing spends writing the claims that waited after bookings
 RETENTION_FIRST_S = 120.0  # the first pruning pass, once start-up and the first orders are done
 RETENTION_EVERY_S = 3600.0
 WARM_UP_AFTER_PAINT_S = 1.0  # the deferred imports load this long after the window's first paint
@@ -170,6 +171,8 @@ class Services:
             _, stuck = await asyncio.wait(self.tasks, timeout=SHUTDOWN_TIMEOUT_S)
             if stuck:
                 log.warning("%d background worker(s) did not stop in time; closing anyway", len(stuck))
+        with contextlib.suppress(TimeoutError):  # claims waiting to be written after bookings
+            await asyncio.wait_for(self.outbox.write_claims_now(), CLAIMS_AT_EXIT_S)
         if self.metrics is not None:
             await asyncio.to_thread(self.metrics.stop)
         await self.runtime.aclose()
@@ -266,6 +269,7 @@ def build_services(
     usb_backend: Any = None,
     scale_backend: Any = None,
 ) -> Services:
+    from packstation.adapters.label_prefetch import LabelPrefetch
     from packstation.adapters.labels.pipeline import LabelPipeline
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
@@ -330,10 +334,12 @@ def build_services(
             make_printer(uri, usb_backend=usb_backend, preview_sink=runtime.label_shown), runtime.label_shown
         )
 
+    # Labels download the moment a booking's answer names them, side by side, ahead of the queue.
+    label_prefetch = LabelPrefetch(client.download_label)
     print_queue = PrintQueue(
         store.print_jobs,
         printer_factory,
-        client.download_label,
+        label_prefetch,
         LabelPipeline(svg_rasterizer),
         on_change=runtime.print_job_changed,
     )
@@ -346,6 +352,7 @@ def build_services(
         on_box_parked=runtime.box_parked,
         station_id=config.station_id,
         on_notice=lambda message: runtime.notify(ViewTone.WARNING, message),
+        on_labels=label_prefetch.start,
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:

@@ -2,11 +2,14 @@
 
 * Per shipment strictly in order (the oldest active operation of a shipment blocks the later ones);
   different shipments concurrently, bounded by ``concurrency``.
-* A box booking is planned from *fresh server state* every attempt and after every answer
-  (``shipments.get``, then ``parcel_claims.plan_box_booking``: adopt, ``bookParcels``, ``add_parcel``,
-  a claim in ``meta``, or wait). A box takes only a parcel this station can show is its own; every
-  ``add_parcel`` is stored before it goes out, so one whose answer was lost (or a crash interrupted) is
-  found after the settle delay instead of repeated. One box = one parcel = one label, across benches.
+* A box booking is planned from the shipment as this station last saw it (``parcel_claims.
+  plan_box_booking``: adopt, ``bookParcels``, ``add_parcel``, a claim in ``meta``, or wait): the order
+  look-up's answer (``seen``) or the answer to this worker's own last call, when nothing is in doubt, and
+  only for the actions the rules allow on it (``_may_act_on_known``); a fresh ``shipments.get`` on any
+  retry, any doubt, and for every other decision. So the normal box costs one write. A box takes
+  only a parcel this station can show is its own; every ``add_parcel`` is stored before it goes out,
+  so one whose answer was lost (or a crash interrupted) is found after the settle delay instead of
+  repeated. One box = one parcel = one label, across benches.
 * A completed order's ``settle_order`` cancels the deliveries of parcels no box holds (presets, late
   commits) and releases the being-packed marker.
 * Retryable failures back off exponentially with jitter, honouring Retry-After. A refused token
@@ -15,7 +18,10 @@
 * Every SQLite call runs on one worker thread of its own (its own connection), so the loop (the GUI
   thread under qasync) never waits on the disk; the durable claim before a request fsyncs.
 * Status (connectivity, depth, needs-attention count) goes to ``on_status(OutboxStatus)``; the GUI
-  wraps it in a Qt signal. ``on_box_booked(box_id)`` lets the app kick the print queue.
+  wraps it in a Qt signal. ``on_box_booked(box_id)`` lets the app kick the print queue, at once when
+  the booking is recorded (a claim to write after it waits a little and is written for several boxes
+  at once); ``on_labels(urls)`` names the labels a booking answer made, so their downloads start in
+  parallel before their print jobs are reached.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,14 +66,18 @@ from packstation.domain.parcel_claims import (
     DEFAULT_SETTLE,
     SEP,
     BoxKey,
+    BoxPlan,
     OpenRecord,
     ParcelClaim,
     PlanAction,
     SentWrite,
     ShipmentFacts,
     assess_open,
+    box_uuid,
     meta_update,
     plan_box_booking,
+    preclaims_at_open,
+    read_parcel_claims,
     surplus_parcels,
 )
 from packstation.domain.ports import SomApi
@@ -78,7 +89,19 @@ log = logging.getLogger(__name__)
 
 AUTH_REASON = "The API token was refused (HTTP {status}). Enter a valid token in Settings."
 IDLE_POLL_S = 5.0
-MAX_PLAN_STEPS = 4  # get -> book/add -> (book) -> adopt; more means the server is not converging
+MAX_PLAN_STEPS = 5  # (known ->) get -> book/add -> (book) -> adopt; more: the server is not converging
+KNOWN_LIMIT = 1024  # shipments remembered (LRU, ~8 KiB each): the orders open and queued at a bench
+KNOWN_FOR = timedelta(minutes=30)  # an older remembered shipment is read again before a write
+REUSE_READ_FOR = timedelta(seconds=2)  # a meta write may merge over a read this young instead of a get
+MAX_CLAIM_DELAY = timedelta(seconds=15)  # a claim written after its booking waits at most this long
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A shipment as an answer showed it, and when that answer came (server state at that time)."""
+
+    shipment: Shipment
+    read_at: datetime
 
 
 class NeedsAttention(Exception):
@@ -139,11 +162,12 @@ class Outbox:
         on_box_parked: Callable[[int, str], None] | None = None,
         backoff: BackoffPolicy | None = None,
         rng: random.Random | None = None,
-        fetch_before_book: bool = True,
+        fetch_before_book: bool = False,
         station_id: str = "",
         settle: timedelta = DEFAULT_SETTLE,
         claim_settle: timedelta = DEFAULT_CLAIM_SETTLE,
         on_notice: Callable[[str], None] | None = None,
+        on_labels: Callable[[Sequence[str]], None] | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -155,9 +179,8 @@ class Outbox:
         self.on_box_parked = on_box_parked
         self.backoff = backoff or BackoffPolicy()
         self.rng = rng or random.Random()
-        # False: trust this worker's own last answer for a shipment instead of fetching it before
-        # the next box's booking (saves one call per box; only safe while this station alone writes
-        # the shipment). Any doubt (error, unknown outcome, restart) still fetches.
+        # True: read the shipment before every box's booking, as before the reuse rules (for
+        # comparison in benchmarks and for a support engineer who distrusts them).
         self.fetch_before_book = fetch_before_book
         # Exactly once (parcel_claims): the station's id in meta claims, how long a write in doubt is
         # given to commit late before its outcome is decided, how long a claim must stand.
@@ -165,9 +188,17 @@ class Outbox:
         self.settle = settle
         self.claim_settle = claim_settle
         self.on_notice = on_notice  # sentences for the packer (surplus parcels cancelled, ...)
+        self.on_labels = on_labels  # label URLs a booking answer made: start their downloads
+        # A claim written after its box took a booked parcel only has to be in meta before another
+        # bench could take that parcel for a late commit of its own, i.e. well within ``settle`` of the
+        # parcel's creation; waiting a little lets one write carry the claims of several boxes.
+        self.claim_delay = min(MAX_CLAIM_DELAY, settle / 3)
         self.tracker = ConnectivityTracker()
         self.calls = 0  # HTTP calls made (for benchmarks and diagnostics)
-        self._fresh: dict[str, Shipment] = {}
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self._claims_due: dict[str, tuple[str, float]] = {}  # shipment -> (station, due at clock())
+        self._claims_task: asyncio.Task[None] | None = None
+        self._opening: dict[str, asyncio.Event] = {}  # shipment -> set once its open marker is written
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
         self._wake: asyncio.Event | None = None
         self._status: OutboxStatus | None = None
@@ -183,8 +214,28 @@ class Outbox:
         """Send until nothing more can be sent: the queue is empty, or what is left waits for a person
         (needs attention) or for ``resume()`` (paused), or ``timeout`` passed."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._loop(until_idle=True), timeout)
+            await asyncio.wait_for(self._loop_then_claims(), timeout)
         return await self.refresh_status()
+
+    async def _loop_then_claims(self) -> None:
+        await self._loop(until_idle=True)
+        while self._claims_task is not None and not self._claims_task.done():
+            await asyncio.shield(self._claims_task)  # the claims written after bookings, then idle
+
+    async def write_claims_now(self) -> None:
+        """Shutting down: write the claims still waiting for their delay now (best effort; left
+        unwritten, the next meta write of each order carries them)."""
+        if self._claims_task is not None:
+            self._claims_task.cancel()
+        while self._claims_due:
+            shipment_id, (station, _) = next(iter(self._claims_due.items()))
+            del self._claims_due[shipment_id]
+            await self._best_effort_meta(_Attempt(), shipment_id, station)
+
+    def seen(self, shipment: Shipment) -> None:
+        """The order look-up just fetched ``shipment``: the first box's booking may start from it
+        (``_may_act_on_known`` says when) instead of reading it again."""
+        self._remember(shipment)
 
     def kick(self) -> None:
         """Something was queued (or the network is back): look at the queue now."""
@@ -232,18 +283,58 @@ class Outbox:
         return status
 
     def close(self) -> None:
+        if self._claims_task is not None:
+            self._claims_task.cancel()  # not written now: the next meta write of the order carries them
         self._executor.shutdown(wait=True)
 
-    async def mark_packing(self, shipment_id: str, station: str) -> None:
+    async def mark_packing(self, shipment_id: str, station: str, *, session_id: str | None = None) -> None:
         """At order open: the advisory "being packed here" marker in the shipment's meta (no
         compare-and-swap exists: another bench's write from an older read can drop it; the next claim
-        write re-asserts it). Failures are logged: the marker only warns, it never decides."""
+        write re-asserts it). Failures are logged: the marker only warns, it never decides.
+
+        With ``session_id`` (an order opened by the station, assessed and stored), the same write
+        claims the order's free preset parcels for the session's next boxes
+        (``parcel_claims.preclaims_at_open``), and the shipment is read once more when the claims have
+        settled: the box closed later finds its claim settled in a read taken after the settle delay
+        and books at once (one call), instead of claiming, waiting and reading at box close."""
+        station = station.replace(SEP, "/") or "station"
+        written_event = self._opening.setdefault(shipment_id, asyncio.Event())
         try:
-            await self._write_meta(
-                _Attempt(), shipment_id, station.replace(SEP, "/") or "station", packing=True
+            keys, placeholders = (
+                await self._db(self._next_boxes, session_id, station) if session_id else ((), frozenset())
             )
+
+            def preclaims(facts: ShipmentFacts, now: datetime) -> list[ParcelClaim]:
+                return preclaims_at_open(facts, next_boxes=keys, placeholder_ids=placeholders, now=now)
+
+            try:
+                written = await self._write_meta(
+                    _Attempt(), shipment_id, station, packing=True, more_claims=preclaims if keys else None
+                )
+            finally:
+                written_event.set()  # a release of the order queued meanwhile may go now
+                if self._opening.get(shipment_id) is written_event:
+                    del self._opening[shipment_id]
+            if not set(keys) & {c.box for c in read_parcel_claims(written.meta).values()}:
+                return
+            await asyncio.sleep(self.claim_settle.total_seconds())
+            self._remember(await self._get_shipment(shipment_id))
         except (SomError, NeedsAttention) as exc:
             log.info("Could not mark shipment %s as being packed: %s", shipment_id, exc)
+
+    async def leave_order(
+        self, shipment_id: str, station: str, session_id: str, *, attempt: _Attempt | None = None
+    ) -> None:
+        """The packer left the order (``OpKind.LEAVE_ORDER``, queued by the runtime): release the
+        marker and the claims made at open for boxes the session never closed, so another bench may
+        take those parcels and its ``bookParcels`` does not book them for no box. Failures raise (the
+        operation is retried); repeating it is harmless."""
+        station = station.replace(SEP, "/") or "station"
+        opening = self._opening.get(shipment_id)
+        if opening is not None:  # left right after opening: release what the open writes, not before
+            await opening.wait()
+        keys, _ = await self._db(self._next_boxes, session_id, station, spare=8)
+        await self._write_meta(attempt or _Attempt(), shipment_id, station, packing=False, release_boxes=keys)
 
     # ------------------------------------------------------------------ the loop
 
@@ -325,11 +416,11 @@ class Outbox:
     async def _process(self, due: OutboxOp) -> None:
         claiming = self._executor.submit(self._claim, due)
         try:
-            op, box = await asyncio.wrap_future(claiming)
+            op, box, ctx = await asyncio.wrap_future(claiming)
         except asyncio.CancelledError:
             # Stopped while the claim ran on the database thread: it still completes there, and an
             # operation left "in flight" by this live process would never be sent again.
-            claimed, _ = claiming.result()
+            claimed, _, _ = claiming.result()
             if claimed is not None:
                 self.store.outbox.reschedule(claimed.id, error="stopped before sending", next_attempt_at=0)
             raise
@@ -337,10 +428,10 @@ class Outbox:
             return
         attempt = _Attempt()
         try:
-            await self._handle(op, attempt, box)
+            await self._handle(op, attempt, box, ctx)
         except asyncio.CancelledError:
             # Shut down mid-call: the request may be out. Settle synchronously (we are cancelled).
-            self._fresh.pop(op.shipment_id, None)
+            self._forget(op.shipment_id)
             self.store.outbox.reschedule(
                 op.id,
                 error="stopped while the request was out",
@@ -372,14 +463,14 @@ class Outbox:
                 self._publish_soon()
 
     async def _park(self, op: OutboxOp, reason: str, attempt: _Attempt) -> None:
-        self._fresh.pop(op.shipment_id, None)
+        self._forget(op.shipment_id)
         log.warning("Outbox operation %s (%s) needs attention: %s", op.id, op.kind, reason)
         await self._db(self.store.outbox.park, op.id, reason, unknown=attempt.maybe_changed_server())
         if op.box_id is not None and self.on_box_parked is not None:
             self.on_box_parked(op.box_id, reason)  # the box card says what `packstation outbox` says
 
     async def _retry_later(self, op: OutboxOp, exc: SomError, attempt: _Attempt) -> None:
-        self._fresh.pop(op.shipment_id, None)
+        self._forget(op.shipment_id)
         unknown = attempt.maybe_changed_server(exc)
         retry_after = getattr(exc, "retry_after", None)
         delay = self.backoff.delay(op.attempts, retry_after=retry_after, rng=self.rng)
@@ -410,22 +501,28 @@ class Outbox:
         """409: for a box booking the server state moved under us (replan from a fresh fetch, a few
         times); for other writes after an unknown outcome it means "already done"."""
         if op.kind is OpKind.BOOK_BOX and op.attempts < 3:
-            self._fresh.pop(op.shipment_id, None)
+            self._forget(op.shipment_id)
             await self._db(
                 self.store.outbox.reschedule, op.id, error=exc.one_line(), next_attempt_at=0, unknown=True
             )
             return
         await self._park(op, exc.one_line(), attempt)
 
-    def _claim(self, due: OutboxOp) -> tuple[OutboxOp | None, BoxRecord | None]:
-        """Runs on the database thread: claim the operation and read its box in one trip."""
+    def _claim(self, due: OutboxOp) -> tuple[OutboxOp | None, BoxRecord | None, _BoxContext | None]:
+        """Runs on the database thread: claim the operation, read its box and, for a booking, what
+        its plan needs, in one trip (the database thread is what a drain of many boxes waits on)."""
         op = self.store.outbox.claim(due.id)
         box = self.store.boxes.get(op.box_id) if op is not None and op.box_id is not None else None
-        return op, box
+        ctx = None
+        if op is not None and op.kind is OpKind.BOOK_BOX and box is not None:
+            ctx = self._context(box)
+        return op, box, ctx
 
-    async def _handle(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
+    async def _handle(
+        self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None, ctx: _BoxContext | None = None
+    ) -> None:
         if op.kind is OpKind.BOOK_BOX:
-            await self._book_box(op, attempt, box)
+            await self._book_box(op, attempt, box, ctx)
         elif op.kind is OpKind.CANCEL_DELIVERY:
             await self._repeatable_write(
                 op, attempt, self.client.cancel_delivery, op.payload["tracking_number"]
@@ -448,6 +545,11 @@ class Outbox:
             await self._create_from_tos(op, attempt)
         elif op.kind is OpKind.SETTLE_ORDER:
             await self._settle_order(op, attempt)
+        elif op.kind is OpKind.LEAVE_ORDER:
+            await self.leave_order(
+                op.shipment_id, self._station_for(), str(op.payload.get("session_id", "")), attempt=attempt
+            )
+            await self._db(self.store.outbox.complete, op.id)
         else:  # pragma: no cover - OpKind is closed
             raise NeedsAttention(f"unknown operation kind {op.kind}")
 
@@ -530,6 +632,18 @@ class Outbox:
             released_parcels=tuple(self.store.claims.released_parcels(box.shipment_id)),
         )
 
+    def _next_boxes(
+        self, session_id: str, station: str, *, spare: int = 0
+    ) -> tuple[tuple[BoxKey, ...], frozenset[str]]:
+        """Runs on the database thread: the keys of the session's boxes not closed yet, one per preset
+        parcel seen at open (plus ``spare``), and those presets' ids."""
+        opened = self.store.claims.open_record(session_id)
+        placeholders = opened.placeholder_ids if opened is not None else frozenset()
+        closed = len(self.store.boxes.for_session(session_id))  # voided boxes keep their number
+        count = len(placeholders) + spare
+        keys = tuple(BoxKey(station, box_uuid(session_id, closed + 1 + i)) for i in range(count))
+        return keys, placeholders
+
     def _own_claims(self, shipment_id: str, station: str, now: datetime) -> list[ParcelClaim]:
         """Runs on the database thread: a claim for every parcel this station's boxes hold."""
         out = []
@@ -547,21 +661,40 @@ class Outbox:
         *,
         extra: ParcelClaim | None = None,
         packing: bool | None = None,
+        more_claims: Callable[[ShipmentFacts, datetime], list[ParcelClaim]] | None = None,
+        release_boxes: Sequence[BoxKey] = (),
     ) -> Shipment:
         """Read, merge and write the shipment's ``meta`` back to back (``meta_update``): every key of
         others kept, all of this station's claims re-asserted. Nothing is sent when nothing changes.
-        Repeating it is harmless (it sends the whole map), so it does not put the operation in doubt."""
-        current = await self._get_shipment(shipment_id)
+        Repeating it is harmless (it sends the whole map), so it does not put the operation in doubt.
+        The read is this worker's own answer when that is under ``REUSE_READ_FOR`` old (the order
+        look-up's answer at open): as good as a get for a merge, since a key another writer set in
+        between is only relied on after ``claim_settle`` and re-asserted by its owner.
+        ``more_claims(facts, now)``: claims that depend on what is read (presets at open);
+        ``release_boxes``: this station's claims for these boxes are released (an order left)."""
         now = self._now()
+        known = self._known.get(shipment_id)
+        if known is not None and now - known.read_at < REUSE_READ_FOR:
+            current = known.shipment
+        else:
+            current = await self._get_shipment(shipment_id)
         claims = await self._db(self._own_claims, shipment_id, station, now)
         if extra is not None:
             claims.append(extra)
-        merged = meta_update(current.meta, station=station, now=now, packing=packing, claims=claims)
+        if more_claims is not None:
+            claims.extend(more_claims(ShipmentFacts.from_shipment(current), now))
+        released = [pid for pid, c in read_parcel_claims(current.meta).items() if c.box in set(release_boxes)]
+        merged = meta_update(
+            current.meta, station=station, now=now, packing=packing, claims=claims, released=released
+        )
         if merged == dict(current.meta):
+            self._claims_due.pop(shipment_id, None)  # meta already holds every claim of this station
             return current
         result: Shipment = await self._call(
             attempt, self.client.update_shipment, {"shipment_id": shipment_id, "meta": merged}, write=False
         )
+        self._claims_due.pop(shipment_id, None)  # this write carried every claim of this station
+        self._remember(result)
         return result
 
     async def _best_effort_meta(self, attempt: _Attempt, shipment_id: str, station: str) -> None:
@@ -584,7 +717,9 @@ class Outbox:
         await self._db(self.store.claims.resolve_writes, shipment_id, resolves)
         return [w for w in writes if w not in resolves]
 
-    async def _book_box(self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None) -> None:
+    async def _book_box(
+        self, op: OutboxOp, attempt: _Attempt, box: BoxRecord | None, ctx: _BoxContext | None = None
+    ) -> None:
         """Give the box a parcel nobody else holds (``parcel_claims.plan_box_booking``), planned from a
         fresh ``shipments.get`` every attempt and after every doubt."""
         if box is None:
@@ -592,14 +727,15 @@ class Outbox:
         if box.tracking_number and box.state is not BoxState.VOIDED:
             await self._db(self.store.outbox.complete, op.id, "already booked")
             return
-        ctx: _BoxContext = await self._db(self._context, box)
+        if ctx is None:
+            ctx = await self._db(self._context, box)
         box = ctx.box
         key, station = self._key(box), self._station_for(box)
-        shipment = None
-        if not self.fetch_before_book and op.attempts == 1 and not op.outcome_unknown:
-            shipment = self._fresh.get(box.shipment_id)
-        if shipment is None:
-            shipment = await self._get_shipment(box.shipment_id)
+        known = self._known_for(op, ctx)
+        if known is not None:  # the look-up's answer or this worker's last: no read, unless the plan
+            shipment, read_at = known.shipment, known.read_at  # needs one (_may_act_on_known)
+        else:
+            shipment, read_at = await self._get_shipment(box.shipment_id), self._now()
         answered: SentWrite | None = None  # ``shipment`` is this write's answer
         writes = list(ctx.writes)
         recorded = box.parcel_id
@@ -607,7 +743,7 @@ class Outbox:
         for _ in range(MAX_PLAN_STEPS):
             facts = ShipmentFacts.from_shipment(shipment)
             now = self._now()
-            if opened is None and facts.parcels is not None:
+            if opened is None and facts.parcels is not None:  # (never from a remembered shipment)
                 # Not assessed at open (an order opened before this release, or by a caller without
                 # the station): assess now, before the first write, and keep it with the session.
                 found = assess_open(facts, station=station, own_parcels=ctx.own_all, now=now)
@@ -621,7 +757,7 @@ class Outbox:
             plan = plan_box_booking(
                 facts,
                 box=key,
-                now=now,
+                now=read_at,
                 recorded=recorded,
                 own_other=ctx.own_other,
                 foreign_at_open=opened.foreign_ids if opened else (),
@@ -633,10 +769,16 @@ class Outbox:
                 released_boxes=ctx.released,
                 released_parcels=ctx.released_parcels,
             )
+            if known is not None:
+                known = None  # one plan from memory at most; after it, answers and fresh reads
+                if not self._may_act_on_known(plan, facts, key, read_at):
+                    shipment, read_at = await self._get_shipment(box.shipment_id), self._now()
+                    continue
             if plan.action is PlanAction.RECONCILE:  # parcels unknown: act on nothing, ask again
                 if answered is None:
                     raise MalformedResponseError(f"{plan.reason}; asking again later", method="shipments.get")
                 shipment, answered = await self._get_shipment(box.shipment_id), None
+                read_at = self._now()
                 continue
             if plan.action is PlanAction.ADOPT and plan.parcel is not None:
                 parcel = plan.parcel
@@ -650,14 +792,15 @@ class Outbox:
                         f"Booked as {parcel.tracking_number}; waiting for Ingrid to provide the label",
                         method="shipments.get",
                     )
-                self._fresh[box.shipment_id] = shipment
+                self._remember(shipment, read_at)
                 # A box voided meanwhile: the store records its parcel and cancels it (job is None).
-                job = await self._db(self._record_booked, shipment, Booked.adopted(op.id, box.id, parcel))
-                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
-                if plan.claim is not None:
-                    await self._best_effort_meta(attempt, box.shipment_id, station)
+                job = await self._db(
+                    self._record_booked, shipment, Booked.adopted(op.id, box.id, parcel), plan.resolves
+                )
                 if job is not None and self.on_box_booked is not None:
-                    self.on_box_booked(box.id)
+                    self.on_box_booked(box.id)  # the label first: nothing below is on its path
+                if plan.claim is not None:
+                    self._schedule_claims(box.shipment_id, station)
                 return
             if box.state is BoxState.VOIDED and (
                 plan.action in (PlanAction.ADD_PARCEL, PlanAction.BOOK_PARCELS)
@@ -686,22 +829,28 @@ class Outbox:
                 return
             if plan.action is PlanAction.BOOK_PARCELS and plan.parcel is not None:
                 if recorded is None:
-                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id)
+                    # Claimed for this box in meta already (plan.claim None): no fsync needed first.
+                    durable = plan.claim is not None
+                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id, durable=durable)
                     recorded = plan.parcel.id
                 writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 if plan.claim is not None:
                     await self._best_effort_meta(attempt, box.shipment_id, station)
+                before = shipment
                 shipment, answered = (
                     await self._call(attempt, self.client.book_parcels, box.shipment_id),
                     None,
                 )
+                read_at = self._answered(before, shipment)
                 continue
             # ADD_PARCEL: stored durably before it goes out, so a lost answer is attributed later.
             write = SentWrite(key, now, plan.parcels_before)
             await self._db(self.store.claims.add_sent_write, box.shipment_id, box.id, write)
             writes.append(write)
+            before = shipment
             shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
             answered = write
+            read_at = self._answered(before, shipment)
         raise ServerUnavailableError(
             f"Ingrid did not produce a tracking number for box {box.slot} after {MAX_PLAN_STEPS} steps",
             method="outbox.book_box",
@@ -759,6 +908,7 @@ class Outbox:
         await self._db(
             self.store.outbox.complete_with, op.id, "; ".join(report.messages()) or None, follow_ups
         )
+        self._forget(shipment_id)  # the order is done: its boxes no longer plan from memory
         for message in report.messages():
             log.warning("Order of shipment %s: %s", shipment_id, message)
             if self.on_notice is not None:
@@ -766,17 +916,110 @@ class Outbox:
         if follow_ups:
             self.kick()
 
-    def _record_booked(self, shipment: Shipment, booked: Booked) -> int | None:
-        """Runs on the database thread: remember the server's answer and settle the box (booked with
-        its label job, or cancelled if it was voided meanwhile) in one trip."""
+    # ------------------------------------------------------------------ what this worker knows
+
+    def _remember(self, shipment: Shipment, read_at: datetime | None = None) -> None:
+        self._known[shipment.id] = _Known(shipment, read_at or self._now())
+        self._known.move_to_end(shipment.id)
+        while len(self._known) > KNOWN_LIMIT:
+            self._known.popitem(last=False)
+
+    def _forget(self, shipment_id: str) -> None:
+        self._known.pop(shipment_id, None)
+
+    def _answered(self, before: Shipment, answer: Shipment) -> datetime:
+        """A write's answer: remember it, start the downloads of the labels it made (a bookParcels
+        on a multi-parcel shipment books them all; they download side by side), return its time."""
+        read_at = self._now()
+        self._remember(answer, read_at)
+        if self.on_labels is not None:
+            had = {p.id for p in ShipmentFacts.from_shipment(before).parcels or () if p.label_url}
+            urls = [
+                p.label_url
+                for p in ShipmentFacts.from_shipment(answer).parcels or ()
+                if p.label_url and p.id not in had
+            ]
+            if urls:
+                self.on_labels(urls)
+        return read_at
+
+    def _known_for(self, op: OutboxOp, ctx: _BoxContext) -> _Known | None:
+        """The remembered shipment a box's first plan may start from, or None (read it). Only when
+        nothing about the box or the shipment is in doubt: its first attempt, no unknown outcome, no
+        write in doubt for the shipment, no parcel recorded yet, not voided, assessed at open, and
+        the answer no older than ``KNOWN_FOR``."""
+        box = ctx.box
+        if (
+            self.fetch_before_book
+            or op.attempts != 1
+            or op.outcome_unknown
+            or ctx.writes
+            or box.parcel_id
+            or box.state is BoxState.VOIDED
+            or ctx.open is None
+        ):
+            return None
+        known = self._known.get(op.shipment_id)
+        if known is None or self._now() - known.read_at > KNOWN_FOR:
+            return None
+        return known
+
+    def _may_act_on_known(self, plan: BoxPlan, facts: ShipmentFacts, key: BoxKey, read_at: datetime) -> bool:
+        """May ``plan``, made from a remembered shipment, be carried out without reading it again?
+        Only two actions are as safe on a remembered state as on a fresh one:
+
+        * ``ADD_PARCEL``: its answer decides (step 3 takes a parcel only when the answer shows exactly
+          one new parcel against ``parcels_before``); a state older than the server's only makes
+          more parcels look new, which puts the write in doubt (settled from a read later), never
+          gives the box a parcel it does not own;
+        * ``BOOK_PARCELS`` / ``ADOPT`` of the parcel ``meta`` claims for exactly this box, when the
+          remembered read was taken after that claim had settled (step 2's own test, on a read
+          that can show it): the order-open claims (``mark_packing``) read again once settled.
+
+        Every other plan (a wait, a claim, a late commit, a parcel freed by a voided box, a preset
+        found unclaimed, unlisted parcels) is made again from a fresh ``shipments.get``."""
+        if plan.action is PlanAction.ADD_PARCEL:
+            return True
+        if plan.action in (PlanAction.BOOK_PARCELS, PlanAction.ADOPT) and plan.parcel is not None:
+            claim = read_parcel_claims(facts.meta).get(plan.parcel.id)
+            return claim is not None and claim.box == key and claim.settled(read_at, self.claim_settle)
+        return False
+
+    def _schedule_claims(self, shipment_id: str, station: str) -> None:
+        """Write this station's claims for the shipment in ``claim_delay`` (one write for every box
+        booked meanwhile; any meta write before then carries them too)."""
+        self._claims_due.setdefault(shipment_id, (station, self.clock() + self.claim_delay.total_seconds()))
+        if self._claims_task is None or self._claims_task.done():
+            self._claims_task = asyncio.get_running_loop().create_task(self._write_due_claims())
+
+    async def _write_due_claims(self) -> None:
+        while self._claims_due:
+            wake_at = min(due for _, due in self._claims_due.values())
+            await asyncio.sleep(max(0.0, wake_at - self.clock()))
+            for shipment_id, (station, due) in list(self._claims_due.items()):
+                if due <= self.clock() and self._claims_due.get(shipment_id) == (station, due):
+                    del self._claims_due[shipment_id]
+                    await self._best_effort_meta(_Attempt(), shipment_id, station)
+
+    def _record_booked(
+        self, shipment: Shipment, booked: Booked, resolves: tuple[SentWrite, ...] = ()
+    ) -> int | None:
+        """Runs on the database thread: remember the server's answer, settle the box (booked with its
+        label job, or cancelled if it was voided meanwhile) and then forget the writes in doubt the
+        plan accounted for (``_resolve``: only once the box's parcel is recorded), in one trip."""
         self.store.shipments.put(shipment)
-        return self.store.boxes.settle_booking(booked, printer_uri=self.printer_uri)
+        job = self.store.boxes.settle_booking(booked, printer_uri=self.printer_uri)
+        if resolves:
+            self.store.claims.resolve_writes(shipment.id, resolves)
+        return job
 
     async def _get_shipment(self, shipment_id: str) -> Shipment:
         self.calls += 1
         try:
-            return await self.client.get_shipment(id=shipment_id)
+            shipment = await self.client.get_shipment(id=shipment_id)
         except NotFoundError as exc:
             raise NeedsAttention(
                 f"shipment {shipment_id} was not found in Ingrid ({exc.one_line()})"
             ) from exc
+        self._remember(shipment)
+        return shipment

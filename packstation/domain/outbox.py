@@ -39,6 +39,9 @@ class OpKind(StrEnum):
     # An order completed: cancel the deliveries of parcels no box holds (presets, late commits) and
     # release the "being packed" marker (parcel_claims.surplus_parcels). Queued with the completion.
     SETTLE_ORDER = "settle_order"
+    # The packer left an order: release the marker and the claims made at open for boxes never
+    # closed (parcel_claims.preclaims_at_open), so another bench's bookParcels cannot book them boxless.
+    LEAVE_ORDER = "leave_order"
 
 
 class OpState(StrEnum):

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
+from uuid import UUID, uuid5
 
 from packstation.domain.models import Shipment, format_datetime
 
@@ -58,8 +59,10 @@ __all__ = [
     "SurplusAction",
     "SurplusParcel",
     "assess_open",
+    "box_uuid",
     "meta_update",
     "plan_box_booking",
+    "preclaims_at_open",
     "read_packing_marker",
     "read_parcel_claims",
     "surplus_parcels",
@@ -74,6 +77,9 @@ DEFAULT_MARKER_FRESH = timedelta(hours=2)  # an older "being packed" marker is a
 DEFAULT_SETTLE = timedelta(seconds=45)  # > the write deadline: a late commit shows up within it
 DEFAULT_CLAIM_SETTLE = timedelta(seconds=3)  # a concurrent claim overwriting ours lands within it
 DEFAULT_LATE_COMMIT_WINDOW = timedelta(minutes=10)  # a write older than this no longer commits
+# Names the n-th box of a packing session (``box_uuid``); any fixed value would do, it only has to
+# stay the same across releases so a restarted station names its boxes as before.
+_BOX_NAMESPACE = UUID("6f0c5d1e-2b7a-4c39-9f1e-5a8d3c2b1e40")
 
 
 def _utc(value: datetime) -> datetime:
@@ -99,6 +105,16 @@ class BoxKey:
 
     def __str__(self) -> str:
         return f"{self.station}{SEP}{self.box}"
+
+
+def box_uuid(session_id: str, number: int) -> str:
+    """The uuid of the ``number``-th box closed in packing session ``session_id`` (1, 2, ...; a voided
+    box keeps its number). Known before the box exists, so the order-open step can claim a preset
+    parcel for the session's next box (``preclaims_at_open``) and the box, once closed, finds its claim
+    already settled. Session ids are random per session, so with the station id the key is unique."""
+    if number < 1:
+        raise ValueError(f"box numbers start at 1, got {number}")
+    return uuid5(_BOX_NAMESPACE, f"{session_id}/{number}").hex
 
 
 # --- what the server said ---------------------------------------------------------------------------
@@ -380,6 +396,30 @@ def assess_open(
     missing = tuple(sorted(own_ids - shipment.parcel_ids))
     verdict = OpenVerdict.CHOOSE if any(p.booked for p in foreign) else OpenVerdict.CLEAR
     return OpenAssessment(verdict, tuple(foreign), tuple(placeholders), tuple(own), missing, other)
+
+
+def preclaims_at_open(
+    shipment: ShipmentFacts,
+    *,
+    next_boxes: Sequence[BoxKey],
+    placeholder_ids: Iterable[str],
+    now: datetime,
+) -> list[ParcelClaim]:
+    """Claims to write with the order-open marker: each unbooked preset parcel seen at open that nobody
+    claims, for the session's next boxes in order (``next_boxes``: the keys of boxes not closed yet,
+    from ``box_uuid``). Claiming at open instead of at box close takes the claim's settle delay and
+    its two calls off the path from closing the box to its label: the box's plan (step 2) finds its own
+    claim, settled, and books at once. A box that is never closed leaves its claim to the order's
+    completion (``surplus_parcels``: a claim of this station that no box holds is its surplus)."""
+    if shipment.parcels is None:
+        return []
+    wanted = set(placeholder_ids)
+    claims = read_parcel_claims(shipment.meta)
+    free = sorted(
+        (p for p in shipment.parcels if p.id in wanted and not p.booked and p.id not in claims),
+        key=ParcelFact.sort_key,
+    )
+    return [ParcelClaim(p.id, key, _utc(now)) for p, key in zip(free, next_boxes, strict=False)]
 
 
 # --- booking one box --------------------------------------------------------------------------------

@@ -120,8 +120,17 @@ class OutboxWorker(Protocol):
 
     async def refresh_status(self) -> OutboxStatus: ...
 
-    async def mark_packing(self, shipment_id: str, station: str) -> None:
-        """Write the advisory "being packed at ``station``" marker to the shipment's meta."""
+    def seen(self, shipment: Shipment) -> None:
+        """The order look-up fetched ``shipment``: the first box's booking may start from it."""
+        ...
+
+    async def mark_packing(self, shipment_id: str, station: str, *, session_id: str | None = None) -> None:
+        """Write the advisory "being packed at ``station``" marker to the shipment's meta (with
+        ``session_id``: and claim the order's preset parcels for the session's next boxes)."""
+        ...
+
+    async def write_claims_now(self) -> None:
+        """Shutting down: write the claims that wait for their delay now (best effort)."""
         ...
 
     async def drain(self, timeout: float | None = None) -> OutboxStatus:
@@ -390,7 +399,7 @@ class ClaimRepository(Protocol):
 
     def open_record(self, session_id: str) -> OpenRecord | None: ...
 
-    def record_parcel(self, box_id: int, parcel_id: str) -> None: ...
+    def record_parcel(self, box_id: int, parcel_id: str, *, durable: bool = True) -> None: ...
 
     def released_parcels(self, shipment_id: str) -> list[str]: ...
 

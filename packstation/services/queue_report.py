@@ -22,6 +22,7 @@ _OP_WORDS = {
     OpKind.CREATE_SHIPMENT_FROM_TOS: "Create the shipment of",
     # after the order's boxes: cancel parcels no box holds, release the "being packed" marker
     OpKind.SETTLE_ORDER: "Finish (spare parcels, being-packed mark)",
+    OpKind.LEAVE_ORDER: "Release (left unpacked)",
 }
 _JOB_WORDS = {
     PrintJobKind.LABEL: "Label of",

@@ -26,8 +26,9 @@ from packstation.domain import effects as fx
 from packstation.domain import station_text as text
 from packstation.domain.labelgen import make_box_tag
 from packstation.domain.models import Shipment
-from packstation.domain.outbox import OutboxStatus
+from packstation.domain.outbox import OpKind, OutboxStatus
 from packstation.domain.outcomes import Outcome
+from packstation.domain.packing import SessionState
 from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.parcel_claims import OpenVerdict, ParcelFact, ShipmentFacts, assess_open
 from packstation.domain.ports import OrderSource, OutboxWorker, PrintQueuePort
@@ -271,6 +272,8 @@ class StationRuntime:
                     snapshot=effect.snapshot,
                     slip_wanted=bool(self.slip_printer_uri) and effect.state == "complete",
                 )
+                if effect.state == SessionState.CANCELLED.value and effect.shipment_id:
+                    self._leave_order(effect.shipment_id, effect.session_id)
                 if effect.state == "complete":
                     self._queue_packed_events(effect.session_id)
                     self._queue_packing_slip(
@@ -348,6 +351,8 @@ class StationRuntime:
         while self.lookup.notices:  # e.g. a duplicate shipment for the order was cancelled
             self._apply(self.station.notify(Tone.WARNING, self.lookup.notices.pop(0)))
         if source == "api":
+            if self.outbox is not None:
+                self.outbox.seen(shipment)  # the first box books from this answer, not a new read
             self._assess_open(shipment)
 
     def _ask_foreign_choice_again(self) -> None:
@@ -410,7 +415,14 @@ class StationRuntime:
         if not asked and preface:
             self._apply(self.station.notify(Tone.WARNING, preface))
         if self.outbox is not None:
-            self._spawn(self.outbox.mark_packing(shipment.id, station))
+            # Nothing to choose: the marker's write also claims the order's preset parcels for this
+            # session's next boxes, so closing the first box books it at once (ARCHITECTURE.md).
+            preclaim = not asked and self.store.claims.open_record(session.session_id) is not None
+            self._spawn(
+                self.outbox.mark_packing(
+                    shipment.id, station, session_id=session.session_id if preclaim else None
+                )
+            )
 
     # ------------------------------------------------------------------ boxes and labels
 
@@ -587,6 +599,13 @@ class StationRuntime:
     def _heard_from_server(self) -> None:
         if self.outbox is not None:
             self.outbox.server_answered()
+
+    def _leave_order(self, shipment_id: str, session_id: str) -> None:
+        """An order left (cancelled, or replaced before anything was packed): its marker and the
+        claims made at open for boxes never closed are released by the outbox (retried until done)."""
+        if self.store.claims.open_record(session_id) is not None:
+            self.store.outbox.enqueue(OpKind.LEAVE_ORDER, shipment_id, {"session_id": session_id})
+            self._kick_outbox()
 
     def _kick_outbox(self) -> None:
         if self.outbox is not None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from packstation.app import build_services, replay, wait_until_idle
+from packstation.domain.parcel_claims import read_parcel_claims
 from packstation.domain.view import BoxState
 from packstation.emulator import DEMO_TOKEN
 from tests.support.bench_config import bench_config
@@ -304,3 +305,23 @@ def test_after_a_restart_an_order_packed_elsewhere_still_waits_for_the_packers_c
     _, view, _, _ = run_station(second, ["SKU-A"], qapp, before=restored)
     assert "Already packed: order ORD-ASK-AGAIN has 1 parcel(s)" in seen["after_restart"]
     assert "Choose: CMD:REPRINT" in view.feedback.message and not view.complete
+
+
+def test_an_order_opened_online_is_claimed_at_open_and_released_when_left_unpacked(
+    emulator, station_config, qapp
+):
+    """Opening claims the order's preset parcel for the session's first box with the open marker (so
+    that box books with one call); scanning another order before packing anything leaves the first,
+    and the outbox releases its marker and claim."""
+    left = emulator.seed_shipment("ORD-LEFT", [("SKU-A", "Mug", 1)])
+    packed = emulator.seed_shipment("ORD-NEXT", [("SKU-A", "Mug", 1)])
+    _, view, problems, _ = run_station(station_config, ["ORD-LEFT", "ORD-NEXT", "SKU-A"], qapp)
+    assert problems == [] and view.complete
+    left_meta = emulator.shipment_json(left)["meta"]
+    assert left_meta["packstation.packing"] == ""  # released
+    assert read_parcel_claims(left_meta) == {}
+    assert [v for k, v in left_meta.items() if k.startswith("packstation.parcel.")] == [""]
+    # The packed order's box took the parcel claimed for it at open: one bookParcels, no add_parcel.
+    assert emulator.parcel_count(packed) == 1
+    assert [r.body["shipment_id"] for r in emulator.requests_for("shipments.bookParcels")] == [packed]
+    assert emulator.requests_for("shipments.add_parcel") == []

@@ -15,8 +15,10 @@ from typing import Any
 from packstation.emulator import DEMO_TOKEN, Emulator
 
 
-def _serve(conn: Any, latency_ms: int) -> None:
-    emulator = Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=latency_ms)
+def _serve(conn: Any, latency_ms: int, label_format: str) -> None:
+    emulator = Emulator(
+        token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=latency_ms, label_format=label_format
+    )
     emulator.start()
     conn.send((emulator.base_url, emulator.site_id))
     while True:
@@ -36,10 +38,10 @@ def _serve(conn: Any, latency_ms: int) -> None:
 class RemoteEmulator:
     """An ``Emulator`` in a spawned process; call ``stop()`` when done."""
 
-    def __init__(self, latency_ms: int = 0) -> None:
+    def __init__(self, latency_ms: int = 0, *, label_format: str = "svg") -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, latency_ms), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, latency_ms, label_format), daemon=True)
         self._process.start()
         self.base_url, self.site_id = self._conn.recv()
 

@@ -55,6 +55,31 @@ def open_session(store: Any, shipment_id: str, order_key: str | None = None) -> 
     return session_id
 
 
+async def open_order_online(
+    store: Any, outbox: Any, client: Any, shipment_id: str, order_key: str | None = None, *, station: str
+) -> str:
+    """Open the order as the app's runtime does while the API answers (``_lookup``, ``_assess_open``):
+    the look-up's answer cached and handed to the outbox, ``assess_open`` stored with the session, and
+    the being-packed marker written with the claims of the order's preset parcels for the session's
+    next boxes (``Outbox.mark_packing``, which reads the shipment again once the claims settled: await
+    it, or run it as a task as the runtime does). Returns the session id."""
+    from packstation.domain.parcel_claims import ShipmentFacts, assess_open
+
+    shipment = await client.get_shipment(id=shipment_id)
+    store.shipments.put(shipment)
+    session_id = open_session(store, shipment_id, order_key)
+    outbox.seen(shipment)
+    if store.claims.open_record(session_id) is None:
+        found = assess_open(
+            ShipmentFacts.from_shipment(shipment), station=station, own_parcels=(), now=outbox._now()
+        )
+        store.claims.set_open(
+            session_id, foreign_ids=found.foreign_ids, placeholder_ids=found.placeholder_ids
+        )
+    await outbox.mark_packing(shipment_id, station, session_id=session_id)
+    return session_id
+
+
 def scan_raw(order_key: str, box: int, item: int) -> str:
     return f"{order_key}/box{box}/item{item}"
 
@@ -228,6 +253,22 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
         worker = asyncio.create_task(outbox.run())
         printing = asyncio.create_task(queue.run()) if queue is not None else None
         logged = {s["raw"] for s in store.scans.recent(limit=1_000_000)}
+        opening = []
+        if plan.get("open_online", True):
+            # Each order opened as the app opens it (look-up, assessment, marker and claims at open),
+            # the marker's write left running as the runtime leaves it; an order opened before a kill
+            # is not opened again (its session is restored, its claims are in meta).
+            station = plan.get("station", "bench-test")
+            for item in plan["shipments"]:
+                if store.claims.open_record(f"session-{item['id']}") is None:
+                    opening.append(
+                        asyncio.create_task(
+                            open_order_online(
+                                store, outbox, client, item["id"], item["order_key"], station=station
+                            )
+                        )
+                    )
+                    await asyncio.sleep(plan.get("pace_s", 0.005))
         for round_ in range(max(s["boxes"] for s in plan["shipments"])):
             for item in plan["shipments"]:
                 session_id = open_session(store, item["id"], item["order_key"])
@@ -238,6 +279,7 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
                     )
                     outbox.kick()
                     await asyncio.sleep(plan.get("pace_s", 0.005))  # a packer takes a moment per box
+        await asyncio.gather(*opening)
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
         status = await outbox.drain(timeout=60)

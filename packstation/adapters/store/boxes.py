@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from packstation.adapters.store.voiding import settle_voided_in, void_in
 from packstation.domain.booking import Booked, BoxRecord, BoxState
 from packstation.domain.outbox import OpKind, OpState
 from packstation.domain.packing_box import TrackedUnit
+from packstation.domain.parcel_claims import box_uuid
 from packstation.domain.printing import NewPrintJob, PrintJobKind
 
 if TYPE_CHECKING:
@@ -55,6 +55,11 @@ class BoxStore(Repository):
                 "SELECT COALESCE(MAX(slot), 0) + 1 FROM boxes WHERE shipment_id = ? AND slot IS NOT NULL",
                 (shipment_id,),
             ).fetchone()[0]
+            # The session's n-th box (voided ones count): its uuid is known before it is closed, so
+            # the order-open step can claim a preset parcel for it (parcel_claims.preclaims_at_open).
+            number = conn.execute(
+                "SELECT COUNT(*) FROM boxes WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
             box = {
                 "session_id": session_id,
                 "shipment_id": shipment_id,
@@ -69,7 +74,7 @@ class BoxStore(Repository):
                 "station": station,
                 "items": json.dumps(items, sort_keys=True),
                 "tracked": json.dumps([unit.to_json() for unit in tracked]),
-                "box_uuid": uuid.uuid4().hex,  # names the box in meta claims, across all stations
+                "box_uuid": box_uuid(session_id, number + 1),  # names the box in meta claims
                 "created_at": now,
                 "updated_at": now,
             }

@@ -126,9 +126,11 @@ class ClaimStore(Repository):
         )
         return list(dict.fromkeys(str(r["pid"]) for r in rows))
 
-    def record_parcel(self, box_id: int, parcel_id: str) -> None:
-        """The box's own parcel (from its claim or its add_parcel's answer), before it is booked."""
-        with self.db.write(durable=True) as conn:
+    def record_parcel(self, box_id: int, parcel_id: str, *, durable: bool = True) -> None:
+        """The box's own parcel (from its claim or its add_parcel's answer), before it is booked.
+        ``durable=False`` when the server already says so (its claim for this very box in meta): a
+        power cut that loses this row loses nothing the next plan does not find again."""
+        with self.db.write(durable=durable) as conn:
             row = conn.execute("SELECT parcel_id FROM boxes WHERE id = ?", (box_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no box {box_id}")

@@ -15,16 +15,15 @@ log = logging.getLogger(__name__)
 class ShipmentCache(Repository):
     def put(self, shipment: Shipment) -> None:
         """Remember the server's latest answer for this shipment."""
-        with self.db.write():
-            self.db.tables().table("shipments_cache").upsert(
-                {
-                    "id": shipment.id,
-                    "external_id": shipment.external_id,
-                    "tos_id": shipment.tos_id,
-                    "json": json.dumps(shipment.to_json(), separators=(",", ":")),
-                    "fetched_at": self._clock(),
-                },
-                pk="id",
+        text = json.dumps(shipment.to_json(), separators=(",", ":"))
+        with self.db.write() as conn:
+            # Plain SQL: sqlite-utils' upsert reads the table's schema on every call, and this runs
+            # with every answer the outbox records (a drain of a backlog: once per box).
+            conn.execute(
+                "INSERT INTO shipments_cache (id, external_id, tos_id, json, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET external_id = excluded.external_id,"
+                " tos_id = excluded.tos_id, json = excluded.json, fetched_at = excluded.fetched_at",
+                (shipment.id, shipment.external_id, shipment.tos_id, text, self._clock()),
             )
 
     def find(self, order_key: str) -> Shipment | None:

@@ -1,0 +1,265 @@
+"""Issue 18 item 1: one API write per box in the normal path, against the emulator over loopback HTTP
+and a real SQLite file, with the reuse rules of docs/ARCHITECTURE.md ("Reading the shipment again").
+
+The outbox plans a box from the shipment as it last saw it (the order look-up's answer, or its own
+last answer) only where that is as safe as a fresh read; each test here names what would go wrong if
+it were not: a box booked before its claim settled, a stale read giving a box another bench's parcel,
+claims left behind by an order left, labels downloaded one after the other."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from packstation.adapters.label_prefetch import LabelPrefetch
+from packstation.adapters.labels.pipeline import LabelPipeline
+from packstation.adapters.outbox import Outbox
+from packstation.adapters.printers.devices import make_printer
+from packstation.adapters.printers.queue import PrintQueue
+from packstation.adapters.som.client import SomClient
+from packstation.domain.outbox import OpKind
+from packstation.domain.parcel_claims import (
+    META_PACKING,
+    META_PARCEL_PREFIX,
+    BoxKey,
+    ParcelClaim,
+    box_uuid,
+    meta_update,
+    read_parcel_claims,
+)
+from packstation.emulator import DEMO_TOKEN
+from tests.support.station_driver import (
+    FAST_BACKOFF,
+    FAST_CLAIM_SETTLE,
+    FAST_SETTLE,
+    check_invariants,
+    close_one_box,
+    open_order_online,
+    seed_orders,
+)
+
+STATION = "bench-1"
+
+
+def _methods(emu, since: int) -> list[str]:
+    with emu.lock:
+        return [r.method for r in emu.requests[since:]]
+
+
+def _outbox(store, client, **kw):
+    kw.setdefault("printer_uri", "preview")
+    return Outbox(
+        store,
+        client,
+        backoff=FAST_BACKOFF,
+        settle=FAST_SETTLE,
+        claim_settle=FAST_CLAIM_SETTLE,
+        station_id=STATION,
+        **kw,
+    )
+
+
+async def _booked(store, box_id: int, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not store.boxes.get(box_id).tracking_number:
+        assert asyncio.get_running_loop().time() < deadline, "the box was not booked"
+        await asyncio.sleep(0.01)
+
+
+def test_an_order_opened_online_books_each_box_with_its_one_write_and_no_read(emu, store):
+    [shipment] = seed_orders(emu, 1)
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            await open_order_online(store, outbox, client, shipment, station=STATION)
+            worker = asyncio.create_task(outbox.run())
+            try:
+                seen = []
+                for number in (1, 2):
+                    start = len(emu.requests)
+                    box = close_one_box(store, shipment, number=number, scans=0)
+                    outbox.kick()
+                    await _booked(store, box.id)
+                    seen.append(_methods(emu, start))
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+            await outbox.drain(timeout=10)  # the claim written after box 2's booking
+            outbox.close()
+            return seen
+
+    first, second = asyncio.run(main())
+    # Box 1 takes the preset parcel claimed for it at open (settled, read again after settling).
+    assert first == ["shipments.bookParcels"]
+    # Box 2 adds a parcel, planned from box 1's answer.
+    assert second == ["shipments.add_parcel"]
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
+    # Every box's parcel is claimed for it in meta (box 2's claim was written after its label).
+    claims = read_parcel_claims(emu.shipment_json(shipment)["meta"])
+    for box in store.boxes.all():
+        assert claims[box.parcel_id].box == BoxKey(STATION, box.box_uuid)
+
+
+def test_the_order_open_claims_the_preset_parcel_for_the_sessions_first_box(emu, store):
+    [shipment] = seed_orders(emu, 1)
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            session_id = await open_order_online(store, outbox, client, shipment, station=STATION)
+            outbox.close()
+            return session_id
+
+    session_id = asyncio.run(main())
+    raw = emu.shipment_json(shipment)
+    [preset] = raw["parcels"]
+    claims = read_parcel_claims(raw["meta"])
+    assert claims[preset["id"]].box == BoxKey(STATION, box_uuid(session_id, 1))
+    assert raw["meta"][META_PACKING].startswith(STATION + "|")
+    # ... and the box closed later carries exactly that key.
+    box = close_one_box(store, shipment, number=1, scans=0)
+    assert box.box_uuid == box_uuid(session_id, 1)
+
+
+def test_a_box_closed_before_its_claim_settled_is_not_booked_from_memory(emu, store):
+    """The look-up's answer shows the claim made at open, but not settled: acting on it would book a
+    parcel whose claim another bench may still overwrite. The plan is made again from a fresh read
+    and waits for the claim to settle."""
+    [shipment] = seed_orders(emu, 1)
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            opening = asyncio.create_task(open_order_online(store, outbox, client, shipment, station=STATION))
+            while not read_parcel_claims(emu.shipment_json(shipment).get("meta") or {}):
+                await asyncio.sleep(0.005)  # the claim is written; its settle has just begun
+            start = len(emu.requests)
+            box = close_one_box(store, shipment, number=1, scans=0)
+            status = await outbox.drain(timeout=10)
+            await opening
+            outbox.close()
+            return box, start, status
+
+    box, start, status = asyncio.run(main())
+    assert status.depth == 0
+    methods = _methods(emu, start)
+    booking = methods.index("shipments.bookParcels")
+    assert "shipments.get" in methods[:booking]  # read again, not acted on from memory
+    claim = read_parcel_claims(emu.shipment_json(shipment)["meta"])[store.boxes.get(box.id).parcel_id]
+    with emu.lock:
+        booked_at = next(r.at for r in emu.requests[start:] if r.method == "shipments.bookParcels")
+    assert datetime.fromtimestamp(booked_at, UTC) >= claim.at + FAST_CLAIM_SETTLE
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 1, "parcels": 1}
+
+
+def test_a_parcel_another_bench_added_after_the_look_up_is_never_taken_from_a_stale_memory(emu, store):
+    """Bench-1 plans box 2 from its last answer, which predates bench-2's parcel. Its add_parcel's
+    answer then shows two new parcels: the write is in doubt (never "the new one is mine"), and once
+    settled bench-1's box takes its own parcel, never bench-2's claimed one."""
+    [shipment] = seed_orders(emu, 1)
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            await open_order_online(store, outbox, client, shipment, station=STATION)
+            close_one_box(store, shipment, number=1, scans=0)
+            await outbox.drain(timeout=10)
+            # Bench-2 (its own client) adds a parcel and claims it for its box, as its outbox would.
+            added = await client.add_parcel(shipment)
+            theirs = max(added.parcels, key=lambda p: p.created_at or datetime.min.replace(tzinfo=UTC))
+            other = BoxKey("bench-2", "their-box")
+            now = datetime.now(UTC)
+            meta = meta_update(
+                added.meta, station="bench-2", now=now, claims=[ParcelClaim(theirs.id, other, now)]
+            )
+            await client.update_shipment({"shipment_id": shipment, "meta": meta})
+            start = len(emu.requests)
+            box = close_one_box(store, shipment, number=2, scans=0)
+            status = await outbox.drain(timeout=20)
+            outbox.close()
+            return theirs.id, box, start, status
+
+    theirs, box, start, status = asyncio.run(main())
+    assert status.depth == 0 and status.needs_attention == 0
+    methods = _methods(emu, start)
+    assert methods[0] == "shipments.add_parcel"  # planned from memory: no read first
+    assert methods.count("shipments.add_parcel") == 1  # in doubt, then resolved: never sent twice
+    held = store.boxes.get(box.id).parcel_id
+    assert held is not None and held != theirs
+    mine = [b for b in store.boxes.all()]
+    assert len({b.parcel_id for b in mine}) == 2 and theirs not in {b.parcel_id for b in mine}
+
+
+def test_leaving_an_order_releases_its_marker_and_the_claims_made_at_open(emu, store):
+    [shipment] = seed_orders(emu, 1, number_of_parcels=2)
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            session_id = await open_order_online(store, outbox, client, shipment, station=STATION)
+            opened = dict(emu.shipment_json(shipment)["meta"])
+            # The runtime queues the release with the cancelled session; the worker sends it.
+            store.outbox.enqueue(OpKind.LEAVE_ORDER, shipment, {"session_id": session_id})
+            status = await outbox.drain(timeout=10)
+            assert status.depth == 0
+            outbox.close()
+            return opened
+
+    opened = asyncio.run(main())
+    claimed = {k for k, v in opened.items() if k.startswith(META_PARCEL_PREFIX) and v}
+    assert len(claimed) == 2  # both presets, for the session's boxes 1 and 2
+    after = emu.shipment_json(shipment)["meta"]
+    assert all(after[k] == "" for k in claimed)
+    assert after[META_PACKING] == ""
+    assert read_parcel_claims(after) == {}
+
+
+def test_a_booking_that_books_several_parcels_downloads_their_labels_side_by_side(emu, store, tmp_path):
+    """bookParcels on a two-parcel order books both presets; both labels start downloading on its
+    answer, and box 2 (claimed at open, booked by box 1's call) prints from its prefetched label
+    without a single call of its own."""
+    [shipment] = seed_orders(emu, 1, number_of_parcels=2)
+    printer = f"file:{tmp_path / 'printer.bin'}"
+    emu.label_format = "png"
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            prefetch = LabelPrefetch(client.download_label)
+            queue = PrintQueue(store.print_jobs, make_printer, prefetch, LabelPipeline())
+            outbox = _outbox(
+                store,
+                client,
+                printer_uri=printer,
+                on_box_booked=lambda _id: queue.notify(),
+                on_labels=prefetch.start,
+            )
+            await open_order_online(store, outbox, client, shipment, station=STATION)
+            worker = asyncio.create_task(outbox.run())
+            printing = asyncio.create_task(queue.run())
+            try:
+                first = close_one_box(store, shipment, number=1, scans=0)
+                outbox.kick()
+                await _booked(store, first.id)
+                started_after_first = prefetch.started
+                start = len(emu.requests)
+                second = close_one_box(store, shipment, number=2, scans=0)
+                outbox.kick()
+                await _booked(store, second.id)
+                while any(j.state.value != "done" for j in store.print_jobs.recent(limit=10)):
+                    await asyncio.sleep(0.01)
+                return started_after_first, _methods(emu, start), prefetch
+            finally:
+                for task in (worker, printing):
+                    task.cancel()
+                await asyncio.gather(worker, printing, return_exceptions=True)
+                outbox.close()
+                queue.close()
+
+    started_after_first, methods, prefetch = asyncio.run(main())
+    assert started_after_first == 2  # both labels, on box 1's answer
+    assert not [m for m in methods if m.startswith("shipments.")]  # box 2: no call of its own
+    assert prefetch.taken == 2 and len(prefetch) == 0
+    downloads = [r for r in emu.requests if r.path.startswith("/v1/labels/")]
+    assert len(downloads) == 2
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
