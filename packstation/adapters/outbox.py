@@ -73,7 +73,6 @@ from packstation.domain.parcel_claims import (
     SentWrite,
     ShipmentFacts,
     assess_open,
-    box_uuid,
     meta_update,
     plan_box_booking,
     preclaims_at_open,
@@ -639,10 +638,8 @@ class Outbox:
         parcel seen at open (plus ``spare``), and those presets' ids."""
         opened = self.store.claims.open_record(session_id)
         placeholders = opened.placeholder_ids if opened is not None else frozenset()
-        closed = len(self.store.boxes.for_session(session_id))  # voided boxes keep their number
-        count = len(placeholders) + spare
-        keys = tuple(BoxKey(station, box_uuid(session_id, closed + 1 + i)) for i in range(count))
-        return keys, placeholders
+        uuids = self.store.boxes.next_uuids(session_id, len(placeholders) + spare)
+        return tuple(BoxKey(station, u) for u in uuids), placeholders
 
     def _own_claims(self, shipment_id: str, station: str, now: datetime) -> list[ParcelClaim]:
         """Runs on the database thread: a claim for every parcel this station's boxes hold."""
