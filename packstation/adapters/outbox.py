@@ -73,7 +73,6 @@ from packstation.domain.parcel_claims import (
     SentWrite,
     ShipmentFacts,
     assess_open,
-    box_uuid,
     meta_update,
     plan_box_booking,
     preclaims_at_open,
@@ -639,10 +638,8 @@ class Outbox:
         parcel seen at open (plus ``spare``), and those presets' ids."""
         opened = self.store.claims.open_record(session_id)
         placeholders = opened.placeholder_ids if opened is not None else frozenset()
-        closed = len(self.store.boxes.for_session(session_id))  # voided boxes keep their number
-        count = len(placeholders) + spare
-        keys = tuple(BoxKey(station, box_uuid(session_id, closed + 1 + i)) for i in range(count))
-        return keys, placeholders
+        uuids = self.store.boxes.next_uuids(session_id, len(placeholders) + spare)
+        return tuple(BoxKey(station, u) for u in uuids), placeholders
 
     def _own_claims(self, shipment_id: str, station: str, now: datetime) -> list[ParcelClaim]:
         """Runs on the database thread: a claim for every parcel this station's boxes hold."""
@@ -828,19 +825,29 @@ class Outbox:
                 self.kick()
                 return
             if plan.action is PlanAction.BOOK_PARCELS and plan.parcel is not None:
-                if recorded is None:
-                    # Claimed for this box in meta already (plan.claim None): no fsync needed first.
-                    durable = plan.claim is not None
-                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id, durable=durable)
-                    recorded = plan.parcel.id
+                recording: asyncio.Future[Any] | None = None
+                if recorded is None and plan.claim is None:
+                    # Claimed for this box in meta already, which a crash does not lose: the local
+                    # record goes alongside the call (it is on the database thread, first in line,
+                    # before the answer is recorded), not ahead of it.
+                    recording = asyncio.ensure_future(
+                        self._db(self.store.claims.record_parcel, box.id, plan.parcel.id, durable=False)
+                    )
+                elif recorded is None:
+                    await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id)
+                recorded = plan.parcel.id
                 writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 if plan.claim is not None:
                     await self._best_effort_meta(attempt, box.shipment_id, station)
                 before = shipment
-                shipment, answered = (
-                    await self._call(attempt, self.client.book_parcels, box.shipment_id),
-                    None,
-                )
+                try:
+                    shipment, answered = (
+                        await self._call(attempt, self.client.book_parcels, box.shipment_id),
+                        None,
+                    )
+                finally:
+                    if recording is not None:
+                        await recording
                 read_at = self._answered(before, shipment)
                 continue
             # ADD_PARCEL: stored durably before it goes out, so a lost answer is attributed later.

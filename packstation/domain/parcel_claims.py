@@ -107,14 +107,15 @@ class BoxKey:
         return f"{self.station}{SEP}{self.box}"
 
 
-def box_uuid(session_id: str, number: int) -> str:
+def box_uuid(session_id: str, number: int, *, salt: str = "") -> str:
     """The uuid of the ``number``-th box closed in packing session ``session_id`` (1, 2, ...; a voided
     box keeps its number). Known before the box exists, so the order-open step can claim a preset
     parcel for the session's next box (``preclaims_at_open``) and the box, once closed, finds its claim
-    already settled. Session ids are random per session, so with the station id the key is unique."""
+    already settled. ``salt`` is what makes the session one of a kind in the world even if its id is
+    not (the store passes the session's creation time: a re-imaged bench, or a test, may reuse ids)."""
     if number < 1:
         raise ValueError(f"box numbers start at 1, got {number}")
-    return uuid5(_BOX_NAMESPACE, f"{session_id}/{number}").hex
+    return uuid5(_BOX_NAMESPACE, f"{session_id}/{salt}/{number}").hex
 
 
 # --- what the server said ---------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from packstation.domain.parcel_claims import (
     META_PARCEL_PREFIX,
     BoxKey,
     ParcelClaim,
-    box_uuid,
     meta_update,
     read_parcel_claims,
 )
@@ -115,11 +114,29 @@ def test_the_order_open_claims_the_preset_parcel_for_the_sessions_first_box(emu,
     raw = emu.shipment_json(shipment)
     [preset] = raw["parcels"]
     claims = read_parcel_claims(raw["meta"])
-    assert claims[preset["id"]].box == BoxKey(STATION, box_uuid(session_id, 1))
+    [first_uuid] = store.boxes.next_uuids(session_id, 1)
+    assert claims[preset["id"]].box == BoxKey(STATION, first_uuid)
     assert raw["meta"][META_PACKING].startswith(STATION + "|")
     # ... and the box closed later carries exactly that key.
     box = close_one_box(store, shipment, number=1, scans=0)
-    assert box.box_uuid == box_uuid(session_id, 1)
+    assert box.box_uuid == first_uuid
+
+
+def test_the_same_session_id_in_another_database_names_other_boxes(emu, store, tmp_path):
+    """A re-imaged bench (or a test) may reuse a session id with the same station id: its boxes must
+    not be the old database's boxes, or it would take their claimed parcels as its own."""
+    from packstation.adapters.store import Store
+
+    other = Store.open(tmp_path / "reimaged.sqlite3")
+    try:
+        for db in (store, other):
+            db.sessions.save(
+                "same-id", order_key="O", shipment_id="S", state="packing", packer="p", snapshot={}
+            )
+        assert store.boxes.next_uuids("same-id", 2) != other.boxes.next_uuids("same-id", 2)
+        assert len(set(store.boxes.next_uuids("same-id", 3))) == 3
+    finally:
+        other.close()
 
 
 def test_a_box_closed_before_its_claim_settled_is_not_booked_from_memory(emu, store):
@@ -166,8 +183,9 @@ def test_a_parcel_another_bench_added_after_the_look_up_is_never_taken_from_a_st
             close_one_box(store, shipment, number=1, scans=0)
             await outbox.drain(timeout=10)
             # Bench-2 (its own client) adds a parcel and claims it for its box, as its outbox would.
+            before = {p.id for p in (await client.get_shipment(id=shipment)).parcels}
             added = await client.add_parcel(shipment)
-            theirs = max(added.parcels, key=lambda p: p.created_at or datetime.min.replace(tzinfo=UTC))
+            [theirs] = [p for p in added.parcels if p.id not in before]
             other = BoxKey("bench-2", "their-box")
             now = datetime.now(UTC)
             meta = meta_update(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +56,9 @@ class BoxStore(Repository):
                 "SELECT COALESCE(MAX(slot), 0) + 1 FROM boxes WHERE shipment_id = ? AND slot IS NOT NULL",
                 (shipment_id,),
             ).fetchone()[0]
-            # The session's n-th box (voided ones count): its uuid is known before it is closed, so
-            # the order-open step can claim a preset parcel for it (parcel_claims.preclaims_at_open).
-            number = conn.execute(
-                "SELECT COUNT(*) FROM boxes WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
+            # Its uuid was known before it was closed: the order-open step may have claimed a
+            # preset parcel for it already (parcel_claims.preclaims_at_open).
+            [next_uuid] = _next_uuids(conn, session_id, 1)
             box = {
                 "session_id": session_id,
                 "shipment_id": shipment_id,
@@ -74,7 +73,7 @@ class BoxStore(Repository):
                 "station": station,
                 "items": json.dumps(items, sort_keys=True),
                 "tracked": json.dumps([unit.to_json() for unit in tracked]),
-                "box_uuid": box_uuid(session_id, number + 1),  # names the box in meta claims
+                "box_uuid": next_uuid,  # names the box in meta claims, across all stations
                 "created_at": now,
                 "updated_at": now,
             }
@@ -129,6 +128,10 @@ class BoxStore(Repository):
         if row is None:
             raise KeyError(f"no box {box_id}")
         return box_record(row)
+
+    def next_uuids(self, session_id: str, count: int) -> list[str]:
+        """The uuids the session's next ``count`` boxes will have when they are closed."""
+        return _next_uuids(self.db.connection(), session_id, count)
 
     def for_session(self, session_id: str) -> list[BoxRecord]:
         rows = self.db.query("SELECT * FROM boxes WHERE session_id = ? ORDER BY id", (session_id,))
@@ -212,3 +215,16 @@ def box_record(row: sqlite3.Row) -> BoxRecord:
         voided_at=row["voided_at"],
         box_uuid=row["box_uuid"] or "",
     )
+
+
+def _next_uuids(conn: sqlite3.Connection, session_id: str, count: int) -> list[str]:
+    """The session's next boxes' uuids (``parcel_claims.box_uuid``): numbered after every box it
+    closed (voided ones count), salted with the session's creation time so that a session id used
+    again elsewhere (a re-imaged bench, a test) names other boxes. Without a session row (boxes
+    closed by a caller that keeps no session) each box gets a random uuid: nothing is claimed ahead."""
+    row = conn.execute("SELECT created_at FROM packing_sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        return [uuid.uuid4().hex for _ in range(count)]
+    closed = conn.execute("SELECT COUNT(*) FROM boxes WHERE session_id = ?", (session_id,)).fetchone()[0]
+    salt = repr(float(row[0]))
+    return [box_uuid(session_id, closed + 1 + i, salt=salt) for i in range(count)]
