@@ -292,9 +292,9 @@ class StationRuntime:
     def _publish(self) -> None:
         if self._at_once:
             return  # the scan publishes when it is done
-        if self._loop is None:  # driven without a loop (tests, tools): every event at once
-            self._publish_now()
-        elif self._loop.is_closed():  # shutting down: nothing runs the loop any more
+        if (
+            self._loop is None or self._loop.is_closed()
+        ):  # driven without a loop (tests, tools): every event at once
             self._publish_now()
         elif not self._publish_scheduled:
             self._publish_scheduled = True

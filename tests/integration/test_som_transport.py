@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import ipaddress
 import ssl
 
 import httpx
@@ -80,12 +81,11 @@ def test_an_idle_connection_the_server_closed_is_not_reused():
     async def main() -> tuple[list[bytes], int]:
         backend = _Server(b"fresh", close_after=True)
         server = await backend.start()
-        async with server:
-            async with httpx.AsyncClient(transport=TlsOnDemandTransport()) as client:
-                url = f"http://127.0.0.1:{_port(server)}/"
-                first = await client.get(url)
-                await asyncio.sleep(0.05)  # the server's close arrives while the connection is idle
-                second = await client.get(url)
+        async with server, httpx.AsyncClient(transport=TlsOnDemandTransport()) as client:
+            url = f"http://127.0.0.1:{_port(server)}/"
+            first = await client.get(url)
+            await asyncio.sleep(0.05)  # the server's close arrives while the connection is idle
+            second = await client.get(url)
         return [first.content, second.content], backend.connections
 
     bodies, connections = asyncio.run(main())
@@ -139,8 +139,7 @@ def _self_signed(tmp_path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    import ipaddress
-
+    loopback = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -149,7 +148,7 @@ def _self_signed(tmp_path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(loopback, False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
         .sign(key, hashes.SHA256())
     )
