@@ -68,6 +68,9 @@ def seed_orders(emulator: RemoteEmulator, count: int) -> list[list[str]]:
     return scripts
 
 
+IDLE_POLL_S = 0.05  # as the app's own wait_until_idle: each look costs queries and wakes both workers
+
+
 async def until_idle(station: LiveStation) -> None:
     services = station.services
     while True:
@@ -75,7 +78,7 @@ async def until_idle(station: LiveStation) -> None:
         services.print_queue.notify()
         if await services.idle():
             return
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(IDLE_POLL_S)
 
 
 def thread_cpu() -> dict[str, float]:
@@ -110,6 +113,7 @@ def run(count: int, profile: str | None = None, *, app_gc: bool = True) -> dict[
                     if profiler is not None:
                         profiler.enable()
                     await replay(station.services, scans, station.bridge.publish_scan, settle_s=SETTLE_S)
+                    replayed, replayed_cpu = time.perf_counter(), time.process_time()
                     await until_idle(station)
                     if profiler is not None:
                         profiler.disable()
@@ -120,6 +124,8 @@ def run(count: int, profile: str | None = None, *, app_gc: bool = True) -> dict[
                     }
                     return {
                         "wall": time.perf_counter() - started,
+                        "tail_wall": time.perf_counter() - replayed,
+                        "tail_cpu": time.process_time() - replayed_cpu,
                         "app_cpu": app_cpu,
                         **per_thread,
                         "thread:other": app_cpu - sum(per_thread.values()),
@@ -165,6 +171,8 @@ def table(r: dict[str, float]) -> str:
             f"{'':<36}{'total s':>9}{'per order ms':>14}",
             f"{'wall (first scan -> all printed)':<36}{r['wall']:>9.2f}{per('wall'):>14.1f}",
             f"{'station CPU (this process)':<36}{r['app_cpu']:>9.2f}{per('app_cpu'):>14.1f}",
+            f"{'  after the last scan':<36}{r['tail_cpu']:>9.2f}{per('tail_cpu'):>14.1f}"
+            f"  (the last labels: {r['tail_wall']:.2f} s wall)",
             *(
                 f"{'  CPU of thread ' + key.split(':', 1)[1]:<36}{r[key]:>9.2f}{per(key):>14.1f}"
                 for key in sorted((k for k in r if k.startswith("thread:")), key=lambda k: -r[k])
