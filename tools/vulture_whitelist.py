@@ -14,7 +14,7 @@ qt.eventFilter
 qt.paint
 qt.paintEvent
 
-aio = Whitelist()  # adapters/som/transport.py: asyncio calls the protocol's callbacks, httpcore the
+aio = Whitelist()  # adapters/som/asyncio_backend.py: asyncio calls the protocol's callbacks, httpcore the
 # backend's methods, by name; httpx reads the pool as ``_pool`` (set there: httpx 0.28 takes no backend).
 aio.connection_made
 aio.data_received

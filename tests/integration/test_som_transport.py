@@ -202,4 +202,4 @@ def test_pooled_connections_are_carried_by_asyncio_not_anyio():
         return streams
 
     streams = asyncio.run(main())
-    assert streams and all(type(s).__module__ == "packstation.adapters.som.transport" for s in streams)
+    assert streams and all(type(s).__module__ == "packstation.adapters.som.asyncio_backend" for s in streams)
