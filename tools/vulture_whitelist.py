@@ -14,6 +14,18 @@ qt.eventFilter
 qt.paint
 qt.paintEvent
 
+aio = Whitelist()  # adapters/som/asyncio_backend.py: asyncio calls the protocol's callbacks, httpcore the
+# backend's methods, by name; httpx reads the pool as ``_pool`` (set there: httpx 0.28 takes no backend).
+aio.connection_made
+aio.data_received
+aio.eof_received
+aio.connection_lost
+aio.pause_writing
+aio.resume_writing
+aio.connect_tcp
+aio.connect_unix_socket
+aio._pool
+
 http = Whitelist()  # http.server / socketserver hooks and class switches, read by the base classes
 http.do_GET
 http.do_HEAD

@@ -123,3 +123,7 @@ class PrintJobRepository(Protocol):
     def recent(self, *, states: tuple[PrintJobState, ...] | None = None, limit: int = 50) -> list[PrintJob]:
         """The newest jobs first, optionally only those in ``states``."""
         ...
+
+    def count(self, states: tuple[PrintJobState, ...]) -> int:
+        """How many jobs are in ``states`` (one indexed COUNT: no job is read)."""
+        ...

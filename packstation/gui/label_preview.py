@@ -81,16 +81,19 @@ class LabelPreview(QFrame):
         size = self.image_label.size()
         if size.width() < 10 or size.height() < 10:
             size = QSize(200, 300)
-        # Layout passes resize this widget often (a caption shown or hidden, the window re-laid out);
-        # a smooth rescale of a 4x6 label costs milliseconds, so only a new picture or size redraws it.
-        key = (self._image.cacheKey(), size.width(), size.height(), self.faded)
+        # Layout passes resize this widget often (a caption shown or hidden, the banner or the prompt
+        # changing height); a smooth rescale of a 4x6 label costs a millisecond or two, so only a new
+        # picture or a new *scaled* size redraws it. The preview's width is fixed, so a tall label keeps
+        # its scaled size however the height changes.
+        fitted = self._image.size().scaled(size, Qt.AspectRatioMode.KeepAspectRatio)
+        key = (self._image.cacheKey(), fitted.width(), fitted.height(), self.faded)
         if key == self._drawn:
             return
         self._drawn = key
         if self._scaled_key != key[:3]:  # fading another order's label needs no new rescale
             self._scaled_key = key[:3]
             self._scaled = self._image.scaled(
-                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                fitted, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
         scaled = self._scaled
         if self.faded:

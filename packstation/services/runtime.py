@@ -6,6 +6,13 @@ station as an event. After each step it publishes ``station.view`` through ``pub
 bridge in the app, a list in tests). It runs on the asyncio loop's thread (qasync's, i.e. the GUI
 thread, in the app); callbacks from worker threads are handed over through a ``LoopHandoff``.
 
+One view per event, not one per step: effects applied while others are being applied (a failure
+notice, a status change inside a print-job change) publish nothing themselves, and what the workers
+report (print jobs, bookings, outbox status, look-up answers) is published once at the end of the
+loop's turn, however many of them arrived in it (each view is the whole screen, so the last one says
+everything). A scan is different: its view is published before ``submit_scan`` returns, so the packer
+sees it at once (and with it anything the workers changed meanwhile).
+
 Why store writes run inline here: a scan-log row or a box close is one short ``BEGIN IMMEDIATE``
 transaction (well under a millisecond, see the README benchmark), and the scan must be on disk before
 the screen changes.
@@ -14,11 +21,12 @@ the screen changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import io
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
@@ -131,34 +139,46 @@ class StationRuntime:
         # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
         self.unanswered_scans: list[str] = []
         self.last_scan_at = time.monotonic()  # when the last scan arrived (monotonic clock)
+        # Publishing (see the module's docstring): _apply calls in progress, scans being handled, and
+        # whether the station changed since the last view was published / a publish is scheduled.
+        self._applying = 0
+        self._at_once = 0
+        self._publish_due = False
+        self._publish_scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------------ inputs
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Call on the loop's thread: calls from worker threads are handed to ``loop`` from now on."""
+        """Call on the loop's thread: calls from worker threads are handed to ``loop`` from now on, and
+        what they change is published once per turn of ``loop``."""
         self._handoff.bind(loop)
+        self._loop = loop
 
     def submit_scan(self, raw: str) -> None:
         """A scan arrived (scanner, manual entry, replay). Handled completely before returning, except
         order look-ups, which answer later through ``station.order_loaded``."""
         self.last_scan_at = time.monotonic()  # the idle garbage collector waits for a pause in scanning
-        try:
-            effects = self.station.handle_scan(raw, self.clock())
-        except Exception:  # a bug in the state machine must not lose the scan nor kill the window
-            log.exception("The station could not handle a scan")
-            self.store.scans.log(
-                raw=raw, kind="error", outcome=Outcome.INTERNAL_ERROR, detail="", station=self.station_id
-            )
-            effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
-        self._apply(effects)
+        with self._published_at_once():
+            try:
+                effects = self.station.handle_scan(raw, self.clock())
+            except Exception:  # a bug in the state machine must not lose the scan nor kill the window
+                log.exception("The station could not handle a scan")
+                self.store.scans.log(
+                    raw=raw, kind="error", outcome=Outcome.INTERNAL_ERROR, detail="", station=self.station_id
+                )
+                effects = self.station.notify(Tone.BAD, "Something went wrong with that scan. Scan it again.")
+            self._apply(effects)
 
     def take_handover(self, data: Mapping[str, Any], png: bytes = b"") -> None:
         """After a restart with new settings: the packer and the last label as they were."""
-        self._apply(self.station.take_handover(data, png))
+        with self._published_at_once():
+            self._apply(self.station.take_handover(data, png))
 
     def scan_held(self, raw: str, where: str) -> None:
         """A scan the window did not use because a dialog (``where``) was open: logged, nothing else."""
-        self._apply(self.station.scan_held(raw, where, self.clock()))
+        with self._published_at_once():
+            self._apply(self.station.scan_held(raw, where, self.clock()))
 
     async def aclose(self) -> None:
         """Cancel running order look-ups and wait for them, before the HTTP client they use closes."""
@@ -176,6 +196,10 @@ class StationRuntime:
     def restore(self) -> None:
         """At start-up: bring back open and parked sessions, and catch their boxes up with the store
         (a box may have been booked or printed after its session snapshot was last written)."""
+        with self._published_at_once():  # the window shows the restored state as it first paints
+            self._restore()
+
+    def _restore(self) -> None:
         sessions = self.store.sessions.in_states()
         self._apply(self.station.restore([s["snapshot"] for s in sessions if s.get("snapshot")]))
         for session in sessions:
@@ -237,15 +261,51 @@ class StationRuntime:
     # ------------------------------------------------------------------ effects
 
     def _apply(self, effects: list[fx.Effect]) -> None:
-        for effect in effects:
-            try:
-                self._execute(effect)
-            except Exception as exc:  # a failed effect must not lose the rest or crash the loop
-                log.exception("Could not carry out %s", type(effect).__name__)
-                if not isinstance(effect, fx.Feedback):
-                    self._apply(self.station.notify(Tone.BAD, _effect_failure(effect, exc)))
-                    return
-        self.publish_view(self.station.view)
+        self._applying += 1
+        try:
+            for effect in effects:
+                try:
+                    self._execute(effect)
+                except Exception as exc:  # a failed effect must not lose the rest or crash the loop
+                    log.exception("Could not carry out %s", type(effect).__name__)
+                    if not isinstance(effect, fx.Feedback):
+                        self._apply(self.station.notify(Tone.BAD, _effect_failure(effect, exc)))
+                        return
+        finally:
+            self._applying -= 1
+            self._publish_due = True
+            if not self._applying:
+                self._publish()
+
+    # ------------------------------------------------------------------ publishing
+
+    @contextlib.contextmanager
+    def _published_at_once(self) -> Iterator[None]:
+        """A scan: its view (with whatever else changed) is published before the scan returns."""
+        self._at_once += 1
+        try:
+            yield
+        finally:
+            self._at_once -= 1
+            if not self._at_once:
+                self._publish_now()
+
+    def _publish(self) -> None:
+        if self._at_once:
+            return  # the scan publishes when it is done
+        if (
+            self._loop is None or self._loop.is_closed()
+        ):  # driven without a loop (tests, tools): every event at once
+            self._publish_now()
+        elif not self._publish_scheduled:
+            self._publish_scheduled = True
+            self._loop.call_soon(self._publish_now)
+
+    def _publish_now(self) -> None:
+        self._publish_scheduled = False
+        if self._publish_due:
+            self._publish_due = False
+            self.publish_view(self.station.view)
 
     def _execute(self, effect: fx.Effect) -> None:
         match effect:
@@ -617,9 +677,7 @@ class StationRuntime:
         self._outbox_status = status
         waiting = 0
         if self.print_queue is not None:
-            waiting = len(
-                self.store.print_jobs.recent(states=(*ACTIVE_STATES, PrintJobState.FAILED), limit=1000)
-            )
+            waiting = self.store.print_jobs.count((*ACTIVE_STATES, PrintJobState.FAILED))
         view = StatusView(
             connectivity=Connectivity(status.connectivity),
             connectivity_reason=status.reason,

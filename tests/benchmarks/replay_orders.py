@@ -21,7 +21,11 @@ What is measured, from the first scan to the moment the outbox and print queue a
 * station CPU: this process's CPU time (every thread: GUI, store, outbox, print worker), per order;
 * API CPU: the emulator process's CPU time (``time.process_time()`` read in that process), per order:
   what answering the station's calls costs on the server's side;
-* HTTP calls, counted by the emulator.
+* HTTP calls, counted by the emulator;
+* the station's CPU per thread (``time.pthread_getcpuclockid``, where the OS has it): the GUI thread
+  (window, station, store writes, the outbox's and look-ups' HTTP on the qasync loop), the print
+  worker (label rendering), the outbox's database thread, ...; "other" is what no live Python thread
+  accounts for (threads that ended, Qt's own threads).
 
 Replay pacing (``settle_s`` per scan) is wall time the station sleeps; it costs no CPU.
 """
@@ -33,6 +37,7 @@ import asyncio
 import cProfile
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +68,9 @@ def seed_orders(emulator: RemoteEmulator, count: int) -> list[list[str]]:
     return scripts
 
 
+IDLE_POLL_S = 0.05  # as the app's own wait_until_idle: each look costs queries and wakes both workers
+
+
 async def until_idle(station: LiveStation) -> None:
     services = station.services
     while True:
@@ -70,7 +78,20 @@ async def until_idle(station: LiveStation) -> None:
         services.print_queue.notify()
         if await services.idle():
             return
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(IDLE_POLL_S)
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each live Python thread of this process, by name (empty where the OS cannot say)."""
+    found: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            seconds = time.clock_gettime(time.pthread_getcpuclockid(thread.ident or 0))
+        except (AttributeError, OSError):  # not on this OS, or the thread just ended
+            continue
+        name = thread.name.rsplit("_", 1)[0] if "_" in thread.name else thread.name  # pool workers alike
+        found[name] = found.get(name, 0.0) + seconds
+    return found
 
 
 def run(count: int, profile: str | None = None, *, app_gc: bool = True) -> dict[str, float]:
@@ -88,16 +109,26 @@ def run(count: int, profile: str | None = None, *, app_gc: bool = True) -> dict[
 
                 async def scenario() -> dict[str, float]:
                     calls, api_cpu = emulator.request_count(), emulator.cpu_seconds()
-                    started, cpu = time.perf_counter(), time.process_time()
+                    started, cpu, threads = time.perf_counter(), time.process_time(), thread_cpu()
                     if profiler is not None:
                         profiler.enable()
                     await replay(station.services, scans, station.bridge.publish_scan, settle_s=SETTLE_S)
+                    replayed, replayed_cpu = time.perf_counter(), time.process_time()
                     await until_idle(station)
                     if profiler is not None:
                         profiler.disable()
+                    app_cpu = time.process_time() - cpu
+                    per_thread = {
+                        f"thread:{name}": seconds - threads.get(name, 0.0)
+                        for name, seconds in thread_cpu().items()
+                    }
                     return {
                         "wall": time.perf_counter() - started,
-                        "app_cpu": time.process_time() - cpu,
+                        "tail_wall": time.perf_counter() - replayed,
+                        "tail_cpu": time.process_time() - replayed_cpu,
+                        "app_cpu": app_cpu,
+                        **per_thread,
+                        "thread:other": app_cpu - sum(per_thread.values()),
                         "api_cpu": emulator.cpu_seconds() - api_cpu,
                         "calls": emulator.request_count() - calls,
                     }
@@ -140,6 +171,13 @@ def table(r: dict[str, float]) -> str:
             f"{'':<36}{'total s':>9}{'per order ms':>14}",
             f"{'wall (first scan -> all printed)':<36}{r['wall']:>9.2f}{per('wall'):>14.1f}",
             f"{'station CPU (this process)':<36}{r['app_cpu']:>9.2f}{per('app_cpu'):>14.1f}",
+            f"{'  after the last scan':<36}{r['tail_cpu']:>9.2f}{per('tail_cpu'):>14.1f}"
+            f"  (the last labels: {r['tail_wall']:.2f} s wall)",
+            *(
+                f"{'  CPU of thread ' + key.split(':', 1)[1]:<36}{r[key]:>9.2f}{per(key):>14.1f}"
+                for key in sorted((k for k in r if k.startswith("thread:")), key=lambda k: -r[k])
+                if abs(r[key]) >= 0.005
+            ),
             f"{'API CPU (the emulator process)':<36}{r['api_cpu']:>9.2f}{per('api_cpu'):>14.1f}",
             f"{'replay pacing (sleep, no CPU)':<36}{r['pacing']:>9.2f}{per('pacing'):>14.1f}",
             f"station CPU / API CPU = {r['app_cpu'] / r['api_cpu']:.1f}; "

@@ -164,6 +164,19 @@ class PrintJobStore(Repository):
             rows = self.db.query("SELECT * FROM print_jobs ORDER BY id DESC LIMIT ?", (limit,))
         return [print_job(r) for r in rows]
 
+    def count(self, states: tuple[PrintJobState, ...]) -> int:
+        # The status bar asks after every print-job change: a COUNT on the (state, id) index, where
+        # reading the jobs themselves (payloads included) grew with the queue.
+        if not states:
+            return 0
+        marks = ",".join("?" * len(states))
+        return int(
+            self.db.scalar(
+                f"SELECT COUNT(*) FROM print_jobs WHERE state IN ({marks})",
+                tuple(PrintJobState(s).value for s in states),
+            )
+        )
+
 
 def print_job(row: sqlite3.Row) -> PrintJob:
     return PrintJob(

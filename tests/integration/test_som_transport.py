@@ -1,0 +1,205 @@
+"""The SOM client's connections on asyncio (``adapters/som/transport.py``): keep-alive, TLS, timeouts,
+large answers and servers that close idle connections, against small local servers; and the reason it
+exists: pooled connections whose idle checks cost no socket calls beyond one ``poll``."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import ssl
+
+import httpx
+import pytest
+
+from packstation.adapters.som.transport import TlsOnDemandTransport, asyncio_transport
+
+
+class _Server:
+    """An HTTP/1.1 server on loopback answering every request with ``body``; counts connections."""
+
+    def __init__(self, body: bytes = b"ok", *, close_after: bool = False, delay_s: float = 0.0) -> None:
+        self.body = body
+        self.close_after = close_after  # close the connection after each answer, without saying so
+        self.delay_s = delay_s
+        self.connections = 0
+        self.handlers: set[asyncio.Task] = set()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                if not head:
+                    return
+                await asyncio.sleep(self.delay_s)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(self.body) + self.body)
+                await writer.drain()
+                if self.close_after:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+    async def start(self, ssl_context: ssl.SSLContext | None = None) -> asyncio.Server:
+        return await asyncio.start_server(self.handle, "127.0.0.1", 0, ssl=ssl_context)
+
+    async def stop(self) -> None:
+        """Ends the handlers still running (a test's loop must not close on pending tasks)."""
+        for task in self.handlers:
+            task.cancel()
+        await asyncio.gather(*self.handlers, return_exceptions=True)
+
+
+def _port(server: asyncio.Server) -> int:
+    return server.sockets[0].getsockname()[1]
+
+
+async def _get(transport: httpx.AsyncBaseTransport, url: str, times: int = 1, **kw) -> list[httpx.Response]:
+    async with httpx.AsyncClient(transport=transport, **kw) as client:
+        return [await client.get(url) for _ in range(times)]
+
+
+def test_plain_http_keeps_one_connection_alive_for_many_requests():
+    async def main() -> tuple[list[httpx.Response], int]:
+        backend = _Server(b"hello")
+        server = await backend.start()
+        async with server:
+            responses = await _get(TlsOnDemandTransport(), f"http://127.0.0.1:{_port(server)}/", times=5)
+        return responses, backend.connections
+
+    responses, connections = asyncio.run(main())
+    assert [r.content for r in responses] == [b"hello"] * 5
+    assert connections == 1
+
+
+def test_an_idle_connection_the_server_closed_is_not_reused():
+    async def main() -> tuple[list[bytes], int]:
+        backend = _Server(b"fresh", close_after=True)
+        server = await backend.start()
+        async with server, httpx.AsyncClient(transport=TlsOnDemandTransport()) as client:
+            url = f"http://127.0.0.1:{_port(server)}/"
+            first = await client.get(url)
+            await asyncio.sleep(0.05)  # the server's close arrives while the connection is idle
+            second = await client.get(url)
+        return [first.content, second.content], backend.connections
+
+    bodies, connections = asyncio.run(main())
+    assert bodies == [b"fresh", b"fresh"]
+    assert connections == 2
+
+
+def test_a_large_answer_arrives_whole():
+    body = bytes(range(256)) * 8192  # 2 MiB: reading pauses and resumes on the way
+
+    async def main() -> bytes:
+        server = await _Server(body).start()
+        async with server:
+            (response,) = await _get(TlsOnDemandTransport(), f"http://127.0.0.1:{_port(server)}/")
+        return response.content
+
+    assert asyncio.run(main()) == body
+
+
+def test_a_server_that_does_not_answer_is_a_read_timeout():
+    async def main() -> None:
+        backend = _Server(delay_s=5.0)
+        server = await backend.start()
+        async with server:
+            with pytest.raises(httpx.ReadTimeout):
+                await _get(TlsOnDemandTransport(), f"http://127.0.0.1:{_port(server)}/", timeout=0.2)
+        await backend.stop()
+
+    asyncio.run(main())
+
+
+def test_nothing_listening_is_a_connect_error():
+    async def main() -> None:
+        server = await _Server().start()
+        port = _port(server)
+        server.close()
+        await server.wait_closed()
+        with pytest.raises(httpx.ConnectError):
+            await _get(TlsOnDemandTransport(), f"http://127.0.0.1:{port}/")
+
+    asyncio.run(main())
+
+
+def _self_signed(tmp_path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client context trusting only that server's certificate) for 127.0.0.1."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    loopback = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(loopback, False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cafile=str(cert_file))
+    return server, client
+
+
+def test_https_is_verified_and_kept_alive(tmp_path):
+    server_context, client_context = _self_signed(tmp_path)
+
+    async def main() -> tuple[list[bytes], int]:
+        backend = _Server(b"secret")
+        server = await backend.start(server_context)
+        async with server:
+            url = f"https://127.0.0.1:{_port(server)}/"
+            responses = await _get(asyncio_transport(client_context), url, times=3)
+            # The station's own TLS transport trusts the CA bundle, not this certificate: refused.
+            with pytest.raises(httpx.ConnectError):
+                await _get(TlsOnDemandTransport(), url)
+        return [r.content for r in responses], backend.connections
+
+    bodies, connections = asyncio.run(main())
+    assert bodies == [b"secret"] * 3
+    assert connections == 1  # kept alive for the three (the refused one never finished its handshake)
+
+
+def test_pooled_connections_are_carried_by_asyncio_not_anyio():
+    """What the module is for: httpcore's per-request idle checks of every pooled connection went
+    through anyio's attribute table (a ``getpeername`` call each); here they read the protocol."""
+
+    async def main() -> list[object]:
+        backend = _Server(b"x")
+        server = await backend.start()
+        async with server:
+            transport = TlsOnDemandTransport()
+            async with httpx.AsyncClient(transport=transport) as client:
+                url = f"http://127.0.0.1:{_port(server)}/"
+                await asyncio.gather(*(client.get(url) for _ in range(3)))
+                pool = transport._plain._pool  # type: ignore[union-attr]
+                streams = [c._connection._network_stream for c in pool.connections]  # type: ignore[union-attr]
+        await backend.stop()
+        return streams
+
+    streams = asyncio.run(main())
+    assert streams and all(type(s).__module__ == "packstation.adapters.som.asyncio_backend" for s in streams)
