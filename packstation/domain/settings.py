@@ -135,7 +135,7 @@ def _code(error: msgspec.ValidationError, kind: Any, value: object, strict: bool
     if bound is not None:
         return bound
     base = _base(kind)
-    if issubclass(base, enum.Enum):
+    if isinstance(base, type) and issubclass(base, enum.Enum):
         return "enum"
     if base is Path:
         return "string_type" if strict else "path_type"
