@@ -13,11 +13,14 @@ is ``validate_values``; a mistake is a ``SettingsError`` whose ``problems`` name
 failed and the expected form. ``strict=True`` is for JSON, which carries real types: there a string
 where a boolean belongs (``"sounds": "false"``) is an error, not a guess.
 
-The rules are plain Python (``_Rule``: a conversion, bounds, a check) rather than a validation
-library's model: building pydantic's model and importing it cost ~0.1 s of every start-up, more than
-everything else the settings do together (issue 18). The error codes are the ones pydantic used
-(``bool_type``, ``greater_than`` ...), and a lax check reads text as pydantic's lax mode did
-(``"false"``, ``"no"``, ``"0"``; ``"2.5"``; ``"50"``).
+Each field's annotation is its type with its bounds (``Annotated[float, Meta(gt=0)]``), which
+msgspec checks (``msgspec.convert``, one field at a time so that every bad key is named: msgspec stops
+at a model's first error); its ``_Rule`` holds the expected form and the grammar check. pydantic did
+this until issue 18: its import and model build cost ~0.1 s of every start-up, msgspec's import a few
+ms. The error codes are the ones pydantic used (``bool_type``, ``greater_than`` ...: ``_code`` maps
+msgspec's ``ValidationError`` to them), and a lax check reads text as before (``"false"``, ``"no"``,
+``"0"``; ``" 2.5 "``; ``"50"``). Unlike pydantic's lax mode, msgspec takes no boolean for a number
+(``True`` grams) and no number for a boolean (``1.0``): no flag, variable or dialog field gives one.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ import enum
 import json
 import os
 import sys
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import platformdirs
+from msgspec import Meta
 
 from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
 from packstation.domain.setting_grammars import (
@@ -63,127 +69,82 @@ EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer", "document_printer"})
 BOX_DIMENSIONS = (("length_mm", "Length mm"), ("width_mm", "Width mm"), ("height_mm", "Height mm"))
 
 
-class _Wrong(Exception):
-    """A value of the wrong type or outside its bounds: ``code`` names the rule (the codes pydantic
-    used when it checked these settings: ``bool_parsing``, ``greater_than`` ...)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-# What a lax check (a flag, an environment variable, the dialog) reads as a boolean; JSON has real ones.
-_TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})
-_FALSE_WORDS = frozenset({"0", "off", "f", "false", "n", "no"})
-
-
-def _to_str(value: object, strict: bool) -> str:
-    if isinstance(value, str):
-        return value
-    raise _Wrong("string_type")
-
-
-def _to_bool(value: object, strict: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if strict:
-        raise _Wrong("bool_type")
-    if isinstance(value, str):
-        word = value.lower()
-        if word in _TRUE_WORDS or word in _FALSE_WORDS:
-            return word in _TRUE_WORDS
-        raise _Wrong("bool_parsing")
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    raise _Wrong("bool_parsing" if isinstance(value, int) else "bool_type")
-
-
-def _to_float(value: object, strict: bool) -> float:
-    if isinstance(value, int | float) and not (strict and isinstance(value, bool)):
-        return float(value)
-    if isinstance(value, str) and not strict:
-        try:
-            return float(value)
-        except ValueError:
-            raise _Wrong("float_parsing") from None
-    raise _Wrong("float_type")
-
-
-def _to_int(value: object, strict: bool) -> int:
-    if isinstance(value, int) and not (strict and isinstance(value, bool)):
-        return int(value)
-    if strict:
-        raise _Wrong("int_type")
-    if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise _Wrong("int_from_float")
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            pass
-        try:
-            number = float(value)
-        except ValueError:
-            raise _Wrong("int_parsing") from None
-        if number.is_integer():
-            return int(number)
-        raise _Wrong("int_parsing")
-    raise _Wrong("int_type")
-
-
-def _to_path(value: object, strict: bool) -> Path:
-    if isinstance(value, Path):
-        return value
-    if isinstance(value, str):
-        return Path(value)
-    raise _Wrong("string_type" if strict else "path_type")
-
-
-def _to_box_types(value: object, strict: bool) -> tuple[BoxType, ...]:
-    return _parse_box_types(value)
-
-
 @dataclasses.dataclass(frozen=True)
 class _Rule:
-    """How one setting is checked: its form in words (quoted by error messages), the conversion to its
-    type, bounds, and a check of the typed value that may normalise it or raise SettingValueError."""
+    """How one setting is checked beyond its type and bounds (the field's annotation, which msgspec
+    checks): its form in words (quoted by error messages), a parse of its own for a setting msgspec
+    has no type for (the box types), and a check of the typed value that may normalise it or raise
+    SettingValueError."""
 
     form: str
-    convert: Callable[[object, bool], Any]
+    parse: Callable[[object], Any] | None = None
     check: Callable[[Any], Any] | None = None
-    gt: float | None = None
-    ge: float | None = None
-    max_length: int | None = None
-
-    def apply(self, value: object, strict: bool) -> Any:
-        typed = self.convert(value, strict)
-        if self.gt is not None and not typed > self.gt:
-            raise _Wrong("greater_than")
-        if self.ge is not None and not typed >= self.ge:
-            raise _Wrong("greater_than_equal")
-        if self.max_length is not None and len(typed) > self.max_length:
-            raise _Wrong("string_too_long")
-        return self.check(typed) if self.check is not None else typed
 
 
 def _setting(
     default: object = dataclasses.MISSING,
     *,
     form: str,
-    convert: Callable[[object, bool], Any] = _to_str,
     factory: Callable[[], object] | None = None,
+    parse: Callable[[object], Any] | None = None,
     check: Callable[[Any], Any] | None = None,
-    gt: float | None = None,
-    ge: float | None = None,
-    max_length: int | None = None,
 ) -> Any:
     """A field of ``StationConfig`` with its rule (in the field's metadata)."""
-    metadata = {"rule": _Rule(form, convert, check, gt, ge, max_length)}
+    metadata = {"rule": _Rule(form, parse, check)}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+# Words msgspec's lax mode does not read as a boolean: it reads "true"/"false"/"1"/"0" (any case), and
+# a flag, an environment variable or a hand-edited value also says these (PACKSTATION_SOUNDS=off).
+_BOOL_WORDS = dict.fromkeys(("on", "yes", "y", "t"), True) | dict.fromkeys(("off", "no", "n", "f"), False)
+# msgspec's messages for a broken bound ("Expected `float` > 0.0") as the rules' codes.
+_BOUND_CODES = {" of length <= ": "string_too_long", " >= ": "greater_than_equal", " > ": "greater_than"}
+
+
+def _base(kind: Any) -> Any:
+    """The type under a field's ``Annotated[..., msgspec.Meta(...)]``."""
+    return typing.get_args(kind)[0] if typing.get_origin(kind) is Annotated else kind
+
+
+def _decode(kind: type, value: object) -> object:
+    """The types msgspec leaves to the caller: a path is text (JSON has no path type)."""
+    if kind is Path and isinstance(value, str | Path):  # (msgspec asks about a Path instance too)
+        return Path(value)
+    raise TypeError(f"Expected `{kind.__name__}`, got `{type(value).__name__}`")
+
+
+def _convert(value: object, kind: Any, strict: bool) -> Any:
+    """``value`` as the type ``kind`` with its bounds, by msgspec (which raises ValidationError)."""
+    if not strict and isinstance(value, str):
+        base = _base(kind)
+        if base is bool:
+            value = _BOOL_WORDS.get(value.lower(), value)
+        elif base is int or base is float:
+            value = value.strip()  # msgspec reads "2.5" but not " 2.5 " (a hand-edited variable)
+    return msgspec.convert(value, type=kind, strict=strict, dec_hook=_decode)
+
+
+def _code(error: msgspec.ValidationError, kind: Any, value: object, strict: bool) -> str:
+    """The code of the rule msgspec's ``error`` says ``value`` broke: the codes pydantic used when it
+    checked these settings (``bool_parsing``: text or a number that is no boolean; ``int_type``: not a
+    number at all ...), which the dialog and the log name rules by."""
+    message = str(error)
+    bound = next((code for words, code in _BOUND_CODES.items() if words in message), None)
+    if bound is not None:
+        return bound
+    base = _base(kind)
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return "enum"
+    if base is Path:
+        return "string_type" if strict else "path_type"
+    name = "string" if base is str else base.__name__
+    if not strict and base is int and isinstance(value, float):
+        return "int_from_float"
+    if not strict and (isinstance(value, str) or (base is bool and type(value) is int)):
+        return f"{name}_parsing"
+    return f"{name}_type"
 
 
 def _grammar(parse: Callable[[str], object]) -> Callable[[str], str]:
@@ -305,14 +266,6 @@ def _default_station_id() -> str:
 BOOL = "true or false"
 
 
-def _to_log_format(value: object, strict: bool) -> LogFormat:
-    if isinstance(value, LogFormat):
-        return value
-    if isinstance(value, str) and value in LogFormat._value2member_map_:
-        return LogFormat(value)
-    raise _Wrong("enum")
-
-
 @dataclasses.dataclass(frozen=True)
 class StationConfig:
     """Everything a station needs to know, except the API token (the adapters' ``TokenStore``).
@@ -325,20 +278,20 @@ class StationConfig:
     # Printer URIs are checked when used (each label job and `packstation doctor` say what is wrong, and
     # the station keeps packing) and when the dialog saves them, not when a file is read.
     printer: str = _setting("preview", form=f"a printer URI such as {PRINTER_EXAMPLES}")
-    data_dir: Path = _setting(form="a folder path", convert=_to_path, factory=_default_data_dir)
+    data_dir: Path = _setting(form="a folder path", factory=_default_data_dir)
     station_id: str = _setting(form="this bench's name (text)", factory=_default_station_id)
     packer: str = _setting("", form="the packer's name (text)")
-    sounds: bool = _setting(True, form=BOOL, convert=_to_bool)
-    auto_close_last_box: bool = _setting(True, form=BOOL, convert=_to_bool)
+    sounds: bool = _setting(True, form=BOOL)
+    auto_close_last_box: bool = _setting(True, form=BOOL)
     default_box_type: str = _setting("M", form="a box type code (the type CMD:CLOSE-BOX records)")
     box_types: tuple[BoxType, ...] = _setting(
         DEFAULT_BOX_TYPES,
         form="a list of {code, name, length_mm, width_mm, height_mm} (whole millimetres)",
-        convert=_to_box_types,
+        parse=_parse_box_types,
     )
     label_format: str = _setting("svg", form="a label format name, like svg")
     # A CUSTOM tracking event per parcel when its order is packed.
-    publish_packed_event: bool = _setting(False, form=BOOL, convert=_to_bool)
+    publish_packed_event: bool = _setting(False, form=BOOL)
     custom_event_type_id: str = _setting("packed", form="the custom event type id (text)")
     language: str = _setting("en", form="a language code with a translation, like en or sv")
     scale: str = _setting(
@@ -347,10 +300,10 @@ class StationConfig:
         check=_grammar(parse_scale),
     )
     # With a scale (or "manual"): a box closes only with a usable weight.
-    require_weight: bool = _setting(True, form=BOOL, convert=_to_bool)
+    require_weight: bool = _setting(True, form=BOOL)
     # Typed weights (W:1.25kg) allowed as the fallback when the scale fails.
-    manual_weight: bool = _setting(True, form=BOOL, convert=_to_bool)
-    print_packing_slip: bool = _setting(False, form=BOOL, convert=_to_bool)  # a slip per completed order
+    manual_weight: bool = _setting(True, form=BOOL)
+    print_packing_slip: bool = _setting(False, form=BOOL)  # a slip per completed order
     # Printer URI for slips; "" = the label printer if it speaks ESC/POS.
     receipt_printer: str = _setting("", form=f'"" (the label printer) or a URI such as {PRINTER_EXAMPLES}')
     # The document printer role: an A4/Letter office printer behind an OS queue, for manifests and
@@ -365,8 +318,8 @@ class StationConfig:
     )
     # Total time one API call may take (reads: all attempts; writes: longer, a late answer beats an
     # unknown outcome to reconcile). See packstation/adapters/som/client.py.
-    api_read_deadline_s: float = _setting(20.0, form="seconds, a number above 0", convert=_to_float, gt=0)
-    api_write_deadline_s: float = _setting(60.0, form="seconds, a number above 0", convert=_to_float, gt=0)
+    api_read_deadline_s: Annotated[float, Meta(gt=0)] = _setting(20.0, form="seconds, a number above 0")
+    api_write_deadline_s: Annotated[float, Meta(gt=0)] = _setting(60.0, form="seconds, a number above 0")
     # Fleet operation (adapters.metrics, adapters.logs): both metric outputs are off by default.
     metrics_listen: str = _setting(
         "",
@@ -376,28 +329,28 @@ class StationConfig:
     metrics_textfile: str = _setting(
         "", form='"" (off) or a .prom file path for the node_exporter textfile collector'
     )
-    log_format: LogFormat = _setting(LogFormat.TEXT, form="text or json (JSON lines)", convert=_to_log_format)
+    log_format: LogFormat = _setting(LogFormat.TEXT, form="text or json (JSON lines)")
     # The OS log as well as the file: syslog/journald on Linux, the Event Log on Windows.
-    log_system: bool = _setting(False, form=BOOL, convert=_to_bool)
+    log_system: bool = _setting(False, form=BOOL)
     # `packstation fleet status` without bench URLs asks this Prometheus server (usually in the site file).
     fleet_prometheus_url: str = _setting(
         "", form='"" or the Prometheus server\'s URL, like http://prometheus:9090'
     )
     # What a keyboard-wedge scanner types for the GS separator (FNC1) of GS1 barcodes when it cannot send
     # Ctrl+] (the GS character itself, always understood): e.g. "^]" or "<GS>". "" = only Ctrl+].
-    gs_replacement: str = _setting(
-        "", form='the text the scanner sends for GS, like ^] or <GS> ("" = Ctrl+] only)', max_length=8
+    gs_replacement: Annotated[str, Meta(max_length=8)] = _setting(
+        "", form='the text the scanner sends for GS, like ^] or <GS> ("" = Ctrl+] only)'
     )
     # A supervisor may teach the bench an unknown barcode (CMD:LEARN, barcode, SKU label).
-    catalogue_learning: bool = _setting(False, form=BOOL, convert=_to_bool)
+    catalogue_learning: bool = _setting(False, form=BOOL)
     # A weighed box is held when its weight differs from its goods' expected weight (the order's item
     # weights, else the catalogue's) by more than both of these.
-    weight_tolerance_pct: float = _setting(10.0, form="a percentage, 0 or more", convert=_to_float, ge=0)
-    weight_tolerance_g: int = _setting(50, form="grams, a whole number, 0 or more", convert=_to_int, ge=0)
+    weight_tolerance_pct: Annotated[float, Meta(ge=0)] = _setting(10.0, form="a percentage, 0 or more")
+    weight_tolerance_g: Annotated[int, Meta(ge=0)] = _setting(50, form="grams, a whole number, 0 or more")
     # Retention (adapters/store/retention.py): finished operations, label payloads and the shipments
     # cache go after the working period; the scan log and the orders' records after the audit period.
-    retention_working_days: float = _setting(30.0, form="days, a number above 0", convert=_to_float, gt=0)
-    retention_audit_days: float = _setting(400.0, form="days, a number above 0", convert=_to_float, gt=0)
+    retention_working_days: Annotated[float, Meta(gt=0)] = _setting(30.0, form="days, a number above 0")
+    retention_audit_days: Annotated[float, Meta(gt=0)] = _setting(400.0, form="days, a number above 0")
 
     def __post_init__(self) -> None:
         typed, problems = _check_fields({name: getattr(self, name) for name in _RULES}, strict=False)
@@ -508,6 +461,8 @@ def configured_printers(config: StationConfig) -> dict[PrinterRole, str]:
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StationConfig))
 _RULES: dict[str, _Rule] = {f.name: f.metadata["rule"] for f in dataclasses.fields(StationConfig)}
+# Each setting's type with its bounds, as msgspec checks it: the fields' annotations.
+_KINDS: dict[str, Any] = typing.get_type_hints(StationConfig, include_extras=True)
 
 
 def nearest_setting(key: str) -> str | None:
@@ -557,9 +512,11 @@ def _check_fields(values: Mapping[str, Any], *, strict: bool) -> tuple[dict[str,
             continue
         value = values[name]
         try:
-            typed[name] = rule.apply(value, strict)
-        except _Wrong as exc:
-            problems.append(Problem(name, exc.code, f"expected {rule.form}, not {_shown(value)}"))
+            checked = rule.parse(value) if rule.parse else _convert(value, _KINDS[name], strict)
+            typed[name] = rule.check(checked) if rule.check else checked
+        except msgspec.ValidationError as exc:
+            code = _code(exc, _KINDS[name], value, strict)
+            problems.append(Problem(name, code, f"expected {rule.form}, not {_shown(value)}"))
         except SettingValueError as exc:
             problems.append(Problem(name, exc.code, exc.user_message))
     return typed, problems

@@ -144,6 +144,8 @@ def test_replace_revalidates():
     [
         ("sounds", "no", False),
         ("sounds", "ON", True),
+        ("sounds", "Off", False),
+        ("sounds", "TRUE", True),
         ("sounds", "0", False),
         ("api_read_deadline_s", " 2.5 ", 2.5),
         ("weight_tolerance_g", "60", 60),
@@ -154,7 +156,7 @@ def test_replace_revalidates():
 )
 def test_a_lax_check_reads_text_as_a_flag_or_the_environment_gives_it(key, text, expected):
     # Flags, environment variables and the dialog give text; the rules read it as pydantic's lax mode
-    # did when it checked these settings (the model is plain Python since issue 18).
+    # did when it checked these settings (msgspec checks them since issue 18; the words are ours).
     value = validate_values({key: text})[key]
     assert (str(value) if key in ("data_dir", "log_format") else value) == expected
 
@@ -171,6 +173,14 @@ def test_a_lax_check_reads_text_as_a_flag_or_the_environment_gives_it(key, text,
         ({"gs_replacement": "123456789"}, False, [("gs_replacement", "string_too_long")]),
         ({"site_id": 5, "log_format": "xml"}, False, [("site_id", "string_type"), ("log_format", "enum")]),
         ({"data_dir": 7}, True, [("data_dir", "string_type")]),
+        ({"data_dir": 7}, False, [("data_dir", "path_type")]),
+        ({"weight_tolerance_g": 7.0}, True, [("weight_tolerance_g", "int_type")]),
+        (
+            {"sounds": 2, "auto_close_last_box": 1.5},
+            False,
+            [("sounds", "bool_parsing"), ("auto_close_last_box", "bool_type")],
+        ),
+        ({"retention_working_days": float("nan")}, False, [("retention_working_days", "greater_than")]),
     ],
 )
 def test_every_broken_rule_is_named_with_its_code(values, strict, codes):
@@ -183,3 +193,19 @@ def test_a_type_error_quotes_the_expected_form_and_the_value():
     with pytest.raises(SettingsError) as info:
         validate_values({"api_write_deadline_s": "soon"})
     assert str(info.value) == 'api_write_deadline_s: expected seconds, a number above 0, not "soon"'
+
+
+@pytest.mark.parametrize(
+    ("values", "code"),
+    [
+        ({"weight_tolerance_g": True}, "int_type"),
+        ({"api_read_deadline_s": True}, "float_type"),
+        ({"sounds": 1.0}, "bool_type"),
+    ],
+)
+def test_a_boolean_is_no_number_and_a_number_no_boolean(values, code):
+    # pydantic's lax mode (and the rules that mimicked it) read True as 1 gram and 1.0 as true; msgspec
+    # does not, and no flag, environment variable or dialog field gives one.
+    with pytest.raises(SettingsError) as info:
+        validate_values(values)
+    assert [p.code for p in info.value.problems] == [code]

@@ -29,9 +29,9 @@ def test_a_loopback_som_client_does_not_load_the_ca_bundle():
     assert loaded_after(code, "certifi") == []
 
 
-def test_the_gui_start_path_imports_no_validation_library_sqlite_utils_or_pillow():
-    # What run_gui imports before its window is up (issue 18): the settings are checked by plain
-    # Python rules; sqlite-utils waits for the first write, Pillow for the first label.
+def test_the_gui_start_path_imports_no_pydantic_sqlite_utils_or_pillow():
+    # What run_gui imports before its window is up (issue 18): the settings are checked by msgspec
+    # (a few ms to import), not pydantic; sqlite-utils waits for the first write, Pillow for the first label.
     code = "import packstation.app as app; app.import_core_before_qt(demo=True)"
     assert loaded_after(code, "pydantic", "sqlite_utils", "PIL", "xml.etree.ElementTree") == []
 
