@@ -191,7 +191,10 @@ def check_result(station: LiveStation, samples, order: Order) -> None:
     assert len(samples["item"]["screen"]) == order.lines * order.units
     assert len(samples["close"]["screen"]) == boxes - 1
     # The store says "printed" a moment before the print worker's event reaches the screen.
-    station.wait_for(lambda: [b.chip for b in station.shown_boxes()] == ["LABEL PRINTED"] * boxes)
+    try:
+        station.wait_for(lambda: [b.chip for b in station.shown_boxes()] == ["LABEL PRINTED"] * boxes)
+    except TimeoutError:
+        raise AssertionError(f"boxes shown: {[b.chip for b in station.shown_boxes()]}") from None
     assert sorted(station.printed_codes()) == sorted(b.tracking_number for b in view.boxes)
 
 
@@ -232,12 +235,12 @@ def main(argv: list[str] | None = None) -> int:
             station = LiveStation(PlainBot(), config, app_gc=True).start()
             try:
                 samples = measure(station, order)
+                print(table(samples, order), flush=True)  # the figures, even if the check below fails
                 check_result(station, samples, order)
             finally:
                 station.close()
         finally:
             emulator.stop()
-    print(table(samples, order))
     return 0
 
 
