@@ -151,13 +151,13 @@ def test_a_box_transaction_rolled_back_after_writing_the_whole_snapshot_is_not_b
     session = packing()
     assert session.add_item("SKU-001").ok
     committed = save(store, session)
-    assert session.add_item("SKU-001").ok  # box 1 changes in the transaction that rolls back...
+    assert session.add_item("SKU-001").ok
+    assert session.close_box().ok  # box 1 changes in the transaction that rolls back...
     with pytest.raises(RuntimeError), store.db.write() as conn:
         update_snapshot(conn, 0.0, "s-1", session.to_snapshot())
         raise RuntimeError("the box's insert failed")
     assert stored(store) == committed
-    assert session.close_box().ok
-    assert session.add_item("SKU-002").ok  # ...and the next save changes box 2 only
+    assert session.add_item("SKU-002").ok  # ...and the next save changes (opens) box 2 only
     snapshot = save(store, session)
     assert stored(store) == snapshot  # not box 2 on top of the rolled-back box 1
 
@@ -166,6 +166,7 @@ def test_another_writer_in_between_makes_the_next_save_whole(store):
     session = packing()
     save(store, session)
     assert session.add_item("SKU-001").ok
+    assert session.close_box().ok
     save(store, session)
     other = packing()  # another process saves its own view of the session
     assert other.add_item("SKU-002").ok
@@ -176,7 +177,7 @@ def test_another_writer_in_between_makes_the_next_save_whole(store):
             (json.dumps(snapshot),),
         )
         conn.execute("DELETE FROM session_deltas")
-    assert session.add_item("SKU-003").ok
+    assert session.add_item("SKU-003").ok  # box 2 only: box 1 is as this process last wrote it
     mine = save(store, session)
     assert stored(store) == mine
 
