@@ -147,7 +147,7 @@ def test_a_save_whose_transaction_fails_after_its_delta_leaves_the_last_committe
     assert stored(store) == snapshot
 
 
-def test_a_box_transaction_rolled_back_after_writing_the_whole_snapshot_is_not_built_upon(store):
+def test_a_box_transaction_rolled_back_after_writing_the_snapshot_is_not_built_upon(store):
     session = packing()
     assert session.add_item("SKU-001").ok
     committed = save(store, session)

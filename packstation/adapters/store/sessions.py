@@ -11,8 +11,8 @@ The whole snapshot is written again (and the deltas deleted, same transaction) w
 know for sure what was saved last (first save in this process, another writer, a rolled-back
 transaction: the row's ``snapshot_rev`` is not the one this process wrote), when the order part changed,
 when the session is finished (complete or cancelled), and when the deltas add up to more than the base
-(so a read applies at most about the base's size again). A box close (``update_snapshot``) writes the
-whole snapshot too, inside the box's transaction.
+(so a read applies at most about the base's size again). A box close (``update_snapshot``, inside the
+box's transaction) follows the same rules.
 
 Crash safety is that of one transaction: a save is all there or not at all, and what a read returns is
 exactly the last snapshot committed.
@@ -172,16 +172,26 @@ def update_snapshot(
     snapshot: dict[str, Any],
     state: SessionState | None = None,
 ) -> None:
-    """Save a session's whole snapshot (and state) inside the caller's write transaction."""
-    text, saved = _whole(session_id, snapshot)
-    cur = conn.execute(
-        "UPDATE packing_sessions SET snapshot = ?, snapshot_rev = ?, state = COALESCE(?, state),"
-        " updated_at = ? WHERE id = ?",
-        (text, saved.rev if saved else 0, None if state is None else state.value, now, session_id),
+    """Save a session's snapshot (and state) inside the caller's write transaction: a delta where it
+    can be, else the whole snapshot."""
+    saved = _write_delta(
+        conn,
+        session_id,
+        snapshot,
+        "UPDATE packing_sessions SET state = COALESCE(?, state), updated_at = ?, snapshot_rev = ?"
+        " WHERE id = ? AND snapshot_rev = ?",
+        (None if state is None else state.value, now),
     )
-    if cur.rowcount != 1:
-        raise KeyError(f"unknown packing session {session_id!r}")
-    conn.execute("DELETE FROM session_deltas WHERE session_id = ?", (session_id,))
+    if saved is None:
+        text, saved = _whole(session_id, snapshot)
+        cur = conn.execute(
+            "UPDATE packing_sessions SET snapshot = ?, snapshot_rev = ?, state = COALESCE(?, state),"
+            " updated_at = ? WHERE id = ?",
+            (text, saved.rev if saved else 0, None if state is None else state.value, now, session_id),
+        )
+        if cur.rowcount != 1:
+            raise KeyError(f"unknown packing session {session_id!r}")
+        conn.execute("DELETE FROM session_deltas WHERE session_id = ?", (session_id,))
     # Remembered before the caller's COMMIT: should it roll back, the row keeps its old snapshot_rev,
     # which the next delta's UPDATE does not match, and the whole snapshot is written again.
     _remember(session_id, saved)
