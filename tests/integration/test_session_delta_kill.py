@@ -62,7 +62,11 @@ def child(db: str) -> None:
     for n in range(start, STEPS):
         step(session, n)
         store.sessions.save(
-            SESSION, order_key="ORD-K", shipment_id="shp-k", state="packing", packer="kim",
+            SESSION,
+            order_key="ORD-K",
+            shipment_id="shp-k",
+            state="packing",
+            packer="kim",
             snapshot=session.to_snapshot(),
         )
         print(n, flush=True)
