@@ -40,11 +40,12 @@ def test_a_scan_sets_only_the_cells_that_change_and_shows_what_a_fresh_table_sho
     qtbot.addWidget(table)
     table.render_view(LINES)
     changes: list[tuple[int, int]] = []
-    table.model().dataChanged.connect(
-        lambda top, bottom, roles=(): changes.extend(
-            (r, c) for r in range(top.row(), bottom.row() + 1) for c in range(top.column(), bottom.column() + 1)
-        )
-    )
+
+    def note(top, bottom, roles=()) -> None:
+        rows, columns = range(top.row(), bottom.row() + 1), range(top.column(), bottom.column() + 1)
+        changes.extend((row, column) for row in rows for column in columns)
+
+    table.model().dataChanged.connect(note)
     lines = scanned(LINES, 7, 1)  # still to go: the counts change, not the name nor the colours
     table.render_view(lines)
     assert set(changes) == {(7, 1), (7, 2)}

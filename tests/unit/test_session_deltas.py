@@ -190,3 +190,35 @@ def test_a_deleted_session_takes_its_deltas_with_it(store):
     with store.db.write() as conn:
         conn.execute("DELETE FROM packing_sessions WHERE id = 's-1'")
     assert deltas(store) == 0
+
+
+def test_a_version_8_file_keeps_its_sessions_and_saves_deltas_after_the_upgrade(tmp_path, monkeypatch):
+    from packstation.adapters.store import schema
+
+    path = tmp_path / "station.sqlite3"
+    session = packing()
+    assert session.add_item("SKU-001").ok
+    v8 = session.to_snapshot()
+    with monkeypatch.context() as patch:  # a station file made by the previous version
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:8])
+        patch.setattr(schema, "SCHEMA_VERSION", 8)
+        patch.setattr(schema, "TABLES", tuple(t for t in schema.TABLES if t != "session_deltas"))
+        old = Store.open(path)
+        with old.db.write() as conn:
+            conn.execute(
+                "INSERT INTO packing_sessions (id, order_key, shipment_id, state, packer, snapshot,"
+                " created_at, updated_at) VALUES ('s-1', 'ORD-1', 'shp-1', 'packing', 'ann', ?, 0, 0)",
+                (json.dumps(v8),),
+            )
+        old.close()
+    store = Store.open(path)
+    try:
+        assert store.db.scalar("PRAGMA user_version") == 9
+        assert stored(store) == v8
+        restored = PackingSession.from_snapshot(stored(store))
+        save(store, restored)
+        assert restored.add_item("SKU-002").ok
+        snapshot = save(store, restored)
+        assert deltas(store) == 1 and stored(store) == snapshot
+    finally:
+        store.close()
