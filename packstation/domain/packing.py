@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from packstation.domain.catalogue import ItemCatalogue
+from packstation.domain.frozen import freeze
 from packstation.domain.i18n import t
 from packstation.domain.item_codes import ItemCode
 from packstation.domain.packing_box import Box, TrackedUnit
@@ -142,6 +143,7 @@ class PackingSession:
         self._remaining = 0
         # One unit's weight per SKU learned from catalogue rows scanned (order weights come first).
         self._catalogue_weight: dict[str, float] = {}
+        self._order_json: dict[str, Any] | None = None  # the order part of every snapshot, read-only
         self._rebuild_counts()
 
     # --- questions ---------------------------------------------------------------------------------
@@ -460,12 +462,17 @@ class PackingSession:
     # --- persistence -------------------------------------------------------------------------------
 
     def to_snapshot(self) -> dict[str, Any]:
+        """The session as JSON-safe data. Its ``"order"`` part is the same read-only value in every
+        snapshot of this session (the order never changes while it is packed; see ``domain/frozen.py``):
+        change a copy of it, never it."""
+        if self._order_json is None:
+            self._order_json = freeze(self.order.to_json())
         return {
             "version": SNAPSHOT_VERSION,
             "session_id": self.session_id,
             "state": self.state.value,
             "source": self.source,
-            "order": self.order.to_json(),
+            "order": self._order_json,
             "boxes": [box.to_json() for box in self.boxes],
         }
 

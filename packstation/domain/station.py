@@ -842,7 +842,8 @@ class Station:
         if found is None:
             return []
         session, box = found
-        if box.state is not BoxState.VOIDED:
+        # A printed box stays printed: the print worker's event may overtake the outbox's (two threads).
+        if box.state not in (BoxState.VOIDED, BoxState.PRINTED):
             box.state, box.problem = BoxState.BOOKED, ""
         box.tracking_number = tracking_number
         self.state.last_label = LastLabel(box_id, tracking_number, session.order.order_id, box.number)

@@ -16,10 +16,17 @@ the key burst) to:
 ``window`` (= ``screen`` minus ``station``) is the window's own share: render, layout and paint.
 ``scr-cpu`` is the GUI thread's CPU time over the ``screen`` interval (``time.thread_time()``): on a
 shared machine, wall-clock p99 mostly measures other processes taking the CPU away; this does not.
+``scr-wait`` is how long the GUI thread waited over the same interval, ready to run, for a CPU that
+something else held (Linux's ``/proc/thread-self/schedstat``): the part of ``screen`` the machine's
+load adds. What ``screen`` has beyond ``scr-cpu + scr-wait`` is waiting for the interpreter lock
+(the print worker's thread) or for the disk.
 
 Item scans and box closes (``CMD:CLOSE-BOX`` every 50 units: box + outbox row in one transaction, then
 booking and label printing run in the background while scanning goes on) are reported apart.
 Target: p99 of ``screen`` under 16 ms (one frame at 60 Hz).
+
+The script runs the emulator in a process of its own (``tests/support/remote_emulator.py``), as the real
+API is remote; the test runs it in-process.
 
 The window flashes on every scan. By default the flash is ended before each scan (outside the timing), so
 every scan pays for showing it, as scans a second or more apart do at a real station.
@@ -44,6 +51,7 @@ if __name__ == "__main__":  # run as a script: make the repository importable
 
 from packstation.emulator import DEMO_TOKEN, Emulator
 from tests.gui.e2e_support import LiveStation, PlainBot, qasync_session, station_config, write_alias_csv
+from tests.support.remote_emulator import RemoteEmulator
 
 LINES = 200  # the test's order; the script's default is SCRIPT_LINES x SCRIPT_UNITS
 UNITS_PER_LINE = 2
@@ -59,7 +67,7 @@ class Order:
     def __init__(self, lines: int = LINES, units: int = UNITS_PER_LINE) -> None:
         self.lines, self.units = lines, units
 
-    def seed(self, emulator: Emulator) -> str:
+    def seed(self, emulator: Emulator | RemoteEmulator) -> str:
         lines = [(f"SKU-{i:04d}", f"Article number {i}", self.units) for i in range(self.lines)]
         return emulator.seed_shipment("ORD-BIG", lines)
 
@@ -81,7 +89,17 @@ class Order:
         return {f"73100000{i:05d}": f"SKU-{i:04d}" for i in range(self.lines)}
 
 
-STAGES = ("station", "window", "screen", "idle", "scr-cpu")
+STAGES = ("station", "window", "screen", "idle", "scr-cpu", "scr-wait")
+_SCHEDSTAT = Path("/proc/thread-self/schedstat")
+
+
+def run_queue_wait() -> float:
+    """Seconds this thread has waited, ready to run, for a CPU another process (or thread) held (Linux:
+    the scheduler's own count; 0 elsewhere). Waiting for the interpreter lock is not in it."""
+    try:
+        return int(_SCHEDSTAT.read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 class ScreenClock:
@@ -95,6 +113,7 @@ class ScreenClock:
         clock = self
         self.painted: list[float] = []
         self.painted_cpu: list[float] = []  # the GUI thread's CPU time at the same moments
+        self.painted_wait: list[float] = []  # and its wait for a CPU
 
         class Filter(QObject):
             def eventFilter(self, watched, event) -> bool:
@@ -102,6 +121,7 @@ class ScreenClock:
                     type(window).event(window, event)
                     clock.painted.append(time.perf_counter())
                     clock.painted_cpu.append(time.thread_time())
+                    clock.painted_wait.append(run_queue_wait())
                     return True
                 return False
 
@@ -137,6 +157,8 @@ def measure(
         handed.clear()
         clock.painted.clear()
         clock.painted_cpu.clear()
+        clock.painted_wait.clear()
+        started_wait = run_queue_wait()
         started, started_cpu = time.perf_counter(), time.thread_time()
         station.scanner.scanned.emit(code)  # the end of a wedge burst
         QApplication.processEvents()
@@ -148,6 +170,7 @@ def measure(
         stage["window"].append(clock.painted[-1] - handed[0])
         stage["screen"].append(clock.painted[-1] - started)
         stage["scr-cpu"].append(clock.painted_cpu[-1] - started_cpu)
+        stage["scr-wait"].append(clock.painted_wait[-1] - started_wait)
         stage["idle"].append(idle - started)
         assert station.banner[0] == "good", station.banner
         assert window.flash.color is not None
@@ -172,12 +195,12 @@ def table(samples: dict[str, dict[str, list[float]]], order: Order) -> str:
                 f"{kind:<8}{stage:<9}{len(values):>5}{percentile(values, 0.5):>9.2f}"
                 f"{percentile(values, 0.99):>9.2f}{max(values):>9.2f}{statistics.fmean(values):>9.2f}"
             )
-    for stage in ("screen", "scr-cpu", "idle"):
+    for stage in ("screen", "scr-cpu", "scr-wait", "idle"):
         every = [v * 1000 for kind in samples.values() for v in kind[stage]]
         verdict = "meets" if percentile(every, 0.99) < TARGET_MS else "MISSES"
         rows.append(
             f"all scans, {stage}: p99 {percentile(every, 0.99):.2f} ms"
-            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage != "idle" else "")
+            + (f" ({verdict} the {TARGET_MS:.0f} ms target)" if stage in ("screen", "scr-cpu") else "")
         )
     return "\n".join(rows)
 
@@ -191,7 +214,10 @@ def check_result(station: LiveStation, samples, order: Order) -> None:
     assert len(samples["item"]["screen"]) == order.lines * order.units
     assert len(samples["close"]["screen"]) == boxes - 1
     # The store says "printed" a moment before the print worker's event reaches the screen.
-    station.wait_for(lambda: [b.chip for b in station.shown_boxes()] == ["LABEL PRINTED"] * boxes)
+    try:
+        station.wait_for(lambda: [b.chip for b in station.shown_boxes()] == ["LABEL PRINTED"] * boxes)
+    except TimeoutError:
+        raise AssertionError(f"boxes shown: {[b.chip for b in station.shown_boxes()]}") from None
     assert sorted(station.printed_codes()) == sorted(b.tracking_number for b in view.boxes)
 
 
@@ -224,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     order = Order(args.lines, args.units)
     with tempfile.TemporaryDirectory(prefix="packstation-bench-") as folder, qasync_session():
-        emulator = Emulator(token=DEMO_TOKEN, port=0).start()
+        # The API in a process of its own, as the real one is: serialising a 2,000-line shipment for
+        # the outbox's calls must not take the station's interpreter lock in the middle of a scan.
+        emulator = RemoteEmulator()
         try:
             config = station_config(Path(folder), emulator)
             write_alias_csv(config, order.aliases())
@@ -232,12 +260,12 @@ def main(argv: list[str] | None = None) -> int:
             station = LiveStation(PlainBot(), config, app_gc=True).start()
             try:
                 samples = measure(station, order)
+                print(table(samples, order), flush=True)  # the figures, even if the check below fails
                 check_result(station, samples, order)
             finally:
                 station.close()
         finally:
             emulator.stop()
-    print(table(samples, order))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -169,17 +170,35 @@ def test_snapshot_round_trip_is_exact_and_json_safe():
     ],
 )
 def test_bad_snapshots_raise_snapshot_error(mutate):
-    data = session().to_snapshot()
+    data = json.loads(json.dumps(session().to_snapshot()))  # as read back from the store
     mutate(data)
     with pytest.raises(SnapshotError):
         PackingSession.from_snapshot(data)
+
+
+def test_every_snapshot_shares_one_read_only_order_part():
+    packing = session()
+    first = packing.to_snapshot()
+    assert packing.add_item("SKU-A").ok
+    again = packing.to_snapshot()
+    assert again["order"] is first["order"] and again["boxes"] != first["boxes"]
+    with pytest.raises(TypeError, match="read-only"):
+        again["order"]["lines"].append(["SKU-X", "late", 1])
+    with pytest.raises(TypeError, match="read-only"):
+        again["order"]["customer"] = "someone else"
+    with pytest.raises(TypeError, match="read-only"):
+        again["order"]["lines"][0][2] = 99
+    copied = copy.deepcopy(again)  # a copy is plain data again, to change freely
+    copied["order"]["lines"].append(["SKU-X", "late", 1])
+    assert copied["order"]["lines"][:-1] == again["order"]["lines"]
+    assert json.loads(json.dumps(again)) == again
 
 
 def test_duplicate_skus_must_be_merged_first():
     twice = PackingOrder("O", "s", (OrderLine("A", "", 1), OrderLine("A", "", 2)))
     with pytest.raises(ValueError, match="lists a SKU twice"):
         PackingSession(twice, session_id="s")
-    data = session().to_snapshot()
+    data = json.loads(json.dumps(session().to_snapshot()))
     data["order"]["lines"].append(["SKU-A", "again", 1])
     with pytest.raises(SnapshotError):
         PackingSession.from_snapshot(data)

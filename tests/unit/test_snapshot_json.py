@@ -1,9 +1,10 @@
-"""A session snapshot is saved after every scan; its order part (most of it) is serialised once per
-session and spliced in while it is unchanged. The text in the database must stay exactly what
-``json.dumps`` gives."""
+"""A session snapshot is saved after every scan; written whole, its order part (most of it) is
+serialised once per session and spliced in while it is unchanged. The text in the database must stay
+exactly what ``json.dumps`` gives."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 from packstation.adapters.store.sessions import dumps
@@ -32,13 +33,14 @@ def test_the_snapshot_text_is_exactly_json_dumps_across_scans():
 
 def test_a_changed_order_is_never_saved_from_stale_text():
     session = big_session()
-    snapshot = session.to_snapshot()
+    snapshot = copy.deepcopy(session.to_snapshot())  # plain dicts, as a caller other than the domain has
     dumps(snapshot)
     snapshot["order"]["lines"].append(["SKU-NEW", "late", 1])  # the same dict, changed after saving
     assert dumps(snapshot) == reference(snapshot)
-    other = session.to_snapshot()
+    other = copy.deepcopy(session.to_snapshot())
     other["order"]["customer"] = "someone else"
     assert dumps(other) == reference(other)
+    assert dumps(session.to_snapshot()) == reference(session.to_snapshot())
 
 
 def test_a_snapshot_whose_data_contains_the_splice_mark_is_still_exact():

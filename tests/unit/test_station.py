@@ -294,6 +294,16 @@ def test_commands_with_nothing_to_act_on_say_what_to_do():
         assert bench.tone is Tone.BAD and "complete" in bench.message
 
 
+def test_a_printed_event_that_overtakes_the_booked_one_is_not_undone():
+    # The outbox thread reports "booked" and the print worker "printed" through separate hand-offs to
+    # the GUI thread: under load the print worker's can arrive first. The box stays printed.
+    bench = Bench.make()
+    bench.scans("ORD-1", "SKU-A", "CMD:CLOSE-BOX")
+    bench.station.box_printed(1)
+    bench.station.box_booked(1, TN1)
+    assert bench.view.boxes[0].state is BoxState.PRINTED and bench.view.boxes[0].tracking_number == TN1
+
+
 def test_box_events_update_the_boxes():
     bench = Bench.make()
     bench.scans("ORD-1", "SKU-A", "CMD:CLOSE-BOX")

@@ -162,7 +162,7 @@ def test_a_version_2_station_file_is_upgraded_with_its_sessions_and_jobs(tmp_pat
 
     store = Store.open(path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 8
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 9
         (session,) = store.sessions.in_states(("complete",))
         assert session["order_key"] == "ORD-1" and session["slip"] is None  # old orders owe no slip
         assert store.sessions.owed_a_slip() == []
@@ -201,7 +201,7 @@ def test_a_version_4_file_gains_the_uncertain_print_state_and_keeps_its_jobs(tmp
 
     store = Store.open(path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 8
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 9
         second, first = store.print_jobs.recent()
         assert (first.state, second.state) == (PrintJobState.DONE, PrintJobState.UNCERTAIN)
         assert second.reprint_of == first.id

@@ -46,7 +46,7 @@ def test_the_fixture_is_a_version_3_file_with_the_old_state_names(v3_path):
 def test_a_version_3_file_migrates_to_the_domains_session_states(v3_path):
     store = Store.open(v3_path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 8
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 9
         states = {s["id"]: s["state"] for s in store.sessions.in_states(tuple(SessionState))}
         assert states == {
             "s-open": SessionState.PACKING,
@@ -110,7 +110,7 @@ def test_the_fixture_is_a_version_4_file_with_a_job_left_sending(v4_path):
 def test_a_version_4_file_migrates_its_print_jobs_to_the_uncertain_state(v4_path):
     store = Store.open(v4_path)  # migration, then start-up recovery
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 8
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 9
         jobs = {j.id: j for j in store.print_jobs.recent()}
         assert {i: j.state for i, j in jobs.items()} == {
             1: PrintJobState.DONE,
@@ -188,7 +188,7 @@ def test_a_version_5_file_gains_box_uuids_open_records_and_writes_in_doubt(tmp_p
         conn.close()
     store = Store.open(path)
     try:
-        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 8
+        assert store.db.scalar("PRAGMA user_version") == SCHEMA_VERSION == 9
         one, two = store.boxes.for_shipment("ship-v5")
         # Every old box got a uuid of its own; what it had recorded is kept.
         assert len(one.box_uuid) == 32 and len(two.box_uuid) == 32 and one.box_uuid != two.box_uuid

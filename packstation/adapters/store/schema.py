@@ -304,8 +304,21 @@ CREATE INDEX shipments_cache_fetched ON shipments_cache(fetched_at);
 CREATE INDEX packing_sessions_updated ON packing_sessions(updated_at);
 """
 
+# Session snapshots saved as deltas (adapters/store/sessions.py): the row's snapshot is the base, each
+# save after it a row here with what changed, applied in seq order; snapshot_rev names the last write,
+# so a process knows whether the row still holds what it wrote itself.
+_V9 = """
+ALTER TABLE packing_sessions ADD COLUMN snapshot_rev INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE session_deltas (
+    seq INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES packing_sessions(id) ON DELETE CASCADE,
+    delta TEXT NOT NULL
+);
+CREATE INDEX session_deltas_session ON session_deltas(session_id, seq);
+"""
+
 # Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables of the current schema (the support commands in README list them with sqlite-utils).
@@ -320,6 +333,7 @@ TABLES = (
     "catalogue",
     "sent_writes",
     "retention_gate",
+    "session_deltas",
 )
 
 
