@@ -819,7 +819,6 @@ class Outbox:
                 return
             if plan.action is PlanAction.CLAIM and plan.claim is not None:
                 await self._write_meta(attempt, box.shipment_id, station, extra=plan.claim, packing=True)
-                writes = await self._resolve(box.shipment_id, plan.resolves, writes)
                 until = (plan.until or now).timestamp()
                 await self._db(self.store.outbox.wait, op.id, reason=plan.reason, until=until)
                 self.kick()

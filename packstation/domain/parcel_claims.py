@@ -567,7 +567,14 @@ def plan_box_booking(
             return BoxPlan(
                 PlanAction.WAIT, "waiting for this box's claim to settle", until=c.at + claim_settle
             )
-        return _take(by_id[c.parcel_id], box, claims, now, "claimed for this box in the shipment's meta")
+        parcel = by_id[c.parcel_id]
+        # A claim of a late commit (step 4) accounts for this box's writes in doubt that could have
+        # made the parcel only now that it stood: forgotten when the claim was written, a claim
+        # overwritten by another bench left a parcel no write accounted for, booked with no box.
+        made_it = tuple(
+            w for w in sent_writes if w.box == box and _may_be_from(parcel, w, now, late_commit_window)
+        )
+        return _take(parcel, box, claims, now, "claimed for this box in the shipment's meta", made_it)
 
     def new_since(write: SentWrite) -> list[ParcelFact]:
         return [
@@ -617,15 +624,14 @@ def plan_box_booking(
         (pw for pid, pw in candidates.items() if pid not in reserved), key=lambda pw: pw[0].sort_key()
     )
     if usable:
-        parcel, write = usable[0]
+        parcel, _write = usable[0]
         return BoxPlan(
             PlanAction.CLAIM,
             "a parcel from an earlier write in doubt: claiming it for this box",
             parcel=parcel,
             claim=ParcelClaim(parcel.id, box, now),
             until=now + claim_settle,
-            resolves=(write,),
-        )
+        )  # ``write`` stays in doubt until the claim stood and the box took the parcel (step 2)
     if unsettled_own:
         until = max(_utc(w.sent_at) for w in unsettled_own) + settle
         return BoxPlan(
