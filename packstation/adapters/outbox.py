@@ -801,7 +801,7 @@ class Outbox:
                 return
             if box.state is BoxState.VOIDED and (
                 plan.action in (PlanAction.ADD_PARCEL, PlanAction.BOOK_PARCELS)
-                or (plan.action is PlanAction.CLAIM and not plan.resolves)
+                or (plan.action is PlanAction.CLAIM and plan.late_commit_of is None)
             ):
                 # No booked parcel is this box's (an unbooked one costs nothing): nothing to cancel.
                 # (A write of it in doubt is waited for first, so its late commit is found, adopted

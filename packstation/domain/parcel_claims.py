@@ -452,8 +452,11 @@ class BoxPlan:
     parcel: ParcelFact | None = None
     claim: ParcelClaim | None = None  # CLAIM: write now; ADOPT/BOOK_PARCELS: write after, if set
     until: datetime | None = None  # WAIT / CLAIM: fetch again then
-    resolves: tuple[SentWrite, ...] = ()  # forget these once the parcel is recorded or claimed, not before
+    resolves: tuple[SentWrite, ...] = ()  # forget these once the parcel is recorded, not before
     parcels_before: frozenset[str] = frozenset()  # ADD_PARCEL: store with the SentWrite
+    # CLAIM of a late commit (step 4): the write in doubt that may have made the parcel (it stays in
+    # doubt until the box takes the parcel); None for a preset's claim (step 5).
+    late_commit_of: SentWrite | None = None
 
 
 def _may_be_from(parcel: ParcelFact, write: SentWrite, now: datetime, window: timedelta) -> bool:
@@ -624,14 +627,15 @@ def plan_box_booking(
         (pw for pid, pw in candidates.items() if pid not in reserved), key=lambda pw: pw[0].sort_key()
     )
     if usable:
-        parcel, _write = usable[0]
+        parcel, write = usable[0]
         return BoxPlan(
             PlanAction.CLAIM,
             "a parcel from an earlier write in doubt: claiming it for this box",
             parcel=parcel,
             claim=ParcelClaim(parcel.id, box, now),
             until=now + claim_settle,
-        )  # ``write`` stays in doubt until the claim stood and the box took the parcel (step 2)
+            late_commit_of=write,  # stays in doubt until the claim stood and the box took it (step 2)
+        )
     if unsettled_own:
         until = max(_utc(w.sent_at) for w in unsettled_own) + settle
         return BoxPlan(

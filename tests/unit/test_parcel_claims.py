@@ -272,7 +272,7 @@ def test_after_the_settle_delay_an_unclaimed_new_parcel_is_claimed_then_adopted(
     now = T0 + 40 * S
     plan = plan_box_booking(sh, box=BOX, now=now, sent_writes=[w], settle=30 * S)
     assert plan.action is PlanAction.CLAIM and plan.claim == ParcelClaim("p1", BOX, now)
-    assert plan.resolves == ()  # still in doubt: a claim can be overwritten before it settles
+    assert plan.resolves == () and plan.late_commit_of == w  # in doubt until the claim stood
     assert plan.claim is not None
     claimed = facts(parcel("p1", "T1", T0 + S), meta=claim_meta(plan.claim))
     early = plan_box_booking(claimed, box=BOX, now=now + S, sent_writes=[w], claim_settle=3 * S)
