@@ -16,7 +16,8 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,9 @@ class Services:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: Any = None  # adapters.metrics.MetricsExporter when an endpoint or a textfile is configured
     restart_requested: bool = False  # new settings saved: start again once the workers have stopped
+    # How the retention loop waits between passes: the soak benchmark passes a wait on its simulated
+    # clock (the same one the store, outbox and runtime read), so pruning runs as the app runs it.
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def start(self) -> None:
         """Start the background workers on the running loop."""
@@ -103,17 +107,21 @@ class Services:
         self, first_s: float = RETENTION_FIRST_S, every_s: float = RETENTION_EVERY_S
     ) -> None:
         """Prune in the background (small transactions on a worker thread), now and then."""
+        await self.sleep(first_s)
+        while True:
+            await self.retention_pass()
+            await self.sleep(every_s)
+
+    async def retention_pass(self) -> None:
+        """One pass: prune what the retention periods let go, then give freed pages back."""
         from packstation.domain.retention import Retention
 
         retention = Retention(self.config.retention_working_days, self.config.retention_audit_days)
-        await asyncio.sleep(first_s)
-        while True:
-            try:
-                await asyncio.to_thread(self.store.retention.prune, retention)
-                await asyncio.to_thread(self.store.retention.vacuum)
-            except sqlite3.Error as exc:  # the next pass tries again; packing never depends on it
-                log.warning("Retention pass failed: %s", exc)
-            await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(self.store.retention.prune, retention)
+            await asyncio.to_thread(self.store.retention.vacuum)
+        except sqlite3.Error as exc:  # the next pass tries again; packing never depends on it
+            log.warning("Retention pass failed: %s", exc)
 
     def _start_serial_scanner(self, scanner: ScanReader, loop: asyncio.AbstractEventLoop) -> None:
         from packstation.domain.view import Tone
@@ -262,7 +270,10 @@ def build_services(
     emulator: Emulator | None = None,
     usb_backend: Any = None,
     scale_backend: Any = None,
+    clock: Callable[[], float] = time.time,
 ) -> Services:
+    """``clock``: where the store, the outbox and the runtime take the time (wall-clock seconds); the
+    soak benchmark passes a simulated one."""
     from packstation.adapters.labels.pipeline import LabelPipeline
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.printers.devices import make_printer
@@ -287,7 +298,7 @@ def build_services(
         raise UserFacingError(str(exc)) from None
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store.open(config.database_path)
+        store = Store.open(config.database_path, clock=clock)
     except OSError as exc:
         raise UserFacingError(f"cannot use the data folder {config.data_dir}: {exc.strerror or exc}") from exc
     except SchemaTooNewError as exc:
@@ -320,6 +331,7 @@ def build_services(
         packed_event_type=config.custom_event_type_id if config.publish_packed_event else None,
         slip_printer_uri=packing_slip_printer(config),
         slip_as_pdf=packing_slip_as_pdf(config),
+        clock=clock,
     )
 
     def printer_factory(uri: str) -> Any:
@@ -343,6 +355,7 @@ def build_services(
         on_box_parked=runtime.box_parked,
         station_id=config.station_id,
         on_notice=lambda message: runtime.notify(ViewTone.WARNING, message),
+        clock=clock,
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:
