@@ -121,8 +121,10 @@ class StationRuntime:
         self.slip_as_pdf = slip_as_pdf  # the slip printer is the document printer: a PDF page, not ESC/POS
         # Label URLs of parcels booked elsewhere, for the packer's "reprint them" choice at open.
         self._foreign_labels: dict[str, str] = {}
-        self._slipped: set[str] = set()  # sessions whose slip is being made in this run (a completed
-        # session is saved again on each later box event); the store remembers it across restarts
+        # Sessions whose slip is being made right now (a completed session is saved again on each later
+        # box event): each leaves once its job is queued or skipped, after which the store says the slip
+        # is no longer owed. So the set holds a few sessions, not every order of the process's life.
+        self._slipped: set[str] = set()
         self._handoff = LoopHandoff()
         self._tasks: set[asyncio.Task[None]] = set()
         self._outbox_status = OutboxStatus()
@@ -437,6 +439,8 @@ class StationRuntime:
         from the completing transaction until the job is queued, so a crash in between loses nothing."""
         if not self.slip_printer_uri or self.print_queue is None or session_id in self._slipped:
             return
+        if not self.store.sessions.slip_owed(session_id):  # queued (or skipped) already
+            return
         self._slipped.add(session_id)
         packed = [b for b in snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided")]
         tracked = tuple(
@@ -446,6 +450,14 @@ class StationRuntime:
 
     async def _print_slip(
         self, session_id: str, order_key: str, shipment_id: str, boxes: int, tracked: tuple[str, ...] = ()
+    ) -> None:
+        try:
+            await self._make_slip(session_id, order_key, shipment_id, boxes, tracked)
+        finally:
+            self._slipped.discard(session_id)  # the store has it from here (queued, skipped or owed)
+
+    async def _make_slip(
+        self, session_id: str, order_key: str, shipment_id: str, boxes: int, tracked: tuple[str, ...]
     ) -> None:
         from packstation.adapters.slip_output import slip_escpos
         from packstation.domain.slip import slip_from_shipment
