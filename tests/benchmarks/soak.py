@@ -122,7 +122,7 @@ TABLES = ("scans", "packing_sessions", "boxes", "outbox", "print_jobs", "shipmen
 
 
 def table_rows(conn: Any) -> dict[str, int]:
-    rows = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}  # noqa: S608
+    rows = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}
     rows["label payloads"] = int(
         conn.execute("SELECT count(*) FROM print_jobs WHERE payload IS NOT NULL").fetchone()[0]
     )
@@ -162,7 +162,9 @@ class Soak:
         key, future = self._waiter
         if view.order.order_id != key or not view.complete or future.done():
             return
-        if view.boxes and all(b.state is BoxState.PRINTED for b in view.boxes if b.state is not BoxState.VOIDED):
+        if view.boxes and all(
+            b.state is BoxState.PRINTED for b in view.boxes if b.state is not BoxState.VOIDED
+        ):
             future.set_result([b.tracking_number for b in view.boxes])
 
     async def pack(self, n: int) -> None:
@@ -172,7 +174,9 @@ class Soak:
         future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
         self._waiter = (key, future)
         started = time.perf_counter()
-        unanswered = await replay(self.services, scans[:-1], self.services.runtime.submit_scan, settle_s=SETTLE_S)
+        unanswered = await replay(
+            self.services, scans[:-1], self.services.runtime.submit_scan, settle_s=SETTLE_S
+        )
         assert not unanswered, unanswered
         closed = time.perf_counter()  # the last item closes the last box (the order is complete)
         self.services.runtime.submit_scan(scans[-1])
@@ -180,9 +184,8 @@ class Soak:
             self.tracking[key] = await asyncio.wait_for(future, timeout=60)
         except TimeoutError:
             view = self.last_view
-            raise AssertionError(
-                f"order {key}'s labels did not all print: {view.boxes if view else None}, {view and view.status}"
-            ) from None
+            shown = (view.boxes, view.status) if view else None
+            raise AssertionError(f"order {key}'s labels did not all print: {shown}") from None
         self._latencies.append(time.perf_counter() - closed)
         self._scan_s.append(closed - started)
         self._waiter = None
@@ -314,7 +317,9 @@ def trace_growth(snapshots: list[tuple[int, Any]], top: int = 12) -> list[str]:
     stats = last.compare_to(first, "traceback")
     lines = []
     for stat in stats[:top]:
-        frames = " <- ".join(f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno}" for f in stat.traceback)
+        frames = " <- ".join(
+            f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno}" for f in stat.traceback
+        )
         lines.append(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks  {frames}")
     return lines
 
