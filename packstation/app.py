@@ -425,7 +425,7 @@ async def replay(
 ) -> list[str]:
     """Feed scans as a scanner would, waiting for each order look-up before the next scan. Returns the
     scans left unanswered (an order look-up that got no usable answer), each as "KEY: reason"."""
-    already = len(services.runtime.unanswered_scans)
+    already = services.runtime.unanswered_count
     for raw in scans:
         while services.runtime.busy:
             await asyncio.sleep(settle_s)
@@ -433,7 +433,9 @@ async def replay(
         await asyncio.sleep(settle_s)
     while services.runtime.busy:
         await asyncio.sleep(settle_s)
-    unanswered: list[str] = services.runtime.unanswered_scans[already:]
+    new = services.runtime.unanswered_count - already
+    # The runtime keeps only the latest: a replay with more than that reports those.
+    unanswered: list[str] = list(services.runtime.unanswered_scans)[-new:] if new else []
     return unanswered
 
 

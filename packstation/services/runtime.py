@@ -18,6 +18,7 @@ import errno
 import io
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
@@ -50,6 +51,7 @@ UNCERTAIN_LABEL = f"its label may not have printed: {CHECK_AND_REPRINT}"
 UNCERTAIN_JOB = "A label may not have printed: check the printer, reprint it if it is missing"
 
 PublishView = Callable[[StationView], None]
+UNANSWERED_KEPT = 1_000  # unanswered order scans remembered for a replay's report
 
 
 def mono_to_png(image: MonoImage) -> bytes:
@@ -129,8 +131,11 @@ class StationRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
-        # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
-        self.unanswered_scans: list[str] = []
+        # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them. Only
+        # the latest are kept (a station offline all day must not collect every one for ever); the
+        # count says how many there were.
+        self.unanswered_scans: deque[str] = deque(maxlen=UNANSWERED_KEPT)
+        self.unanswered_count = 0
         self.last_scan_at = time.monotonic()  # when the last scan arrived (monotonic clock)
 
     # ------------------------------------------------------------------ inputs
@@ -336,6 +341,7 @@ class StationRuntime:
             log.warning("Order look-up for %s failed: %s", key, exc)
             reason = _plain_lookup_error(exc)
             self.unanswered_scans.append(f"{key}: {reason}")
+            self.unanswered_count += 1
             self._apply(self.station.order_lookup_failed(key, reason))
             return
         if found is None or found[1] == "api":
