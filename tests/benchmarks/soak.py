@@ -162,10 +162,11 @@ class Soak:
         key, future = self._waiter
         if view.order.order_id != key or not view.complete or future.done():
             return
-        if view.boxes and all(
-            b.state is BoxState.PRINTED for b in view.boxes if b.state is not BoxState.VOIDED
-        ):
-            future.set_result([b.tracking_number for b in view.boxes])
+        live = [b for b in view.boxes if b.state is not BoxState.VOIDED]
+        # Printed and booked: the print worker's "printed" can reach the screen just before the
+        # outbox's "booked" (two threads), for a moment a printed box without its tracking number.
+        if live and all(b.state is BoxState.PRINTED and b.tracking_number for b in live):
+            future.set_result([b.tracking_number for b in live])
 
     async def pack(self, n: int) -> None:
         from packstation.app import replay
