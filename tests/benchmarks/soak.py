@@ -19,9 +19,11 @@ retention take the time. It runs at real speed and also jumps ``DAY_S / orders-p
 after every order, so 1,000 orders are one simulated day (ending at about the real time now). The app's
 own retention loop (``Services._retention_loop``: first pass after 120 s, then hourly) runs on that clock,
 in the background on a worker thread, with retention periods of a few simulated days (``--working-days``,
-``--audit-days``) instead of 30 and 400, so pruning happens within the run. The emulator forgets shipments
-packed more than a day ago (it finds shipments by scanning its dict, Ingrid has indexes), so what grows
-or not is the station.
+``--audit-days``) instead of 30 and 400, so pruning happens within the run. The emulator runs on the same
+clock (the exactly-once rules compare the station's times with the server's) and forgets shipments
+packed two days ago (it finds shipments by scanning its dict, Ingrid has indexes), so what grows or not
+is the station. The first booking's claim settle is 0 s instead of 3 s (one bench has no rival claim;
+the calls are the same); the printer is a 4-inch one, so the 4 x 6 in labels print at their size.
 
 At each checkpoint (1,000 orders, then every 1,000; the CI test uses smaller steps) it reports: the
 database file (and its write-ahead log) size, free pages, the station's resident memory (VmRSS), and for
@@ -254,8 +256,8 @@ def run(
                 config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer(), publish_view=publish, clock=clock
             )
             services.sleep = clock.sleep  # the app's retention loop, on simulated time
-            # A first booking claims its parcel and waits 3 s for a concurrent claim (parcel_claims):
-            # 10,000 orders would wait 8 hours. The integration tests' shorter settle, as they use it.
+            # A first booking claims its parcel and waits 3 s for a rival claim (parcel_claims): 10,000
+            # orders would wait 8 hours. One bench has no rival; the same calls are made, without the wait.
             services.outbox.claim_settle = timedelta(seconds=claim_settle_s)
             soak = Soak(services, emulator, clock, per_day)
             services.start()
