@@ -17,7 +17,8 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,9 @@ class Services:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: Any = None  # adapters.metrics.MetricsExporter when an endpoint or a textfile is configured
     restart_requested: bool = False  # new settings saved: start again once the workers have stopped
+    # How the retention loop waits between passes: the soak benchmark passes a wait on its simulated
+    # clock (the same one the store, outbox and runtime read), so pruning runs as the app runs it.
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def start(self) -> None:
         """Start the background workers on the running loop."""
@@ -107,17 +111,21 @@ class Services:
         self, first_s: float = RETENTION_FIRST_S, every_s: float = RETENTION_EVERY_S
     ) -> None:
         """Prune in the background (small transactions on a worker thread), now and then."""
+        await self.sleep(first_s)
+        while True:
+            await self.retention_pass()
+            await self.sleep(every_s)
+
+    async def retention_pass(self) -> None:
+        """One pass: prune what the retention periods let go, then give freed pages back."""
         from packstation.domain.retention import Retention
 
         retention = Retention(self.config.retention_working_days, self.config.retention_audit_days)
-        await asyncio.sleep(first_s)
-        while True:
-            try:
-                await asyncio.to_thread(self.store.retention.prune, retention)
-                await asyncio.to_thread(self.store.retention.vacuum)
-            except sqlite3.Error as exc:  # the next pass tries again; packing never depends on it
-                log.warning("Retention pass failed: %s", exc)
-            await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(self.store.retention.prune, retention)
+            await asyncio.to_thread(self.store.retention.vacuum)
+        except sqlite3.Error as exc:  # the next pass tries again; packing never depends on it
+            log.warning("Retention pass failed: %s", exc)
 
     def _start_serial_scanner(self, scanner: ScanReader, loop: asyncio.AbstractEventLoop) -> None:
         from packstation.domain.view import Tone
@@ -268,7 +276,10 @@ def build_services(
     emulator: Emulator | None = None,
     usb_backend: Any = None,
     scale_backend: Any = None,
+    clock: Callable[[], float] = time.time,
 ) -> Services:
+    """``clock``: where the store, the outbox and the runtime take the time (wall-clock seconds); the
+    soak benchmark passes a simulated one."""
     from packstation.adapters.label_prefetch import LabelPrefetch
     from packstation.adapters.labels.pipeline import LabelPipeline
     from packstation.adapters.outbox import Outbox
@@ -294,7 +305,7 @@ def build_services(
         raise UserFacingError(str(exc)) from None
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store.open(config.database_path)
+        store = Store.open(config.database_path, clock=clock)
     except OSError as exc:
         raise UserFacingError(f"cannot use the data folder {config.data_dir}: {exc.strerror or exc}") from exc
     except SchemaTooNewError as exc:
@@ -327,6 +338,7 @@ def build_services(
         packed_event_type=config.custom_event_type_id if config.publish_packed_event else None,
         slip_printer_uri=packing_slip_printer(config),
         slip_as_pdf=packing_slip_as_pdf(config),
+        clock=clock,
     )
 
     def printer_factory(uri: str) -> Any:
@@ -353,6 +365,7 @@ def build_services(
         station_id=config.station_id,
         on_notice=lambda message: runtime.notify(ViewTone.WARNING, message),
         on_labels=label_prefetch.start,
+        clock=clock,
     )
     runtime.outbox, runtime.print_queue = outbox, print_queue
     if not token:
@@ -422,7 +435,7 @@ async def replay(
 ) -> list[str]:
     """Feed scans as a scanner would, waiting for each order look-up before the next scan. Returns the
     scans left unanswered (an order look-up that got no usable answer), each as "KEY: reason"."""
-    already = len(services.runtime.unanswered_scans)
+    already = services.runtime.unanswered_count
     for raw in scans:
         while services.runtime.busy:
             await asyncio.sleep(settle_s)
@@ -430,7 +443,9 @@ async def replay(
         await asyncio.sleep(settle_s)
     while services.runtime.busy:
         await asyncio.sleep(settle_s)
-    unanswered: list[str] = services.runtime.unanswered_scans[already:]
+    new = services.runtime.unanswered_count - already
+    # The runtime keeps only the latest: a replay with more than that reports those.
+    unanswered: list[str] = list(services.runtime.unanswered_scans)[-new:] if new else []
     return unanswered
 
 

@@ -126,4 +126,5 @@ tested.test_print_result
 tested.sequences  # gui/shortcuts.py: the shortcut tests read which key sequences the window claims
 tested.tls_ready  # adapters/som/transport.py: the TLS-on-demand test reads whether the bundle was loaded
 tested.collections  # services/gc_policy.py: the gc policy tests count the full collections it ran
-tested.taken  # adapters/label_prefetch.py: tests and the box-to-label benchmark read how many prefetches were used
+tested.taken  # adapters/label_prefetch.py: tests and the box-to-label benchmark read how many were used
+tested.set_clock  # emulator/model.py: the soak benchmark runs the emulator on its simulated clock

@@ -842,8 +842,10 @@ class Station:
         if found is None:
             return []
         session, box = found
-        # A printed box stays printed: the print worker's event may overtake the outbox's (two threads).
-        if box.state not in (BoxState.VOIDED, BoxState.PRINTED):
+        # The print worker's "printed" may arrive before the outbox's "booked" (two threads): a box
+        # already printed for this parcel stays printed.
+        printed = box.state is BoxState.PRINTED and box.tracking_number in ("", tracking_number)
+        if box.state is not BoxState.VOIDED and not printed:
             box.state, box.problem = BoxState.BOOKED, ""
         box.tracking_number = tracking_number
         self.state.last_label = LastLabel(box_id, tracking_number, session.order.order_id, box.number)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +22,19 @@ PICKUP = "pickup"
 CANCELLED = "cancelled"
 
 
+# Where the server's timestamps come from: the soak benchmark runs the emulator on the same simulated
+# clock as the station (the exactly-once rules compare the two), see ``set_clock``.
+_clock: Callable[[], float] = time.time
+
+
+def set_clock(clock: Callable[[], float]) -> None:
+    """Take the server's time from ``clock`` (seconds since the epoch) instead of the wall clock."""
+    global _clock
+    _clock = clock
+
+
 def now_text() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(_clock(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def normalize_time(value: Any) -> str | None:

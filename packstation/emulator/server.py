@@ -19,6 +19,7 @@ import selectors
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +46,10 @@ log = logging.getLogger("packstation.emulator")
 DEMO_TOKEN = "packstation-demo-token"
 MAX_BODY = 1 << 20
 MAX_RECORDS = 10_000
+# Labels made, by (delivery, format, shipment version): a reprint or a second download is served from
+# here. Only the most recently used are kept: the demo runs the emulator inside the station's process,
+# where a cache of every label ever made (tens of KB each) would grow for the life of a shift.
+LABEL_CACHE_SIZE = 64
 LABEL_PATH = re.compile(r"^/v1/labels/([A-Za-z0-9-]{1,64})\.(svg|pdf|png|zpl)$")
 _GRPC_FOR_HTTP = {400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 429: 8, 500: 13, 501: 12, 503: 14, 504: 4}
 
@@ -454,7 +459,7 @@ class Emulator:
         self._wake: tuple[socket.socket, ...] = ()  # start() makes the pair that wakes its loop
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
-        self._labels: dict[tuple[str, str, str, int], bytes] = {}
+        self._labels: OrderedDict[tuple[str, str, str, int], bytes] = OrderedDict()
         if seed_demo:
             self.seed_demo()
 
@@ -676,7 +681,9 @@ class Emulator:
             shipment, parcel, delivery = found
             key = (delivery_id, fmt, shipment.updated_at, len(shipment.parcels))
             cached = self._labels.get(key)
-            if cached is None:
+            if cached is not None:
+                self._labels.move_to_end(key)
+            else:
                 number = shipment.parcels.index(parcel) + 1
                 kwargs: dict[str, Any] = {
                     "tracking_number": delivery.tracking_number,
@@ -690,4 +697,6 @@ class Emulator:
             cached = labelgen.make_label(fmt, **kwargs)
             with self.lock:
                 self._labels[key] = cached
+                while len(self._labels) > LABEL_CACHE_SIZE:
+                    self._labels.popitem(last=False)  # the least recently used
         return 200, cached, labelgen.content_type(fmt)

@@ -26,6 +26,7 @@ import errno
 import io
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
@@ -59,6 +60,7 @@ UNCERTAIN_LABEL = f"its label may not have printed: {CHECK_AND_REPRINT}"
 UNCERTAIN_JOB = "A label may not have printed: check the printer, reprint it if it is missing"
 
 PublishView = Callable[[StationView], None]
+UNANSWERED_KEPT = 1_000  # unanswered order scans remembered for a replay's report
 
 
 def mono_to_png(image: MonoImage) -> bytes:
@@ -130,14 +132,19 @@ class StationRuntime:
         self.slip_as_pdf = slip_as_pdf  # the slip printer is the document printer: a PDF page, not ESC/POS
         # Label URLs of parcels booked elsewhere, for the packer's "reprint them" choice at open.
         self._foreign_labels: dict[str, str] = {}
-        self._slipped: set[str] = set()  # sessions whose slip is being made in this run (a completed
-        # session is saved again on each later box event); the store remembers it across restarts
+        # Sessions whose slip is being made right now (a completed session is saved again on each later
+        # box event): each leaves once its job is queued or skipped, after which the store says the slip
+        # is no longer owed. So the set holds a few sessions, not every order of the process's life.
+        self._slipped: set[str] = set()
         self._handoff = LoopHandoff()
         self._tasks: set[asyncio.Task[None]] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
-        # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them.
-        self.unanswered_scans: list[str] = []
+        # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them. Only
+        # the latest are kept (a station offline all day must not collect every one for ever); the
+        # count says how many there were.
+        self.unanswered_scans: deque[str] = deque(maxlen=UNANSWERED_KEPT)
+        self.unanswered_count = 0
         self.last_scan_at = time.monotonic()  # when the last scan arrived (monotonic clock)
         # Publishing (see the module's docstring): _apply calls in progress, scans being handled, and
         # whether the station changed since the last view was published / a publish is scheduled.
@@ -397,6 +404,7 @@ class StationRuntime:
             log.warning("Order look-up for %s failed: %s", key, exc)
             reason = _plain_lookup_error(exc)
             self.unanswered_scans.append(f"{key}: {reason}")
+            self.unanswered_count += 1
             self._apply(self.station.order_lookup_failed(key, reason))
             return
         if found is None or found[1] == "api":
@@ -509,6 +517,8 @@ class StationRuntime:
         from the completing transaction until the job is queued, so a crash in between loses nothing."""
         if not self.slip_printer_uri or self.print_queue is None or session_id in self._slipped:
             return
+        if not self.store.sessions.slip_owed(session_id):  # queued (or skipped) already
+            return
         self._slipped.add(session_id)
         packed = [b for b in snapshot.get("boxes", ()) if b.get("state") not in ("open", "voided")]
         tracked = tuple(
@@ -518,6 +528,14 @@ class StationRuntime:
 
     async def _print_slip(
         self, session_id: str, order_key: str, shipment_id: str, boxes: int, tracked: tuple[str, ...] = ()
+    ) -> None:
+        try:
+            await self._make_slip(session_id, order_key, shipment_id, boxes, tracked)
+        finally:
+            self._slipped.discard(session_id)  # the store has it from here (queued, skipped or owed)
+
+    async def _make_slip(
+        self, session_id: str, order_key: str, shipment_id: str, boxes: int, tracked: tuple[str, ...]
     ) -> None:
         from packstation.adapters.slip_output import slip_escpos
         from packstation.domain.slip import slip_from_shipment

@@ -383,6 +383,23 @@ def test_label_at_label_url_carries_the_tracking_number(fmt, qapp):
         assert missing.status_code == 404 and missing.headers["x-trace-id"]
 
 
+def test_the_label_cache_keeps_only_the_most_recently_used_labels(monkeypatch):
+    """The demo's emulator lives in the station's process: its label cache must not grow per order."""
+    from packstation.emulator import server
+
+    monkeypatch.setattr(server, "LABEL_CACHE_SIZE", 2)
+    with Emulator(label_format="zpl").start() as emu, httpx.Client(headers=auth(), timeout=10) as client:
+        urls = []
+        for n in range(3):
+            shipment_id = emu.seed_shipment(f"ACME-CACHE{n}", [("SKU12345", "Shoe", 1)], booked=True)
+            urls.append(emu.shipment_json(shipment_id)["parcels"][0]["deliveries"][0]["label_url"])
+        first = client.get(urls[0]).content
+        for url in urls[1:]:
+            assert client.get(url).status_code == 200
+        assert len(emu._labels) == 2  # the first was dropped ...
+        assert client.get(urls[0]).content == first  # ... and is made again, the same, when asked for
+
+
 # ------------------------------------------------------------------------------------------- faults
 
 

@@ -124,3 +124,16 @@ def test_a_slip_that_cannot_be_made_is_not_owed_forever(emulator, config, qapp, 
         assert session["slip"] == "skipped"
     finally:
         store.close()
+
+
+def test_the_station_keeps_no_memory_of_slips_it_has_queued(emulator, config, qapp):
+    """A long shift does not grow the runtime's set of slips in the making: a session leaves it once its
+    job is queued, and the store (slip no longer owed) keeps later box events from printing another."""
+    for key in ("ORD-S1", "ORD-S2", "ORD-S3"):
+        emulator.seed_shipment(key, LINES)
+    scans = [scan for key in ("ORD-S1", "ORD-S2", "ORD-S3") for scan in [key, *SCANS[1:]]]
+    services, _, problems, _ = run_station(config, scans, qapp)
+    assert problems == []
+    with open(config.receipt_printer.removeprefix("file:"), "rb") as printed:
+        assert decode_receipt(printed.read()).cuts == 3  # one slip per order, none twice
+    assert services.runtime._slipped == set()

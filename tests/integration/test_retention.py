@@ -156,7 +156,9 @@ def test_the_app_prunes_in_the_background_on_a_worker_thread(clocked):
     services = SimpleNamespace(
         config=SimpleNamespace(retention_working_days=30, retention_audit_days=400),
         store=SimpleNamespace(retention=SimpleNamespace(prune=prune, vacuum=store.retention.vacuum)),
+        sleep=asyncio.sleep,
     )
+    services.retention_pass = lambda: Services.retention_pass(services)
 
     async def run():
         task = asyncio.ensure_future(Services._retention_loop(services, first_s=0, every_s=3600))

@@ -325,3 +325,32 @@ def test_an_order_opened_online_is_claimed_at_open_and_released_when_left_unpack
     assert emulator.parcel_count(packed) == 1
     assert [r.body["shipment_id"] for r in emulator.requests_for("shipments.bookParcels")] == [packed]
     assert emulator.requests_for("shipments.add_parcel") == []
+
+
+def test_a_station_remembers_only_the_latest_unanswered_scans(
+    emulator, station_config, qapp, monkeypatch, expected_log
+):
+    """A station whose look-ups fail all day keeps the latest few for a replay's report, not every one."""
+    from packstation.emulator import parse_fault_spec
+    from packstation.gui.raster import QtSvgRasterizer
+    from packstation.services import runtime
+
+    monkeypatch.setattr(runtime, "UNANSWERED_KEPT", 2)
+    keys = ["LOST-1", "LOST-2", "LOST-3"]
+    for key in keys:
+        expected_log.allow(f"Order look-up for {key} failed")
+        emulator.seed_shipment(key, [("SKU-A", "Mug", 1)])
+    emulator.add_fault(parse_fault_spec("shipments.get:garble"))
+
+    async def scenario():
+        services = build_services(station_config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer())
+        services.start()
+        try:
+            return services, await replay(services, keys, services.runtime.submit_scan)
+        finally:
+            await services.aclose()
+
+    services, unanswered = asyncio.run(scenario())
+    assert [line.split(":")[0] for line in unanswered] == ["LOST-2", "LOST-3"]  # the latest two of three
+    assert list(services.runtime.unanswered_scans) == unanswered
+    assert services.runtime.unanswered_count == 3

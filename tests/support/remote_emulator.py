@@ -12,10 +12,12 @@ import multiprocessing
 import time
 from typing import Any
 
-from packstation.emulator import DEMO_TOKEN, Emulator
+from packstation.emulator import DEMO_TOKEN, Emulator, model
 
 
 def _serve(conn: Any, latency_ms: int, label_format: str) -> None:
+    offset = [0.0]  # set_clock_offset(): the server's time runs this far from the wall clock
+    model.set_clock(lambda: time.time() + offset[0])
     emulator = Emulator(
         token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=latency_ms, label_format=label_format
     )
@@ -31,8 +33,20 @@ def _serve(conn: Any, latency_ms: int, label_format: str) -> None:
             conn.send(time.process_time())
         elif name == "request_count":
             conn.send(len(emulator.requests))
+        elif name == "set_clock_offset":
+            offset[0] = float(args[0])
+            conn.send(None)
+        elif name == "forget_shipments":
+            conn.send(_forget(emulator, *args))
         else:
             conn.send(getattr(emulator, name)(*args, **kwargs))
+
+
+def _forget(emulator: Emulator, shipment_ids: list[str]) -> int:
+    # The emulator finds shipments by scanning its dict (Ingrid has indexes): a soak of thousands of
+    # orders would otherwise measure the emulator's look-ups growing, not the station.
+    with emulator.lock:
+        return sum(emulator.service.shipments.pop(sid, None) is not None for sid in shipment_ids)
 
 
 class RemoteEmulator:
@@ -65,6 +79,14 @@ class RemoteEmulator:
     def request_count(self) -> int:
         """HTTP requests the emulator has answered (its request log; kept up to 10,000)."""
         return self._call("request_count")
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """The emulator's timestamps run ``seconds`` from the wall clock (a simulated clock)."""
+        self._call("set_clock_offset", seconds)
+
+    def forget_shipments(self, shipment_ids: list[str]) -> int:
+        """Drop these shipments from the emulator (orders long packed); returns how many it had."""
+        return self._call("forget_shipments", shipment_ids)
 
     def stop(self) -> None:
         self._call("stop")

@@ -312,6 +312,11 @@ class SessionStore(Repository):
         )
         return session_row(row, [d["delta"] for d in deltas])
 
+    def slip_owed(self, session_id: str) -> bool:
+        """True while the session's packing slip is owed (wanted and not yet queued or skipped)."""
+        row = self.db.query_one("SELECT slip FROM packing_sessions WHERE id = ?", (session_id,))
+        return row is not None and row["slip"] == "wanted"
+
     def skip_slip(self, session_id: str) -> None:
         """The slip cannot be made (no order details here, a render error): stop owing it."""
         with self.db.write() as conn:
