@@ -217,6 +217,7 @@ class SessionStore(Repository):
             raise ValueError(f"unknown session state {state!r}") from None
         now = self._clock()
         with self.db.write() as conn:
+            before = conn.execute("SELECT state FROM packing_sessions WHERE id = ?", (session_id,)).fetchone()
             saved = _write_delta(
                 conn,
                 session_id,
@@ -247,8 +248,11 @@ class SessionStore(Repository):
                     ),
                 )
                 conn.execute("DELETE FROM session_deltas WHERE session_id = ?", (session_id,))
-            if state is SessionState.COMPLETE and shipment_id:
-                # The order's clean-up (surplus parcels, the marker) rides behind its box bookings.
+            completing = before is None or before["state"] != SessionState.COMPLETE.value
+            if state is SessionState.COMPLETE and shipment_id and completing:
+                # The order's clean-up (surplus parcels, the marker) rides behind its box bookings,
+                # queued as the session becomes complete (a completed session saved again, at every
+                # box event after completion, already has it: no scan of the whole outbox for it).
                 exists = conn.execute(
                     "SELECT 1 FROM outbox WHERE kind = ? AND payload = ?",
                     (OpKind.SETTLE_ORDER.value, json.dumps({"session_id": session_id}, sort_keys=True)),
