@@ -999,13 +999,21 @@ class Outbox:
             self._claims_task = asyncio.get_running_loop().create_task(self._write_due_claims())
 
     async def _write_due_claims(self) -> None:
+        slots = asyncio.Semaphore(self.concurrency)  # side by side, as many as the worker's calls
+
+        async def write(shipment_id: str, station: str) -> None:
+            async with slots:
+                await self._best_effort_meta(_Attempt(), shipment_id, station)
+
         while self._claims_due:
             wake_at = min(due for _, due in self._claims_due.values())
             await asyncio.sleep(max(0.0, wake_at - self.clock()))
+            due_now = []
             for shipment_id, (station, due) in list(self._claims_due.items()):
                 if due <= self.clock() and self._claims_due.get(shipment_id) == (station, due):
                     del self._claims_due[shipment_id]
-                    await self._best_effort_meta(_Attempt(), shipment_id, station)
+                    due_now.append(write(shipment_id, station))
+            await asyncio.gather(*due_now)
 
     def _record_booked(
         self, shipment: Shipment, booked: Booked, resolves: tuple[SentWrite, ...] = ()
