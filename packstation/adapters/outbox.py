@@ -95,6 +95,11 @@ REUSE_READ_FOR = timedelta(seconds=2)  # a meta write may merge over a read this
 MAX_CLAIM_DELAY = timedelta(seconds=15)  # a claim written after its booking waits at most this long
 
 
+def _label_urls(shipment: Shipment) -> dict[str, str]:
+    """Parcel id -> label URL of the parcels the shipment shows with a label."""
+    return {p.id: p.delivery.label_url for p in shipment.parcels if p.delivery and p.delivery.label_url}
+
+
 @dataclass(frozen=True)
 class _Known:
     """A shipment as an answer showed it, and when that answer came (server state at that time)."""
@@ -226,10 +231,9 @@ class Outbox:
         unwritten, the next meta write of each order carries them)."""
         if self._claims_task is not None:
             self._claims_task.cancel()
-        while self._claims_due:
-            shipment_id, (station, _) = next(iter(self._claims_due.items()))
-            del self._claims_due[shipment_id]
-            await self._best_effort_meta(_Attempt(), shipment_id, station)
+        now = self.clock()
+        self._claims_due = {sid: (station, now) for sid, (station, _) in self._claims_due.items()}
+        await self._write_due_claims()
 
     def seen(self, shipment: Shipment) -> None:
         """The order look-up just fetched ``shipment``: the first box's booking may start from it
@@ -939,12 +943,8 @@ class Outbox:
         read_at = self._now()
         self._remember(answer, read_at)
         if self.on_labels is not None:
-            had = {p.id for p in ShipmentFacts.from_shipment(before).parcels or () if p.label_url}
-            urls = [
-                p.label_url
-                for p in ShipmentFacts.from_shipment(answer).parcels or ()
-                if p.label_url and p.id not in had
-            ]
+            had = _label_urls(before)
+            urls = [url for pid, url in _label_urls(answer).items() if pid not in had]
             if urls:
                 self.on_labels(urls)
         return read_at

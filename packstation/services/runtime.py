@@ -467,12 +467,14 @@ class StationRuntime:
             ShipmentFacts.from_shipment(shipment), station=station, own_parcels=own, now=datetime.now(UTC)
         )
         sentences: list[str] = []
+        assessed = self.store.claims.open_record(session.session_id) is not None
         if found.verdict is OpenVerdict.UNKNOWN:
             sentences.append(text.parcels_unknown())  # the outbox assesses before its first write
-        elif self.store.claims.open_record(session.session_id) is None:
+        elif not assessed:
             self.store.claims.set_open(
                 session.session_id, foreign_ids=found.foreign_ids, placeholder_ids=found.placeholder_ids
             )
+            assessed = True
         marker = found.other_packing
         if marker is not None:
             since = marker.since.astimezone().strftime("%H:%M")
@@ -485,7 +487,7 @@ class StationRuntime:
         if self.outbox is not None:
             # Nothing to choose: the marker's write also claims the order's preset parcels for this
             # session's next boxes, so closing the first box books it at once (ARCHITECTURE.md).
-            preclaim = not asked and self.store.claims.open_record(session.session_id) is not None
+            preclaim = not asked and assessed
             self._spawn(
                 self.outbox.mark_packing(
                     shipment.id, station, session_id=session.session_id if preclaim else None
