@@ -144,7 +144,7 @@ class Services:
         """True when nothing is left to send or print and no look-up is running."""
         from packstation.domain.printing import ACTIVE_STATES
 
-        if self.runtime.busy:
+        if self.runtime.working:
             return False
         status = await self.outbox.refresh_status()
         # Operations waiting for a person (needs attention) or for resume() (paused) will not move.

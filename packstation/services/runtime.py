@@ -137,7 +137,11 @@ class StationRuntime:
         # is no longer owed. So the set holds a few sessions, not every order of the process's life.
         self._slipped: set[str] = set()
         self._handoff = LoopHandoff()
+        # Every task the runtime started (cancelled at close; idle waits for them) and, among them, the
+        # order look-ups: a replay waits only for those before its next scan, as a packer waits for the
+        # order to show. The marker's write and its settle re-read (seconds) run behind the packer.
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lookups: set[asyncio.Task[None]] = set()
         self._outbox_status = OutboxStatus()
         self._printer_problem = ""
         # Order scans whose look-up got no usable answer ("KEY: reason"): a replay reports them. Only
@@ -197,7 +201,14 @@ class StationRuntime:
 
     @property
     def busy(self) -> bool:
-        """True while an order look-up is running (a replay waits for it before the next scan)."""
+        """True while an order look-up is running (a replay waits for it before the next scan); not
+        for the work an open order starts behind the packer (its marker, the claims' settle re-read)."""
+        return any(not t.done() for t in self._lookups)
+
+    @property
+    def working(self) -> bool:
+        """True while any task the runtime started runs: look-ups, the open marker and its re-read,
+        packing slips (idle, and so ``--exit-when-idle``, waits for them)."""
         return any(not t.done() for t in self._tasks)
 
     def restore(self) -> None:
@@ -347,7 +358,7 @@ class StationRuntime:
                         effect.session_id, effect.order_key, effect.shipment_id, effect.snapshot
                     )
             case fx.LookupOrder():
-                self._spawn(self._lookup(effect.key))
+                self._spawn(self._lookup(effect.key), lookup=True)
             case fx.CloseBox():
                 box = self.store.boxes.close(
                     session_id=effect.session_id,
@@ -711,10 +722,13 @@ class StationRuntime:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], *, lookup: bool = False) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if lookup:
+            self._lookups.add(task)
+            task.add_done_callback(self._lookups.discard)
 
 
 def _plain_lookup_error(exc: Exception) -> str:

@@ -327,6 +327,39 @@ def test_an_order_opened_online_is_claimed_at_open_and_released_when_left_unpack
     assert emulator.requests_for("shipments.add_parcel") == []
 
 
+def test_the_next_scan_does_not_wait_for_the_claims_of_the_order_just_opened(emulator, station_config, qapp):
+    """Opening an order online writes its marker and claims, then reads the shipment again once the
+    claims have settled (seconds later, behind the packer). The replay (as a packer) waits for the
+    order look-up only: the item scans go on while that re-read is still waiting, and idle waits for it.
+    (It once waited for the settle too: every order of a replay took the whole settle delay.)"""
+    from datetime import timedelta
+
+    from packstation.gui.raster import QtSvgRasterizer
+
+    emulator.seed_shipment("ORD-SETTLE", [("SKU-A", "Mug", 1)])
+
+    async def scenario():
+        services = build_services(station_config, DEMO_TOKEN, svg_rasterizer=QtSvgRasterizer())
+        services.outbox.claim_settle = timedelta(seconds=3600)  # the re-read waits for an hour
+        services.start()
+        try:
+            await asyncio.wait_for(
+                replay(services, ["ORD-SETTLE", "SKU-A"], services.runtime.submit_scan), 60
+            )
+            return (
+                services.station.view.complete,
+                services.runtime.busy,
+                services.runtime.working,
+                await services.idle(),
+            )
+        finally:
+            await services.aclose()
+
+    complete, busy, working, idle = asyncio.run(scenario())
+    assert complete and not busy  # both scans taken; no look-up running
+    assert working and not idle  # the re-read still waits behind the packer, and idle knows
+
+
 def test_a_station_remembers_only_the_latest_unanswered_scans(
     emulator, station_config, qapp, monkeypatch, expected_log
 ):
