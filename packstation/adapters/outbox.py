@@ -52,6 +52,7 @@ from packstation.adapters.som.errors import (
     ServerUnavailableError,
     SomError,
 )
+from packstation.adapters.store.group_commit import GroupCommitter
 from packstation.domain.booking import Booked, BoxRecord, BoxState
 from packstation.domain.models import Shipment
 from packstation.domain.outbox import (
@@ -88,6 +89,7 @@ log = logging.getLogger(__name__)
 
 AUTH_REASON = "The API token was refused (HTTP {status}). Enter a valid token in Settings."
 IDLE_POLL_S = 5.0
+OPS_PER_CALL_SLOT = 2  # operations running per call in the air (see Outbox._in_air)
 MAX_PLAN_STEPS = 5  # (known ->) get -> book/add -> (book) -> adopt; more: the server is not converging
 KNOWN_LIMIT = 1024  # shipments remembered (LRU, ~8 KiB each): the orders open and queued at a bench
 KNOWN_FOR = timedelta(minutes=30)  # an older remembered shipment is read again before a write
@@ -204,7 +206,14 @@ class Outbox:
         self._claims_task: asyncio.Task[None] | None = None
         self._opening: dict[str, asyncio.Event] = {}  # shipment -> set once its open marker is written
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
+        # A booking's visits to the database thread (claim, write in doubt, answer) share commits with
+        # the other bookings in the air (store/group_commit.py): one commit and fsync for several.
+        self._grouped = GroupCommitter(store.write_group, self._executor)
         self._wake: asyncio.Event | None = None
+        # ``concurrency`` is how many calls are in the air at once. Twice as many operations run, so
+        # that one's database work (claim, write in doubt, answer) overlaps the others' calls instead
+        # of leaving a call slot idle while it waits for the database thread.
+        self._in_air: asyncio.Semaphore | None = None
         self._status: OutboxStatus | None = None
         self._running = False
 
@@ -345,6 +354,12 @@ class Outbox:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
+    async def _db_grouped(self, fn: Callable[..., Any], *args: Any, fsync: bool, **kwargs: Any) -> Any:
+        """``_db`` for a booking's writes: in a group commit with the others queued (``fsync``: one of
+        its writes is durable). Its result arrives after the commit, as with a transaction of its own."""
+        job = functools.partial(fn, *args, **kwargs)
+        return await asyncio.wrap_future(self._grouped.submit(job, durable=fsync))
+
     def _poll(self, free: int) -> tuple[list[OutboxOp], float | None, int, int]:
         """Runs on the database thread."""
         now = self.clock()
@@ -362,12 +377,13 @@ class Outbox:
             raise RuntimeError("the outbox worker is already running")
         self._running = True
         self._wake = asyncio.Event()
+        self._in_air = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
                 self._wake.clear()
                 # One trip to the database thread per turn: what is due, when the next is, the counts.
-                free = 0 if self.paused else self.concurrency - len(tasks)
+                free = 0 if self.paused else OPS_PER_CALL_SLOT * self.concurrency - len(tasks)
                 due, next_due, depth, attention = await self._db(self._poll, free)
                 self._set_status(depth, attention)
                 busy = {t.get_name() for t in tasks}
@@ -385,7 +401,7 @@ class Outbox:
                 # one that needs attention wait for a person, not for time).
                 if until_idle and not tasks and next_due is None:
                     return
-                if timeout == 0 and len(tasks) >= self.concurrency:
+                if timeout == 0 and len(tasks) >= OPS_PER_CALL_SLOT * self.concurrency:
                     timeout = None  # due work waits for a free slot, i.e. for a task to finish
                 if not until_idle:
                     # Safety net: look again now and then even if nobody kicks (e.g. another process).
@@ -413,11 +429,12 @@ class Outbox:
                 await asyncio.gather(*tasks, return_exceptions=True)
             self._running = False
             self._wake = None
+            self._in_air = None
 
     # ------------------------------------------------------------------ one operation
 
     async def _process(self, due: OutboxOp) -> None:
-        claiming = self._executor.submit(self._claim, due)
+        claiming = self._grouped.submit(functools.partial(self._claim, due), durable=True)
         try:
             op, box, ctx = await asyncio.wrap_future(claiming)
         except asyncio.CancelledError:
@@ -557,14 +574,21 @@ class Outbox:
             raise NeedsAttention(f"unknown operation kind {op.kind}")
 
     async def _call(self, attempt: _Attempt, fn: Callable[..., Any], *args: Any, write: bool = True) -> Any:
-        self.calls += 1
-        if not write:
-            return await fn(*args)
-        attempt.write_out = True
-        result = await fn(*args)
-        attempt.write_out = False
-        attempt.writes_answered += 1
-        return result
+        async with self._call_slot():
+            self.calls += 1
+            if not write:
+                return await fn(*args)
+            attempt.write_out = True
+            result = await fn(*args)
+            attempt.write_out = False
+            attempt.writes_answered += 1
+            return result
+
+    def _call_slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """One of the ``concurrency`` calls in the air (unbounded when the worker is not running:
+        the order-open writes of a station whose worker has stopped)."""
+        in_air = self._in_air
+        return in_air if in_air is not None else contextlib.nullcontext()
 
     async def _repeatable_write(
         self, op: OutboxOp, attempt: _Attempt, fn: Callable[..., Any], *args: Any
@@ -795,8 +819,12 @@ class Outbox:
                     )
                 self._remember(shipment, read_at)
                 # A box voided meanwhile: the store records its parcel and cancels it (job is None).
-                job = await self._db(
-                    self._record_booked, shipment, Booked.adopted(op.id, box.id, parcel), plan.resolves
+                job = await self._db_grouped(
+                    self._record_booked,
+                    shipment,
+                    Booked.adopted(op.id, box.id, parcel),
+                    plan.resolves,
+                    fsync=False,
                 )
                 if job is not None and self.on_box_booked is not None:
                     self.on_box_booked(box.id)  # the label first: nothing below is on its path
@@ -834,7 +862,13 @@ class Outbox:
                     # record goes alongside the call (it is on the database thread, first in line,
                     # before the answer is recorded), not ahead of it.
                     recording = asyncio.ensure_future(
-                        self._db(self.store.claims.record_parcel, box.id, plan.parcel.id, durable=False)
+                        self._db_grouped(
+                            self.store.claims.record_parcel,
+                            box.id,
+                            plan.parcel.id,
+                            durable=False,
+                            fsync=False,
+                        )
                     )
                 elif recorded is None:
                     await self._db(self.store.claims.record_parcel, box.id, plan.parcel.id)
@@ -855,7 +889,9 @@ class Outbox:
                 continue
             # ADD_PARCEL: stored durably before it goes out, so a lost answer is attributed later.
             write = SentWrite(key, now, plan.parcels_before)
-            await self._db(self.store.claims.add_sent_write, box.shipment_id, box.id, write)
+            await self._db_grouped(
+                self.store.claims.add_sent_write, box.shipment_id, box.id, write, fsync=True
+            )
             writes.append(write)
             before = shipment
             shipment = await self._call(attempt, self.client.add_parcel, box.shipment_id)
@@ -1028,9 +1064,10 @@ class Outbox:
         return job
 
     async def _get_shipment(self, shipment_id: str) -> Shipment:
-        self.calls += 1
         try:
-            shipment = await self.client.get_shipment(id=shipment_id)
+            async with self._call_slot():
+                self.calls += 1
+                shipment = await self.client.get_shipment(id=shipment_id)
         except NotFoundError as exc:
             raise NeedsAttention(
                 f"shipment {shipment_id} was not found in Ingrid ({exc.one_line()})"

@@ -10,6 +10,7 @@ test needs no more than that, and mypy checks the real adapter against it where 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -447,6 +448,11 @@ class StationStore(Protocol):
 
     @property
     def pickups(self) -> PickupRepository: ...
+
+    def write_group(self, *, durable: bool) -> AbstractContextManager[Any]:
+        """One transaction for the writes this thread makes inside it (a group commit); it yields
+        an object whose ``in_transaction`` says whether the transaction is still open."""
+        ...
 
     @property
     def stats(self) -> StatsSource: ...

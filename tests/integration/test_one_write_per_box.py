@@ -281,3 +281,48 @@ def test_a_booking_that_books_several_parcels_downloads_their_labels_side_by_sid
     downloads = [r for r in emu.requests if r.path.startswith("/v1/labels/")]
     assert len(downloads) == 2
     assert check_invariants(emu, store, [shipment]) == {"boxes": 2, "parcels": 2}
+
+
+def test_the_worker_keeps_concurrency_calls_in_the_air_and_more_operations_running(emu, store):
+    """``concurrency`` bounds the calls in the air, not the operations: while some operations are
+    at the database thread (claim, write in doubt, answer), others' calls go out. Counted at the
+    client: never more than ``concurrency`` calls at once; at some moment more operations in flight
+    (claimed in the store) than that."""
+    shipments = seed_orders(emu, 12)
+    concurrency = 2
+    in_air = {"now": 0, "most": 0, "ops_most": 0}
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client, concurrency=concurrency)
+            for shipment in shipments:
+                await open_order_online(store, outbox, client, shipment, station=STATION)
+            for shipment in shipments:
+                close_one_box(store, shipment, scans=0)
+
+            def counted(call):
+                async def wrapper(*args, **kwargs):
+                    in_air["now"] += 1
+                    in_air["most"] = max(in_air["most"], in_air["now"])
+                    running = len(store.db.query("SELECT id FROM outbox WHERE state = 'in_flight'"))
+                    in_air["ops_most"] = max(in_air["ops_most"], running)
+                    try:
+                        return await call(*args, **kwargs)
+                    finally:
+                        in_air["now"] -= 1
+
+                return wrapper
+
+            for name in ("book_parcels", "add_parcel", "get_shipment", "update_shipment"):
+                setattr(client, name, counted(getattr(client, name)))
+            emu.set_latency(40)  # calls long enough for the operations to pile up behind them
+            status = await outbox.drain(timeout=60)
+            emu.set_latency(0)
+            outbox.close()
+            return status
+
+    status = asyncio.run(main())
+    assert status.depth == 0 and status.needs_attention == 0
+    assert in_air["most"] == concurrency
+    assert in_air["ops_most"] > concurrency
+    assert check_invariants(emu, store, shipments) == {"boxes": 12, "parcels": 12}

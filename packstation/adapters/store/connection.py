@@ -13,6 +13,12 @@ millisecond. The one place where a lost commit would matter is just before a non
 (the server would know a box the station forgot), so those transactions ask for ``durable=True``:
 ``synchronous=FULL`` for that commit, which fsyncs the WAL and with it everything committed before.
 
+Group commit (``group``): a thread may run several write transactions as savepoints of one
+transaction, committed once, with one fsync if any of them asked for it (the outbox's database thread
+does this for the bookings of a drain, ``group_commit.py``). Each ``write()`` inside keeps its own
+all-or-nothing (a savepoint rolled back on error); nothing of the group is visible to another
+connection, or reported to its caller, before the one commit.
+
 ``tables()`` wraps the same connection in a ``sqlite_utils.Database`` (inserts, upserts, schema
 introspection, ``transform``). Inside ``write()`` its inserts nest as savepoints of our transaction, so
 they commit or roll back with it; sqlite-utils cannot open a ``BEGIN IMMEDIATE`` itself.
@@ -39,6 +45,16 @@ def warm_up() -> None:
     import sqlite_utils
 
     sqlite_utils.Database(memory=True).close()
+
+
+class _Group:
+    """This thread's open group commit (``Database.group``)."""
+
+    __slots__ = ("durable", "in_write")
+
+    def __init__(self, durable: bool) -> None:
+        self.durable = durable
+        self.in_write = False
 
 
 class Database:
@@ -97,17 +113,67 @@ class Database:
         return [str(row[0]) for row in rows]
 
     @contextmanager
-    def write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
+    def group(self, *, durable: bool) -> Iterator[sqlite3.Connection]:
+        """One transaction holding the ``write()`` transactions run inside it on this thread, each as a
+        savepoint (see the module docstring). ``durable``: the commit is fsynced; a ``write(durable=True)``
+        inside a group that is not durable is a programming error (raised, not silently weakened)."""
         conn = self.connection()
+        if conn.in_transaction or getattr(self._local, "group", None) is not None:
+            raise RuntimeError("write transactions do not nest")
+        self._local.group = _Group(durable)
+        try:
+            with self._transaction(conn, durable=durable):
+                yield conn
+        finally:
+            self._local.group = None
+
+    @contextmanager
+    def write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception.
+        Inside ``group()``: a savepoint of the group's transaction, released (kept) or rolled back."""
+        conn = self.connection()
+        grouped: _Group | None = getattr(self._local, "group", None)
+        if grouped is not None:
+            with self._savepoint(conn, grouped, durable=durable):
+                yield conn
+            return
         if conn.in_transaction:
             raise RuntimeError("write transactions do not nest")
+        with self._transaction(conn, durable=durable):
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def _savepoint(conn: sqlite3.Connection, grouped: _Group, *, durable: bool) -> Iterator[None]:
+        if grouped.in_write:
+            raise RuntimeError("write transactions do not nest")
+        if durable and not grouped.durable:
+            raise RuntimeError("a durable write inside a group commit that is not durable")
+        if not conn.in_transaction:  # SQLite rolled the group back (disk full ...): nothing may go on
+            raise sqlite3.OperationalError("the group's transaction was rolled back")
+        grouped.in_write = True
+        try:
+            conn.execute("SAVEPOINT station_write")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO station_write")
+                    conn.execute("RELEASE station_write")
+                raise
+            conn.execute("RELEASE station_write")
+        finally:
+            grouped.in_write = False
+
+    @staticmethod
+    @contextmanager
+    def _transaction(conn: sqlite3.Connection, *, durable: bool) -> Iterator[None]:
         if durable:
             conn.execute("PRAGMA synchronous = FULL")
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield
                 conn.execute("COMMIT")  # inside: a COMMIT that fails (disk full) must roll back too
             except BaseException:
                 # SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR); a second

@@ -20,7 +20,9 @@ The store satisfies ``packstation.domain.ports.StationStore``.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +98,10 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def write_group(self, *, durable: bool) -> AbstractContextManager[sqlite3.Connection]:
+        """``Database.group``: this thread's writes inside it as savepoints of one commit."""
+        return self.db.group(durable=durable)
 
     def integrity_check(self) -> str:
         rows = self.db.query("PRAGMA integrity_check")
