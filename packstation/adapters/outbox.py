@@ -313,7 +313,9 @@ class Outbox:
         written_event = self._opening.setdefault(shipment_id, asyncio.Event())
         try:
             keys, placeholders = (
-                await self._db(self._next_boxes, session_id, station) if session_id else ((), frozenset())
+                await self._db(self._next_boxes, session_id, station, unbooked_first=True)
+                if session_id
+                else ((), frozenset())
             )
 
             def preclaims(facts: ShipmentFacts, now: datetime) -> list[ParcelClaim]:
@@ -660,13 +662,24 @@ class Outbox:
         )
 
     def _next_boxes(
-        self, session_id: str, station: str, *, spare: int = 0
+        self, session_id: str, station: str, *, spare: int = 0, unbooked_first: bool = False
     ) -> tuple[tuple[BoxKey, ...], frozenset[str]]:
         """Runs on the database thread: the keys of the session's boxes not closed yet, one per preset
-        parcel seen at open (plus ``spare``), and those presets' ids."""
+        parcel seen at open (plus ``spare``), and those presets' ids. ``unbooked_first`` (the open
+        marker's claims): boxes already closed that hold no parcel come first, in order. A packer at
+        scanner speed closes the first box before the marker's task runs; that box must get the preset
+        parcel's claim, not a box 2 that may never come (box 1 would add a second parcel)."""
         opened = self.store.claims.open_record(session_id)
         placeholders = opened.placeholder_ids if opened is not None else frozenset()
-        uuids = self.store.boxes.next_uuids(session_id, len(placeholders) + spare)
+        wanted = len(placeholders) + spare
+        closed: list[str] = []
+        if unbooked_first:
+            closed = [
+                b.box_uuid
+                for b in self.store.boxes.for_session(session_id)
+                if b.box_uuid and not b.parcel_id and not b.tracking_number and b.state is not BoxState.VOIDED
+            ][:wanted]
+        uuids = closed + self.store.boxes.next_uuids(session_id, wanted - len(closed))
         return tuple(BoxKey(station, u) for u in uuids), placeholders
 
     def _own_claims(self, shipment_id: str, station: str, now: datetime) -> list[ParcelClaim]:
@@ -752,6 +765,12 @@ class Outbox:
         if box.tracking_number and box.state is not BoxState.VOIDED:
             await self._db(self.store.outbox.complete, op.id, "already booked")
             return
+        opening = self._opening.get(box.shipment_id)
+        if opening is not None:
+            # The order-open marker is being written with the claims for this session's boxes (this
+            # one too, if it was closed first): plan once it is, from what it wrote.
+            await opening.wait()
+            ctx = None
         if ctx is None:
             ctx = await self._db(self._context, box)
         box = ctx.box

@@ -326,3 +326,47 @@ def test_the_worker_keeps_concurrency_calls_in_the_air_and_more_operations_runni
     assert in_air["most"] == concurrency
     assert in_air["ops_most"] > concurrency
     assert check_invariants(emu, store, shipments) == {"boxes": 12, "parcels": 12}
+
+
+def test_a_box_closed_before_the_open_marker_is_written_still_takes_the_preset_parcel(emu, store):
+    """A packer at scanner speed closes the first box before the order-open marker (a task behind
+    the look-up) has run: the claims it writes are for the session's boxes still without a parcel,
+    box 1 included, and box 1's booking waits for that write. (Claiming for "the boxes not closed
+    yet" gave the preset parcel to a box 2 that never came, and box 1 a second parcel.)"""
+    from packstation.domain.parcel_claims import ShipmentFacts, assess_open
+    from tests.support.station_driver import open_session
+
+    [shipment] = seed_orders(emu, 1)
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            found = await client.get_shipment(id=shipment)  # the look-up, as the runtime does it
+            store.shipments.put(found)
+            session_id = open_session(store, shipment, None)
+            outbox.seen(found)
+            opened = assess_open(
+                ShipmentFacts.from_shipment(found), station=STATION, own_parcels=(), now=outbox._now()
+            )
+            store.claims.set_open(
+                session_id, foreign_ids=opened.foreign_ids, placeholder_ids=opened.placeholder_ids
+            )
+            box = close_one_box(store, shipment, number=1, scans=0)  # before the marker task ran
+            worker = asyncio.create_task(outbox.run())
+            marker = asyncio.create_task(outbox.mark_packing(shipment, STATION, session_id=session_id))
+            try:
+                await _booked(store, box.id)
+                await marker
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+            await outbox.drain(timeout=10)
+            outbox.close()
+            return box
+
+    box = asyncio.run(main())
+    assert emu.requests_for("shipments.add_parcel") == []
+    assert emu.parcel_count(shipment) == 1  # the preset parcel, nothing more
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 1, "parcels": 1}
+    claims = read_parcel_claims(emu.shipment_json(shipment)["meta"])
+    assert claims[store.boxes.get(box.id).parcel_id].box == BoxKey(STATION, box.box_uuid)
