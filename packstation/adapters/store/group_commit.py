@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-MAX_JOBS = 32  # a bound on how long the first job of a group waits for the others
+MAX_JOBS = 8  # a bound on how long a group holds the write lock (a scan write waits for it) and its first job waits
 
 
 class _Job:
