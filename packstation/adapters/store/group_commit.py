@@ -23,7 +23,9 @@ from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-MAX_JOBS = 8  # a bound on how long a group holds the write lock (a scan write waits for it) and its first job waits
+# A bound on how long a group holds the write lock (a scan write on the GUI thread waits for it) and
+# how long its first job waits for the others.
+MAX_JOBS = 8
 
 
 class _Job:
