@@ -26,6 +26,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from PIL import Image, ImageChops
 
@@ -132,13 +133,19 @@ def find_barcodes(image: Image.Image) -> list[Found]:
         import zxingcpp
     except ImportError:  # without zxing-cpp labels print as scaled, as before
         return []
+    # What is read: the formats this module can draw again, and MaxiCode (left as scaled, but its
+    # orientation turns a UPS label upright); the rest (Micro QR, DataBar, ...) were left as scaled
+    # and are not looked for. Not downscaled: the picture is a clean drawing at the label's own
+    # resolution or finer, on which zxing-cpp finds large symbols as well as small ones (downscaled
+    # copies are for camera pictures); turned and inverted symbols are still looked for.
+    options: dict[str, object] = {"formats": _reading_formats(zxingcpp), "try_downscale": False}
     if image.mode == "1":
         # A 1-bit picture (every renderer's): handed over one byte per dot and read as it is. zxing-cpp's
         # default binarizer (local averages, for photographs) found the same barcodes ~20% slower.
         picture: object = memoryview(image.tobytes("raw", "L")).cast("B", (image.height, image.width))
-        results = zxingcpp.read_barcodes(picture, binarizer=zxingcpp.Binarizer.BoolCast)
+        results = zxingcpp.read_barcodes(picture, binarizer=zxingcpp.Binarizer.BoolCast, **options)
     else:
-        results = zxingcpp.read_barcodes(image if image.mode == "L" else image.convert("L"))
+        results = zxingcpp.read_barcodes(image if image.mode == "L" else image.convert("L"), **options)
     found = []
     for result in results:
         position = result.position
@@ -163,6 +170,11 @@ def find_barcodes(image: Image.Image) -> list[Found]:
             )
         )
     return found
+
+
+def _reading_formats(zxingcpp: Any) -> object:
+    names = sorted(_LINEAR | _STACKED | _MATRIX | {"MaxiCode"})
+    return zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, name) for name in names])
 
 
 def _format_name(fmt: object) -> str:
