@@ -212,7 +212,7 @@ def _svg_analysis_size(info: safety.SvgInfo, natural_w: float, natural_h: float,
     grid = None if info.root is None else svg_grid.analysis_grid(info.root, info.width_in, info.height_in)
     if grid is None:
         return finer
-    per_unit = max(1, math.ceil(2 / grid.narrowest - 1e-9), math.ceil(head.dpi / grid.units_per_inch - 1e-9))
+    per_unit = max(2 if grid.one_unit_features else 1, math.ceil(head.dpi / grid.units_per_inch - 1e-9))
     own = round(info.width_in * grid.units_per_inch) * per_unit, round(info.height_in * grid.units_per_inch) * per_unit
     if own[0] * own[1] > min(_ANALYSIS_MAX_PIXELS, finer[0] * finer[1]):
         return finer

@@ -19,10 +19,11 @@ answers None (the fitting then draws at twice the head's resolution, as before):
 * strokes: none (a stroke puts edges half its width beside the shape's; ``stroke`` of ``none`` is
   fine).
 
-It also gives the narrowest feature: the least distance between two different edge coordinates on
-the same axis, over every shape (bars, spaces between them, modules, and any coincidence: it can
-only be smaller than a barcode's module, never larger). zxing-cpp reads every symbology at two or
-more pixels per module; below that the fitting draws the grid at two pixels per unit.
+It also tells whether some feature is only one unit wide: two edges one unit apart on one axis, of
+shapes side by side on the other (the bars and spaces of one barcode, its modules, or a coincidence:
+it can only find too many, never miss a one-unit bar, space or module, as every coordinate is whole).
+zxing-cpp reads every symbology at two or more pixels per module; a grid with one-unit features is
+drawn at two pixels per unit.
 """
 
 from __future__ import annotations
@@ -45,12 +46,15 @@ _BARCODE_FONT = re.compile(r"barcode|code\s*-?\s*(?:128|39|93)|3\s*of\s*9|\bean|
                            r"datamatrix|pdf\s*417|\bqr|aztec|maxicode|\bidautomation|\bfree\s*3", re.I)
 
 
+_Edge = tuple[int, int, int]  # where on one axis, and the shape's extent on the other
+
+
 @dataclass(frozen=True)
 class Grid:
-    """The SVG's own grid: ``units_per_inch`` user units per inch, narrowest feature in units."""
+    """The SVG's own grid: ``units_per_inch`` user units per inch; whether a feature is one unit wide."""
 
     units_per_inch: float
-    narrowest: float  # inf when no shape has two different edges on an axis
+    one_unit_features: bool
 
 
 def analysis_grid(root: ET.Element, width_in: float, height_in: float) -> Grid | None:
@@ -58,11 +62,11 @@ def analysis_grid(root: ET.Element, width_in: float, height_in: float) -> Grid |
     units = _units_per_inch(root, width_in, height_in)
     if units is None:
         return None
-    xs: set[float] = set()
-    ys: set[float] = set()
-    if not _walk(root, 0.0, 0.0, xs, ys, top=True):
+    xs: list[_Edge] = []
+    ys: list[_Edge] = []
+    if not _walk(root, 0, 0, xs, ys, top=True):
         return None
-    return Grid(units, min(_narrowest(xs), _narrowest(ys)))
+    return Grid(units, _one_unit_apart(xs) or _one_unit_apart(ys))
 
 
 def _units_per_inch(root: ET.Element, width_in: float, height_in: float) -> float | None:
@@ -80,7 +84,7 @@ def _units_per_inch(root: ET.Element, width_in: float, height_in: float) -> floa
     return across
 
 
-def _walk(elem: ET.Element, dx: float, dy: float, xs: set[float], ys: set[float], *, top: bool) -> bool:
+def _walk(elem: ET.Element, dx: int, dy: int, xs: list[_Edge], ys: list[_Edge], *, top: bool) -> bool:
     tag = _local(elem.tag)
     if tag == "svg" and not top:
         return False  # a nested viewport has a grid of its own
@@ -117,41 +121,79 @@ def _unstroked(elem: ET.Element) -> bool:
     return True
 
 
-def _edges(tag: str, elem: ET.Element, dx: float, dy: float, xs: set[float], ys: set[float]) -> bool:
-    """Adds the shape's edge coordinates; False when one is not a whole unit (or cannot be known)."""
+def _edges(tag: str, elem: ET.Element, dx: int, dy: int, xs: list[_Edge], ys: list[_Edge]) -> bool:
+    """Adds the shape's edges (each subpath of a path is a shape of its own); False when a coordinate
+    is not a whole unit (or cannot be known)."""
+    shapes: list[list[tuple[float, float]]]
     if tag == "rect":
         values = [_attr(elem, name) for name in ("x", "y", "width", "height")]
         if any(v is None for v in values):
             return False
         x, y, w, h = (v for v in values if v is not None)
-        points = [(x, y), (x + w, y + h)]
+        shapes = [[(x, y), (x + w, y + h)]]
     elif tag == "line":
         return False  # a line draws only its stroke, which is not allowed here
     elif tag in ("polygon", "polyline"):
         numbers = _numbers(elem.get("points") or "")
         if numbers is None or len(numbers) % 2:
             return False
-        points = list(zip(numbers[::2], numbers[1::2], strict=True))
+        shapes = [list(zip(numbers[::2], numbers[1::2], strict=True))]
     else:
-        path = _path_points(elem.get("d") or "")
-        if path is None:
+        subpaths = _path_points(elem.get("d") or "")
+        if subpaths is None:
             return False
-        points = path
-    for x, y in points:
-        if not (_whole(x) and _whole(y)):
+        shapes = subpaths
+    for points in shapes:
+        if not points:
+            continue
+        if not all(_whole(x) and _whole(y) for x, y in points):
             return False
-        xs.add(x + dx)
-        ys.add(y + dy)
-    return _whole(dx) and _whole(dy)
+        across = [round(x) + dx for x, _ in points]
+        down = [round(y) + dy for _, y in points]
+        # Every vertical edge of the shape lies within its height, every horizontal one within its
+        # width: taking the whole extent can only find more shapes side by side, never fewer.
+        top, bottom, left, right = min(down), max(down), min(across), max(across)
+        xs.extend((x, top, bottom) for x in set(across))
+        ys.extend((y, left, right) for y in set(down))
+    return True
 
 
-def _path_points(d: str) -> list[tuple[float, float]] | None:
-    """The vertices of a path of straight segments (M/L/H/V/Z, absolute or relative), or None."""
-    points: list[tuple[float, float]] = []
-    x = y = start_x = start_y = 0.0
-    command = ""
+def _one_unit_apart(edges: list[_Edge]) -> bool:
+    """Whether two edges lie one unit apart with the shapes they bound side by side (their extents
+    on the other axis overlap): a bar, space or module one unit wide."""
+    by_place: dict[int, list[tuple[int, int]]] = {}
+    for place, low, high in edges:
+        by_place.setdefault(place, []).append((low, high))
+    for place, spans in by_place.items():
+        beside = by_place.get(place + 1)
+        if beside and _overlap(spans, beside):
+            return True
+    return False
+
+
+def _overlap(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> bool:
+    """Whether a span of ``first`` and one of ``second`` share more than a point."""
+    first, second = sorted(first), sorted(second)
+    i = j = 0
+    while i < len(first) and j < len(second):
+        (a_low, a_high), (b_low, b_high) = first[i], second[j]
+        if max(a_low, b_low) < min(a_high, b_high):
+            return True
+        if a_high < b_high:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
+def _path_points(d: str) -> list[list[tuple[float, float]]] | None:
+    """The vertices of each subpath of a path of straight segments (M/L/H/V/Z, absolute or
+    relative), or None for anything else (curves, arcs)."""
     if _PATH_TOKEN.sub(" ", d).replace(",", " ").strip():
         return None  # something that is neither a command nor a number
+    subpaths: list[list[tuple[float, float]]] = []
+    x = y = start_x = start_y = 0.0
+    command = ""
     tokens = _PATH_TOKEN.findall(d)
     i = 0
     while i < len(tokens):
@@ -161,7 +203,6 @@ def _path_points(d: str) -> list[tuple[float, float]] | None:
             i += 1
             if command in "Zz":
                 x, y = start_x, start_y
-                points.append((x, y))
                 continue
             if command not in "MmLlHhVv":
                 return None  # curves and arcs: edges between pixels
@@ -182,12 +223,15 @@ def _path_points(d: str) -> list[tuple[float, float]] | None:
             x, y = (x + values[0], y + values[1]) if relative else (values[0], values[1])
         if command in "Mm":
             start_x, start_y = x, y
+            subpaths.append([])
             command = "l" if relative else "L"  # later pairs of a moveto are linetos
-        points.append((x, y))
-    return points
+        if not subpaths:
+            return None
+        subpaths[-1].append((x, y))
+    return subpaths
 
 
-def _translate(transform: str) -> tuple[float, float] | None:
+def _translate(transform: str) -> tuple[int, int] | None:
     match = _TRANSLATE.match(transform)
     if not match:
         return None
@@ -196,7 +240,7 @@ def _translate(transform: str) -> tuple[float, float] | None:
         dy = float(match.group(2)) if match.group(2) is not None else 0.0
     except ValueError:
         return None
-    return (dx, dy) if _whole(dx) and _whole(dy) else None
+    return (round(dx), round(dy)) if _whole(dx) and _whole(dy) else None
 
 
 def _attr(elem: ET.Element, name: str) -> float | None:
@@ -217,12 +261,6 @@ def _numbers(text: str) -> list[float] | None:
     if stripped.strip():
         return None
     return [float(n) for n in _NUMBER.findall(text)]
-
-
-def _narrowest(edges: set[float]) -> float:
-    ordered = sorted(edges)
-    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
-    return min(gaps, default=float("inf"))
 
 
 def _whole(value: float) -> bool:
