@@ -116,7 +116,9 @@ def measure(repeat: int = 51, formats: tuple[str, ...] = FORMATS, only_ours: boo
     return rows
 
 
-def measure_before(tree: str, repeat: int, formats: tuple[str, ...] = FORMATS) -> dict[str, tuple[float, float]]:
+def measure_before(
+    tree: str, repeat: int, formats: tuple[str, ...] = FORMATS
+) -> dict[str, tuple[float, float]]:
     """ "ours" measured with the packstation of another source tree, in a child process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([tree, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run(
@@ -193,7 +195,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--width", type=int, default=TARGET.width, help="head width in dots (576: a fractional scale)"
     )
-    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, of " + ",".join(FORMATS))
+    parser.add_argument(
+        "--formats", default=",".join(FORMATS), help="comma-separated, of " + ",".join(FORMATS)
+    )
     parser.add_argument("--only-ours-json", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     TARGET = Target(width=options.width, dpi=TARGET.dpi)

@@ -203,11 +203,17 @@ def test_straight_paths_polygons_and_whole_translations_are_on_the_grid():
     ("shapes", "one_unit"),
     [
         (['<rect x="10" y="10" width="1" height="40"/>'], True),  # a one-unit bar
-        (['<rect x="10" y="10" width="4" height="40"/>', '<rect x="15" y="10" width="4" height="40"/>'], True),
+        (
+            ['<rect x="10" y="10" width="4" height="40"/>', '<rect x="15" y="10" width="4" height="40"/>'],
+            True,
+        ),
         (['<path d="M10 10h4v40h-4z M15 10h4v40h-4z"/>'], True),  # the same space, in one path
         (['<rect x="10" y="10" width="4" height="40"/>', '<rect x="10" y="51" width="4" height="4"/>'], True),
         # one unit apart across, but one above the other: no feature one unit wide
-        (['<rect x="10" y="10" width="4" height="40"/>', '<rect x="15" y="60" width="4" height="40"/>'], False),
+        (
+            ['<rect x="10" y="10" width="4" height="40"/>', '<rect x="15" y="60" width="4" height="40"/>'],
+            False,
+        ),
     ],
 )
 def test_a_one_unit_bar_space_or_module_is_seen(shapes, one_unit):

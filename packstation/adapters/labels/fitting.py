@@ -26,11 +26,14 @@ import logging
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops
 
 from packstation.adapters.labels.errors import LabelError
+
+if TYPE_CHECKING:
+    import zxingcpp
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +141,17 @@ def find_barcodes(image: Image.Image) -> list[Found]:
     # and are not looked for. Not downscaled: the picture is a clean drawing at the label's own
     # resolution or finer, on which zxing-cpp finds large symbols as well as small ones (downscaled
     # copies are for camera pictures); turned and inverted symbols are still looked for.
-    options: dict[str, object] = {"formats": _reading_formats(zxingcpp), "try_downscale": False}
+    formats = _reading_formats()
     if image.mode == "1":
         # A 1-bit picture (every renderer's): handed over one byte per dot and read as it is. zxing-cpp's
         # default binarizer (local averages, for photographs) found the same barcodes ~20% slower.
         picture: object = memoryview(image.tobytes("raw", "L")).cast("B", (image.height, image.width))
-        results = zxingcpp.read_barcodes(picture, binarizer=zxingcpp.Binarizer.BoolCast, **options)
+        results = zxingcpp.read_barcodes(
+            picture, formats=formats, try_downscale=False, binarizer=zxingcpp.Binarizer.BoolCast
+        )
     else:
-        results = zxingcpp.read_barcodes(image if image.mode == "L" else image.convert("L"), **options)
+        grey = image if image.mode == "L" else image.convert("L")
+        results = zxingcpp.read_barcodes(grey, formats=formats, try_downscale=False)
     found = []
     for result in results:
         position = result.position
@@ -172,7 +178,9 @@ def find_barcodes(image: Image.Image) -> list[Found]:
     return found
 
 
-def _reading_formats(zxingcpp: Any) -> object:
+def _reading_formats() -> zxingcpp.BarcodeFormats:
+    import zxingcpp
+
     names = sorted(_LINEAR | _STACKED | _MATRIX | {"MaxiCode"})
     return zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, name) for name in names])
 

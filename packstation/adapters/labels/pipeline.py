@@ -88,7 +88,13 @@ class LabelPipeline:
         content_type: str | None = None,
         tracking_number: str | None = None,
     ) -> PrintPayload:
-        key = (hashlib.blake2b(data, digest_size=16).digest(), len(data), content_type, target, tracking_number)
+        key = (
+            hashlib.blake2b(data, digest_size=16).digest(),
+            len(data),
+            content_type,
+            target,
+            tracking_number,
+        )
         with self._prepared_lock:
             kept = self._prepared.get(key)
             if kept is not None:

@@ -200,7 +200,9 @@ def render_svg(
     return [_place(mono_to_pil(drawn), found, analysis_size, total, head, notes)]
 
 
-def _svg_analysis_size(info: safety.SvgInfo, natural_w: float, natural_h: float, head: Head) -> tuple[int, int]:
+def _svg_analysis_size(
+    info: safety.SvgInfo, natural_w: float, natural_h: float, head: Head
+) -> tuple[int, int]:
     """The size of the drawing an SVG's barcodes are read on: its own grid of whole units where every
     shape sits on one (``svg_grid``), at whole pixels per unit, at least the head's resolution and two
     pixels across its narrowest feature; otherwise twice the head's resolution (bars between pixels
@@ -213,7 +215,10 @@ def _svg_analysis_size(info: safety.SvgInfo, natural_w: float, natural_h: float,
     if grid is None:
         return finer
     per_unit = max(2 if grid.one_unit_features else 1, math.ceil(head.dpi / grid.units_per_inch - 1e-9))
-    own = round(info.width_in * grid.units_per_inch) * per_unit, round(info.height_in * grid.units_per_inch) * per_unit
+    own = (
+        round(info.width_in * grid.units_per_inch) * per_unit,
+        round(info.height_in * grid.units_per_inch) * per_unit,
+    )
     if own[0] * own[1] > min(_ANALYSIS_MAX_PIXELS, finer[0] * finer[1]):
         return finer
     return own

@@ -42,8 +42,11 @@ _TRANSLATE = re.compile(r"^\s*translate\(\s*([^,\s)]+)(?:[\s,]+([^,\s)]+))?\s*\)
 _NEUTRAL = {"svg", "g", "title", "desc", "metadata", "text", "tspan"}
 _SHAPES = {"rect", "line", "polygon", "polyline", "path"}
 # A font drawing bars or modules makes text a barcode: such a label is read at the finer drawing.
-_BARCODE_FONT = re.compile(r"barcode|code\s*-?\s*(?:128|39|93)|3\s*of\s*9|\bean|\bupc|interleaved|2\s*of\s*5|"
-                           r"datamatrix|pdf\s*417|\bqr|aztec|maxicode|\bidautomation|\bfree\s*3", re.I)
+_BARCODE_FONT = re.compile(
+    r"barcode|code\s*-?\s*(?:128|39|93)|3\s*of\s*9|\bean|\bupc|interleaved|2\s*of\s*5|"
+    r"datamatrix|pdf\s*417|\bqr|aztec|maxicode|\bidautomation|\bfree\s*3",
+    re.I,
+)
 
 
 _Edge = tuple[int, int, int]  # where on one axis, and the shape's extent on the other
