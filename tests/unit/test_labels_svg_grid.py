@@ -168,12 +168,15 @@ def test_a_barcode_too_wide_for_the_head_is_still_refused_in_words(qapp):
     "shape",
     [
         '<rect x="10.5" y="10" width="4" height="40"/>',  # between units
+        '<rect x="10" y="10" width="4" height="40" rx="1"/>',  # rounded corners
         '<rect x="10" y="10" width="4" height="40" transform="rotate(3)"/>',
         '<g transform="scale(1.5)"><rect x="10" y="10" width="4" height="40"/></g>',
         '<rect x="10" y="10" width="4" height="40" stroke="#000"/>',
         '<rect x="10" y="10" width="4" height="40" style="stroke: black"/>',
         '<path d="M10 10 C 20 20 30 30 40 40 Z"/>',  # a curve
         '<path d="M10 10 h4.5 v40 z"/>',
+        '<polygon points="10,10 14,10 20,50"/>',  # a slanted side between whole points
+        '<path d="M10 10 L14 10 L14 50"/>',  # closed by the fill: slanted back to the start
         '<line x1="10" y1="10" x2="10" y2="50" stroke-width="2"/>',
         '<circle cx="40" cy="40" r="10"/>',
         '<use href="#a"/>',

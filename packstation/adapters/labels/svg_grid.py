@@ -11,9 +11,9 @@ answers None (the fitting then draws at twice the head's resolution, as before):
 
 * the root's ``viewBox`` starts at 0,0, is a whole number of units each way and has as many units per
   inch across as down;
-* only shapes whose every edge is known and straight: ``rect``, ``line`` (unstroked edges only, see
-  below), ``polygon``/``polyline`` and ``path`` of straight segments (M L H V Z), every coordinate a
-  whole number, no ``transform`` other than a whole-unit ``translate``; text (drawn with the
+* only shapes whose every edge is known and straight: ``rect`` (square corners), ``polygon``/``polyline``
+  and ``path`` of segments across or down (M L H V Z; a ``line`` is only a stroke), every coordinate
+  a whole number, no ``transform`` other than a whole-unit ``translate``; text (drawn with the
   station's own fonts; a barcode font is refused by name); nothing else (images, ``use``, curves,
   clipping, nested ``svg`` ...);
 * strokes: none (a stroke puts edges half its width beside the shape's; ``stroke`` of ``none`` is
@@ -129,6 +129,8 @@ def _edges(tag: str, elem: ET.Element, dx: int, dy: int, xs: list[_Edge], ys: li
     is not a whole unit (or cannot be known)."""
     shapes: list[list[tuple[float, float]]]
     if tag == "rect":
+        if any(_attr(elem, name) != 0 for name in ("rx", "ry")):
+            return False  # rounded corners are curves
         values = [_attr(elem, name) for name in ("x", "y", "width", "height")]
         if any(v is None for v in values):
             return False
@@ -150,6 +152,12 @@ def _edges(tag: str, elem: ET.Element, dx: int, dy: int, xs: list[_Edge], ys: li
         if not points:
             continue
         if not all(_whole(x) and _whole(y) for x, y in points):
+            return False
+        # Every side across or down (a fill closes the outline back to its start): a slanted side
+        # passes between pixels however whole its ends are.
+        if tag != "rect" and any(
+            a[0] != b[0] and a[1] != b[1] for a, b in zip(points, [*points[1:], points[0]], strict=True)
+        ):
             return False
         across = [round(x) + dx for x, _ in points]
         down = [round(y) + dy for _, y in points]
