@@ -53,14 +53,16 @@ def svg_rasterizer():
 
 def floor(fmt: str, data: bytes, rasterizer) -> None:
     """The rasteriser alone, at the size the label prints."""
+    scale = min(1.0, TARGET.width / 812)  # the 4x6 label's own 812 dots, or the head's width
+    width, height = round(812 * scale), round(1218 * scale)
     if fmt == "svg":
-        rasterizer(data, 812, 1218)
+        rasterizer(data, width, height)
     elif fmt == "pdf":
         import pypdfium2
 
         document = pypdfium2.PdfDocument(data)
         page = document[0]
-        page.render(scale=812 / page.get_size()[0], grayscale=True).to_pil()
+        page.render(scale=width / page.get_size()[0], grayscale=True).to_pil()
         page.close()
         document.close()
     elif fmt == "png":
@@ -74,12 +76,13 @@ def floor(fmt: str, data: bytes, rasterizer) -> None:
 
 
 def ours(pipeline: LabelPipeline, data: bytes):
-    """The print queue's call for a carrier label."""
-    return pipeline.prepare(data, target=TARGET, tracking_number=TRACKING)
+    """The print queue's call for a carrier label (a pipeline of its own: the queue's keeps what it
+    prepared, and would not prepare a label it has seen again)."""
+    return LabelPipeline(pipeline.svg_rasterizer).prepare(data, target=TARGET, tracking_number=TRACKING)
 
 
 def old_pipeline(pipeline: LabelPipeline, data: bytes) -> bytes:
-    payload = pipeline.prepare(
+    payload = LabelPipeline(pipeline.svg_rasterizer).prepare(
         data, target=Target(TARGET.width, TARGET.dpi, preview=True), tracking_number=TRACKING
     )
     return encode_escpos_with_escpos_image(list(payload.images), TARGET.head, cut=True)
@@ -113,11 +116,23 @@ def measure(repeat: int = 51, formats: tuple[str, ...] = FORMATS, only_ours: boo
     return rows
 
 
-def measure_before(tree: str, repeat: int) -> dict[str, tuple[float, float]]:
+def measure_before(
+    tree: str, repeat: int, formats: tuple[str, ...] = FORMATS
+) -> dict[str, tuple[float, float]]:
     """ "ours" measured with the packstation of another source tree, in a child process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([tree, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run(
-        [sys.executable, __file__, "--repeat", str(repeat), "--only-ours-json"],
+        [
+            sys.executable,
+            __file__,
+            "--repeat",
+            str(repeat),
+            "--width",
+            str(TARGET.width),
+            "--formats",
+            ",".join(formats),
+            "--only-ours-json",
+        ],
         env=env,
         check=True,
         capture_output=True,
@@ -177,11 +192,19 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=51)
     parser.add_argument("--before", metavar="DIR", help="also measure the packstation in DIR")
+    parser.add_argument(
+        "--width", type=int, default=TARGET.width, help="head width in dots (576: a fractional scale)"
+    )
+    parser.add_argument(
+        "--formats", default=",".join(FORMATS), help="comma-separated, of " + ",".join(FORMATS)
+    )
     parser.add_argument("--only-ours-json", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    TARGET = Target(width=options.width, dpi=TARGET.dpi)
+    formats = tuple(options.formats.split(","))
     if options.only_ours_json:
-        print(json.dumps(measure(options.repeat, only_ours=True)))
+        print(json.dumps(measure(options.repeat, formats, only_ours=True)))
     else:
-        rows = measure(options.repeat)
-        before = measure_before(options.before, options.repeat) if options.before else None
+        rows = measure(options.repeat, formats)
+        before = measure_before(options.before, options.repeat, formats) if options.before else None
         print(format_table(rows, options.repeat, before))

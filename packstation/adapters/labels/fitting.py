@@ -26,10 +26,14 @@ import logging
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops
 
 from packstation.adapters.labels.errors import LabelError
+
+if TYPE_CHECKING:
+    import zxingcpp
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +136,22 @@ def find_barcodes(image: Image.Image) -> list[Found]:
         import zxingcpp
     except ImportError:  # without zxing-cpp labels print as scaled, as before
         return []
+    # What is read: the formats this module can draw again, and MaxiCode (left as scaled, but its
+    # orientation turns a UPS label upright); the rest (Micro QR, DataBar, ...) were left as scaled
+    # and are not looked for. Not downscaled: the picture is a clean drawing at the label's own
+    # resolution or finer, on which zxing-cpp finds large symbols as well as small ones (downscaled
+    # copies are for camera pictures); turned and inverted symbols are still looked for.
+    formats = _reading_formats()
     if image.mode == "1":
         # A 1-bit picture (every renderer's): handed over one byte per dot and read as it is. zxing-cpp's
         # default binarizer (local averages, for photographs) found the same barcodes ~20% slower.
         picture: object = memoryview(image.tobytes("raw", "L")).cast("B", (image.height, image.width))
-        results = zxingcpp.read_barcodes(picture, binarizer=zxingcpp.Binarizer.BoolCast)
+        results = zxingcpp.read_barcodes(
+            picture, formats=formats, try_downscale=False, binarizer=zxingcpp.Binarizer.BoolCast
+        )
     else:
-        results = zxingcpp.read_barcodes(image if image.mode == "L" else image.convert("L"))
+        grey = image if image.mode == "L" else image.convert("L")
+        results = zxingcpp.read_barcodes(grey, formats=formats, try_downscale=False)
     found = []
     for result in results:
         position = result.position
@@ -163,6 +176,13 @@ def find_barcodes(image: Image.Image) -> list[Found]:
             )
         )
     return found
+
+
+def _reading_formats() -> zxingcpp.BarcodeFormats:
+    import zxingcpp
+
+    names = sorted(_LINEAR | _STACKED | _MATRIX | {"MaxiCode"})
+    return zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, name) for name in names])
 
 
 def _format_name(fmt: object) -> str:

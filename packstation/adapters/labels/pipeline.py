@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from packstation.adapters.labels import raster, safety
 from packstation.adapters.labels.barcodes import check_barcode_kept
@@ -53,10 +56,18 @@ class PrintPayload:
 
 
 class LabelPipeline:
-    """Detects, checks, renders and encodes labels. Thread-safe if the SVG rasteriser is."""
+    """Detects, checks, renders and encodes labels. Thread-safe if the SVG rasteriser is.
+
+    The last few prepared labels are kept by content (``PREPARED_KEPT``): a reprint, or a job retried
+    once the printer is back, sends the same bytes for the same printer without rendering, fitting
+    and reading the label again (a label's preparation is the print worker's main cost)."""
+
+    PREPARED_KEPT = 8
 
     def __init__(self, svg_rasterizer: SvgRasterizer | None = None) -> None:
         self.svg_rasterizer = svg_rasterizer
+        self._prepared: OrderedDict[tuple[object, ...], PrintPayload] = OrderedDict()
+        self._prepared_lock = threading.Lock()
 
     def render(
         self, data: bytes, content_type: str | None, head: Head
@@ -76,6 +87,28 @@ class LabelPipeline:
         target: Target,
         content_type: str | None = None,
         tracking_number: str | None = None,
+    ) -> PrintPayload:
+        key = (
+            hashlib.blake2b(data, digest_size=16).digest(),
+            len(data),
+            content_type,
+            target,
+            tracking_number,
+        )
+        with self._prepared_lock:
+            kept = self._prepared.get(key)
+            if kept is not None:
+                self._prepared.move_to_end(key)
+                return replace(kept, render_seconds=0.0, encode_seconds=0.0)  # nothing was rendered
+        payload = self._prepare(data, target, content_type, tracking_number)
+        with self._prepared_lock:
+            self._prepared[key] = payload
+            while len(self._prepared) > self.PREPARED_KEPT:
+                self._prepared.popitem(last=False)
+        return payload
+
+    def _prepare(
+        self, data: bytes, target: Target, content_type: str | None, tracking_number: str | None
     ) -> PrintPayload:
         label_format = self.detect(data, content_type)
         if label_format is LabelFormat.ZPL:

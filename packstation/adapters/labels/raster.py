@@ -180,8 +180,7 @@ def render_svg(
     if natural_w > natural_h or not _whole(first.width / natural_w):
         # Read the barcodes on a finer drawing: their orientation turns the label, their content is
         # drawn again on whole dots after the fractional scale.
-        factor = min(2.0, (_ANALYSIS_MAX_PIXELS / max(1.0, natural_w * natural_h)) ** 0.5)
-        aw, ah = max(1, round(natural_w * factor)), max(1, round(natural_h * factor))
+        aw, ah = _svg_analysis_size(info, natural_w, natural_h, head)
         try:
             finer = mono_to_pil(rasterizer(data, aw, ah))
         except ValueError as exc:
@@ -199,6 +198,30 @@ def render_svg(
     if total == 0 and not found and drawn.width <= head.width:
         return [centre_mono(drawn, head.width)]  # drawn upright at its size: only centred
     return [_place(mono_to_pil(drawn), found, analysis_size, total, head, notes)]
+
+
+def _svg_analysis_size(
+    info: safety.SvgInfo, natural_w: float, natural_h: float, head: Head
+) -> tuple[int, int]:
+    """The size of the drawing an SVG's barcodes are read on: its own grid of whole units where every
+    shape sits on one (``svg_grid``), at whole pixels per unit, at least the head's resolution and two
+    pixels across its narrowest feature; otherwise twice the head's resolution (bars between pixels
+    need that many to read). The smaller of the two when both apply; both below the pixel cap."""
+    from packstation.adapters.labels import svg_grid
+
+    factor = min(2.0, (_ANALYSIS_MAX_PIXELS / max(1.0, natural_w * natural_h)) ** 0.5)
+    finer = max(1, round(natural_w * factor)), max(1, round(natural_h * factor))
+    grid = None if info.root is None else svg_grid.analysis_grid(info.root, info.width_in, info.height_in)
+    if grid is None:
+        return finer
+    per_unit = max(2 if grid.one_unit_features else 1, math.ceil(head.dpi / grid.units_per_inch - 1e-9))
+    own = (
+        round(info.width_in * grid.units_per_inch) * per_unit,
+        round(info.height_in * grid.units_per_inch) * per_unit,
+    )
+    if own[0] * own[1] > min(_ANALYSIS_MAX_PIXELS, finer[0] * finer[1]):
+        return finer
+    return own
 
 
 def render_pdf(data: bytes, head: Head, warnings: list[str] | None = None) -> list[MonoImage]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from packstation.adapters.labels.detect import PNG_MAGIC
@@ -96,6 +96,8 @@ def png_dimensions(data: bytes) -> tuple[int, int]:
 class SvgInfo:
     width_in: float  # intrinsic size in inches (user units count as CSS pixels, 96 per inch)
     height_in: float
+    # the parsed document, so that the fitting can look at its shapes without parsing it again
+    root: ET.Element | None = field(default=None, compare=False, repr=False)
 
 
 def check_svg(data: bytes) -> SvgInfo:
@@ -117,7 +119,7 @@ def check_svg(data: bytes) -> SvgInfo:
         raise LabelError(f"the label is XML but its root element is <{_local(root.tag)}>, not <svg>")
     _check_references(root)
     check_embedded_pixels(_embedded_image_sizes(root), "SVG")
-    return _intrinsic_size(root)
+    return replace(_intrinsic_size(root), root=root)
 
 
 def _embedded_image_sizes(root: ET.Element) -> list[tuple[int, int]]:
