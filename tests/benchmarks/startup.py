@@ -6,6 +6,7 @@ hand and paste the table into the README::
     .venv/bin/python tests/benchmarks/startup.py                    # source only
     .venv/bin/python tests/benchmarks/startup.py --frozen           # also dist/packstation
     .venv/bin/python tests/benchmarks/startup.py --base /tmp/old    # also an older source tree
+    .venv/bin/python tests/benchmarks/startup.py --frozen --frozen-base /tmp/old   # and its bundle
     .venv/bin/python tests/benchmarks/startup.py --importtime 15    # top imports of one app start
     .venv/bin/python tests/benchmarks/startup.py --importtime 15 --base /tmp/old   # and of the older tree
 
@@ -39,7 +40,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FROZEN = REPO / "dist" / "packstation" / ("packstation.exe" if sys.platform == "win32" else "packstation")
+FROZEN_PATH = Path("dist") / "packstation" / ("packstation.exe" if sys.platform == "win32" else "packstation")
+FROZEN = REPO / FROZEN_PATH
 TARGET = 3.0  # issue 18: at most 3x the bare window
 BARE_WINDOW = """
 import os, sys, time
@@ -132,6 +134,9 @@ def variants(args: argparse.Namespace, work: Path) -> list[Variant]:
         found.append((f"packstation ({base.name})", command, {"PYTHONPATH": str(base)}, base))
     if args.frozen:
         found.append(("packstation (frozen)", [str(FROZEN), *app_args(work)], {}, REPO))
+    if getattr(args, "frozen_base", None):  # another tree's bundle (its tools/build_bundle.sh)
+        base = Path(args.frozen_base).resolve()
+        found.append((f"frozen ({base.name})", [str(base / FROZEN_PATH), *app_args(work)], {}, base))
     return [
         (name, command, {**env, **extra, "PACKSTATION_DATA_DIR": str(work / f"station-{index}")}, cwd)
         for index, (name, command, extra, cwd) in enumerate(found)
@@ -206,12 +211,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frozen", action="store_true", help="also time dist/packstation")
     parser.add_argument("--base", metavar="DIR", help="also time the packstation source tree in DIR")
+    parser.add_argument("--frozen-base", metavar="DIR", help="also time the bundle DIR/dist/packstation")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--importtime", type=int, metavar="N", help="print the top N imports of one start")
     args = parser.parse_args(argv)
-    if args.frozen and not FROZEN.exists():
-        print(f"{FROZEN} is missing: run tools/build_bundle.sh first", file=sys.stderr)
-        return 1
+    for wanted, bundle in (
+        (args.frozen, FROZEN),
+        (args.frozen_base, Path(args.frozen_base or ".") / FROZEN_PATH),
+    ):
+        if wanted and not bundle.exists():
+            print(f"{bundle} is missing: run tools/build_bundle.sh there first", file=sys.stderr)
+            return 1
     with tempfile.TemporaryDirectory(prefix="packstation-startup-") as folder:
         work = Path(folder)
         if args.importtime:
