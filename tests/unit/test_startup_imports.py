@@ -35,6 +35,16 @@ def test_the_gui_start_path_imports_no_pydantic_sqlite_utils_pillow_or_httpx():
     # label, httpx for the first request.
     code = "import packstation.app as app; app.import_core_before_qt(demo=True)"
     assert loaded_after(code, "pydantic", "sqlite_utils", "PIL", "xml.etree.ElementTree", "httpx") == []
+    assert loaded_after(code, "urllib.request", "xml.sax") == []  # the box tag's SVG escapes its own text
+
+
+def test_the_labels_escape_their_text_as_xml_sax_did():
+    from xml.sax.saxutils import escape as sax_escape
+
+    from packstation.domain.labelgen import escape
+
+    for text in ("", "plain", "A & B <c> d>e", "&amp; already", "'quotes' \"too\"", "1<2>3&4"):
+        assert escape(text) == sax_escape(text)
 
 
 def test_a_som_client_imports_httpx_with_its_first_request_not_before():
