@@ -6,7 +6,8 @@ hand and paste the table into the README::
     .venv/bin/python tests/benchmarks/startup.py                    # source only
     .venv/bin/python tests/benchmarks/startup.py --frozen           # also dist/packstation
     .venv/bin/python tests/benchmarks/startup.py --base /tmp/old    # also an older source tree
-    .venv/bin/python tests/benchmarks/startup.py --importtime 15    # top imports of one app start
+    .venv/bin/python tests/benchmarks/startup.py --frozen --frozen-base /tmp/old   # and its bundle
+    .venv/bin/python tests/benchmarks/startup.py --importtime 15    # top imports (median of --runs starts)
     .venv/bin/python tests/benchmarks/startup.py --importtime 15 --base /tmp/old   # and of the older tree
 
 Timed from outside, for each variant, from the launch of a new process to:
@@ -39,7 +40,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FROZEN = REPO / "dist" / "packstation" / ("packstation.exe" if sys.platform == "win32" else "packstation")
+FROZEN_PATH = Path("dist") / "packstation" / ("packstation.exe" if sys.platform == "win32" else "packstation")
+FROZEN = REPO / FROZEN_PATH
 TARGET = 3.0  # issue 18: at most 3x the bare window
 BARE_WINDOW = """
 import os, sys, time
@@ -132,6 +134,9 @@ def variants(args: argparse.Namespace, work: Path) -> list[Variant]:
         found.append((f"packstation ({base.name})", command, {"PYTHONPATH": str(base)}, base))
     if args.frozen:
         found.append(("packstation (frozen)", [str(FROZEN), *app_args(work)], {}, REPO))
+    if getattr(args, "frozen_base", None):  # another tree's bundle (its tools/build_bundle.sh)
+        base = Path(args.frozen_base).resolve()
+        found.append((f"frozen ({base.name})", [str(base / FROZEN_PATH), *app_args(work)], {}, base))
     return [
         (name, command, {**env, **extra, "PACKSTATION_DATA_DIR": str(work / f"station-{index}")}, cwd)
         for index, (name, command, extra, cwd) in enumerate(found)
@@ -175,28 +180,37 @@ def table(rows: list[dict[str, object]], runs: int) -> str:
     return "\n".join(lines)
 
 
-def import_profile(work: Path, top: int, tree: Path | None = None) -> str:
-    """The top-level imports of one app start by cumulative time (``python -X importtime``), from this
-    checkout or from the source tree ``tree``. Modules loaded with ``importlib.import_module`` do not
-    appear in that profile (Python does not time them)."""
+def import_profile(work: Path, top: int, tree: Path | None = None, runs: int = 1) -> str:
+    """The top-level imports of an app start by cumulative time (``python -X importtime``; the median
+    of ``runs`` starts, each import's own median), from this checkout or from the source tree ``tree``.
+    Modules loaded with ``importlib.import_module`` do not appear in that profile (Python does not time
+    them)."""
     env = {**base_env(work), "PACKSTATION_DATA_DIR": str(work / "station-importtime")}
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     command = [sys.executable, "-X", "importtime", "-m", "packstation", *app_args(work)]
     cwd = tree or REPO
     subprocess.run(command, env=env, capture_output=True, timeout=120, cwd=cwd)  # warm the caches
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
-    rows = []
-    for line in result.stderr.splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        _self, cumulative, name = line[len("import time:") :].split("|")
-        name = name.rstrip()[1:]  # one space after the bar, then two per nesting level
-        if not name.startswith(" "):  # top-level imports only: their times add up
-            rows.append((int(cumulative), name))
-    total = sum(c for c, _name in rows)
+    times: dict[str, list[int]] = {}
+    totals = []
+    for _ in range(max(1, runs)):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
+        total = 0
+        for line in result.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            _self, cumulative, name = line[len("import time:") :].split("|")
+            name = name.rstrip()[1:]  # one space after the bar, then two per nesting level
+            if not name.startswith(" "):  # top-level imports only: their times add up
+                times.setdefault(name, []).append(int(cumulative))
+                total += int(cumulative)
+        totals.append(total)
+    rows = [(statistics.median(values), name) for name, values in times.items()]
     where = f" ({tree.name})" if tree is not None else ""
-    lines = [f"top-level imports of one start{where}, cumulative (all of them: {total / 1000:.0f} ms)"]
+    lines = [
+        f"top-level imports of a start{where}, cumulative, median of {max(1, runs)}"
+        f" (all of them: {statistics.median(totals) / 1000:.0f} ms)"
+    ]
     for cumulative, name in sorted(rows, reverse=True)[:top]:
         lines.append(f"{cumulative / 1000:>8.1f} ms  {name}")
     return "\n".join(lines)
@@ -206,18 +220,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frozen", action="store_true", help="also time dist/packstation")
     parser.add_argument("--base", metavar="DIR", help="also time the packstation source tree in DIR")
+    parser.add_argument("--frozen-base", metavar="DIR", help="also time the bundle DIR/dist/packstation")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--importtime", type=int, metavar="N", help="print the top N imports of one start")
+    parser.add_argument("--importtime", type=int, metavar="N", help="print the top N imports (medians)")
     args = parser.parse_args(argv)
-    if args.frozen and not FROZEN.exists():
-        print(f"{FROZEN} is missing: run tools/build_bundle.sh first", file=sys.stderr)
-        return 1
+    for wanted, bundle in (
+        (args.frozen, FROZEN),
+        (args.frozen_base, Path(args.frozen_base or ".") / FROZEN_PATH),
+    ):
+        if wanted and not bundle.exists():
+            print(f"{bundle} is missing: run tools/build_bundle.sh there first", file=sys.stderr)
+            return 1
     with tempfile.TemporaryDirectory(prefix="packstation-startup-") as folder:
         work = Path(folder)
         if args.importtime:
-            print(import_profile(work, args.importtime))
+            print(import_profile(work, args.importtime, runs=args.runs))
             if args.base:
-                print(import_profile(work, args.importtime, Path(args.base).resolve()))
+                print(import_profile(work, args.importtime, Path(args.base).resolve(), runs=args.runs))
             return 0
         print(table(measure(args, work), args.runs))
     return 0

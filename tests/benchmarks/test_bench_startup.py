@@ -14,7 +14,7 @@ from tests.benchmarks import startup
 @pytest.mark.benchmark
 @pytest.mark.slow
 def test_start_up_benchmark_times_the_app_and_the_bare_window(tmp_path):
-    args = argparse.Namespace(base=None, frozen=False, runs=1)
+    args = argparse.Namespace(base=None, frozen=False, frozen_base=None, runs=1)
     rows = startup.measure(args, tmp_path)
     assert [row["name"] for row in rows] == ["bare PySide6 window", "packstation (source)"]
     for row in rows:

@@ -29,11 +29,34 @@ def test_a_loopback_som_client_does_not_load_the_ca_bundle():
     assert loaded_after(code, "certifi") == []
 
 
-def test_the_gui_start_path_imports_no_pydantic_sqlite_utils_or_pillow():
+def test_the_gui_start_path_imports_no_pydantic_sqlite_utils_pillow_or_httpx():
     # What run_gui imports before its window is up (issue 18): the settings are checked by msgspec
-    # (a few ms to import), not pydantic; sqlite-utils waits for the first write, Pillow for the first label.
+    # (a few ms to import), not pydantic; sqlite-utils waits for the first write, Pillow for the first
+    # label, httpx for the first request.
     code = "import packstation.app as app; app.import_core_before_qt(demo=True)"
-    assert loaded_after(code, "pydantic", "sqlite_utils", "PIL", "xml.etree.ElementTree") == []
+    assert loaded_after(code, "pydantic", "sqlite_utils", "PIL", "xml.etree.ElementTree", "httpx") == []
+    assert loaded_after(code, "urllib.request", "xml.sax") == []  # the box tag's SVG escapes its own text
+
+
+def test_the_labels_escape_their_text_as_xml_sax_did():
+    from xml.sax.saxutils import escape as sax_escape
+
+    from packstation.domain.labelgen import escape
+
+    for text in ("", "plain", "A & B <c> d>e", "&amp; already", "'quotes' \"too\"", "1<2>3&4"):
+        assert escape(text) == sax_escape(text)
+
+
+def test_a_som_client_imports_httpx_with_its_first_request_not_before():
+    made = (
+        "from packstation.adapters.som.client import SomClient\n"
+        "c = SomClient('http://127.0.0.1:9', 't', read_retries=0)"
+    )
+    assert loaded_after(f"exec({made!r})", "httpx") == []
+    # Nothing listens on port 9: the call fails at once (NetworkError), but it is made, with httpx.
+    call = f"{made}\nimport asyncio\ntry:\n    asyncio.run(c.call('shipments.get'))\n"
+    call += "except Exception:\n    pass"
+    assert loaded_after(f"exec({call!r})", "httpx") == ["httpx"]
 
 
 def test_the_store_opens_and_checks_its_tables_without_sqlite_utils(tmp_path):

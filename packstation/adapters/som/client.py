@@ -15,11 +15,16 @@ configured API origin: label downloads from any other origin go without it, and 
 leaves the client (exception messages, Ingrid's error bodies, parsed documents, log lines) is scrubbed
 of the token and of its base64 form (see ``secrets.Scrubber``), also when a server echoes the
 ``Authorization`` header back.
+
+httpx itself is imported with the first request (or by the app's warm-up once its window is up): a
+plain ``http(s)://host[:port]`` API URL is checked here without it, any other URL by ``httpx.URL`` at
+once, as before. Importing httpx costs ~16 ms, ~5% of the window's start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import re
@@ -27,9 +32,7 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packstation import __version__
 from packstation.adapters.som.errors import (
@@ -46,15 +49,17 @@ from packstation.adapters.som.errors import (
 from packstation.adapters.som.requests import clean_request
 from packstation.adapters.som.responses import TRACE_HEADER, error_for_status, json_document
 from packstation.adapters.som.secrets import Scrubber
-from packstation.adapters.som.transport import TlsOnDemandTransport
 from packstation.domain.models import Delivery, ModelError, Shipment, format_datetime
+
+if TYPE_CHECKING:  # imported with the first request (or by the warm-up after the first paint): ~16 ms
+    import httpx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SOM_PATH = "/v1/som/"
 EVENTS_PATH = "/v1/events_gateway/"
-DEFAULT_TIMEOUT = httpx.Timeout(connect=3.0, read=15.0, write=15.0, pool=5.0)
+DEFAULT_TIMEOUTS_S = {"connect": 3.0, "read": 15.0, "write": 15.0, "pool": 5.0}  # httpx.Timeout's phases
 # Total time one call may take, whatever the server does (a byte a second resets httpx's read
 # timeout for ever). Writes get longer: a write given up on is an unknown outcome to reconcile, and
 # repairing that costs more than waiting (issue 12, item 6).
@@ -75,6 +80,22 @@ DOCUMENT_METHODS = {
     "deliveries.get",
 }
 MAX_LABEL_REDIRECTS = 5
+# An API URL this plain is one httpx.URL takes as it is (lower-cased, the default port dropped): the
+# client checks it and knows its origin without importing httpx; any other URL is checked by httpx.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_PLAIN_URL = re.compile(rf"(?i)(https?)://({_LABEL}(?:\.{_LABEL})*)(?::([0-9]{{1,5}}))?(/[a-z0-9._~/-]*)?")
+_IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")  # httpx checks these as IPv4 addresses
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass
+class _HttpParts:
+    """The client's httpx objects, made with its first request."""
+
+    base: httpx.URL
+    http: httpx.AsyncClient
+    timeout: httpx.Timeout
+    write_timeout: httpx.Timeout
 
 
 @dataclass(frozen=True)
@@ -88,8 +109,28 @@ class Label:
 
 def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
     """(scheme, host, port) with default ports filled in: what "same host" means for the token."""
-    default = {"http": 80, "https": 443}.get(url.scheme)
+    default = _DEFAULT_PORTS.get(url.scheme)
     return (url.scheme, url.host.lower(), url.port or default)
+
+
+def _plain_origin(url: str) -> tuple[str, str, int | None] | None:
+    """``origin_of`` a plain http(s)://host[:port][/path] URL, without httpx; None for any other URL."""
+    match = _PLAIN_URL.fullmatch(url)
+    if match is None or (match[3] is not None and int(match[3]) > 65535):
+        return None
+    scheme, host = match[1].lower(), match[2].lower()
+    if _IPV4_STYLE.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return None  # httpx refuses it: let it say so
+    return (scheme, host, (int(match[3]) if match[3] else 0) or _DEFAULT_PORTS[scheme])
+
+
+def warm_up() -> None:
+    """Import httpx now (the app does it on a worker thread once its window is up), so that the first
+    request does not wait for it; httpcore and the TLS set-up still come with the first connection."""
+    import httpx  # noqa: F401
 
 
 class SomClient:
@@ -117,9 +158,16 @@ class SomClient:
         ``write_deadline_s``: the total time of one call (see the module docstring)."""
         if not token:
             raise ValueError("an API token is required")
-        base = httpx.URL(base_url.strip())
-        if base.scheme not in ("http", "https") or not base.host:
-            raise ValueError(f"the API URL must be http(s)://host[:port], not {base_url!r}")
+        base_text = base_url.strip()
+        origin = _plain_origin(base_text) if timeout is None and transport is None else None
+        base: httpx.URL | None = None
+        if origin is None:  # not plain (or httpx objects given): httpx checks it now, as it always did
+            import httpx
+
+            base = httpx.URL(base_text)
+            if base.scheme not in ("http", "https") or not base.host:
+                raise ValueError(f"the API URL must be http(s)://host[:port], not {base_url!r}")
+            origin = origin_of(base)
         try:
             read_deadline_s, write_deadline_s = float(read_deadline_s), float(write_deadline_s)
         except (TypeError, ValueError):
@@ -128,8 +176,8 @@ class SomClient:
             raise ValueError("the API deadlines must be positive numbers of seconds")
         self._scrubber = Scrubber(token)
         self._authorization = f"Bearer {self._scrubber.encoded}"
-        self._base = base
-        self._origin = origin_of(base)
+        self._base_text = base_text
+        self._origin = origin
         self.site_id = site_id
         self.last_success: float | None = None  # when a call was last answered (Unix time)
         self.max_label_bytes = max_label_bytes
@@ -137,29 +185,64 @@ class SomClient:
         self.label_timeout_s = label_timeout_s
         self.read_deadline_s = read_deadline_s
         self.write_deadline_s = write_deadline_s
-        self._timeout = httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
-        self._write_timeout = (
-            self._timeout
-            if timeout is not None
-            else httpx.Timeout(
-                connect=DEFAULT_TIMEOUT.connect,
-                read=write_deadline_s,
-                write=DEFAULT_TIMEOUT.write,
-                pool=DEFAULT_TIMEOUT.pool,
-            )
+        # httpx's objects are made with the first request (``_connection``): a station that is only
+        # started, or answers its first scan from the cache, never waits for httpx to import.
+        self._timeout_given = timeout
+        self._transport_given = transport
+        self._write_read_s = write_deadline_s  # a write waits this long for its answer
+        self._parts: _HttpParts | None = None if base is None else self._make_parts(base)
+        self._closed = False
+
+    def _make_parts(self, base: httpx.URL) -> _HttpParts:
+        import httpx
+
+        from packstation.adapters.som.transport import TlsOnDemandTransport
+
+        given = self._timeout_given
+        timeout = httpx.Timeout(given) if given is not None else httpx.Timeout(**DEFAULT_TIMEOUTS_S)
+        write_timeout = (
+            timeout
+            if given is not None
+            else httpx.Timeout(**{**DEFAULT_TIMEOUTS_S, "read": self._write_read_s})
         )
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             base_url=base,
-            timeout=self._timeout,
+            timeout=timeout,
             # TLS (the CA bundle) is set up at the first https:// request, not for a loopback http:// API
-            transport=transport if transport is not None else TlsOnDemandTransport(),
+            transport=self._transport_given if self._transport_given is not None else TlsOnDemandTransport(),
             follow_redirects=False,  # redirects of the API are errors; labels follow them by hand
             headers={"User-Agent": f"packstation/{__version__}"},
         )
+        return _HttpParts(base, http, timeout, write_timeout)
+
+    def _connection(self) -> _HttpParts:
+        if self._parts is None:
+            if self._closed:  # what httpx says of a closed client
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            import httpx
+
+            self._parts = self._make_parts(httpx.URL(self._base_text))
+        return self._parts
+
+    @property
+    def _base(self) -> httpx.URL:
+        return self._connection().base
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._connection().http
+
+    @property
+    def _timeout(self) -> httpx.Timeout:
+        return self._connection().timeout
+
+    @property
+    def _write_timeout(self) -> httpx.Timeout:
+        return self._connection().write_timeout
 
     @property
     def base_url(self) -> str:
-        return str(self._base)
+        return str(self._base)  # as httpx writes it (this imports httpx; nothing at start-up asks)
 
     async def __aenter__(self) -> SomClient:
         return self
@@ -168,7 +251,9 @@ class SomClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._parts is not None:
+            await self._parts.http.aclose()
 
     # --- SOM methods -------------------------------------------------------------------------------
 
@@ -328,6 +413,8 @@ class SomClient:
             raise
 
     async def _download_label_once(self, target: httpx.URL) -> Label:
+        import httpx
+
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.label_timeout_s):
@@ -495,6 +582,8 @@ class SomClient:
     async def _send(
         self, method: str, body: dict[str, Any] | None, params: dict[str, Any] | None, *, is_read: bool
     ) -> tuple[dict[str, Any], httpx.Response]:
+        import httpx
+
         path = (EVENTS_PATH if method.startswith("events.") else SOM_PATH) + method
         headers = {
             "Authorization": self._authorization,
@@ -548,6 +637,8 @@ class SomClient:
         return self._scrub(self._transport_error_for(exc, method, is_read=is_read))
 
     def _transport_error_for(self, exc: httpx.HTTPError, method: str, *, is_read: bool) -> SomError:
+        import httpx
+
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         where = self._base.host
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
@@ -573,6 +664,8 @@ class SomClient:
 
 def _with_content(response: httpx.Response, content: bytes) -> httpx.Response:
     """A copy of ``response`` holding ``content`` (already decoded: no Content-Encoding/Length)."""
+    import httpx
+
     headers = [
         (k, v)
         for k, v in response.headers.multi_items()

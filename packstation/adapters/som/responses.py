@@ -10,9 +10,7 @@ import email.utils
 import json
 import re
 import time
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from packstation.adapters.som.errors import (
     ApiErrorBody,
@@ -27,6 +25,9 @@ from packstation.adapters.som.errors import (
     ServerUnavailableError,
     SomError,
 )
+
+if TYPE_CHECKING:  # only the client's answers come here: it imports httpx with its first request
+    import httpx
 
 TRACE_HEADER = "x-trace-id"
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
