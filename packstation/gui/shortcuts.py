@@ -54,7 +54,9 @@ class WindowShortcuts(QObject):
         self._app = None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+        # Every event of the application passes here: the isinstance test first (a paint or timer
+        # event is no QKeyEvent), since reading event.type() makes a Python enum each time.
+        if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.ShortcutOverride:
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._window:
             return False  # a dialog's fields keep their keys; the window's shortcuts wait for it to close
