@@ -128,3 +128,4 @@ tested.tls_ready  # adapters/som/transport.py: the TLS-on-demand test reads whet
 tested.collections  # services/gc_policy.py: the gc policy tests count the full collections it ran
 tested.taken  # adapters/label_prefetch.py: tests and the box-to-label benchmark read how many were used
 tested.set_clock  # emulator/model.py: the soak benchmark runs the emulator on its simulated clock
+tested.is_held  # gui/foreground.py: the gate tests read whether a scan holds it

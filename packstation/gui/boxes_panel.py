@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import cast
 
 import shiboken6
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from packstation.domain.scale import format_grams
@@ -65,6 +65,37 @@ def box_details(box: BoxView) -> str:
     return "\n".join(lines)
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that remembers its height per width while its text and style stay the same.
+
+    The boxes column's layout asks every card's labels for their height whenever the column changes (a
+    card added: all of them), and measuring wrapped text is slow: ~0.15 ms a card, so the scan that
+    opened box 41 of an order spent ~7 ms laying out the 40 cards that had not changed."""
+
+    _KEPT = 8  # widths remembered (a resize brings new ones)
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self._heights: dict[int, int] = {}
+        self._measured = text
+
+    def heightForWidth(self, width: int) -> int:
+        text = self.text()
+        if text != self._measured or len(self._heights) > self._KEPT:
+            self._heights.clear()
+            self._measured = text
+        height = self._heights.get(width)
+        if height is None:
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):  # fonts, padding
+            self._heights.clear()
+        super().changeEvent(event)
+
+
 class BoxCard(QFrame):
     def __init__(self, box: BoxView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,14 +115,12 @@ class BoxCard(QFrame):
         top.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addStretch(1)
         layout.addLayout(top)
-        self.details = QLabel(box_details(box))
+        self.details = WrappedLabel(box_details(box))
         self.details.setObjectName("boxDetails")
-        self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.details)
-        self.problem = QLabel(box.problem)
+        self.problem = WrappedLabel(box.problem)
         self.problem.setObjectName("boxProblem")
-        self.problem.setWordWrap(True)
         self.problem.setVisible(bool(box.problem))
         layout.addWidget(self.problem)
         set_style_state(self, box.state.value)

@@ -43,6 +43,7 @@ from packstation.gui.boxes_panel import BoxesPanel
 from packstation.gui.bridge import StationBridge
 from packstation.gui.dialog_scans import DialogScanStrip, badge_field_in, badge_words, held_words, open_dialog
 from packstation.gui.feedback import BAD_FLASH, GOOD_FLASH, WARNING_FLASH, FlashOverlay, SoundPlayer
+from packstation.gui.foreground import SCAN_GATE, ForegroundGate
 from packstation.gui.label_preview import LabelPreview
 from packstation.gui.order_view import LinesTable, OrderHeaderWidget
 from packstation.gui.resources import icon_pixmap, load_stylesheet
@@ -78,8 +79,12 @@ class MainWindow(QMainWindow):
         ask_before_closing: bool = False,
         on_scan_held: Callable[[str, str], object] | None = None,
         demo_hint: str = "",
+        gate: ForegroundGate = SCAN_GATE,
     ) -> None:
         super().__init__()
+        # Held while a scan is handled and painted: label drawing on the print worker waits meanwhile
+        # (``gui/foreground.py``).
+        self._gate = gate
         self._controller = controller
         self._bridge = bridge
         self.sounds = sounds
@@ -267,7 +272,8 @@ class MainWindow(QMainWindow):
         if action is not None:
             action()
             return
-        self._controller.submit_scan(raw)
+        with self._gate.held():  # the scan's view is rendered and painted before submit_scan returns
+            self._controller.submit_scan(raw)
 
     def _scan_behind_dialog(self, dialog: QWidget, raw: str) -> None:
         """The rule of ``gui/dialog_scans.py``: a badge fills the dialog's focused Packer field; any

@@ -5,6 +5,11 @@ QSvgRenderer paints into an 8-bit grey image with antialiasing off, then a plain
 QSvgRenderer are used, which Qt allows on any thread; fonts need a QGuiApplication to exist, which
 ``ensure_qt_gui_app`` provides for command-line use. QSvgRenderer may load images referenced by the SVG;
 the pipeline refuses such SVGs before they get here.
+
+The drawing is done in horizontal strips (``STRIP_DOTS`` dots each, clipped; the same dots as one
+drawing, tested): ``QSvgRenderer.render`` keeps the interpreter lock for its whole call, and before each
+strip the rasteriser gives way to a scan the GUI thread is handling (``gui/foreground.py``), so a scan
+never waits for more than one strip of a label being drawn on the print worker's thread.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from __future__ import annotations
 import os
 from typing import cast
 
-from PySide6.QtCore import QByteArray, QRectF
+from PySide6.QtCore import QByteArray, QRect, QRectF
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from packstation.domain.raster import MonoImage, row_bytes_for
+from packstation.gui.foreground import SCAN_GATE, ForegroundGate
 
 _app = None  # keeps the application created by ensure_qt_gui_app alive
 
@@ -38,8 +44,20 @@ def ensure_qt_gui_app() -> QGuiApplication:
     return _app
 
 
+# Dots per strip: a 4x6 label at a 576-dot head (576x864) is one strip, the same label drawn at twice that
+# size to check its barcodes two (~4 ms each, of the 8-9 ms the whole drawing held the lock). Each strip
+# walks the whole drawing again (~0.5 ms): smaller strips would cost the print worker more than they
+# save a scan.
+STRIP_DOTS = 1_000_000
+MIN_STRIP_ROWS = 64
+
+
 class QtSvgRasterizer:
     """``SvgRasterizer`` implemented with QtSvg; one instance may be shared between threads."""
+
+    def __init__(self, *, gate: ForegroundGate = SCAN_GATE, strip_dots: int = STRIP_DOTS) -> None:
+        self._gate = gate
+        self._strip_dots = strip_dots
 
     def __call__(self, svg: bytes, width: int, height: int) -> MonoImage:
         if width <= 0 or height <= 0:
@@ -47,16 +65,23 @@ class QtSvgRasterizer:
         renderer = QSvgRenderer(QByteArray(svg))
         if not renderer.isValid():
             raise ValueError("Qt could not read the SVG")
+        self._gate.give_way()
         grey = QImage(width, height, QImage.Format.Format_Grayscale8)
         grey.fill(255)
-        painter = QPainter(grey)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, False)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            renderer.render(painter, QRectF(0, 0, width, height))
-        finally:
-            painter.end()
+        bounds = QRectF(0, 0, width, height)
+        rows = max(MIN_STRIP_ROWS, self._strip_dots // width)
+        for top in range(0, height, rows):
+            if top:
+                self._gate.give_way()
+            painter = QPainter(grey)
+            try:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, False)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+                painter.setClipRect(QRect(0, top, width, min(rows, height - top)))
+                renderer.render(painter, bounds)
+            finally:
+                painter.end()
         return grey_to_mono(grey)
 
 

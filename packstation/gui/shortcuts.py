@@ -6,9 +6,13 @@ editing meaning for. Which keys those are depends on the platform's key bindings
 "move to the end of the line", so the always-focused "Type a code" field ate End of day (Ctrl+E).
 
 ``WindowShortcuts`` registers the shortcuts the app advertises (tooltips, README, command sheet) and
-answers that question itself for them: an application event filter turns down the ``ShortcutOverride``
-of any widget in its window for exactly those key sequences, so the shortcut wins. Every other key (Ctrl+A,
-Ctrl+C, arrows, ...) stays with the widget.
+answers that question itself for them: an event filter turns down the ``ShortcutOverride`` of any widget
+in its window for exactly those key sequences, so the shortcut wins. Every other key (Ctrl+A, Ctrl+C,
+arrows, ...) stays with the widget.
+
+Qt asks the focus widget, so the filter sits on the window's focus widget and moves with the focus
+(``QApplication.focusChanged``). An application-wide filter (as before) was handed every event of the
+app, paints and the loop's timers included (~1,100 per order in the replay), each wrapped into Python.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -28,7 +32,8 @@ class WindowShortcuts(QObject):
         super().__init__(window)
         self._window = window
         self._sequences: list[QKeySequence] = []
-        self._app: QCoreApplication | None = None
+        self._app: QApplication | None = None
+        self._watched: QWidget | None = None  # the window's focus widget, which Qt asks first
 
     def add(self, keys: str, callback: Callable[[], object]) -> QShortcut:
         sequence = QKeySequence(keys)
@@ -44,17 +49,37 @@ class WindowShortcuts(QObject):
         return tuple(s.toString() for s in self._sequences)
 
     def install(self) -> None:
-        if self._app is None and (app := QApplication.instance()) is not None:
-            app.installEventFilter(self)
+        app = QApplication.instance()
+        if self._app is None and isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
             self._app = app
+            self._watch(QApplication.focusWidget())
 
     def uninstall(self) -> None:
         if self._app is not None and shiboken6.isValid(self._app):
-            self._app.removeEventFilter(self)
+            self._app.focusChanged.disconnect(self._focus_changed)
         self._app = None
+        self._watch(None)
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        self._watch(now)
+
+    def _watch(self, widget: QWidget | None) -> None:
+        """Filter ``widget``'s events (if it is in this window) instead of the last focus widget's."""
+        if widget is not None and (not shiboken6.isValid(widget) or widget.window() is not self._window):
+            widget = None  # a dialog's fields keep their keys; the window's shortcuts wait for it to close
+        if widget is self._watched:
+            return
+        if self._watched is not None and shiboken6.isValid(self._watched):
+            self._watched.removeEventFilter(self)
+        self._watched = widget
+        if widget is not None:
+            widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+        # Every event of the focus widget passes here: the isinstance test first (a paint event is no
+        # QKeyEvent), since reading event.type() makes a Python enum each time.
+        if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.ShortcutOverride:
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._window:
             return False  # a dialog's fields keep their keys; the window's shortcuts wait for it to close

@@ -44,3 +44,23 @@ def test_a_box_opened_by_a_scan_gets_the_card_made_ahead_showing_what_a_new_card
         assert looks(card) == looks(fresh)
     QApplication.processEvents()
     assert panel._spare is not None and panel._spare not in panel.cards
+
+
+def test_a_card_grows_when_its_problem_text_needs_more_lines(qtbot):
+    # The wrapped labels remember their height per width (a new card lays out all of them): a new text
+    # or font must be measured again, or the card would cut the problem off.
+    box = BoxView(1, BoxState.FAILED, (("SKU-A", 2),), problem="Label did not print.")
+    card = BoxCard(box)
+    qtbot.addWidget(card)
+    card.resize(320, 200)
+    card.show()
+    short = card.problem.heightForWidth(300)
+    long_problem = "Label did not print: the printer reports no paper. " * 4
+    card.show_box(BoxView(1, BoxState.FAILED, (("SKU-A", 2),), problem=long_problem))
+    taller = card.problem.heightForWidth(300)
+    assert taller > short
+    assert card.heightForWidth(320) >= taller
+    font = card.problem.font()
+    font.setPointSize(font.pointSize() * 2)
+    card.problem.setFont(font)
+    assert card.problem.heightForWidth(300) > taller

@@ -122,3 +122,19 @@ def test_other_editing_keys_stay_with_the_field(qtbot, window):
     press("Ctrl+A")  # select all: not a shortcut of ours
     assert window.manual_entry.selectedText() == "ORD-1"
     assert window.fired == []
+
+
+def test_ctrl_e_still_wins_after_the_focus_went_to_another_window_and_came_back(qtbot, window):
+    # The filter follows the focus widget (not an application-wide filter): it must be back on the
+    # field once the focus is, and must not claim the other window's keys meanwhile.
+    other = ClaimingLineEdit()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    focus(qtbot, other)
+    press("Ctrl+E")
+    assert window.fired == []  # the other window's field keeps its keys
+    window.activateWindow()
+    focus(qtbot, window.claiming)
+    press("Ctrl+E")
+    assert window.fired == ["Ctrl+E"]
