@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
 
 from packstation.domain.labelgen import make_label
 from packstation.gui.bridge import StationBridge
@@ -16,6 +15,7 @@ from packstation.gui.foreground import ForegroundGate
 from packstation.gui.main_window import MainWindow
 from packstation.gui.raster import QtSvgRasterizer
 from packstation.gui.scanner import WedgeScanner
+from tests.gui.typing_support import type_at_scanner_speed
 
 pytestmark = pytest.mark.gui
 
@@ -107,11 +107,7 @@ def test_a_wedge_scan_is_handled_with_the_gate_held(qtbot, clock):
     qtbot.addWidget(window)
     window.show()
     window.manual_entry.setFocus()
-    for char in "SKU-12345":
-        clock.advance(3)
-        qtbot.keyClick(window.manual_entry, char)
-    clock.advance(3)
-    qtbot.keyClick(window.manual_entry, Qt.Key.Key_Return)
+    type_at_scanner_speed(qtbot, window.manual_entry, clock, "SKU-12345")
     assert controller.scans == [("SKU-12345", True)]
     assert not gate.is_held  # open again once the scan's screen is up
     window.close()

@@ -26,6 +26,7 @@ from packstation.gui.feedback import BAD_FLASH, GOOD_FLASH, WARNING_FLASH, NullS
 from packstation.gui.main_window import MainWindow
 from packstation.gui.order_view import COMPLETE_BACKGROUND, REMAINING_BACKGROUND
 from packstation.gui.scanner import WedgeScanner
+from tests.gui.typing_support import type_at_scanner_speed
 
 pytestmark = pytest.mark.gui
 
@@ -274,11 +275,7 @@ def test_manual_entry_submits_a_typed_code(qtbot, window, controller, clock):
 
 def test_wedge_scan_reaches_the_controller_not_the_focused_entry(qtbot, window, controller, clock):
     window.manual_entry.setFocus()
-    for char in "SKU-12345":
-        clock.advance(3)
-        qtbot.keyClick(window.manual_entry, char)
-    clock.advance(3)
-    qtbot.keyClick(window.manual_entry, Qt.Key.Key_Return)
+    type_at_scanner_speed(qtbot, window.manual_entry, clock, "SKU-12345")
     assert controller.scans == ["SKU-12345"]
     assert window.manual_entry.text() == ""
     assert "SKU-12345" in window.last_scan_label.text()
@@ -289,11 +286,7 @@ def test_scan_in_another_window_still_reaches_the_station(qtbot, window, control
     qtbot.addWidget(other)
     other.show()
     other.setFocus()
-    for char in "CMD:NEW-BOX":
-        clock.advance(3)
-        qtbot.keyClick(other, char)
-    clock.advance(3)
-    qtbot.keyClick(other, Qt.Key.Key_Tab)
+    type_at_scanner_speed(qtbot, other, clock, "CMD:NEW-BOX", Qt.Key.Key_Tab)
     assert controller.scans == ["CMD:NEW-BOX"]
     assert other.text() == ""
 
