@@ -563,9 +563,10 @@ class AfterFirstPaint:
     At once: the garbage collector. It was off since ``cli.main``: start-up made ~110,000 objects that
     live as long as the process and ~900 of garbage. Freezing them first leaves the policy's
     collect-and-freeze (``services/gc_policy.py``) almost nothing to walk (40-60 ms otherwise), and the
-    interpreter's last collections at exit too. ``WARM_UP_AFTER_PAINT_S`` later: the deferred imports
-    (``warm_up_deferred_imports``), on a worker thread; a scan or label before then imports what it
-    needs itself."""
+    interpreter's last collections at exit too. ``WARM_UP_AFTER_PAINT_S`` later: the wedge scanner
+    widens from the focus widget to the whole application (``WedgeScanner.install_on_focus`` says
+    why), and the deferred imports (``warm_up_deferred_imports``) load on a worker thread; a scan or
+    label before then imports what it needs itself."""
 
     def __init__(self, station: StationWindow) -> None:
         self._station = station
@@ -581,6 +582,7 @@ class AfterFirstPaint:
         self._later.append(loop.call_later(WARM_UP_AFTER_PAINT_S, self._warm_up))
 
     def _warm_up(self) -> None:
+        self._station.window.scanner.install()  # widen to every key of the app (install_on_focus)
         self._warming.append(asyncio.ensure_future(asyncio.to_thread(warm_up_deferred_imports)))
 
     async def aclose(self) -> None:
@@ -632,11 +634,14 @@ def build_window(
     sounds: SoundPlayer | None = None,
     scanner: WedgeScanner | None = None,
     flash_ms: int = 300,
+    scanner_on_focus_first: bool = False,
 ) -> StationWindow:
     """The services and the main window, wired as the app runs them (not started, not shown).
 
     ``sounds`` defaults to the system's sounds when ``config.sounds`` is on; ``scanner`` and ``flash_ms``
-    let tests drive the wedge scanner on their own clock and keep the scan flash up."""
+    let tests drive the wedge scanner on their own clock and keep the scan flash up.
+    ``scanner_on_focus_first``: the wedge scanner watches the focus widget until ``AfterFirstPaint``
+    widens it to the application (``WedgeScanner.install_on_focus``); the app runs so."""
     from packstation.gui.bridge import StationBridge
     from packstation.gui.feedback import SystemSoundPlayer
     from packstation.gui.main_window import MainWindow
@@ -670,6 +675,7 @@ def build_window(
         ask_before_closing=True,
         on_scan_held=services.runtime.scan_held,
         demo_hint=DEMO_HINT if demo else "",
+        scanner_on_focus_first=scanner_on_focus_first,
     )
     if demo:
         window.setWindowTitle(window.windowTitle() + " (demo)")
@@ -694,6 +700,7 @@ async def _run_window(
         emulator=emulator,
         demo=bool(args.demo),
         sounds=SystemSoundPlayer(enabled=config.sounds and not args.replay),
+        scanner_on_focus_first=True,
     )
     services, window = station.services, station.window
     closed = asyncio.Event()

@@ -129,3 +129,4 @@ tested.collections  # services/gc_policy.py: the gc policy tests count the full 
 tested.taken  # adapters/label_prefetch.py: tests and the box-to-label benchmark read how many were used
 tested.set_clock  # emulator/model.py: the soak benchmark runs the emulator on its simulated clock
 tested.is_held  # gui/foreground.py: the gate tests read whether a scan holds it
+tested.application_wide  # gui/scanner.py: the scanner tests read whether it widened from the focus widget

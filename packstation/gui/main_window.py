@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         on_scan_held: Callable[[str, str], object] | None = None,
         demo_hint: str = "",
         gate: ForegroundGate = SCAN_GATE,
+        scanner_on_focus_first: bool = False,
     ) -> None:
         super().__init__()
         # Held while a scan is handled and painted: label drawing on the print worker waits meanwhile
@@ -110,7 +111,10 @@ class MainWindow(QMainWindow):
 
         self.flash = FlashOverlay(self._central, duration_ms=flash_ms)
         self.scanner = scanner if scanner is not None else WedgeScanner(self)
-        self.scanner.install()
+        if scanner_on_focus_first:  # the app: widened after the first paint (WedgeScanner.install_on_focus)
+            self.scanner.install_on_focus()
+        else:
+            self.scanner.install()
         self.scanner.scanned.connect(self._on_scan)
         bridge.view_changed.connect(self.render_view)
         bridge.status_changed.connect(self.render_status)

@@ -64,7 +64,8 @@ def _monotonic_ms() -> float:
 
 
 class WedgeScanner(QObject):
-    """Application-wide event filter that turns fast key bursts ending in Enter/Tab into scans."""
+    """Application-wide event filter that turns fast key bursts ending in Enter/Tab into scans (the
+    focus widget's only, until it widens: ``install_on_focus``)."""
 
     scanned = Signal(str)
 
@@ -87,6 +88,8 @@ class WedgeScanner(QObject):
         self._replaying = False
         self._last_passed: tuple | None = None
         self._app: QCoreApplication | None = None
+        self._focus_app: QApplication | None = None  # install_on_focus: following the focus widget
+        self._watched: QWidget | None = None
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
         self._release_timer.setInterval(max(release_after_ms, int(max_gap_ms) + 10))
@@ -95,19 +98,64 @@ class WedgeScanner(QObject):
     # -- installation ---------------------------------------------------------------------------
 
     def install(self, app: QCoreApplication | None = None) -> None:
-        """Start watching every key press of the application."""
+        """Start watching every key press of the application (after ``install_on_focus``: widen to it)."""
         app = app or QApplication.instance()
         if app is None:
             raise RuntimeError("WedgeScanner.install needs a QApplication")
         if self._app is not None:
             return
+        self._stop_following_focus()  # one filter at a time: never a key press judged twice
         app.installEventFilter(self)
         self._app = app
+
+    def install_on_focus(self, app: QApplication | None = None) -> None:
+        """Watch the key presses of the focus widget only, moving with the focus, until ``install``.
+
+        Why: the first event of one of Qt's private objects (a line edit's control, the gesture
+        manager) that reaches an application-wide Python filter makes PySide build the Python type of
+        every QObject class it has, ~20-35 ms on a bench, which delayed the first paint and every
+        ``--exit-when-idle`` run. The app starts with this (every key a packer or a scanner can type
+        into the window reaches its focus widget) and widens to the application a second after the
+        first paint (``app.AfterFirstPaint``), when a popup's or another window's keys matter too."""
+        running = app or QApplication.instance()
+        if not isinstance(running, QApplication):
+            raise RuntimeError("WedgeScanner.install_on_focus needs a QApplication")
+        if self._app is not None or self._focus_app is not None:
+            return
+        running.focusChanged.connect(self._focus_changed)
+        self._focus_app = running
+        self._watch(QApplication.focusWidget())
+
+    @property
+    def application_wide(self) -> bool:
+        """True once it watches every key press of the application (``install``)."""
+        return self._app is not None
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        self._watch(now)
+
+    def _watch(self, widget: QWidget | None) -> None:
+        if widget is not None and not shiboken6.isValid(widget):
+            widget = None
+        if widget is self._watched:
+            return
+        if self._watched is not None and shiboken6.isValid(self._watched):
+            self._watched.removeEventFilter(self)
+        self._watched = widget
+        if widget is not None:
+            widget.installEventFilter(self)
+
+    def _stop_following_focus(self) -> None:
+        if self._focus_app is not None and shiboken6.isValid(self._focus_app):
+            self._focus_app.focusChanged.disconnect(self._focus_changed)
+        self._focus_app = None
+        self._watch(None)
 
     def uninstall(self) -> None:
         if self._app is not None and shiboken6.isValid(self._app):
             self._app.removeEventFilter(self)
         self._app = None
+        self._stop_following_focus()
         self.release_held_keys()
 
     @property

@@ -15,10 +15,15 @@ SCANNER_GAP_MS = 4  # a wedge scanner types a key every few ms
 HUMAN_GAP_MS = 180  # a fast person still needs >100 ms between keys
 
 
-@pytest.fixture
-def scanner(qapp, clock):
+@pytest.fixture(params=["application", "focus"])
+def scanner(request, qapp, clock):
+    """Both ways the scanner watches: every key press of the application, and (the app's first
+    second after its first paint) the focus widget's only, moving with the focus."""
     scanner = WedgeScanner(clock=clock)
-    scanner.install(qapp)
+    if request.param == "application":
+        scanner.install(qapp)
+    else:
+        scanner.install_on_focus(qapp)
     yield scanner
     scanner.uninstall()
 
@@ -210,3 +215,42 @@ def test_ctrl_bracket_typed_alone_is_not_held(qtbot, scanner, form, clock):
     )
     QApplication.sendEvent(edit, event)
     assert scanner.holding == ""
+
+
+def test_watching_the_focus_follows_it_to_another_window_and_widening_judges_each_key_once(
+    qtbot, qapp, form, clock
+):
+    """The app's first second: the scanner watches the focus widget and moves with it (a scan into
+    another window's field is still a scan); widened to the application, a scan is one scan, not
+    two (the focus widget's filter is gone), and a person's typing still reaches the field."""
+    scanner = WedgeScanner(clock=clock)
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    scanner.install_on_focus(qapp)
+    try:
+        _window, edit, _button = form
+        other = QLineEdit()
+        qtbot.addWidget(other)
+        other.show()
+        qapp.processEvents()
+        other.activateWindow()
+        other.setFocus()
+        qtbot.waitUntil(other.hasFocus, timeout=2000)
+        type_keys(qtbot, other, "ORD-1", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+        assert scans == ["ORD-1"] and other.text() == ""
+        assert not scanner.application_wide
+        scanner.install(qapp)
+        assert scanner.application_wide
+        assert scanner._watched is None  # the focus widget's filter is gone: one filter at a time
+        type_keys(qtbot, other, "ORD-2", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
+        assert scans == ["ORD-1", "ORD-2"]
+        edit.activateWindow()
+        edit.setFocus()
+        qtbot.waitUntil(edit.hasFocus, timeout=2000)
+        assert scanner._watched is None  # and it no longer follows the focus
+        type_keys(qtbot, edit, "ab", clock, HUMAN_GAP_MS)
+        clock.advance(HUMAN_GAP_MS)
+        qtbot.waitUntil(lambda: edit.text() == "ab", timeout=2000)
+        assert scans == ["ORD-1", "ORD-2"]
+    finally:
+        scanner.uninstall()

@@ -49,10 +49,15 @@ class _Collector:
         self.stopped = True
 
 
-def test_after_the_first_paint_the_collector_freezes_start_up_then_the_warm_up_runs(monkeypatch, gc_on):
-    frozen, warmed = [], []
+def test_after_the_first_paint_the_collector_freezes_start_up_then_the_warm_up_runs_and_the_scanner_widens(
+    monkeypatch, gc_on
+):
+    frozen, warmed, widened = [], [], []
     collector = _Collector()
-    station = types.SimpleNamespace(keep_gc_off_the_scan_path=lambda: collector)
+    scanner = types.SimpleNamespace(install=lambda: widened.append(True))
+    station = types.SimpleNamespace(
+        keep_gc_off_the_scan_path=lambda: collector, window=types.SimpleNamespace(scanner=scanner)
+    )
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.isenabled()))
     monkeypatch.setattr(app, "WARM_UP_AFTER_PAINT_S", 0.0)
     monkeypatch.setattr(app, "warm_up_deferred_imports", lambda: warmed.append(True))
@@ -70,6 +75,7 @@ def test_after_the_first_paint_the_collector_freezes_start_up_then_the_warm_up_r
 
     asyncio.run(start())
     assert warmed == [True] and collector.stopped
+    assert widened == [True]  # the wedge scanner watches the whole application from then on
 
 
 def test_closing_before_the_warm_up_cancels_it(monkeypatch, gc_on):
