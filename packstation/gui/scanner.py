@@ -34,6 +34,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from packstation.gui.focus_filter import FocusFilter
+
 TERMINATOR_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab})
 MODIFIER_KEYS = frozenset(
     {
@@ -88,8 +90,7 @@ class WedgeScanner(QObject):
         self._replaying = False
         self._last_passed: tuple | None = None
         self._app: QCoreApplication | None = None
-        self._focus_app: QApplication | None = None  # install_on_focus: following the focus widget
-        self._watched: QWidget | None = None
+        self._on_focus = FocusFilter(self)  # install_on_focus: the focus widget's keys only
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
         self._release_timer.setInterval(max(release_after_ms, int(max_gap_ms) + 10))
@@ -104,7 +105,7 @@ class WedgeScanner(QObject):
             raise RuntimeError("WedgeScanner.install needs a QApplication")
         if self._app is not None:
             return
-        self._stop_following_focus()  # one filter at a time: never a key press judged twice
+        self._on_focus.stop()  # one filter at a time: never a key press judged twice
         app.installEventFilter(self)
         self._app = app
 
@@ -120,42 +121,19 @@ class WedgeScanner(QObject):
         running = app or QApplication.instance()
         if not isinstance(running, QApplication):
             raise RuntimeError("WedgeScanner.install_on_focus needs a QApplication")
-        if self._app is not None or self._focus_app is not None:
-            return
-        running.focusChanged.connect(self._focus_changed)
-        self._focus_app = running
-        self._watch(QApplication.focusWidget())
+        if self._app is None:
+            self._on_focus.start(running)
 
     @property
     def application_wide(self) -> bool:
         """True once it watches every key press of the application (``install``)."""
         return self._app is not None
 
-    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
-        self._watch(now)
-
-    def _watch(self, widget: QWidget | None) -> None:
-        if widget is not None and not shiboken6.isValid(widget):
-            widget = None
-        if widget is self._watched:
-            return
-        if self._watched is not None and shiboken6.isValid(self._watched):
-            self._watched.removeEventFilter(self)
-        self._watched = widget
-        if widget is not None:
-            widget.installEventFilter(self)
-
-    def _stop_following_focus(self) -> None:
-        if self._focus_app is not None and shiboken6.isValid(self._focus_app):
-            self._focus_app.focusChanged.disconnect(self._focus_changed)
-        self._focus_app = None
-        self._watch(None)
-
     def uninstall(self) -> None:
         if self._app is not None and shiboken6.isValid(self._app):
             self._app.removeEventFilter(self)
         self._app = None
-        self._stop_following_focus()
+        self._on_focus.stop()
         self.release_held_keys()
 
     @property

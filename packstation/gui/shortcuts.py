@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
+
+from packstation.gui.focus_filter import FocusFilter
 
 
 class WindowShortcuts(QObject):
@@ -32,8 +33,9 @@ class WindowShortcuts(QObject):
         super().__init__(window)
         self._window = window
         self._sequences: list[QKeySequence] = []
-        self._app: QApplication | None = None
-        self._watched: QWidget | None = None  # the window's focus widget, which Qt asks first
+        # The window's focus widget, which Qt asks first; a dialog's fields keep their keys (the
+        # window's shortcuts wait for it to close).
+        self._on_focus = FocusFilter(self, accepts=lambda widget: widget.window() is self._window)
 
     def add(self, keys: str, callback: Callable[[], object]) -> QShortcut:
         sequence = QKeySequence(keys)
@@ -50,31 +52,11 @@ class WindowShortcuts(QObject):
 
     def install(self) -> None:
         app = QApplication.instance()
-        if self._app is None and isinstance(app, QApplication):
-            app.focusChanged.connect(self._focus_changed)
-            self._app = app
-            self._watch(QApplication.focusWidget())
+        if isinstance(app, QApplication):
+            self._on_focus.start(app)
 
     def uninstall(self) -> None:
-        if self._app is not None and shiboken6.isValid(self._app):
-            self._app.focusChanged.disconnect(self._focus_changed)
-        self._app = None
-        self._watch(None)
-
-    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
-        self._watch(now)
-
-    def _watch(self, widget: QWidget | None) -> None:
-        """Filter ``widget``'s events (if it is in this window) instead of the last focus widget's."""
-        if widget is not None and (not shiboken6.isValid(widget) or widget.window() is not self._window):
-            widget = None  # a dialog's fields keep their keys; the window's shortcuts wait for it to close
-        if widget is self._watched:
-            return
-        if self._watched is not None and shiboken6.isValid(self._watched):
-            self._watched.removeEventFilter(self)
-        self._watched = widget
-        if widget is not None:
-            widget.installEventFilter(self)
+        self._on_focus.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Every event of the focus widget passes here: the isinstance test first (a paint event is no

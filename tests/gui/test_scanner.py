@@ -241,13 +241,13 @@ def test_watching_the_focus_follows_it_to_another_window_and_widening_judges_eac
         assert not scanner.application_wide
         scanner.install(qapp)
         assert scanner.application_wide
-        assert scanner._watched is None  # the focus widget's filter is gone: one filter at a time
+        assert scanner._on_focus.watched is None  # the focus widget's filter is gone: one filter at a time
         type_keys(qtbot, other, "ORD-2", clock, SCANNER_GAP_MS, Qt.Key.Key_Return)
         assert scans == ["ORD-1", "ORD-2"]
         edit.activateWindow()
         edit.setFocus()
         qtbot.waitUntil(edit.hasFocus, timeout=2000)
-        assert scanner._watched is None  # and it no longer follows the focus
+        assert not scanner._on_focus.started  # and it no longer follows the focus
         type_keys(qtbot, edit, "ab", clock, HUMAN_GAP_MS)
         clock.advance(HUMAN_GAP_MS)
         qtbot.waitUntil(lambda: edit.text() == "ab", timeout=2000)
