@@ -210,10 +210,11 @@ class Outbox:
         # the other bookings in the air (store/group_commit.py): one commit and fsync for several.
         self._grouped = GroupCommitter(store.write_group, self._executor)
         self._wake: asyncio.Event | None = None
-        # ``concurrency`` is how many calls are in the air at once. Twice as many operations run, so
-        # that one's database work (claim, write in doubt, answer) overlaps the others' calls instead
-        # of leaving a call slot idle while it waits for the database thread.
-        self._in_air: asyncio.Semaphore | None = None
+        # ``concurrency`` is how many calls are in the air at once (every call of this outbox: the
+        # worker's, the order-open writes, the claims written after bookings). Twice as many
+        # operations run, so that one's database work (claim, write in doubt, answer) overlaps the
+        # others' calls instead of leaving a call slot idle while it waits for the database thread.
+        self._in_air: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._status: OutboxStatus | None = None
         self._running = False
 
@@ -379,7 +380,6 @@ class Outbox:
             raise RuntimeError("the outbox worker is already running")
         self._running = True
         self._wake = asyncio.Event()
-        self._in_air = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
@@ -431,7 +431,6 @@ class Outbox:
                 await asyncio.gather(*tasks, return_exceptions=True)
             self._running = False
             self._wake = None
-            self._in_air = None
 
     # ------------------------------------------------------------------ one operation
 
@@ -586,11 +585,13 @@ class Outbox:
             attempt.writes_answered += 1
             return result
 
-    def _call_slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        """One of the ``concurrency`` calls in the air (unbounded when the worker is not running:
-        the order-open writes of a station whose worker has stopped)."""
-        in_air = self._in_air
-        return in_air if in_air is not None else contextlib.nullcontext()
+    def _call_slot(self) -> asyncio.Semaphore:
+        """One of the ``concurrency`` calls in the air (one semaphore per event loop: tests and
+        tools run an outbox on more than one)."""
+        loop = asyncio.get_running_loop()
+        if self._in_air is None or self._in_air[0] is not loop:
+            self._in_air = (loop, asyncio.Semaphore(self.concurrency))
+        return self._in_air[1]
 
     async def _repeatable_write(
         self, op: OutboxOp, attempt: _Attempt, fn: Callable[..., Any], *args: Any
@@ -1054,12 +1055,6 @@ class Outbox:
             self._claims_task = asyncio.get_running_loop().create_task(self._write_due_claims())
 
     async def _write_due_claims(self) -> None:
-        slots = asyncio.Semaphore(self.concurrency)  # side by side, as many as the worker's calls
-
-        async def write(shipment_id: str, station: str) -> None:
-            async with slots:
-                await self._best_effort_meta(_Attempt(), shipment_id, station)
-
         while self._claims_due:
             wake_at = min(due for _, due in self._claims_due.values())
             await asyncio.sleep(max(0.0, wake_at - self.clock()))
@@ -1067,7 +1062,8 @@ class Outbox:
             for shipment_id, (station, due) in list(self._claims_due.items()):
                 if due <= self.clock() and self._claims_due.get(shipment_id) == (station, due):
                     del self._claims_due[shipment_id]
-                    due_now.append(write(shipment_id, station))
+                    # side by side: their calls take the worker's call slots (``_call_slot``)
+                    due_now.append(self._best_effort_meta(_Attempt(), shipment_id, station))
             await asyncio.gather(*due_now)
 
     def _record_booked(
