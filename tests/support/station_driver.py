@@ -7,7 +7,8 @@ As a program::
 
 opens the store, closes the boxes of the plan that are not closed yet (logging each box's item scans
 first, skipping scans already logged), with the outbox sending concurrently, then drains the outbox and
-prints ``DRAINED``. It can be SIGKILLed at any instant and started again: it carries on from what the
+prints ``DRAINED`` (or what is left: a print job a kill left uncertain is named for a person to deal
+with, see ``_unprinted``). It can be SIGKILLed at any instant and started again: it carries on from what the
 database says. The token comes from the environment, never the command line.
 """
 
@@ -224,6 +225,21 @@ def check_invariants(emu: Any, store: Any, shipment_ids: list[str] | None = None
 # ---------------------------------------------------------------------------------- the station process
 
 
+def _unprinted(store: Any, *, came_out: set[int]) -> list[Any]:
+    """Print jobs not done and not dealt with. A job interrupted inside its device write is uncertain
+    and never resent by itself: a person looks at the printer, and either saw the label (its id in
+    the plan's ``came_out``) or asked for a copy (a later label job of the same box), as the app's
+    ``unresolved_uncertain_jobs`` counts them."""
+    jobs = store.print_jobs.recent(limit=1_000_000)
+    later_copy = {j.reprint_of for j in jobs if j.reprint_of is not None}
+    return [
+        j
+        for j in jobs
+        if j.state.value != "done"
+        and not (j.state.value == "uncertain" and (j.id in came_out or j.id in later_copy))
+    ]
+
+
 async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
     from packstation.adapters.outbox import Outbox
     from packstation.adapters.som.client import SomClient
@@ -292,7 +308,7 @@ async def _run_station(db_path: str, api_url: str, plan: dict[str, Any]) -> int:
             printing.cancel()
             await asyncio.gather(printing, return_exceptions=True)
             queue.close()
-            unprinted = [j for j in store.print_jobs.recent(limit=1_000_000) if j.state.value != "done"]
+            unprinted = _unprinted(store, came_out=set(plan.get("came_out", ())))
     left = [] if status.depth == 0 else store.outbox.ops(states=("pending", "in_flight", "needs_attention"))
     store.close()
     ok = status.depth == 0 and not unprinted
