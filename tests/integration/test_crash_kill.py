@@ -23,8 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from packstation.adapters.labels import LabelPipeline
+from packstation.adapters.printers.devices import make_printer
+from packstation.adapters.printers.queue import PrintQueue
 from packstation.adapters.store import Store
-from packstation.domain.printing import NewPrintJob, PrintJobKind
+from packstation.domain.printing import PrintJobKind
 from packstation.emulator import DEMO_TOKEN, Emulator, Fault
 from tests.support.escpos_decode import decode_escpos, read_barcodes
 from tests.support.station_driver import check_invariants, scan_raw, seed_orders
@@ -57,11 +60,12 @@ def start_station(db_path: Path, emu: Emulator, plan: dict) -> subprocess.Popen:
 def person_checks_the_printer(db_path: Path, printer_file: Path, job_ids: list[int], plan: dict) -> None:
     """What the station asks of a person for a label interrupted while it printed: look at the printer.
     A label that came out is left as it is (its job id goes into the plan's ``came_out``); one that did
-    not is printed again as CMD:REPRINT does, a new job pointing at the original."""
+    not is printed again as CMD:REPRINT does (``PrintQueue.reprint``: a new job pointing at the original)."""
     on_paper = {
         code for page in decode_escpos(printer_file.read_bytes()).pages for code in read_barcodes(page)
     }
     store = Store.open(db_path)
+    queue = PrintQueue(store.print_jobs, make_printer, None, LabelPipeline())
     try:
         for job_id in job_ids:
             job = store.print_jobs.get(job_id)
@@ -69,18 +73,9 @@ def person_checks_the_printer(db_path: Path, printer_file: Path, job_ids: list[i
             if job.tracking_number in on_paper:
                 plan.setdefault("came_out", []).append(job_id)
             else:
-                store.print_jobs.add(
-                    NewPrintJob(
-                        kind=job.kind,
-                        printer_uri=job.printer_uri,
-                        source_url=job.source_url,
-                        payload=job.payload,
-                        tracking_number=job.tracking_number,
-                        box_id=job.box_id,
-                        reprint_of=job.id,
-                    )
-                )
+                queue.reprint(job_id)
     finally:
+        queue.close()
         store.close()
 
 

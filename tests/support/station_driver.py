@@ -8,8 +8,8 @@ As a program::
 opens the store, closes the boxes of the plan that are not closed yet (logging each box's item scans
 first, skipping scans already logged), with the outbox sending concurrently, then drains the outbox and
 prints ``DRAINED`` (or what is left: a print job a kill left uncertain is named for a person to deal
-with, see ``_unprinted``). It can be SIGKILLed at any instant and started again: it carries on from what the
-database says. The token comes from the environment, never the command line.
+with, see ``_unprinted``). It can be SIGKILLed at any instant and started again: it carries on from
+what the database says. The token comes from the environment, never the command line.
 """
 
 from __future__ import annotations
@@ -228,8 +228,7 @@ def check_invariants(emu: Any, store: Any, shipment_ids: list[str] | None = None
 def _unprinted(store: Any, *, came_out: set[int]) -> list[Any]:
     """Print jobs not done and not dealt with. A job interrupted inside its device write is uncertain
     and never resent by itself: a person looks at the printer, and either saw the label (its id in
-    the plan's ``came_out``) or asked for a copy (a later label job of the same box), as the app's
-    ``unresolved_uncertain_jobs`` counts them."""
+    the plan's ``came_out``) or asked for a copy (a later job whose ``reprint_of`` is this one)."""
     jobs = store.print_jobs.recent(limit=1_000_000)
     later_copy = {j.reprint_of for j in jobs if j.reprint_of is not None}
     return [
