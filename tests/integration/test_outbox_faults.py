@@ -165,6 +165,50 @@ def test_the_app_killed_mid_call_reconciles_on_restart(tmp_path, emu):
     store.close()
 
 
+def test_the_worker_stopped_while_a_claim_runs_on_the_database_thread_leaves_the_box_to_send(
+    emu, store, monkeypatch
+):
+    """Shutdown (the worker task cancelled) lands while a box's claim is being written on the database
+    thread. The claim completes there; the worker must put it back to pending, or the box stays "in
+    flight" in a live process and nothing ever sends it (the crash test's driver saw exactly that)."""
+    import threading
+
+    [shipment] = seed_orders(emu, 1)
+    close_boxes(store, {shipment: 1})
+    started, release = threading.Event(), threading.Event()
+    real_claim = store.outbox.claim
+
+    def slow_claim(op_id):
+        started.set()
+        release.wait(10)
+        return real_claim(op_id)
+
+    monkeypatch.setattr(store.outbox, "claim", slow_claim)
+
+    async def stop_mid_claim():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = Outbox(store, client, printer_uri="preview", backoff=FAST_BACKOFF, settle=FAST_SETTLE)
+            try:
+                worker = asyncio.create_task(outbox.run())
+                while not started.is_set():
+                    await asyncio.sleep(0.01)
+                # The claim finishes a moment after the cancel (from another thread: the worker's
+                # cleanup waits for it on this one).
+                threading.Timer(0.2, release.set).start()
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+            finally:
+                outbox.close()
+
+    asyncio.run(stop_mid_claim())
+    monkeypatch.undo()
+    [op] = store.outbox.ops()
+    assert op.state is OpState.PENDING and op.attempts == 1, op
+    status, _ = drain(emu, store)
+    assert status.depth == 0
+    assert check_invariants(emu, store, [shipment]) == {"boxes": 1, "parcels": 1}
+
+
 def test_refused_token_pauses_with_a_reason_until_resumed(emu, store, expected_log):
     expected_log.allow("API token was refused")
     [shipment] = seed_orders(emu, 1)

@@ -188,3 +188,18 @@ def test_a_plain_write_transaction_does_not_nest_inside_a_group(db):
         nested_write()
     with pytest.raises(RuntimeError, match="do not nest"):
         group_inside_a_write()
+
+
+def test_a_job_whose_caller_stopped_waiting_still_runs_and_the_next_groups_too(db, executor):
+    """An asyncio task cancelled while it awaits ``wrap_future(job)`` cancels that future. The job was
+    queued, so it runs all the same, its caller can still read what it did, and the database thread
+    goes on with the next groups (a cancelled future refused its result and stopped the thread's flush:
+    the outbox's claim ran unseen and its operation stayed "in flight")."""
+    committer = GroupCommitter(db.group, executor)
+    release = hold(executor)
+    first = committer.submit(insert(db, 1), durable=True)
+    assert not first.cancel()  # what asyncio's wrap_future does when the awaiting task is cancelled
+    release.set()
+    assert first.result(timeout=10) == 1
+    assert committer.submit(insert(db, 2)).result(timeout=10) == 2
+    assert rows(db) == [1, 2]

@@ -12,6 +12,12 @@ made it permanent (with the fsync it asked for), exactly as with a transaction o
 commit fails, or SQLite rolls the whole transaction back (disk full), every job of the group that had
 succeeded gets that error instead: none of them took effect. Jobs submitted while a group runs form
 the next group; a group holds at most ``MAX_JOBS``.
+
+A submitted job always runs: its future is marked running when it is queued, so it cannot be cancelled.
+A caller that stops waiting (an asyncio task cancelled at shutdown, whose ``wrap_future`` would cancel a
+pending future) then reads what the job did with ``result()``; a job skipped after its caller was told
+"cancelled" would leave the caller unsure whether its write happened, and a job run anyway would find
+its cancelled future refusing the result, failing the whole group on the database thread.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class _Job:
         self.fn = fn
         self.durable = durable
         self.future: Future[Any] = Future()
+        self.future.set_running_or_notify_cancel()  # queued means it will run: never cancelled
 
 
 class GroupCommitter:
