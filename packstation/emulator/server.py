@@ -134,11 +134,16 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "packstation-som-emulator"
     timeout = 120  # an idle keep-alive connection is closed after this long
+    # Buffered: an answer's head and body leave in one write (flushed when the request is handled), as
+    # servers send a small answer; unbuffered (the standard library's default) they went out as two
+    # segments, and a client paid a second read and loop wake-up for every answer. The trickling and
+    # endless answers flush each piece themselves.
+    wbufsize = 64 * 1024
     server: _Server
 
     def setup(self) -> None:
         super().setup()
-        # Headers and body go out in two writes; without NODELAY, Nagle + delayed ACK add ~40 ms.
+        # A trickled answer goes out in many writes; without NODELAY, Nagle + delayed ACK add ~40 ms.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.emulator._track(self.connection, add=True)
@@ -246,10 +251,12 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in (extra or {}).items():
                 self.send_header(name, value)
             self.end_headers()
+            self.wfile.flush()
             for start in range(0, len(payload), step):
                 if emu._stopping.wait(step / rate):
                     break
                 self.wfile.write(payload[start : start + step])
+                self.wfile.flush()
         except OSError:
             pass
         self.close_connection = True
@@ -268,6 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             while not emu._stopping.wait(0.002):
                 self.wfile.write(frame)
+                self.wfile.flush()
         except OSError:
             pass
         self.close_connection = True

@@ -12,14 +12,19 @@ import ssl
 import httpx
 import pytest
 
+from packstation.adapters.som.client import SomClient
 from packstation.adapters.som.transport import TlsOnDemandTransport, asyncio_transport
 
 
 class _Server:
     """An HTTP/1.1 server on loopback answering every request with ``body``; counts connections."""
 
-    def __init__(self, body: bytes = b"ok", *, close_after: bool = False, delay_s: float = 0.0) -> None:
+    def __init__(
+        self, body: bytes = b"ok", *, close_after: bool = False, delay_s: float = 0.0, headers: bytes = b""
+    ) -> None:
         self.body = body
+        self.headers = headers  # more header lines of every answer, each ending in CRLF
+        self.heads: list[bytes] = []  # every request's line and headers, as received
         self.close_after = close_after  # close the connection after each answer, without saying so
         self.delay_s = delay_s
         self.connections = 0
@@ -35,8 +40,21 @@ class _Server:
                 head = await reader.readuntil(b"\r\n\r\n")
                 if not head:
                     return
+                self.heads.append(head)
+                length = next(
+                    (
+                        int(line[15:])
+                        for line in head.lower().split(b"\r\n")
+                        if line.startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                await reader.readexactly(length)  # the request's body
                 await asyncio.sleep(self.delay_s)
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(self.body) + self.body)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n" % (self.headers, len(self.body))
+                    + self.body
+                )
                 await writer.drain()
                 if self.close_after:
                     return
@@ -127,6 +145,47 @@ def test_nothing_listening_is_a_connect_error():
             await _get(TlsOnDemandTransport(), f"http://127.0.0.1:{port}/")
 
     asyncio.run(main())
+
+
+def test_the_som_client_ignores_a_set_cookie_and_sends_no_cookie():
+    """A load balancer in front of the API may set an affinity cookie. The API authenticates every call
+    with the token and the reference documents no cookie, so the client keeps none: no later request
+    carries a ``Cookie`` header (httpx's jar would have sent it back)."""
+
+    async def main() -> list[bytes]:
+        backend = _Server(
+            b"{}", headers=b"Content-Type: application/json\r\nSet-Cookie: AWSALB=affinity-1; Path=/\r\n"
+        )
+        server = await backend.start()
+        async with server:
+            async with SomClient(f"http://127.0.0.1:{_port(server)}", "secret-token") as client:
+                await client.cancel_delivery("TRACK-1")
+                await client.cancel_delivery("TRACK-2")
+            await asyncio.wait(backend.handlers, timeout=5)  # the client closed: the handler ends
+        return backend.heads
+
+    heads = asyncio.run(main())
+    assert [h.split(b" ")[:2] for h in heads] == [[b"POST", b"/v1/som/deliveries.cancel"]] * 2
+    assert all(b"\r\ncookie:" not in h.lower() for h in heads), heads
+    assert all(b"\r\nauthorization: bearer " in h.lower() for h in heads)  # the token, every call
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["http://127.0.0.1:8080", "http://127.0.0.1:8080/", "https://api.example/som", "https://api.example/x/"],
+)
+@pytest.mark.parametrize("path", ["/v1/som/shipments.get", "/v1/events_gateway/events.publish"])
+def test_the_clients_request_urls_are_httpxs_own_merge_of_base_and_path(base, path):
+    """The client makes each method's absolute URL once (``_HttpParts.url_for``); it must be the URL httpx
+    builds from its base URL and the relative path."""
+
+    async def main() -> tuple[httpx.URL, httpx.URL]:
+        async with SomClient(base, "t") as client:
+            parts = client._connection()
+            return parts.url_for(path), parts.http.build_request("GET", path).url
+
+    cached, merged = asyncio.run(main())
+    assert cached == merged and str(cached).endswith(path.lstrip("/"))
 
 
 def _self_signed(tmp_path) -> tuple[ssl.SSLContext, ssl.SSLContext]:

@@ -18,11 +18,19 @@ idle check looks at what the protocol already knows (data or an end received) be
 socket, as httpcore does, with one ``poll``. httpx 0.28 takes no network backend, so the transports'
 pools are made here with the settings httpx gives its own. The backend lives in
 ``asyncio_backend.py``, imported with the first request (httpcore imports certifi: not at start-up).
+
+``CookielessClient`` is httpx's client without its cookie jar. The API authenticates every call with
+its token and Ingrid's reference documents no cookie; httpx still ran every answer through the standard
+library's cookie machinery (a urllib request and response built around it, the jar's lock) and merged the
+jar into every request: ~6% of the loop's time draining a backlog. A ``Set-Cookie`` (a load balancer's
+affinity cookie, say) is ignored, and no request carries a ``Cookie`` header.
 """
 
 from __future__ import annotations
 
 import ssl
+from http.cookiejar import Cookie, CookieJar
+from typing import Any
 
 import httpx
 
@@ -77,3 +85,37 @@ def asyncio_transport(ssl_context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
         network_backend=AsyncioNetworkBackend(),
     )
     return transport
+
+
+class _RefusingJar(CookieJar):
+    """A cookie jar that keeps nothing, whoever hands it a cookie."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        pass
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        pass
+
+
+class _NoCookies(httpx.Cookies):
+    """No cookies, and nothing read from an answer's ``Set-Cookie`` (not even parsed)."""
+
+    def __init__(self) -> None:
+        super().__init__(_RefusingJar())
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        pass
+
+
+class CookielessClient(httpx.AsyncClient):
+    """``httpx.AsyncClient`` that neither stores nor sends cookies (see the module's docstring)."""
+
+    _no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("the SOM client sends no cookies")
