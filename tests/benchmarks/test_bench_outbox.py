@@ -10,6 +10,11 @@ has its tracking number and label job; the claims written after the bookings (on
 few seconds later) are counted in the second figure. ``fetch_before_book=True`` reads the shipment
 before every write, as before; orders opened offline claim their preset parcel at the first box.
 
+Two floors are measured in the same run, against the same kind of emulator: 1,000 ``shipments.get``
+with ``concurrency`` in the air, sent over plain keep-alive sockets (what the emulator itself costs
+above its latency) and through the station's ``SomClient`` (what the HTTP stack adds). The drain's
+ratio is read against them: what lies above the client's floor is the outbox's own work.
+
 Run as a script for the report::
 
     .venv/bin/python tests/benchmarks/test_bench_outbox.py
@@ -131,6 +136,60 @@ def drain_backlog(
         emu.stop()
 
 
+def request_floors(calls: int = OPERATIONS) -> dict[str, float]:
+    """Seconds for ``calls`` reads of a shipment at ``LATENCY_MS`` with ``CONCURRENCY`` in the air: over
+    plain HTTP/1.1 keep-alive sockets (the emulator's floor) and through ``SomClient`` (the client's),
+    with the answers checked (status 200, the shipment asked for)."""
+    emu = RemoteEmulator()
+    try:
+        shipments = seed_orders(emu, SHIPMENTS, prefix="FLOOR")
+        return asyncio.run(_floors(emu, shipments, calls))
+    finally:
+        emu.stop()
+
+
+async def _floors(emu: RemoteEmulator, shipments: list[str], calls: int) -> dict[str, float]:
+    async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+        await client.get_shipment(id=shipments[0])  # connections and imports warm
+        emu.set_latency(LATENCY_MS)
+        slots = asyncio.Semaphore(CONCURRENCY)
+
+        async def read(i: int) -> None:
+            async with slots:
+                shipment = await client.get_shipment(id=shipments[i % len(shipments)])
+                assert shipment.id == shipments[i % len(shipments)]
+
+        started = time.perf_counter()
+        await asyncio.gather(*(read(i) for i in range(calls)))
+        client_s = time.perf_counter() - started
+        authorization = client._authorization  # the header the client sends, token encoded
+    host, port = emu.base_url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    sockets = [await asyncio.open_connection(host, int(port)) for _ in range(CONCURRENCY)]
+
+    async def reads_on(k: int) -> None:
+        reader, writer = sockets[k]
+        for i in range(k, calls, CONCURRENCY):
+            writer.write(
+                f"GET /v1/som/shipments.get?id={shipments[i % len(shipments)]} HTTP/1.1\r\n"
+                f"Host: {host}\r\nAuthorization: {authorization}\r\n\r\n".encode()
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 "), head
+            length = next(
+                int(h[15:]) for h in head.lower().split(b"\r\n") if h.startswith(b"content-length:")
+            )
+            assert shipments[i % len(shipments)].encode() in await reader.readexactly(length)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(reads_on(k) for k in range(CONCURRENCY)))
+    sockets_s = time.perf_counter() - started
+    for _, writer in sockets:
+        writer.close()
+    emu.set_latency(0)
+    ideal = calls * LATENCY_MS / 1000 / CONCURRENCY
+    return {"sockets_s": sockets_s, "client_s": client_s, "ideal_s": ideal}
+
+
 def scan_write_cost(db_path: Path, writes: int = SCAN_WRITES) -> float:
     """Seconds per ``log_scan`` (one committed transaction each), measured over ``writes`` scans."""
     store = Store.open(db_path)
@@ -166,6 +225,13 @@ def test_drain_backlog_of_1000_operations(benchmark, tmp_path):
 
 
 @pytest.mark.benchmark
+def test_request_floors(benchmark):
+    floors = benchmark.pedantic(lambda: request_floors(200), rounds=1, iterations=1)
+    # Neither floor can beat the latency the emulator adds to every answer.
+    assert floors["sockets_s"] >= floors["ideal_s"] and floors["client_s"] >= floors["ideal_s"], floors
+
+
+@pytest.mark.benchmark
 def test_scan_write_cost(benchmark, tmp_path):
     per_write = benchmark.pedantic(
         lambda: scan_write_cost(tmp_path / "station.sqlite3", 500), rounds=1, iterations=1
@@ -179,6 +245,13 @@ def main() -> None:
         print(
             f"log_scan: {per_write * 1e6:.0f} µs per scan write ({SCAN_WRITES} committed writes, WAL, "
             "synchronous=NORMAL)"
+        )
+        floors = request_floors()
+        ideal = floors["ideal_s"]
+        print(
+            f"floors, {OPERATIONS} shipments.get at {LATENCY_MS} ms, concurrency {CONCURRENCY}: sockets "
+            f"{floors['sockets_s']:.2f} s ({floors['sockets_s'] / ideal:.2f}x ideal), SomClient "
+            f"{floors['client_s']:.2f} s ({floors['client_s'] / ideal:.2f}x)"
         )
         modes = (
             ("opened online, plan from what it knows ", True, False),
