@@ -25,9 +25,14 @@ aio.resume_writing
 aio.connect_tcp
 aio.connect_unix_socket
 aio._pool
+# adapters/som/transport.py: httpx's client and http.cookiejar call these of the jar it keeps (no-ops)
+aio.extract_cookies
+aio.set_cookie
+aio.cookie
 
 http = Whitelist()  # http.server / socketserver hooks and class switches, read by the base classes
 http.do_GET
+http.wbufsize  # emulator/server.py: StreamRequestHandler buffers the answer by it (one write per answer)
 http.do_HEAD
 http.do_OPTIONS
 http.do_POST
