@@ -89,6 +89,7 @@ def test_a_kill_between_or_inside_delta_writes_restores_the_last_committed_snaps
     rng = random.Random(seed)
     db = tmp_path / "station.sqlite3"
     last = -1
+    most_deltas = 0
     for _ in range(KILLS):
         proc = start(db)
         reported = last
@@ -112,4 +113,7 @@ def test_a_kill_between_or_inside_delta_writes_restores_the_last_committed_snaps
         assert found in (reported, reported + 1), f"seed {seed}: read step {found}, reported {reported}"
         assert snapshot == expected(found), f"seed {seed}: step {found} read back differs"
         last = found
-    assert deltas > 0, "the saves were deltas"  # after the last restart's first (whole) save
+        most_deltas = max(most_deltas, deltas)
+    # Saves after a restart's first (whole) one are deltas; a kill may land right after a whole save
+    # (the first, or one that replaced outweighing deltas), so some restart shows them, not every one.
+    assert most_deltas > 0, "the saves were deltas"
