@@ -93,9 +93,6 @@ class _RefusingJar(CookieJar):
     def set_cookie(self, cookie: Cookie) -> None:
         pass
 
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        pass
-
 
 class _NoCookies(httpx.Cookies):
     """No cookies, and nothing read from an answer's ``Set-Cookie`` (not even parsed)."""
