@@ -20,10 +20,11 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import platformdirs
 
 from packstation.domain.settings import (
@@ -98,8 +99,7 @@ class ConfigError(ValueError):
         super().__init__("\n".join(f"{source}: {problem}" for problem in error.problems))
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(msgspec.Struct, frozen=True):
     """One source of settings: ``source`` names it in messages (a file path, "environment", "command
     line"); ``values`` are the raw values it gives; ``strict`` when they came from JSON, which has real
     types (a string there is not a boolean)."""
@@ -206,8 +206,7 @@ def file_layer(path: Path, notes: list[str] | None = None) -> Layer | None:
     return Layer(f"config file {path}", data, strict=True)
 
 
-@dataclass(frozen=True)
-class SiteFile:
+class SiteFile(msgspec.Struct, frozen=True):
     """The site file read: settings for every bench, the per-bench sections (station id -> settings)
     and the lowest app version the site accepts ("" when it names none)."""
 
@@ -329,8 +328,7 @@ def apply_values(base: Config, data: Mapping[str, Any], *, source: str = "settin
     return config
 
 
-@dataclass(frozen=True)
-class Effective:
+class Effective(msgspec.Struct, frozen=True):
     """The configuration in force and its story: where each value came from, the sources consulted
     (lowest first), what was reported while reading them, and the site's minimum version."""
 

@@ -24,8 +24,9 @@ import os
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,7 @@ class MigrationError(OSError):
     """The copy did not match the original: nothing was moved, the old folder is untouched."""
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(msgspec.Struct, frozen=True):
     """What a move did: the folders, the rows copied per table and the other files copied."""
 
     source: Path

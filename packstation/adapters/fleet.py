@@ -12,10 +12,10 @@ from __future__ import annotations
 import concurrent.futures
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import msgspec
 from prometheus_client.parser import text_string_to_metric_families
 
 TIMEOUT_S = 5.0
@@ -31,8 +31,7 @@ class BenchState(enum.StrEnum):
     UNREACHABLE = "unreachable"  # the bench itself does not answer
 
 
-@dataclass(frozen=True)
-class BenchStatus:
+class BenchStatus(msgspec.Struct, frozen=True):
     name: str
     state: BenchState
     outbox: int = 0

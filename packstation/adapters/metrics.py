@@ -27,10 +27,10 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from prometheus_client import CollectorRegistry, start_http_server, write_to_textfile
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -91,8 +91,7 @@ METRIC_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class LiveStatus:
+class LiveStatus(msgspec.Struct, frozen=True):
     """What only the running app knows: the connectivity the packer sees and when an API call last
     succeeded (epoch seconds; None before the first)."""
 

@@ -35,9 +35,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from packstation.adapters.som.errors import (
     AuthError,
@@ -102,8 +103,7 @@ def _label_urls(shipment: Shipment) -> dict[str, str]:
     return {p.id: p.delivery.label_url for p in shipment.parcels if p.delivery and p.delivery.label_url}
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(msgspec.Struct, frozen=True):
     """A shipment as an answer showed it, and when that answer came (server state at that time)."""
 
     shipment: Shipment
@@ -118,8 +118,7 @@ class LabelNotReadyError(RetryableError):
     """A booked delivery whose answer has no ``label_url`` yet: fetched again with back-off."""
 
 
-@dataclass(frozen=True)
-class _BoxContext:
+class _BoxContext(msgspec.Struct, frozen=True):
     box: BoxRecord
     open: OpenRecord | None
     own_other: frozenset[str]

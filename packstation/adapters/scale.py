@@ -24,8 +24,9 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from packstation.domain.i18n import t
 from packstation.domain.scale import (
@@ -91,8 +92,7 @@ class ScaleTimeoutError(ScaleError):
     """The scale sent no weight in time."""
 
 
-@dataclass(frozen=True)
-class ScaleInfo:
+class ScaleInfo(msgspec.Struct, frozen=True):
     vendor_id: int
     product_id: int
     vendor_name: str

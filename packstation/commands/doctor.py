@@ -25,10 +25,11 @@ import tempfile
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from packstation.adapters.config import Config
@@ -52,8 +53,7 @@ RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 UDEV_RULE = RESOURCES / "udev" / "60-packstation.rules"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     status: CheckStatus
     message: str
     fix: str = ""

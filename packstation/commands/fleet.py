@@ -33,7 +33,7 @@ def _add_status_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
+    import msgspec.structs
 
     from packstation.adapters.fleet import FleetQueryError, format_table, query_prometheus, scrape_benches
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         if not statuses:
             raise UserFacingError(f"Prometheus at {prometheus} knows no packstation bench (job {args.job!r})")
     if args.json:
-        print(json.dumps([{**asdict(s), "printer": s.printer} for s in statuses], indent=2))
+        print(json.dumps([{**msgspec.structs.asdict(s), "printer": s.printer} for s in statuses], indent=2))
     else:
         print("\n".join(format_table(statuses)))
     return 0 if all(s.healthy for s in statuses) else 1

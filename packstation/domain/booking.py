@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.parcel_claims import ParcelFact
 from packstation.domain.view import BoxState
@@ -50,8 +52,7 @@ class BoxRecord:
     box_uuid: str = ""  # with the station id, names the box in the shipment's meta claims
 
 
-@dataclass(frozen=True)
-class Booked:
+class Booked(msgspec.Struct, frozen=True):
     """The outbox's result for a box booking: operation ``op_id`` made box ``box_id`` parcel
     ``parcel_id`` with this tracking number (adopted or just booked). The store records it in one
     transaction: the box booked with its label print job, or, if the packer voided the box meanwhile,

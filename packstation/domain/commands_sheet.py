@@ -8,8 +8,9 @@ print-commands``'s job; this module only decides what is on the sheet and in whi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from packstation.domain.packing_order import DEFAULT_BOX_TYPES, BoxType
 from packstation.domain.scans import Command
@@ -30,8 +31,7 @@ class Symbology(StrEnum):
         return self in (Symbology.GS1_128, Symbology.GS1_DATAMATRIX)
 
 
-@dataclass(frozen=True)
-class SheetEntry:
+class SheetEntry(msgspec.Struct, frozen=True):
     barcode: str  # the exact text to encode (GS1 symbols: the element string with AIs in brackets)
     caption: str  # large text under the barcode
     hint: str = ""  # one short line on when to use it

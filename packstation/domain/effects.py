@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.parcel_claims import ForeignChoice
@@ -36,8 +38,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LogScan:
+class LogScan(msgspec.Struct, frozen=True):
     """Append one scan to the scan log. ``outcome`` is a short machine word (``Outcome.ADDED``,
     ``Outcome.OVER_SCAN`` ...; stored as its value); ``detail`` is the sentence the packer was shown."""
 
@@ -51,8 +52,7 @@ class LogScan:
     at: float = 0.0  # unix time the scan arrived
 
 
-@dataclass(frozen=True)
-class LookupOrder:
+class LookupOrder(msgspec.Struct, frozen=True):
     """Find the order ``key`` (cache, ``shipments.get``, or create from a tos_id) and answer with
     ``Station.order_loaded`` or ``Station.order_not_found``."""
 
@@ -102,24 +102,21 @@ class VoidBox:
     snapshot: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True)
-class CancelDeliveries:
+class CancelDeliveries(msgspec.Struct, frozen=True):
     """The packer cancelled the order: cancel the deliveries of these boxes (and withdraw queued ones)."""
 
     session_id: str
     box_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Reprint:
+class Reprint(msgspec.Struct, frozen=True):
     """Print a box's label again (a new print job marked as a reprint). One of the two is set."""
 
     box_id: int | None = None
     tracking_number: str | None = None
 
 
-@dataclass(frozen=True)
-class PrintBoxTag:
+class PrintBoxTag(msgspec.Struct, frozen=True):
     """Print the temporary box tag (``local_tag`` as a barcode) for a box that is waiting offline."""
 
     box_id: int
@@ -128,8 +125,7 @@ class PrintBoxTag:
     box_number: int
 
 
-@dataclass(frozen=True)
-class LearnBarcode:
+class LearnBarcode(msgspec.Struct, frozen=True):
     """Add ``barcode`` -> ``sku`` to the store's catalogue, taught at the bench by ``packer`` at ``at``."""
 
     barcode: str
@@ -138,8 +134,7 @@ class LearnBarcode:
     at: float
 
 
-@dataclass(frozen=True)
-class RecordForeignChoice:
+class RecordForeignChoice(msgspec.Struct, frozen=True):
     """The packer's answer to "already packed elsewhere" for the session (kept with its open record)."""
 
     session_id: str

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+import msgspec
 
 from packstation.domain.manifest import ManifestEntry
 from packstation.domain.models import Shipment
 from packstation.domain.packing_box import TrackedUnit
 
 
-@dataclass(frozen=True)
-class PickupProgress:
+class PickupProgress(msgspec.Struct, frozen=True):
     """Where a pickup run stands. ``attention``: one line per pickup the server refused."""
 
     run_id: str | None

@@ -22,10 +22,11 @@ GTIN-14, so the EAN-13 on a box and the GTIN-14 inside its DataMatrix find the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from packstation.domain.gs1 import gs1_check_digit
 
@@ -49,8 +50,7 @@ def _config() -> ParseConfig:
     return ParseConfig(separator_chars=[GS])
 
 
-@dataclass(frozen=True)
-class ItemCode:
+class ItemCode(msgspec.Struct, frozen=True):
     """A product barcode: ``gtin`` is the GTIN-14 ("" for a GS1 scan without one, e.g. an SSCC)."""
 
     gtin: str = ""
@@ -73,8 +73,7 @@ class ItemCode:
         return bool(self.lot or self.serial or self.expiry or self.best_before)
 
 
-@dataclass(frozen=True)
-class ItemCodeError:
+class ItemCodeError(msgspec.Struct, frozen=True):
     """A GS1 scan that cannot be used, and why (a sentence for the packer)."""
 
     problem: str

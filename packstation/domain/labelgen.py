@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from packstation.domain import code128, gs1
 
@@ -43,8 +44,7 @@ class LabelError(ValueError):
     """The label cannot be made (unknown format, text that Code 128 cannot carry)."""
 
 
-@dataclass(frozen=True)
-class Rect:
+class Rect(msgspec.Struct, frozen=True):
     """A filled black rectangle, in dots."""
 
     x: int
@@ -53,8 +53,7 @@ class Rect:
     h: int
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(msgspec.Struct, frozen=True):
     """One line of black text; ``y`` is the baseline, ``size`` the font size, both in dots."""
 
     x: int
@@ -65,8 +64,7 @@ class Text:
     anchor: str = "start"  # "start" or "middle"
 
 
-@dataclass(frozen=True)
-class Barcode:
+class Barcode(msgspec.Struct, frozen=True):
     """A symbol: its bars or modules (already as rects) and what the ZPL writer needs to redo it."""
 
     x: int
@@ -80,8 +78,7 @@ class Barcode:
     native_zpl: bool = True
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(msgspec.Struct, frozen=True):
     width: int
     height: int
     dpi: int

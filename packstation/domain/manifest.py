@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from packstation.domain.receipt import WIDTH_80MM, PrintLine, fit, rule, two_columns
 from packstation.domain.scale import format_grams
@@ -64,8 +65,7 @@ class ManifestError(ValueError):
     """A delivery that cannot go on the manifest (no tracking number, unreadable weight)."""
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
+class ManifestEntry(msgspec.Struct, frozen=True):
     """One booked parcel. ``dimensions`` are length, width, height in millimetres."""
 
     tracking_number: str
@@ -106,8 +106,7 @@ class ManifestEntry:
         )
 
 
-@dataclass(frozen=True)
-class ManifestGroup:
+class ManifestGroup(msgspec.Struct, frozen=True):
     carrier: str
     shipping_method: str
     entries: tuple[ManifestEntry, ...]
@@ -125,13 +124,12 @@ class ManifestGroup:
         return sum(1 for e in self.entries if e.weight_g is None)
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(msgspec.Struct, frozen=True):
     station: str
     day: date
     groups: tuple[ManifestGroup, ...]
     created_at: datetime | None = None
-    duplicates_dropped: tuple[str, ...] = field(default=())
+    duplicates_dropped: tuple[str, ...] = msgspec.field(default=())
 
     @property
     def entries(self) -> tuple[ManifestEntry, ...]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import msgspec
+
 from packstation.domain.i18n import t
 from packstation.domain.view import Connectivity
 
@@ -68,8 +70,7 @@ class OutboxOp:
     updated_at: float = 0.0
 
 
-@dataclass(frozen=True)
-class BackoffPolicy:
+class BackoffPolicy(msgspec.Struct, frozen=True):
     """Exponential back-off with full jitter in [delay/2, delay], capped; Retry-After wins when longer."""
 
     base_s: float = 1.0
@@ -89,8 +90,7 @@ class BackoffPolicy:
         return jittered
 
 
-@dataclass(frozen=True)
-class OutboxStatus:
+class OutboxStatus(msgspec.Struct, frozen=True):
     connectivity: Connectivity = Connectivity.ONLINE
     reason: str = ""
     depth: int = 0  # operations still to send (pending + in flight)

@@ -21,10 +21,11 @@ or one open at a crash resumes exactly where it was.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 from packstation.domain.catalogue import ItemCatalogue
 from packstation.domain.frozen import freeze
@@ -88,8 +89,7 @@ class SnapshotError(ValueError):
     """A saved session that cannot be read back."""
 
 
-@dataclass(frozen=True)
-class PackResult:
+class PackResult(msgspec.Struct, frozen=True):
     outcome: PackOutcome
     message: str
     sku: str = ""

@@ -4,14 +4,16 @@ session snapshots."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
+import msgspec.structs
 
 from packstation.domain.view import BoxState, BoxView
 
 
-@dataclass(frozen=True)
-class TrackedUnit:
+class TrackedUnit(msgspec.Struct, frozen=True):
     """One packed unit's lot, serial and dates (ISO ``YYYY-MM-DD`` or ""), read from its GS1 barcode;
     ``units`` > 1 for a case whose one barcode stands for several units."""
 
@@ -24,7 +26,7 @@ class TrackedUnit:
     units: int = 1
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return msgspec.structs.asdict(self)
 
     def describe(self) -> str:
         """One line for the slip and the manifest: ``SKU-A lot L42 serial S-1 exp 2027-01-01``."""

@@ -27,11 +27,12 @@ Meta keys written (all values are strings, other keys are never dropped):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
+
+import msgspec
 
 from packstation.domain.models import Shipment, format_datetime
 
@@ -92,8 +93,7 @@ def _check_part(name: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True, order=True)
-class BoxKey:
+class BoxKey(msgspec.Struct, frozen=True, order=True):
     """A box, unique across all stations: the station id plus the box's own uuid."""
 
     station: str
@@ -121,8 +121,7 @@ def box_uuid(session_id: str, number: int, *, salt: str = "") -> str:
 # --- what the server said ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ParcelFact:
+class ParcelFact(msgspec.Struct, frozen=True):
     """The parts of a server parcel the claim rules look at."""
 
     id: str
@@ -140,8 +139,7 @@ class ParcelFact:
         return (self.created_at or datetime.max.replace(tzinfo=UTC), self.id)
 
 
-@dataclass(frozen=True)
-class ShipmentFacts:
+class ShipmentFacts(msgspec.Struct, frozen=True):
     """A shipment as the claim rules see it. ``parcels is None``: the answer did not describe the
     parcels (``"parcels": null`` or missing), which is an unknown, never "no parcels"."""
 
@@ -196,8 +194,7 @@ class ShipmentFacts:
 # --- meta: the advisory markers -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PackingMarker:
+class PackingMarker(msgspec.Struct, frozen=True):
     station: str
     since: datetime
 
@@ -205,8 +202,7 @@ class PackingMarker:
         return _utc(now) - self.since < fresh_for
 
 
-@dataclass(frozen=True)
-class ParcelClaim:
+class ParcelClaim(msgspec.Struct, frozen=True):
     parcel_id: str
     box: BoxKey
     at: datetime
@@ -308,8 +304,7 @@ class ForeignChoice(StrEnum):
     LEAVE = "leave"  # close the order here, change nothing
 
 
-@dataclass(frozen=True)
-class OpenAssessment:
+class OpenAssessment(msgspec.Struct, frozen=True):
     verdict: OpenVerdict
     foreign: tuple[ParcelFact, ...] = ()  # never taken by a box of this station
     placeholders: tuple[ParcelFact, ...] = ()  # unbooked presets a box may claim
@@ -352,8 +347,7 @@ class OpenAssessment:
         return tuple(out)
 
 
-@dataclass(frozen=True)
-class OpenRecord:
+class OpenRecord(msgspec.Struct, frozen=True):
     """What a station keeps of an ``OpenAssessment`` with its packing session, and the packer's
     choice (None: not asked, or nothing to choose)."""
 
@@ -435,8 +429,7 @@ class PlanAction(StrEnum):
     RECONCILE = "reconcile"  # the answer said nothing about the parcels: fetch again, send nothing
 
 
-@dataclass(frozen=True)
-class SentWrite:
+class SentWrite(msgspec.Struct, frozen=True):
     """An ``add_parcel`` this station sent for a box, not yet tied to a parcel (its answer was lost,
     or it named several new parcels). ``parcels_before``: the shipment's parcel ids when it was sent."""
 
@@ -445,8 +438,7 @@ class SentWrite:
     parcels_before: frozenset[str]
 
 
-@dataclass(frozen=True)
-class BoxPlan:
+class BoxPlan(msgspec.Struct, frozen=True):
     action: PlanAction
     reason: str
     parcel: ParcelFact | None = None
@@ -692,15 +684,13 @@ class SurplusAction(StrEnum):
     HOLD = "hold"  # another station is packing the order and may still take it
 
 
-@dataclass(frozen=True)
-class SurplusParcel:
+class SurplusParcel(msgspec.Struct, frozen=True):
     parcel: ParcelFact
     action: SurplusAction
     sentence: str
 
 
-@dataclass(frozen=True)
-class CompletionReport:
+class CompletionReport(msgspec.Struct, frozen=True):
     surplus: tuple[SurplusParcel, ...] = ()
     conflicts: tuple[str, ...] = ()  # parcels held here that meta claims for another box
     unknown: bool = False  # parcels not listed: fetch again before completing
@@ -801,8 +791,7 @@ def surplus_parcels(
 # --- duplicate shipments for one order ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ShipmentTriage:
+class ShipmentTriage(msgspec.Struct, frozen=True):
     keep: ShipmentFacts | None
     cancel: tuple[ShipmentFacts, ...] = ()  # no booked parcel: shipments.cancel is safe
     attention: tuple[ShipmentFacts, ...] = ()  # also has booked parcels, or unknown parcels: a person

@@ -13,9 +13,10 @@ The store implements ``PrintJobRepository``; the print queue (an adapter) drives
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+
+import msgspec
 
 
 class PrintJobState(StrEnum):
@@ -38,8 +39,7 @@ class PrintJobKind(StrEnum):
     DOCUMENT = "document"  # ready-made printer bytes (manifest, packing slip, command sheet)
 
 
-@dataclass(frozen=True)
-class PrintJob:
+class PrintJob(msgspec.Struct, frozen=True):
     id: int
     kind: PrintJobKind
     state: PrintJobState
@@ -55,8 +55,7 @@ class PrintJob:
     updated_at: float = 0.0
 
 
-@dataclass(frozen=True)
-class NewPrintJob:
+class NewPrintJob(msgspec.Struct, frozen=True):
     """A print job to queue: what to print and where. The store gives it an id and a state.
 
     With ``session_id`` (and no ``reprint_of``) it is that order's packing slip: queued once per

@@ -3,8 +3,9 @@ outbox view and ``packstation outbox`` both list (``services/queue_report.py`` m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 
 class ItemState(StrEnum):
@@ -20,8 +21,7 @@ class ItemAction(StrEnum):
     NONE = ""
 
 
-@dataclass(frozen=True)
-class QueueItem:
+class QueueItem(msgspec.Struct, frozen=True):
     state: ItemState
     what: str  # "Book order ORD-1 box 2 (tag BOX-000002)"
     detail: str  # the server's or printer's message, or when it goes next

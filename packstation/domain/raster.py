@@ -8,8 +8,9 @@ needs no bit twiddling. Pure Python: no Qt, no Pillow, no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 
 def row_bytes_for(width: int) -> int:
@@ -17,8 +18,7 @@ def row_bytes_for(width: int) -> int:
     return (width + 7) // 8
 
 
-@dataclass(frozen=True)
-class MonoImage:
+class MonoImage(msgspec.Struct, frozen=True):
     """A black-and-white raster: ``height`` rows of ``row_bytes`` bytes, MSB first, 1 = black."""
 
     width: int
@@ -54,8 +54,7 @@ class MonoImage:
         return cls(width, height, bytes(row_bytes_for(width) * height))
 
 
-@dataclass(frozen=True)
-class LabelPreview:
+class LabelPreview(msgspec.Struct, frozen=True):
     """What the ``preview`` printer hands to the screen: the rendered pages, or ZPL text it cannot draw."""
 
     images: tuple[MonoImage, ...] = ()

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import textwrap
 import unicodedata
-from dataclasses import dataclass
+
+import msgspec
 
 WIDTH_80MM = 48
 WIDTH_58MM = 42
 PAPER_WIDTHS = {80: WIDTH_80MM, 58: WIDTH_58MM}
 
 
-@dataclass(frozen=True)
-class PrintLine:
+class PrintLine(msgspec.Struct, frozen=True):
     text: str = ""
     bold: bool = False
     large: bool = False  # double width and height: half as many characters fit

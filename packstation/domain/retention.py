@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 __all__ = ["DAY_S", "DEFAULT_AUDIT_DAYS", "DEFAULT_WORKING_DAYS", "PruneReport", "Retention"]
 
 DAY_S = 86_400.0
@@ -12,8 +14,7 @@ DEFAULT_WORKING_DAYS = 30  # finished operations, label payloads, the shipments 
 DEFAULT_AUDIT_DAYS = 400  # the scan log and the orders' records: the audit trail, end of day
 
 
-@dataclass(frozen=True)
-class Retention:
+class Retention(msgspec.Struct, frozen=True):
     working_days: float = DEFAULT_WORKING_DAYS
     audit_days: float = DEFAULT_AUDIT_DAYS
 

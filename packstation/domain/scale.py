@@ -19,9 +19,10 @@ when there is no scale ("1.25 kg", "850 g", "850"). Pure: no USB here (that is `
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
+
+import msgspec
 
 from packstation.domain.i18n import t
 
@@ -79,8 +80,7 @@ class ManualWeightError(ValueError):
     """What the packer typed is not a usable weight; the message says what to type instead."""
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(msgspec.Struct, frozen=True):
     """One scale reading. ``weight_g`` is negative under zero; ``value``/``unit`` are what the scale shows."""
 
     status: ScaleStatus
@@ -172,8 +172,7 @@ _REFUSALS = {
 }
 
 
-@dataclass(frozen=True)
-class WeightDecision:
+class WeightDecision(msgspec.Struct, frozen=True):
     """``allowed`` with whole grams, or not allowed with a message a packer can act on."""
 
     allowed: bool
@@ -181,8 +180,7 @@ class WeightDecision:
     message: str
 
 
-@dataclass(frozen=True)
-class WeightGate:
+class WeightGate(msgspec.Struct, frozen=True):
     """Whether a box may close on a reading. ``max_g`` is the heaviest parcel accepted (None: no limit)."""
 
     min_g: int = 1

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from packstation.domain.gs1 import is_valid_sscc_tracking
 from packstation.domain.item_codes import GS, ItemCode, ItemCodeError, read_item_code
@@ -72,8 +73,7 @@ class Command(StrEnum):
         return f"CMD:{self.value}"
 
 
-@dataclass(frozen=True)
-class ScanContext:
+class ScanContext(msgspec.Struct, frozen=True):
     """What the station knows that helps classify: tracking numbers of its own boxes that are not SSCCs
     (many carriers use other formats) so a scanned label is recognised as a label."""
 
@@ -81,8 +81,7 @@ class ScanContext:
     gs_forms: tuple[str, ...] = ()  # texts a scanner sends for the GS separator (besides GS itself)
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(msgspec.Struct, frozen=True):
     """One classified scan. ``value`` is the normalised meaning (a ``Command`` value for commands, the
     upper-cased box type code, the packer's name, the tracking number, the canonical box tag, the code);
     ``raw`` is exactly what the scanner sent; ``problem`` says in words why a scan is garbage."""

@@ -29,9 +29,10 @@ Scale: empty (no scale), ``usb`` (the first USB scale found), ``usb:VID[:PID]`` 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qs, parse_qsl
+
+import msgspec
 
 
 class SettingValueError(ValueError):
@@ -91,8 +92,7 @@ _KNOWN_PRINTER_PARAMS = frozenset({"width", "dpi", "lang", "cut", "serial", "tim
 _QUEUE_NAME_CUPS = re.compile(r"^[^/#\s\x00-\x1f\x7f]{1,127}$")
 
 
-@dataclass(frozen=True)
-class HeadParams:
+class HeadParams(msgspec.Struct, frozen=True):
     """The query parameters every printer URI may carry: what the head is and how patient to be."""
 
     width: int = DEFAULT_WIDTH
@@ -104,8 +104,7 @@ class HeadParams:
     paper: DocumentPaper = DocumentPaper.A4
 
 
-@dataclass(frozen=True)
-class PrinterSpec:
+class PrinterSpec(msgspec.Struct, frozen=True):
     """A parsed printer URI: which device and what its head is."""
 
     kind: PrinterKind
@@ -318,8 +317,7 @@ DEFAULT_BAUDRATE = 9600
 SCANNER_USAGE = "use wedge, serial:/dev/ttyACM0 or serial:COM3 (optionally ?baud=9600)"
 
 
-@dataclass(frozen=True)
-class SerialScannerSetting:
+class SerialScannerSetting(msgspec.Struct, frozen=True):
     port: str
     baudrate: int = DEFAULT_BAUDRATE
 
@@ -382,8 +380,7 @@ SCALE_USAGE = (
 _SCALE_IDS = re.compile(r"^(?:0x)?[0-9a-f]{1,4}(?::(?:0x)?[0-9a-f]{1,4})?$")
 
 
-@dataclass(frozen=True)
-class ScaleSetting:
+class ScaleSetting(msgspec.Struct, frozen=True):
     kind: ScaleKind
     vendor_id: int | None = None  # None: the first USB scale found
     product_id: int | None = None

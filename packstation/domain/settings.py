@@ -69,8 +69,7 @@ EMPTY_MEANS_OFF = frozenset({"scale", "receipt_printer", "document_printer"})
 BOX_DIMENSIONS = (("length_mm", "Length mm"), ("width_mm", "Width mm"), ("height_mm", "Height mm"))
 
 
-@dataclasses.dataclass(frozen=True)
-class _Rule:
+class _Rule(msgspec.Struct, frozen=True):
     """How one setting is checked beyond its type and bounds (the field's annotation, which msgspec
     checks): its form in words (quoted by error messages), a parse of its own for a setting msgspec
     has no type for (the box types), and a check of the typed value that may normalise it or raise
@@ -428,8 +427,7 @@ class PrinterRole(StrEnum):
     DOCUMENT = "document"  # A4/Letter pages through an OS queue (manifests, packing slips as PDF)
 
 
-@dataclasses.dataclass(frozen=True)
-class DocumentDestination:
+class DocumentDestination(msgspec.Struct, frozen=True):
     """Where a document (manifest, packing slip) prints and through which role: the document printer
     gets PDF pages, the receipt and label printers ESC/POS receipt text."""
 
@@ -473,8 +471,7 @@ def nearest_setting(key: str) -> str | None:
     return matches[0] if matches else None
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One value that breaks a rule: ``key`` ("sounds", "box_types"), ``code`` (the rule; pydantic's
     error type or a grammar's code) and ``message`` (what is wrong and the expected form)."""
 

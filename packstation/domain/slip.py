@@ -10,9 +10,10 @@ receipt printer, with a QR code of the order id so returns desks can scan it. Pu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+import msgspec
 
 from packstation.domain.receipt import WIDTH_80MM, PrintLine, clean, fit, rule, two_columns, wrap
 
@@ -97,15 +98,13 @@ def language_for_country(country: str | None) -> str:
     return COUNTRY_LANGUAGES.get((country or "").strip().upper(), "en")
 
 
-@dataclass(frozen=True)
-class SlipLine:
+class SlipLine(msgspec.Struct, frozen=True):
     name: str
     quantity: int = 1
     sku: str | None = None
 
 
-@dataclass(frozen=True)
-class PackingSlip:
+class PackingSlip(msgspec.Struct, frozen=True):
     order_id: str
     lines: tuple[SlipLine, ...] = ()
     customer: str | None = None

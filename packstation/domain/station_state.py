@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+import msgspec
+
 from packstation.domain.catalogue import ItemCatalogue
 from packstation.domain.packing import DEFAULT_BOX_TYPES, Box, BoxType, PackingOrder, PackingSession
 from packstation.domain.scale import WeightGate
@@ -24,8 +26,7 @@ from packstation.domain.view import Feedback, StatusView
 __all__ = ["ForeignParcels", "LastLabel", "Pending", "StationSettings", "StationState", "Waiting"]
 
 
-@dataclass(frozen=True)
-class StationSettings:
+class StationSettings(msgspec.Struct, frozen=True):
     auto_close: bool = True  # the last expected unit closes the open box and completes the order
     default_box_type: str = ""  # preset code used by CMD:CLOSE-BOX; "" records no type/dimensions
     box_types: tuple[BoxType, ...] = DEFAULT_BOX_TYPES
@@ -60,16 +61,14 @@ class Pending(Enum):
     LEARN_SKU = "learn_sku"  # then the SKU label it means (``StationState.learning_code``)
 
 
-@dataclass(frozen=True)
-class LastLabel:
+class LastLabel(msgspec.Struct, frozen=True):
     box_id: int | None
     tracking_number: str
     order_id: str
     box_number: int
 
 
-@dataclass(frozen=True)
-class ForeignParcels:
+class ForeignParcels(msgspec.Struct, frozen=True):
     """The open order has parcels booked that this station did not make (another bench, a re-imaged
     PC). Nothing is packed until the packer chooses: CMD:REPRINT prints their labels and leaves the
     order, CMD:PACK-EXTRA packs more boxes (each gets a new parcel), CMD:CANCEL leaves the order."""

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import msgspec
+
 from packstation.domain.i18n import t
 from packstation.domain.scale import Reading, ScaleStatus, WeightGate, format_grams
 
@@ -56,8 +58,7 @@ class WeighState:
     accepted: tuple[str, int] | None = None  # (session id, box number) whose weight a supervisor accepted
 
 
-@dataclass(frozen=True)
-class WeightCheck:
+class WeightCheck(msgspec.Struct, frozen=True):
     """``grams`` to record (None: unweighed), or ``refusal`` (a clause, no final full stop) when the box
     must not close."""
 

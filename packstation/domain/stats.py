@@ -18,9 +18,10 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from packstation.domain.outcomes import Outcome
 from packstation.domain.packing import SessionState
@@ -37,8 +38,7 @@ def is_scan_error(outcome: str) -> bool:
     return outcome in ERROR_OUTCOMES or outcome.startswith("refused")
 
 
-@dataclass(frozen=True)
-class PackerStats:
+class PackerStats(msgspec.Struct, frozen=True):
     packer: str
     orders_by_hour: tuple[int, ...]  # 24 counts, index = hour of the day
     boxes_by_hour: tuple[int, ...]
@@ -88,8 +88,7 @@ class PackerStats:
         return sum(self.order_seconds) / len(self.order_seconds) if self.order_seconds else None
 
 
-@dataclass(frozen=True)
-class DayStats:
+class DayStats(msgspec.Struct, frozen=True):
     day: date
     packers: tuple[PackerStats, ...]
     labels_waiting: int = 0

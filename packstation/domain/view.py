@@ -7,8 +7,9 @@ words for people; the GUI adds no business logic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+import msgspec
 
 
 class Tone(StrEnum):
@@ -37,8 +38,7 @@ class BoxState(StrEnum):
     VOIDED = "voided"
 
 
-@dataclass(frozen=True)
-class LineView:
+class LineView(msgspec.Struct, frozen=True):
     sku: str
     name: str
     expected: int
@@ -49,8 +49,7 @@ class LineView:
         return self.scanned >= self.expected
 
 
-@dataclass(frozen=True)
-class BoxView:
+class BoxView(msgspec.Struct, frozen=True):
     number: int  # 1-based, as the packer counts them
     state: BoxState
     items: tuple[tuple[str, int], ...] = ()  # (sku, quantity)
@@ -61,15 +60,13 @@ class BoxView:
     weight_g: int | None = None  # weighed when it closed (None: not weighed)
 
 
-@dataclass(frozen=True)
-class Feedback:
+class Feedback(msgspec.Struct, frozen=True):
     tone: Tone
     message: str
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class StatusView:
+class StatusView(msgspec.Struct, frozen=True):
     connectivity: Connectivity = Connectivity.ONLINE
     connectivity_reason: str = ""
     outbox_depth: int = 0
@@ -79,8 +76,7 @@ class StatusView:
     labels_waiting: int = 0
 
 
-@dataclass(frozen=True)
-class OrderHeader:
+class OrderHeader(msgspec.Struct, frozen=True):
     order_id: str
     customer: str = ""
     shipping_method: str = ""
@@ -89,14 +85,13 @@ class OrderHeader:
     parcels_expected: int = 0  # parcels the shipment already has (number_of_parcels presets); 0 unknown
 
 
-@dataclass(frozen=True)
-class StationView:
+class StationView(msgspec.Struct, frozen=True):
     packer: str = ""
     order: OrderHeader | None = None
     lines: tuple[LineView, ...] = ()
     boxes: tuple[BoxView, ...] = ()
     feedback: Feedback | None = None
-    status: StatusView = field(default_factory=StatusView)
+    status: StatusView = msgspec.field(default_factory=StatusView)
     prompt: str = "Scan an order"  # what the packer should do next, in a few words
     parked_orders: tuple[str, ...] = ()
     pending_confirmation: str = ""  # e.g. "Scan CMD:CANCEL again to cancel this order"

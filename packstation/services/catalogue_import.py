@@ -10,8 +10,9 @@ rows learned at the bench are kept either way.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from packstation.adapters.store import Store
 from packstation.adapters.store.catalogue import ImportMode, ImportResult
@@ -26,8 +27,7 @@ class CatalogueImportError(ValueError):
         self.problems = problems or []
 
 
-@dataclass(frozen=True)
-class CatalogueImport:
+class CatalogueImport(msgspec.Struct, frozen=True):
     source: str
     mode: ImportMode
     result: ImportResult

@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from packstation.adapters.som.errors import (
     MalformedResponseError,
@@ -58,8 +59,7 @@ class UnreadableAnswerError(Exception):
         return str(self)
 
 
-@dataclass(frozen=True)
-class PrefetchResult:
+class PrefetchResult(msgspec.Struct, frozen=True):
     key: str
     status: str  # "cached" | "not found" | "error"
     detail: str = ""

@@ -4,8 +4,7 @@ stays exactly what a table filled from scratch shows."""
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec.structs
 import pytest
 from PySide6.QtCore import Qt
 
@@ -32,7 +31,7 @@ def shown(table: LinesTable) -> list[tuple]:
 
 
 def scanned(lines: tuple[LineView, ...], row: int, count: int) -> tuple[LineView, ...]:
-    return (*lines[:row], dataclasses.replace(lines[row], scanned=count), *lines[row + 1 :])
+    return (*lines[:row], msgspec.structs.replace(lines[row], scanned=count), *lines[row + 1 :])
 
 
 def test_a_scan_sets_only_the_cells_that_change_and_shows_what_a_fresh_table_shows(qtbot):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
+import msgspec.structs
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
@@ -65,7 +65,7 @@ def packing_view(**changes) -> StationView:
         feedback=Feedback(Tone.GOOD, "Dinner plate, white: 1 of 4 packed into box 2."),
         prompt="Scan the next item for box 2, or close it",
     )
-    return dataclasses.replace(view, **changes)
+    return msgspec.structs.replace(view, **changes)
 
 
 def test_empty_view_asks_for_an_order(window, sounds):
@@ -105,7 +105,7 @@ def test_good_feedback_flashes_green_and_plays_the_good_sound_once(qtbot, window
     assert sounds.played == ["good"]
     # A status change re-renders the same Feedback object: no second flash, no second sound.
     qtbot.waitUntil(lambda: window.flash.color is None, timeout=2000)
-    window.render_view(dataclasses.replace(view, status=StatusView(outbox_depth=2)))
+    window.render_view(msgspec.structs.replace(view, status=StatusView(outbox_depth=2)))
     assert window.flash.color is None
     assert sounds.played == ["good"]
     assert window.status.outbox.text.text() == "2 waiting to send"
@@ -173,7 +173,7 @@ def test_failed_box_and_printer_problem_show_where_the_packer_looks(window):
 
 def test_offline_view_shows_connectivity_queue_box_tags_and_cache_badge(window):
     view = packing_view(
-        order=dataclasses.replace(ORDER, source="cache"),
+        order=msgspec.structs.replace(ORDER, source="cache"),
         boxes=(BoxView(1, BoxState.QUEUED, (("MUG-BLU", 3),), local_tag="BOX-000042"),),
         status=StatusView(connectivity=Connectivity.OFFLINE, outbox_depth=3, labels_waiting=1),
         last_label_png=make_box_tag("png", "BOX-000042", "ORD-10482", dpi=100),
@@ -379,7 +379,7 @@ def test_large_order_updates_only_changed_rows(window):
     assert window.lines_table.rowCount() == 200
     first_items = [window.lines_table.item(row, 0) for row in range(200)]
     scanned = list(lines)
-    scanned[150] = dataclasses.replace(lines[150], scanned=1)
+    scanned[150] = msgspec.structs.replace(lines[150], scanned=1)
     window.render_view(packing_view(lines=tuple(scanned), feedback=Feedback(Tone.GOOD, "Item number 150")))
     assert window.lines_table.item(150, 1).text() == "1 / 2"
     assert [window.lines_table.item(row, 0) for row in range(200)] == first_items  # reused, not rebuilt

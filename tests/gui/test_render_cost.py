@@ -4,8 +4,7 @@ scan's result is on screen when ``render`` returns."""
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec.structs
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QColor, QFontMetrics
@@ -50,7 +49,7 @@ def window(qtbot, controller, clock):
 
 def view(message: str = "Article 0: 1 of 2, box 1", tone: Tone = Tone.GOOD, **changes) -> StationView:
     base = StationView(packer="Anna", order=ORDER, lines=LINES, feedback=Feedback(tone, message))
-    return dataclasses.replace(base, **changes)
+    return msgspec.structs.replace(base, **changes)
 
 
 def pixel(window: MainWindow, point: QPoint) -> QColor:
@@ -120,7 +119,7 @@ def test_a_good_scan_repaints_the_changed_parts_not_the_whole_window(qtbot, wind
         if not log.painted:
             break
     assert not log.painted, f"the window never stopped repainting: {log.painted}"
-    lines = (dataclasses.replace(LINES[0], scanned=2), *LINES[1:])
+    lines = (msgspec.structs.replace(LINES[0], scanned=2), *LINES[1:])
     window.render_view(view("Article 0: 2 of 2, box 1", lines=lines))  # render paints before it returns
     assert log.painted, "nothing was painted by render()"
     table_viewport = window.lines_table.viewport()

@@ -25,9 +25,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import msgspec
+import msgspec.structs
 from PIL import Image, ImageChops
 
 from packstation.adapters.labels.errors import LabelError
@@ -61,8 +62,7 @@ _WHITE_OUT_DOTS = 2
 _SQUARE_TOLERANCE_DEG = 8  # a barcode skewed more than this is left as it is (not ours to straighten)
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(msgspec.Struct, frozen=True):
     """A barcode read from a label: what to draw again, and where it is in the current frame."""
 
     format_name: str
@@ -98,11 +98,11 @@ class Found:
             return x, y
 
         corners = tuple(move(p) for p in self.corners)
-        return replace(self, corners=corners, orientation=(self.orientation + turn) % 360)  # type: ignore[arg-type]
+        return msgspec.structs.replace(self, corners=corners, orientation=(self.orientation + turn) % 360)
 
     def scaled(self, sx: float, sy: float, dx: float = 0.0, dy: float = 0.0) -> Found:
         corners = tuple((x * sx + dx, y * sy + dy) for x, y in self.corners)
-        return replace(self, corners=corners)  # type: ignore[arg-type]
+        return msgspec.structs.replace(self, corners=corners)
 
 
 def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:

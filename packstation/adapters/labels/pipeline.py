@@ -13,6 +13,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import msgspec
+
 from packstation.adapters.labels import raster, safety
 from packstation.adapters.labels.barcodes import check_barcode_kept
 from packstation.adapters.labels.detect import LabelFormat, detect_label_format
@@ -26,8 +28,7 @@ from packstation.domain.setting_grammars import MediaSensing
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """What the pipeline must know about the printer: head size, language, cutter, or screen preview."""
 
     width: int = 576

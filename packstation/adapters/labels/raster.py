@@ -16,6 +16,8 @@ import warnings as warnings_module
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from packstation.adapters.labels import safety
 from packstation.adapters.labels.errors import LabelError
 from packstation.domain.raster import MonoImage, SvgRasterizer, row_bytes_for
@@ -43,8 +45,7 @@ def warm_up() -> None:
         importlib.import_module(name)
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(msgspec.Struct, frozen=True):
     """The printable area of a raster head: width in dots and resolution."""
 
     width: int = 576
@@ -61,8 +62,7 @@ class RenderFacts:
     exact: bool = False
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(msgspec.Struct, frozen=True):
     rotate: bool  # turn the label a quarter (clockwise) before printing
     width: int  # size of the unrotated rendering, in dots
     height: int

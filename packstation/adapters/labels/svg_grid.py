@@ -29,8 +29,9 @@ drawn at two pixels per unit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -52,8 +53,7 @@ _BARCODE_FONT = re.compile(
 _Edge = tuple[int, int, int]  # where on one axis, and the shape's extent on the other
 
 
-@dataclass(frozen=True)
-class Grid:
+class Grid(msgspec.Struct, frozen=True):
     """The SVG's own grid: ``units_per_inch`` user units per inch; whether a feature is one unit wide."""
 
     units_per_inch: float

@@ -12,7 +12,7 @@ draw on whole dots.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from packstation.domain.commands_sheet import Symbology
 
@@ -21,8 +21,7 @@ class SymbolError(ValueError):
     """The text cannot be encoded in that symbology (a wrong check digit, a bad AI, too long)."""
 
 
-@dataclass(frozen=True)
-class SymbolModules:
+class SymbolModules(msgspec.Struct, frozen=True):
     """A symbol at one module per cell: ``rows[y][x]`` is True for a dark module."""
 
     width: int

@@ -4,8 +4,9 @@ class instead of class 7). Each comes with the URI to put in the printer setting
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from packstation.adapters.printers.errors import UsbBackendMissingError
 from packstation.adapters.printers.uri import usb_uri
@@ -31,8 +32,7 @@ KNOWN_PRINTER_VENDORS: dict[int, str] = {
 ZPL_VENDORS = {0x0A5F}
 
 
-@dataclass(frozen=True)
-class UsbPrinterInfo:
+class UsbPrinterInfo(msgspec.Struct, frozen=True):
     vendor_id: int
     product_id: int
     vendor_name: str

@@ -21,8 +21,9 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from packstation.adapters.labels.pipeline import PrintPayload
 from packstation.adapters.printers import errors as e
@@ -36,8 +37,7 @@ POLL_S = 0.1
 LPSTAT_TIMEOUT_S = 10.0
 
 
-@dataclass(frozen=True)
-class OsQueue:
+class OsQueue(msgspec.Struct, frozen=True):
     """One print queue the operating system knows: its name and where it goes (device URI or port)."""
 
     name: str

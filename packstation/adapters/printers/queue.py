@@ -30,6 +30,8 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+import msgspec.structs
+
 from packstation.adapters.labels.detect import LabelFormat
 from packstation.adapters.labels.errors import LabelError, LabelPrinterMismatchError
 from packstation.adapters.labels.pipeline import LabelPipeline, PrintPayload, Target
@@ -193,7 +195,9 @@ class PrintQueue:
                     ),
                 )
                 # so the screen can name the box whose label (or tag) it shows
-                payload = replace(payload, preview=replace(payload.preview, box_id=job.box_id))
+                payload = replace(
+                    payload, preview=msgspec.structs.replace(payload.preview, box_id=job.box_id)
+                )
             if not sending:
                 # Everything up to here is safe to redo; from here on the label may reach paper.
                 self.repo.mark_sending(job.id)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 # ESC/POS real-time status (Epson's "Transmit real-time status"): one byte per query; bits 1 and 4 are
 # always 1 and bits 0 and 7 always 0, which tells a status byte from stray data.
@@ -112,8 +113,7 @@ def fix_for(fault: str) -> str:
     return _FIXES.get(fault, "check the printer")
 
 
-@dataclass(frozen=True)
-class StatusReading:
+class StatusReading(msgspec.Struct, frozen=True):
     """One status read: ``answered`` is False for a printer that ignores queries; ``fault`` in words."""
 
     answered: bool

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from packstation import __version__
 from packstation.adapters.som.errors import (
     BadRequestError,
@@ -109,8 +111,7 @@ class _HttpParts:
         return url
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(msgspec.Struct, frozen=True):
     """A downloaded label file as served at ``label_url``."""
 
     content: bytes

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from packstation.adapters.store.connection import Repository
 from packstation.domain.catalogue import CatalogueEntry
@@ -27,15 +28,13 @@ class ImportMode(StrEnum):
     MERGE = "merge"  # the file adds rows and updates rows with the same barcode
 
 
-@dataclass(frozen=True)
-class CatalogueSummary:
+class CatalogueSummary(msgspec.Struct, frozen=True):
     rows: int
     learned: int
     updated_at: float | None  # the newest change (None: empty)
 
 
-@dataclass(frozen=True)
-class ImportResult:
+class ImportResult(msgspec.Struct, frozen=True):
     rows: int  # rows in the file
     added: int
     updated: int

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+
+import msgspec
 
 from packstation.adapters.labels.zpl.errors import ZplError
 from packstation.adapters.labels.zpl.renderer import render_pages
@@ -15,8 +16,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SOURCE_DPI = 203
 
 
-@dataclass(frozen=True)
-class ZplRender:
+class ZplRender(msgspec.Struct, frozen=True):
     images: tuple[MonoImage, ...]
     warnings: tuple[str, ...]  # commands not supported or drawn approximately, in plain words
 

@@ -10,8 +10,8 @@ the UCC case mode, check digits, ``^BQ``'s ``QA,`` prefix) are handled here befo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+import msgspec
 import zxingcpp
 from PIL import Image
 
@@ -23,14 +23,12 @@ from packstation.domain.gs1 import gs1_check_digit
 F = zxingcpp.BarcodeFormat
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(msgspec.Struct, frozen=True):
     mask: Image.Image  # mode "1", 1 = ink, unrotated, interpretation line included
     bars_bottom: int  # row below the last bar row (the ^FT anchor)
 
 
-@dataclass(frozen=True)
-class Bars:
+class Bars(msgspec.Struct, frozen=True):
     """What a barcode command asks for, in label dots (before scaling)."""
 
     module: int

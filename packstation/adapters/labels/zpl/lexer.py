@@ -10,14 +10,13 @@ prefix. The text is handled as latin-1 so every byte is one character and binary
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 _CHANGE_CHAR = {"CC", "CD", "CT"}
 _RUN_TO_CARET = {"FD", "FV", "FX"}
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
     prefix: str  # "^" or "~" (normalised even when the file changed them)
     code: str  # two upper-case characters, e.g. "FO", "A0", "BC"
     args: str  # everything after the code up to the next command, unparsed

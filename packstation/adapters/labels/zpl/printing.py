@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
 
+import msgspec
 from PIL import Image
 
 from packstation.adapters.labels import fitting
@@ -34,8 +34,7 @@ log = logging.getLogger(__name__)
 _BITMAP_COMMAND = re.compile(rb"[\^~](?:GF|DG|XG|IM)", re.I)
 
 
-@dataclass(frozen=True)
-class ZplPrint:
+class ZplPrint(msgspec.Struct, frozen=True):
     data: bytes  # what the printer receives
     images: tuple[MonoImage, ...]  # what was (or would be) printed, for the screen
     warnings: tuple[str, ...]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import sys
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import msgspec
 from PIL import Image, ImageDraw, ImageFont
 
 from packstation.adapters.labels.zpl.errors import check_size
@@ -53,8 +53,7 @@ def _truetype(file: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageF
         return ImageFont.load_default(max(1, size))
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(msgspec.Struct, frozen=True):
     mask: Image.Image  # mode "1", 1 = ink
     baseline: int  # row of the baseline of the last line, from the mask's top
 
