@@ -4,8 +4,13 @@ prints exactly once after the printer is back."""
 from __future__ import annotations
 
 import asyncio
+import errno
+import select
+import socket
+import struct
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -118,6 +123,33 @@ def test_tcp_reset_mid_send(label_payload):
             make_printer(server.uri).send(label_payload)
     finally:
         server.close()
+
+
+def test_a_reset_that_lands_before_the_half_close_is_a_dropped_connection():
+    """The CI flake on test_tcp_reset_mid_send, made certain: the printer's reset arrives after the whole
+    label was handed to the kernel and before the closing half-close, whose shutdown() then fails with
+    ENOTCONN. That is the printer dropping the connection, not a printer that cannot be reached."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    printer_side, _ = listener.accept()
+    printer = make_printer(f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        client.sendall(b"\x1b@" * 500)
+        printer_side.recv(10)
+        printer_side.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        printer_side.close()  # a reset
+        poller = select.poll()
+        poller.register(client, select.POLLHUP | select.POLLERR)
+        assert poller.poll(5000), "the reset did not arrive"
+        with pytest.raises(OSError) as raised:
+            printer._finish_tcp(SimpleNamespace(device=client))
+        assert raised.value.errno == errno.ENOTCONN
+        error = printer._translate(raised.value, sent=1000, total=1000)
+        assert isinstance(error, errors.PrinterConnectionError)
+        assert "dropped the connection in the middle of a label" in str(error)
+    finally:
+        client.close()
+        listener.close()
 
 
 def test_tcp_printer_that_stops_reading_times_out():

@@ -389,7 +389,10 @@ class EscposDevicePrinter:
                     f"the {name} refused the connection: "
                     "check that it is switched on and the address is right"
                 )
-            if isinstance(cause, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            # ENOTCONN: the printer's reset arrived before the half-close at the end of a label (the
+            # socket was connected, so this is a drop, not a printer that cannot be reached).
+            dropped = isinstance(cause, OSError) and cause.errno == errno.ENOTCONN
+            if dropped or isinstance(cause, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
                 return e.PrinterConnectionError(
                     f"the {name} dropped the connection"
                     f"{' in the middle of a label' if sent else ''}: the label prints again when it is back"
