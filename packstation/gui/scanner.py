@@ -37,6 +37,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from packstation.gui.focus_filter import FocusFilter
 
 TERMINATOR_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab})
+# A line feed (or carriage return) as the key's text: what X11 delivers for the Linefeed keysym, which
+# software wedges and `xdotool type` send for a newline (Qt's key code is then 0x0a, not Key_Return).
+TERMINATOR_TEXTS = frozenset({"\n", "\r"})
 MODIFIER_KEYS = frozenset(
     {
         Qt.Key.Key_Shift,
@@ -159,7 +162,9 @@ class WedgeScanner(QObject):
         stamp = self._timing_now(event)
         fast = self._last_key_time is not None and 0 <= stamp - self._last_key_time <= self.max_gap_ms
         text = event.text()
-        if key in TERMINATOR_KEYS and not (event.modifiers() & _COMMAND_MODIFIERS):
+        if (key in TERMINATOR_KEYS or text in TERMINATOR_TEXTS) and not (
+            event.modifiers() & _COMMAND_MODIFIERS
+        ):
             if self._held and fast and len(self._held) >= self.min_length:
                 code = self.holding
                 self._forget_held()

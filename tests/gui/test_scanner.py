@@ -4,8 +4,9 @@ a widget; people typing slowly still reach the focused widget."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from packstation.gui.scanner import WedgeScanner
 
@@ -82,6 +83,21 @@ def test_keypad_enter_terminates_too(qtbot, scanner, form, clock):
     scanner.scanned.connect(scans.append)
     type_keys(qtbot, edit, "CMD:CLOSE-BOX", clock, SCANNER_GAP_MS, Qt.Key.Key_Enter)
     assert scans == ["CMD:CLOSE-BOX"]
+    assert edit.text() == ""
+
+
+def test_a_line_feed_key_ends_a_scan_as_enter_does(qtbot, scanner, form, clock):
+    # Seen in a real X session: `xdotool type "CODE\n"` (and software wedges) send X11's Linefeed keysym,
+    # which Qt delivers as key 0x0a with the text "\n", not as Key_Return.
+    _window, edit, _button = form
+    scans: list[str] = []
+    scanner.scanned.connect(scans.append)
+    type_keys(qtbot, edit, "ACME10001", clock, SCANNER_GAP_MS)
+    clock.advance(SCANNER_GAP_MS)
+    focused = QApplication.focusWidget()
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(focused, QKeyEvent(kind, 0x0A, Qt.KeyboardModifier.NoModifier, "\n"))
+    assert scans == ["ACME10001"]
     assert edit.text() == ""
 
 
