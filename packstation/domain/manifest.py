@@ -129,7 +129,7 @@ class Manifest(msgspec.Struct, frozen=True):
     day: date
     groups: tuple[ManifestGroup, ...]
     created_at: datetime | None = None
-    duplicates_dropped: tuple[str, ...] = msgspec.field(default=())
+    duplicates_dropped: tuple[str, ...] = ()
 
     @property
     def entries(self) -> tuple[ManifestEntry, ...]:
