@@ -204,6 +204,11 @@ class Outbox:
         self._claims_due: dict[str, tuple[str, float]] = {}  # shipment -> (station, due at clock())
         self._claims_task: asyncio.Task[None] | None = None
         self._opening: dict[str, asyncio.Event] = {}  # shipment -> set once its open marker is written
+        # shipment -> set once mark_packing's read after the open claims settled has answered (or failed)
+        self._confirming: dict[str, asyncio.Event] = {}
+        # operation -> how many of its turns ended in a plan's WAIT: not failures, so they do not make
+        # a later turn a retry (``_known_for``). In memory only, as ``_known`` is.
+        self._plan_waits: OrderedDict[int, int] = OrderedDict()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db")
         # A booking's visits to the database thread (claim, write in doubt, answer) share commits with
         # the other bookings in the air (store/group_commit.py): one commit and fsync for several.
@@ -331,8 +336,14 @@ class Outbox:
                     del self._opening[shipment_id]
             if not set(keys) & {c.box for c in read_parcel_claims(written.meta).values()}:
                 return
-            await asyncio.sleep(self.claim_settle.total_seconds())
-            self._remember(await self._get_shipment(shipment_id))
+            confirmed = self._confirming.setdefault(shipment_id, asyncio.Event())
+            try:
+                await asyncio.sleep(self.claim_settle.total_seconds())
+                self._remember(await self._get_shipment(shipment_id))
+            finally:
+                confirmed.set()  # a box waiting for this read plans from it (``_book_box``)
+                if self._confirming.get(shipment_id) is confirmed:
+                    del self._confirming[shipment_id]
         except (SomError, NeedsAttention) as exc:
             log.info("Could not mark shipment %s as being packed: %s", shipment_id, exc)
 
@@ -816,7 +827,21 @@ class Outbox:
             if known is not None:
                 known = None  # one plan from memory at most; after it, answers and fresh reads
                 if not self._may_act_on_known(plan, facts, key, read_at):
-                    shipment, read_at = await self._get_shipment(box.shipment_id), self._now()
+                    if plan.action is PlanAction.WAIT and plan.until is not None and plan.until > now:
+                        # This box's claim has not stood long enough yet: no read before ``until``
+                        # can show it settled, so none is made; the box looks again then.
+                        await self._wait_for_plan(op, plan.reason, plan.until)
+                        return
+                    confirmation = (
+                        await self._confirmation_after(box.shipment_id, read_at)
+                        if plan.action is PlanAction.WAIT  # settled by now, not in what is remembered
+                        else None
+                    )
+                    if confirmation is not None:  # the open claims' read, taken after they settled
+                        known = confirmation
+                        shipment, read_at = confirmation.shipment, confirmation.read_at
+                    else:
+                        shipment, read_at = await self._get_shipment(box.shipment_id), self._now()
                     continue
             if plan.action is PlanAction.RECONCILE:  # parcels unknown: act on nothing, ask again
                 if answered is None:
@@ -863,10 +888,7 @@ class Outbox:
             if plan.action is PlanAction.WAIT:
                 if plan.until is None:
                     raise NeedsAttention(f"{plan.reason}.")
-                await self._db(
-                    self.store.outbox.wait, op.id, reason=plan.reason, until=plan.until.timestamp()
-                )
-                self.kick()
+                await self._wait_for_plan(op, plan.reason, plan.until)
                 return
             if plan.action is PlanAction.CLAIM and plan.claim is not None:
                 await self._write_meta(attempt, box.shipment_id, station, extra=plan.claim, packing=True)
@@ -1004,15 +1026,35 @@ class Outbox:
                 self.on_labels(urls)
         return read_at
 
+    async def _wait_for_plan(self, op: OutboxOp, reason: str, until: datetime) -> None:
+        """The plan says look again at ``until``: the box stays queued, saying why. Not a failure:
+        the turn is not counted as an attempt by ``_known_for``."""
+        await self._db(self.store.outbox.wait, op.id, reason=reason, until=until.timestamp())
+        self._plan_waits[op.id] = self._plan_waits.pop(op.id, 0) + 1
+        while len(self._plan_waits) > KNOWN_LIMIT:
+            self._plan_waits.popitem(last=False)
+        self.kick()
+
+    async def _confirmation_after(self, shipment_id: str, read_at: datetime) -> _Known | None:
+        """The read ``mark_packing`` takes once the order-open claims have settled, when it is still to
+        come (or in the air) and so newer than ``read_at``: a box due as the claims settle plans from
+        it instead of reading the shipment a second time. None: no such read (read it yourself)."""
+        confirming = self._confirming.get(shipment_id)
+        if confirming is None:
+            return None
+        await confirming.wait()
+        known = self._known.get(shipment_id)
+        return known if known is not None and known.read_at > read_at else None
+
     def _known_for(self, op: OutboxOp, ctx: _BoxContext) -> _Known | None:
         """The remembered shipment a box's first plan may start from, or None (read it). Only when
-        nothing about the box or the shipment is in doubt: its first attempt, no unknown outcome, no
-        write in doubt for the shipment, no parcel recorded yet, not voided, assessed at open, and
-        the answer no older than ``KNOWN_FOR``."""
+        nothing about the box or the shipment is in doubt: no failed turn before (a plan's wait is not
+        one), no unknown outcome, no write in doubt for the shipment, no parcel recorded yet, not
+        voided, assessed at open, and the answer no older than ``KNOWN_FOR``."""
         box = ctx.box
         if (
             self.fetch_before_book
-            or op.attempts != 1
+            or op.attempts - self._plan_waits.get(op.id, 0) != 1  # a failed turn before: read
             or op.outcome_unknown
             or ctx.writes
             or box.parcel_id
