@@ -9,7 +9,7 @@ from itertools import compress
 from operator import is_not
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -100,6 +100,7 @@ class OrderHeaderWidget(QFrame):
             self.details_label.setText(self.tr("Ready for the next order"))
             self.cache_badge.hide()
             set_style_state(self, "idle")
+            self._keep_wrapped_height()
             return
         self.order_label.setText(
             self.tr("Order %1").replace("%1", order.order_id) + (self.tr("  ✓ packed") if complete else "")
@@ -111,6 +112,20 @@ class OrderHeaderWidget(QFrame):
         self.details_label.setText("   ·   ".join(details))
         self.cache_badge.setVisible(order.source == "cache")
         set_style_state(self, "complete" if complete else "open")
+        self._keep_wrapped_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_wrapped_height()
+
+    def _keep_wrapped_height(self) -> None:
+        """The details wrap onto a second line on a narrow screen; the window's column gives the
+        header its one-line minimum when the rest is tall (a long banner at 1366x768), which cut the
+        second line in half. Its minimum is the height its words need at its width: what gives way is
+        the lines table, which scrolls."""
+        wanted = max(0, self.heightForWidth(self.width()))
+        if wanted != self.minimumHeight():
+            self.setMinimumHeight(wanted)
 
 
 class _ItemDelegate(QStyledItemDelegate):

@@ -403,3 +403,46 @@ def test_twenty_thousand_renders_do_not_crash(window, sounds):
     assert window.lines_table.item(0, 1).text() == "3 / 4"
     assert window.status.outbox.text.text() == "3 waiting to send"
     assert sounds.played == ["good"]  # one event, however often it is drawn
+
+
+def test_the_headers_second_line_of_details_is_never_cut_by_a_tall_banner(qtbot, controller, sounds, clock):
+    """Seen in a real X session at 1366x768 (a title bar leaves 749 px), the demo's four header buttons
+    narrowing the details to two lines: an order completing with a three-line banner squeezed the
+    header to its one-line minimum and cut the customer, carrier and city in half."""
+    actions = [(name, "", lambda: None) for name in ("End of day", "Packer stats", "Outbox", "Demo barcodes")]
+    win = MainWindow(
+        controller,
+        StationBridge(),
+        sounds=sounds,
+        scanner=WedgeScanner(clock=clock),
+        actions=actions,
+        settings_opener=lambda: None,
+    )
+    qtbot.addWidget(win)
+    win.resize(1366, 749)
+    win.show()
+    order = OrderHeader("ACME10002", "Ingrid Hansen", "bring-home", "7011 Trondheim, NO", source="api")
+    packed = "Steel Bottle, 750 ml: 1 of 1, box 1. Box 1 (M) closed with 1 unit."
+    complete = packing_view(
+        order=order,
+        complete=True,
+        lines=(LineView("ACME-BOTTLE-750", "Steel Bottle, 750 ml", 1, 1),),
+        boxes=(BoxView(1, BoxState.PRINTED, (("ACME-BOTTLE-750", 1),), "M", tracking_number="0007350023"),),
+        feedback=Feedback(
+            Tone.GOOD,
+            f"ACME-BOTTLE-750 {packed} Order ACME10002 complete (1 box). "
+            "Stick the labels on; scan the next order.",
+        ),
+        prompt="Order complete: scan the next order",
+    )
+    details = win.header.details_label
+    for view in (packing_view(order=order), complete, StationView(packer="Anna", prompt="Scan an order")):
+        win.render_view(view)
+        qtbot.waitUntil(lambda: not win.layout().geometry().isEmpty())
+        for _ in range(3):
+            qtbot.wait(1)
+        assert details.height() >= details.heightForWidth(details.width()), details.text()
+        if view is complete:  # the case that was cut: the details on two lines
+            assert details.height() > 1.5 * details.fontMetrics().lineSpacing()
+    # The two-line order's height is not kept for the one-line idle words.
+    assert win.header.height() == win.header.heightForWidth(win.header.width())
