@@ -6,7 +6,9 @@
   plan_box_booking``: adopt, ``bookParcels``, ``add_parcel``, a claim in ``meta``, or wait): the order
   look-up's answer (``seen``) or the answer to this worker's own last call, when nothing is in doubt, and
   only for the actions the rules allow on it (``_may_act_on_known``); a fresh ``shipments.get`` on any
-  retry, any doubt, and for every other decision. So the normal box costs one write. A box takes
+  retry, any doubt, and for every other decision, except a wait for the box's own claim to settle, which
+  reads nothing before then and plans from ``mark_packing``'s read after it. So the normal box costs one
+  write. A box takes
   only a parcel this station can show is its own; every ``add_parcel`` is stored before it goes out,
   so one whose answer was lost (or a crash interrupted) is found after the settle delay instead of
   repeated. One box = one parcel = one label, across benches.
