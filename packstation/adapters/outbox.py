@@ -336,11 +336,19 @@ class Outbox:
                 written_event.set()  # a release of the order queued meanwhile may go now
                 if self._opening.get(shipment_id) is written_event:
                     del self._opening[shipment_id]
-            if not set(keys) & {c.box for c in read_parcel_claims(written.meta).values()}:
+            claimed_at = [c.at for c in read_parcel_claims(written.meta).values() if c.box in set(keys)]
+            if not claimed_at:
                 return
             confirmed = self._confirming.setdefault(shipment_id, asyncio.Event())
             try:
-                await asyncio.sleep(self.claim_settle.total_seconds())
+                # Read once the claims have stood ``claim_settle`` (step 2's own test, from the time in
+                # each claim), not ``claim_settle`` after the write's answer: one round trip sooner.
+                settled_at = max(claimed_at) + self.claim_settle
+                for _ in range(3):  # again if a timer fired early (Qt's coarse timers may); bounded
+                    left = (settled_at - self._now()).total_seconds()
+                    if left <= 0:
+                        break
+                    await asyncio.sleep(left)
                 self._remember(await self._get_shipment(shipment_id))
             finally:
                 confirmed.set()  # a box waiting for this read plans from it (``_book_box``)

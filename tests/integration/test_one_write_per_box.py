@@ -170,6 +170,36 @@ def test_a_box_closed_before_its_claim_settled_is_not_booked_from_memory(emu, st
     assert check_invariants(emu, store, [shipment]) == {"boxes": 1, "parcels": 1}
 
 
+def test_the_read_after_the_open_claims_goes_once_they_have_stood_not_a_settle_after_the_answer(emu, store):
+    """``mark_packing`` reads again once its claims have stood ``claim_settle`` from the time written in
+    them (step 2's own test), not ``claim_settle`` after the marker write's answer: on a slow API that is
+    a round trip sooner for a box closed meanwhile, and never before the claims have stood."""
+    from datetime import timedelta
+
+    from packstation.emulator import Fault
+
+    [shipment] = seed_orders(emu, 1)
+    settle = timedelta(seconds=0.8)
+    emu.add_fault(Fault(method="shipments.update", kind="latency", delay_ms=1000))
+
+    async def main():
+        async with SomClient(emu.base_url, DEMO_TOKEN, site_id=emu.site_id) as client:
+            outbox = _outbox(store, client)
+            outbox.claim_settle = settle
+            await open_order_online(store, outbox, client, shipment, station=STATION)
+            outbox.close()
+
+    asyncio.run(main())
+    [claim] = read_parcel_claims(emu.shipment_json(shipment)["meta"]).values()
+    with emu.lock:
+        methods = [r.method for r in emu.requests]
+        read_at = datetime.fromtimestamp(emu.requests[-1].at, UTC)
+    assert methods[-2:] == ["shipments.update", "shipments.get"]
+    assert read_at >= claim.at + settle  # never before the claim has stood
+    # The marker's answer took 1 s; a settle after it would have sent the read 1.8 s after the claim.
+    assert read_at < claim.at + timedelta(seconds=1.4), read_at - claim.at
+
+
 def test_a_parcel_another_bench_added_after_the_look_up_is_never_taken_from_a_stale_memory(emu, store):
     """Bench-1 plans box 2 from its last answer, which predates bench-2's parcel. Its add_parcel's
     answer then shows two new parcels: the write is in doubt (never "the new one is mine"), and once
