@@ -8,10 +8,9 @@
   only for the actions the rules allow on it (``_may_act_on_known``); a fresh ``shipments.get`` on any
   retry, any doubt, and for every other decision, except a wait for the box's own claim to settle, which
   reads nothing before then and plans from ``mark_packing``'s read after it. So the normal box costs one
-  write. A box takes
-  only a parcel this station can show is its own; every ``add_parcel`` is stored before it goes out,
-  so one whose answer was lost (or a crash interrupted) is found after the settle delay instead of
-  repeated. One box = one parcel = one label, across benches.
+  write. A box takes only a parcel this station can show is its own; every ``add_parcel`` is stored
+  before it goes out, so one whose answer was lost (or a crash interrupted) is found after the settle
+  delay instead of repeated. One box = one parcel = one label, across benches.
 * A completed order's ``settle_order`` cancels the deliveries of parcels no box holds (presets, late
   commits) and releases the being-packed marker.
 * Retryable failures back off exponentially with jitter, honouring Retry-After. A refused token
@@ -336,7 +335,8 @@ class Outbox:
                 written_event.set()  # a release of the order queued meanwhile may go now
                 if self._opening.get(shipment_id) is written_event:
                     del self._opening[shipment_id]
-            claimed_at = [c.at for c in read_parcel_claims(written.meta).values() if c.box in set(keys)]
+            opened_boxes = set(keys)
+            claimed_at = [c.at for c in read_parcel_claims(written.meta).values() if c.box in opened_boxes]
             if not claimed_at:
                 return
             confirmed = self._confirming.setdefault(shipment_id, asyncio.Event())
@@ -842,14 +842,10 @@ class Outbox:
                         # can show it settled, so none is made; the box looks again then.
                         await self._wait_for_plan(op, plan.reason, plan.until)
                         return
-                    confirmation = (
-                        await self._confirmation_after(box.shipment_id, read_at)
-                        if plan.action is PlanAction.WAIT  # settled by now, not in what is remembered
-                        else None
-                    )
-                    if confirmation is not None:  # the open claims' read, taken after they settled
-                        known = confirmation
-                        shipment, read_at = confirmation.shipment, confirmation.read_at
+                    if plan.action is PlanAction.WAIT:  # settled by now, not in what is remembered
+                        known = await self._confirmation_after(box.shipment_id, read_at)
+                    if known is not None:  # the open claims' read, taken after they settled
+                        shipment, read_at = known.shipment, known.read_at
                     else:
                         shipment, read_at = await self._get_shipment(box.shipment_id), self._now()
                     continue
