@@ -14,15 +14,23 @@ from typing import Any
 
 from packstation.emulator import DEMO_TOKEN, Emulator, model
 
+# How long the spawned process may take to import the package and bind its port (a cold start of a
+# busy CI machine takes a few seconds; a minute means it is stuck).
+START_TIMEOUT_S = 60.0
+
 
 def _serve(conn: Any, latency_ms: int, label_format: str) -> None:
     offset = [0.0]  # set_clock_offset(): the server's time runs this far from the wall clock
     model.set_clock(lambda: time.time() + offset[0])
-    emulator = Emulator(
-        token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=latency_ms, label_format=label_format
-    )
-    emulator.start()
-    conn.send((emulator.base_url, emulator.site_id))
+    try:
+        emulator = Emulator(
+            token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=latency_ms, label_format=label_format
+        )
+        emulator.start()
+    except Exception as exc:  # the parent says why, instead of waiting for an address never sent
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", emulator.base_url, emulator.site_id))
     while True:
         name, args, kwargs = conn.recv()
         if name == "stop":
@@ -57,7 +65,30 @@ class RemoteEmulator:
         self._conn, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child, latency_ms, label_format), daemon=True)
         self._process.start()
-        self.base_url, self.site_id = self._conn.recv()
+        # Only the child holds its end now: if it dies before answering, recv() ends with EOFError
+        # instead of waiting for ever on a pipe this process could still write to.
+        child.close()
+        self.base_url, self.site_id = self._started()
+
+    def _started(self) -> tuple[str, str]:
+        """The child's address and site, or a clear error when it failed, died or hung at start."""
+        try:
+            if not self._conn.poll(START_TIMEOUT_S):
+                raise RuntimeError(f"the emulator process did not start within {START_TIMEOUT_S:.0f} s")
+            answer = self._conn.recv()
+        except EOFError:
+            self._process.join(timeout=10)
+            raise RuntimeError(
+                f"the emulator process exited (code {self._process.exitcode}) before it started"
+            ) from None
+        except RuntimeError:
+            self._process.terminate()
+            raise
+        if answer[0] == "error":
+            self._process.join(timeout=10)
+            raise RuntimeError(f"the emulator process could not start: {answer[1]}")
+        _, base_url, site_id = answer
+        return base_url, site_id
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self._conn.send((name, args, kwargs))
