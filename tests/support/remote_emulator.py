@@ -72,18 +72,16 @@ class RemoteEmulator:
 
     def _started(self) -> tuple[str, str]:
         """The child's address and site, or a clear error when it failed, died or hung at start."""
+        if not self._conn.poll(START_TIMEOUT_S):  # (a dead child's end-of-file counts as ready)
+            self._process.terminate()
+            raise RuntimeError(f"the emulator process did not start within {START_TIMEOUT_S:.0f} s")
         try:
-            if not self._conn.poll(START_TIMEOUT_S):
-                raise RuntimeError(f"the emulator process did not start within {START_TIMEOUT_S:.0f} s")
             answer = self._conn.recv()
         except EOFError:
             self._process.join(timeout=10)
             raise RuntimeError(
                 f"the emulator process exited (code {self._process.exitcode}) before it started"
             ) from None
-        except RuntimeError:
-            self._process.terminate()
-            raise
         if answer[0] == "error":
             self._process.join(timeout=10)
             raise RuntimeError(f"the emulator process could not start: {answer[1]}")
