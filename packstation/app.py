@@ -543,14 +543,12 @@ def run_gui(args: Any) -> int:
 
 
 def warm_up_deferred_imports() -> None:
-    """What start-up leaves out (httpx for the first request; sqlite-utils for the first write; Pillow,
-    zxing-cpp and the XML parser for the first label), imported on a worker thread once the window has
-    been up for a moment."""
+    """What start-up leaves out (httpx for the first request; Pillow, zxing-cpp and the XML parser for
+    the first label), imported on a worker thread once the window has been up for a moment."""
     from packstation.adapters.labels.raster import warm_up as warm_up_labels
     from packstation.adapters.som.client import warm_up as warm_up_client
-    from packstation.adapters.store.connection import warm_up as warm_up_store
 
-    for warm_up in (warm_up_client, warm_up_store, warm_up_labels):
+    for warm_up in (warm_up_client, warm_up_labels):
         try:
             warm_up()
         except Exception as exc:  # the first write or label then says what is wrong, where it matters

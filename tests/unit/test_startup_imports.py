@@ -66,7 +66,36 @@ def test_the_store_opens_and_checks_its_tables_without_sqlite_utils(tmp_path):
     assert loaded_after(f"{opened}; store.db.tables()", "sqlite_utils") == ["sqlite_utils"]
 
 
+PACKING_WRITES = """
+from packstation.adapters.store import Store
+from packstation.domain.booking import Booked
+from packstation.domain.printing import NewPrintJob, PrintJobKind
+store = Store.open({path!r})
+store.sessions.save("s1", order_key="ACME1", shipment_id="sh1", state="packing", packer="ann", snapshot={{}})
+def close():
+    return store.boxes.close(session_id="s1", snapshot={{"boxes": 1}}, shipment_id="sh1", box_type="M",
+        dims_mm=None, weight_g=None, items={{"SKU1": 1}}, packer="ann", station="bench-1")
+first, second = close(), close()
+op = next(op.id for op in store.outbox.ops() if op.box_id == first.id)
+store.boxes.settle_booking(
+    Booked(op, first.id, "p1", "d1", "TRACK1", "http://x/label"), printer_uri="preview"
+)
+store.boxes.void(second.id)
+store.print_jobs.add(NewPrintJob(kind=PrintJobKind.DOCUMENT, printer_uri="preview", payload=b"slip"))
+store.outbox.enqueue("book_pickup", "sh1", {{"tracking_number": "TRACK1"}}, first.id)
+assert len(store.print_jobs.recent()) == 2 and len(store.outbox.ops()) == 3, store.outbox.ops()
+"""
+
+
+def test_packing_writes_never_import_sqlite_utils(tmp_path):
+    """Closing boxes, recording a booking with its label job, voiding a box and queuing jobs and
+    operations are plain SQL: sqlite-utils' insert read the table's schema at every row, and its first
+    use on the GUI thread imported it (~0.1 s) in the middle of a box close."""
+    code = PACKING_WRITES.format(path=str(tmp_path / "station.sqlite3"))
+    assert loaded_after(f"exec({code!r})", "sqlite_utils") == []
+
+
 def test_the_warm_up_after_the_first_paint_loads_what_start_up_left_out():
     code = "from packstation.app import warm_up_deferred_imports; warm_up_deferred_imports()"
-    wanted = ("sqlite_utils", "PIL.Image", "zxingcpp", "xml.etree.ElementTree")
+    wanted = ("PIL.Image", "zxingcpp", "xml.etree.ElementTree")
     assert loaded_after(code, *wanted) == list(wanted)

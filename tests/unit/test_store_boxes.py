@@ -59,7 +59,7 @@ def test_close_box_for_an_unknown_session_changes_nothing(store):
 
 
 def test_a_box_and_its_operation_are_inserted_in_one_transaction(store):
-    """The box row (inserted through sqlite-utils) is rolled back with our BEGIN IMMEDIATE when its
+    """The box row (inserted in plain SQL, ``insert_row``) is rolled back with our BEGIN IMMEDIATE when its
     outbox operation cannot be written: no box without its booking operation."""
     with store.db.write() as conn:
         conn.execute(

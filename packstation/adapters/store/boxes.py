@@ -11,9 +11,9 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.connection import Repository, insert_row
 from packstation.adapters.store.outbox import finish_op, insert_op
 from packstation.adapters.store.print_jobs import insert_job
 from packstation.adapters.store.sessions import update_snapshot
@@ -23,9 +23,6 @@ from packstation.domain.outbox import OpKind, OpState
 from packstation.domain.packing_box import TrackedUnit
 from packstation.domain.parcel_claims import box_uuid
 from packstation.domain.printing import NewPrintJob, PrintJobKind
-
-if TYPE_CHECKING:
-    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 
 class BoxStore(Repository):
@@ -50,7 +47,6 @@ class BoxStore(Repository):
         length, width, height = dims_mm if dims_mm else (None, None, None)
         now = self._clock()
         with self.db.write() as conn:
-            tables = self.db.tables()
             update_snapshot(conn, now, session_id, snapshot)
             slot = conn.execute(
                 "SELECT COALESCE(MAX(slot), 0) + 1 FROM boxes WHERE shipment_id = ? AND slot IS NOT NULL",
@@ -77,9 +73,9 @@ class BoxStore(Repository):
                 "created_at": now,
                 "updated_at": now,
             }
-            box_id = int(tables.table("boxes").insert(box).last_rowid or 0)
+            box_id = insert_row(conn, "boxes", box)
             conn.execute("UPDATE boxes SET local_tag = ? WHERE id = ?", (local_tag(box_id), box_id))
-            insert_op(tables, now, OpKind.BOOK_BOX, shipment_id, {}, box_id)
+            insert_op(conn, now, OpKind.BOOK_BOX, shipment_id, {}, box_id)
         return self.get(box_id)
 
     def void(self, box_id: int, *, snapshot: dict[str, Any] | None = None) -> None:
@@ -92,7 +88,7 @@ class BoxStore(Repository):
             now = self._clock()
             if snapshot is not None:
                 update_snapshot(conn, now, row["session_id"], snapshot)
-            void_in(self.db.tables(), now, row)
+            void_in(conn, now, row)
 
     # ------------------------------------------------------------------ booking results
 
@@ -107,9 +103,9 @@ class BoxStore(Repository):
                 raise KeyError(f"no box {booked.box_id}")
             parcel = (booked.parcel_id, booked.delivery_id, booked.tracking_number)
             if row["state"] == BoxState.VOIDED:
-                settle_voided_in(self.db.tables(), self._clock(), row, booked.op_id, parcel)
+                settle_voided_in(conn, self._clock(), row, booked.op_id, parcel)
                 return None
-            return _record_booked_in(self.db.tables(), self._clock(), row, booked, printer_uri)
+            return _record_booked_in(conn, self._clock(), row, booked, printer_uri)
 
     def settle_voided(self, op_id: int, box_id: int) -> None:
         """The worker's verdict on a box voided while its booking was in doubt: the server has no
@@ -119,7 +115,7 @@ class BoxStore(Repository):
             row = conn.execute("SELECT * FROM boxes WHERE id = ?", (box_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no box {box_id}")
-            settle_voided_in(self.db.tables(), self._clock(), row, op_id, None)
+            settle_voided_in(conn, self._clock(), row, op_id, None)
 
     # ------------------------------------------------------------------ reading
 
@@ -152,9 +148,8 @@ class BoxStore(Repository):
 
 
 def _record_booked_in(
-    tables: sqlite_utils.Database, now: float, row: sqlite3.Row, booked: Booked, printer_uri: str
+    conn: sqlite3.Connection, now: float, row: sqlite3.Row, booked: Booked, printer_uri: str
 ) -> int:
-    conn = tables.conn
     box_id = int(row["id"])
     if row["tracking_number"] and row["tracking_number"] != booked.tracking_number:
         raise ValueError(f"box {box_id} already has tracking number {row['tracking_number']}")
@@ -178,7 +173,7 @@ def _record_booked_in(
         tracking_number=booked.tracking_number,
         box_id=box_id,
     )
-    return insert_job(tables, now, label)
+    return insert_job(conn, now, label)
 
 
 def local_tag(box_id: int) -> str:

@@ -11,21 +11,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.connection import Repository, insert_row
 from packstation.domain.outbox import OpKind, OpState, OutboxOp
 from packstation.domain.packing import SessionState
-
-if TYPE_CHECKING:
-    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 _ACTIVE = "state IN ('pending', 'in_flight', 'needs_attention')"
 _HEADS = f"SELECT shipment_id, MIN(id) AS head FROM outbox WHERE {_ACTIVE} GROUP BY shipment_id"
 
 
 def insert_op(
-    tables: sqlite_utils.Database,
+    conn: sqlite3.Connection,
     now: float,
     kind: OpKind | str,
     shipment_id: str,
@@ -42,7 +39,7 @@ def insert_op(
         "created_at": now,
         "updated_at": now,
     }
-    return int(tables.table("outbox").insert(row).last_rowid or 0)
+    return insert_row(conn, "outbox", row)
 
 
 def finish_op(conn: sqlite3.Connection, now: float, op_id: int, state: OpState, note: str | None) -> None:
@@ -60,7 +57,7 @@ class OutboxStore(Repository):
         """Queue an API operation (book_pickup, cancel_delivery, publish_tracking_event,
         create_shipment_from_tos) behind the shipment's earlier operations."""
         with self.db.write():
-            return insert_op(self.db.tables(), self._clock(), kind, shipment_id, payload, box_id)
+            return insert_op(self.db.connection(), self._clock(), kind, shipment_id, payload, box_id)
 
     def queue_packed_events(self, session_id: str, custom_event_type_id: str) -> int:
         """Once an order's session is completed and all its live boxes are booked, queue one
@@ -95,7 +92,7 @@ class OutboxStore(Repository):
                     "tracking_status": "CUSTOM",
                 }
                 insert_op(
-                    self.db.tables(), self._clock(), OpKind.PUBLISH_TRACKING_EVENT, box["shipment_id"],
+                    conn, self._clock(), OpKind.PUBLISH_TRACKING_EVENT, box["shipment_id"],
                     payload, box["id"],
                 )  # fmt: skip
                 queued += 1
@@ -174,7 +171,7 @@ class OutboxStore(Repository):
         with self.db.write() as conn:
             now = self._clock()
             for kind, shipment_id, payload in follow_ups:
-                insert_op(self.db.tables(), now, kind, shipment_id, payload, None)
+                insert_op(conn, now, kind, shipment_id, payload, None)
             finish_op(conn, now, op_id, OpState.DONE, note)
 
     def wait(self, op_id: int, *, reason: str, until: float) -> None:

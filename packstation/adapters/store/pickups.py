@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any
 
-from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.connection import Repository, insert_row
 from packstation.adapters.store.outbox import insert_op
 from packstation.domain.end_of_day import PickupProgress
 from packstation.domain.models import ModelError, Shipment
@@ -41,7 +41,7 @@ class PickupStore(Repository):
             run_id = row[0] if row else f"run-{uuid.uuid4().hex[:12]}"
             if row is None:
                 run = {"id": run_id, "station": station, "started_at": now}
-                self.db.tables().table("pickup_runs").insert(run)
+                insert_row(conn, "pickup_runs", run)
             boxes = conn.execute(
                 f"SELECT id, shipment_id, tracking_number FROM boxes WHERE {_ELIGIBLE} ORDER BY id"
             ).fetchall()
@@ -52,7 +52,7 @@ class PickupStore(Repository):
                 ).fetchone()
                 if queued is None:
                     insert_op(
-                        self.db.tables(),
+                        conn,
                         now,
                         OpKind.BOOK_PICKUP,
                         box["shipment_id"],

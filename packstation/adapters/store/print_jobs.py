@@ -8,19 +8,15 @@ never be lost between the two (a crash sees either both or neither).
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
-from packstation.adapters.store.connection import Repository
+from packstation.adapters.store.connection import Repository, insert_row
 from packstation.domain.printing import NewPrintJob, PrintJob, PrintJobKind, PrintJobState
-
-if TYPE_CHECKING:
-    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
 # Why a job stuck in 'sending' across a restart is uncertain, not failed: the bytes may be on paper.
 INTERRUPTED = "interrupted while printing: check whether the label came out; reprint it if not"
 
 
-def insert_job(tables: sqlite_utils.Database, now: float, job: NewPrintJob) -> int:
+def insert_job(conn: sqlite3.Connection, now: float, job: NewPrintJob) -> int:
     """Add a queued job inside the caller's write transaction."""
     row = {
         "kind": PrintJobKind(job.kind).value,
@@ -35,7 +31,7 @@ def insert_job(tables: sqlite_utils.Database, now: float, job: NewPrintJob) -> i
         "created_at": now,
         "updated_at": now,
     }
-    return int(tables.table("print_jobs").insert(row).last_rowid or 0)
+    return insert_row(conn, "print_jobs", row)
 
 
 class PrintJobStore(Repository):
@@ -52,7 +48,7 @@ class PrintJobStore(Repository):
                 if earlier is not None:
                     return int(earlier["id"])
                 conn.execute("UPDATE packing_sessions SET slip = 'queued' WHERE id = ?", (job.session_id,))
-            return insert_job(self.db.tables(), self._clock(), job)
+            return insert_job(conn, self._clock(), job)
 
     def claim(self) -> PrintJob | None:
         """The oldest queued job becomes ``preparing`` (attempts + 1): nothing of it reaches the printer

@@ -259,7 +259,7 @@ class SessionStore(Repository):
                 ).fetchone()
                 if exists is None:
                     insert_op(
-                        self.db.tables(),
+                        conn,
                         now,
                         OpKind.SETTLE_ORDER,
                         shipment_id,
@@ -281,7 +281,7 @@ class SessionStore(Repository):
                 (session_id,),
             ).fetchall()
             for row in rows:
-                void_in(self.db.tables(), self._clock(), row)
+                void_in(conn, self._clock(), row)
             if snapshot is None:
                 cur = conn.execute(
                     "UPDATE packing_sessions SET state = ?, updated_at = ? WHERE id = ?",

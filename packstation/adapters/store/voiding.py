@@ -11,17 +11,13 @@ parcel exists; its delivery gets cancelled).
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from packstation.adapters.store.outbox import finish_op, insert_op
 from packstation.domain.booking import BoxState
 from packstation.domain.outbox import OpKind, OpState
 
-if TYPE_CHECKING:
-    import sqlite_utils  # annotations only: sqlite-utils loads at the first write (connection.py)
 
-
-def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None:
+def void_in(conn: sqlite3.Connection, now: float, row: sqlite3.Row) -> None:
     """Void the box ``row`` inside the caller's write transaction:
 
     * booked box: voided, and a ``cancel_delivery`` operation for its tracking number is queued;
@@ -29,7 +25,6 @@ def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None
     * booking in flight or its outcome unknown: voided; the worker settles it (cancelling the
       delivery if the parcel turns out to exist, giving the slot back if not).
     """
-    conn = tables.conn
     box_id = int(row["id"])
     if row["state"] == BoxState.VOIDED:
         return
@@ -45,7 +40,7 @@ def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None
     )
     if row["tracking_number"]:
         payload = {"tracking_number": row["tracking_number"]}
-        insert_op(tables, now, OpKind.CANCEL_DELIVERY, row["shipment_id"], payload, box_id)
+        insert_op(conn, now, OpKind.CANCEL_DELIVERY, row["shipment_id"], payload, box_id)
         return
     op = conn.execute(
         "SELECT * FROM outbox WHERE box_id = ? AND kind = ? AND state IN ('pending', 'in_flight',"
@@ -70,7 +65,7 @@ def void_in(tables: sqlite_utils.Database, now: float, row: sqlite3.Row) -> None
 
 
 def settle_voided_in(
-    tables: sqlite_utils.Database,
+    conn: sqlite3.Connection,
     now: float,
     row: sqlite3.Row,
     op_id: int,
@@ -79,7 +74,6 @@ def settle_voided_in(
     """The worker's verdict on a box voided while its booking was in doubt: its parcel exists
     (``parcel`` = parcel id, delivery id, tracking number: record it and queue ``cancel_delivery``)
     or it does not (None: give the slot back)."""
-    conn = tables.conn
     if parcel is not None:
         parcel_id, delivery_id, tracking_number = parcel
         conn.execute(
@@ -89,7 +83,7 @@ def settle_voided_in(
         )
         finish_op(conn, now, op_id, OpState.DONE, "box voided: its parcel is being cancelled")
         payload = {"tracking_number": tracking_number}
-        insert_op(tables, now, OpKind.CANCEL_DELIVERY, row["shipment_id"], payload, row["id"])
+        insert_op(conn, now, OpKind.CANCEL_DELIVERY, row["shipment_id"], payload, row["id"])
     else:
         release_slot(conn, row)
         _release_parcel(conn, now, row)
