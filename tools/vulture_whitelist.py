@@ -25,6 +25,8 @@ aio.resume_writing
 aio.connect_tcp
 aio.connect_unix_socket
 aio._pool
+# adapters/som/pool.py: httpcore's pool calls its own assignment pass, overridden there
+aio._assign_requests_to_connections
 # adapters/som/transport.py: httpx's client and http.cookiejar call these of the jar it keeps (no-ops)
 aio.extract_cookies
 aio.set_cookie

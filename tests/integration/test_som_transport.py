@@ -262,3 +262,48 @@ def test_pooled_connections_are_carried_by_asyncio_not_anyio():
 
     streams = asyncio.run(main())
     assert streams and all(type(s).__module__ == "packstation.adapters.som.asyncio_backend" for s in streams)
+
+
+def test_each_request_is_sent_once_on_a_connection_no_other_request_holds():
+    """8 in the air, as the outbox keeps them: httpcore's own pool handed one free connection to several
+    queued requests, all but one of which failed inside httpcore and went round again (``pool.py``)."""
+    in_the_air, requests = 8, 400
+
+    async def main() -> tuple[int, int, list[bytes]]:
+        backend = _Server(b"x", delay_s=0.002)
+        server = await backend.start()
+        attempts = 0
+        async with server:
+            transport = asyncio_transport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+            pool = transport._pool
+            make = pool.create_connection
+
+            def counted(origin):  # each connection counts the requests started on it
+                connection = make(origin)
+                send = connection.handle_async_request
+
+                async def attempt(request):
+                    nonlocal attempts
+                    attempts += 1
+                    return await send(request)
+
+                connection.handle_async_request = attempt  # type: ignore[method-assign]
+                return connection
+
+            pool.create_connection = counted  # type: ignore[method-assign]
+            slots = asyncio.Semaphore(in_the_air)
+            async with httpx.AsyncClient(transport=transport) as client:
+                url = f"http://127.0.0.1:{_port(server)}/"
+
+                async def one() -> bytes:
+                    async with slots:
+                        return (await client.get(url)).content
+
+                bodies = await asyncio.gather(*(one() for _ in range(requests)))
+        await backend.stop()
+        return attempts, backend.connections, bodies
+
+    attempts, connections, bodies = asyncio.run(main())
+    assert bodies == [b"x"] * requests
+    assert attempts == requests  # none sent to a connection another request had been given
+    assert connections <= in_the_air

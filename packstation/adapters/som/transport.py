@@ -16,7 +16,8 @@ station's qasync loop (every timer a Qt timer) that was most of the HTTP work of
 read arms a timer only when it has to wait, a write only when the socket's buffer is full, and the
 idle check looks at what the protocol already knows (data or an end received) before asking the
 socket, as httpcore does, with one ``poll``. httpx 0.28 takes no network backend, so the transports'
-pools are made here with the settings httpx gives its own. The backend lives in
+pools are made here with the settings httpx gives its own, as ``pool.py``'s ``Http11ConnectionPool``
+(httpcore's pool without its habit of handing one connection to several requests). The backend lives in
 ``asyncio_backend.py``, imported with the first request (httpcore imports certifi: not at start-up).
 
 ``CookielessClient`` is httpx's client without its cookie jar. The API authenticates every call with
@@ -72,12 +73,11 @@ class TlsOnDemandTransport(httpx.AsyncBaseTransport):
 
 def asyncio_transport(ssl_context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
     """httpx's transport as httpx makes it by default, its connections on ``AsyncioNetworkBackend``."""
-    import httpcore  # httpx imports it here too, at the first transport
-
     from packstation.adapters.som.asyncio_backend import AsyncioNetworkBackend
+    from packstation.adapters.som.pool import Http11ConnectionPool  # httpcore, as httpx imports it here
 
     transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=_LIMITS)
-    transport._pool = httpcore.AsyncConnectionPool(
+    transport._pool = Http11ConnectionPool(
         ssl_context=ssl_context,
         max_connections=_LIMITS.max_connections,
         max_keepalive_connections=_LIMITS.max_keepalive_connections,
