@@ -76,6 +76,13 @@ def _on_a_loop(test: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
+def _pool_holding(*connections: _Connection, **limits: int) -> _Pool:
+    """A pool (``limits``: httpcore's keywords) whose connections are ``connections``."""
+    pool = _Pool(**limits)
+    pool._connections = list(connections)  # type: ignore[arg-type]  # they answer as httpcore's do
+    return pool
+
+
 def _queue(pool: _Pool, url: str = ORIGIN_URL) -> AsyncPoolRequest:
     request = AsyncPoolRequest(httpcore.Request("GET", url))
     pool._requests.append(request)
@@ -84,9 +91,8 @@ def _queue(pool: _Pool, url: str = ORIGIN_URL) -> AsyncPoolRequest:
 
 @_on_a_loop
 def test_two_queued_requests_never_share_the_one_free_connection():
-    pool = _Pool(max_connections=10)
     free = _Connection(ORIGIN_URL)
-    pool._connections = [free]
+    pool = _pool_holding(free, max_connections=10)
     first, second = _queue(pool), _queue(pool)
     pool._assign_requests_to_connections()
     assert first.connection is free
@@ -96,9 +102,8 @@ def test_two_queued_requests_never_share_the_one_free_connection():
 
 @_on_a_loop
 def test_a_connection_handed_out_is_not_handed_out_again_by_a_later_pass():
-    pool = _Pool(max_connections=10)
     free = _Connection(ORIGIN_URL)
-    pool._connections = [free]
+    pool = _pool_holding(free, max_connections=10)
     first = _queue(pool)
     pool._assign_requests_to_connections()
     assert first.connection is free and not free.started  # its task has not run yet
@@ -109,9 +114,8 @@ def test_a_connection_handed_out_is_not_handed_out_again_by_a_later_pass():
 
 @_on_a_loop
 def test_a_full_pool_makes_the_next_request_wait_rather_than_share():
-    pool = _Pool(max_connections=1)
     free = _Connection(ORIGIN_URL)
-    pool._connections = [free]
+    pool = _pool_holding(free, max_connections=1)
     first, second = _queue(pool), _queue(pool)
     assert pool._assign_requests_to_connections() == []
     assert first.connection is free and second.is_queued()
@@ -136,9 +140,8 @@ def test_a_held_connection_is_not_closed_as_a_surplus_keep_alive():
 
 @_on_a_loop
 def test_a_held_connection_is_not_closed_to_make_room_for_another_origin():
-    pool = _Pool(max_connections=1)
     held = _Connection(ORIGIN_URL)
-    pool._connections = [held]
+    pool = _pool_holding(held, max_connections=1)
     _queue(pool).assign_to_connection(held)
     other = _queue(pool, OTHER_URL)
     assert pool._assign_requests_to_connections() == []
