@@ -33,13 +33,13 @@ class Http11ConnectionPool(httpcore.AsyncConnectionPool):
         super().__init__(**kwargs)  # type: ignore[arg-type]  # httpcore's own keywords, passed through
 
     def _assign_requests_to_connections(self) -> list[AsyncConnectionInterface]:
-        held = {id(request.connection) for request in self._requests if request.connection is not None}
+        held = {request.connection for request in self._requests if request.connection is not None}
         closing: list[AsyncConnectionInterface] = []
         kept: list[AsyncConnectionInterface] = []
         idle_kept = 0
         max_idle = self._max_keepalive_connections
         for connection in self._connections:
-            if id(connection) in held:
+            if connection in held:
                 kept.append(connection)  # a request's, whatever its state says
             elif connection.is_closed():
                 pass  # gone: dropped from the pool
@@ -63,7 +63,7 @@ class Http11ConnectionPool(httpcore.AsyncConnectionPool):
                 (
                     connection
                     for connection in self._connections
-                    if id(connection) not in held
+                    if connection not in held
                     and connection.can_handle_request(origin)
                     and connection.is_available()
                 ),
@@ -71,7 +71,7 @@ class Http11ConnectionPool(httpcore.AsyncConnectionPool):
             )
             if free is None and len(self._connections) >= self._max_connections:
                 idle = next(
-                    (c for c in self._connections if id(c) not in held and c.is_idle()),
+                    (c for c in self._connections if c not in held and c.is_idle()),
                     None,
                 )
                 if idle is None:
@@ -82,5 +82,5 @@ class Http11ConnectionPool(httpcore.AsyncConnectionPool):
                 free = self.create_connection(origin)
                 self._connections.append(free)
             pool_request.assign_to_connection(free)
-            held.add(id(free))
+            held.add(free)
         return closing
