@@ -17,6 +17,7 @@ import re
 import secrets
 import selectors
 import socket
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -113,6 +114,16 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     timeout = 0  # handle_request() after our own select: accept what is there, never wait again
     emulator: Emulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before its answer was written (it timed out and closed, or aborted
+        the connection) is what clients do, not an emulator fault: one debug line, not the standard
+        library's traceback on stderr."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.debug("emulator http: %s went away before its answer (%s)", client_address, error)
+            return
+        super().handle_error(request, client_address)
 
     def serve_until_stopped(self, stopping: threading.Event, wake: socket.socket) -> None:
         """``serve_forever`` without its poll interval: it waits for a connection or for ``wake``
