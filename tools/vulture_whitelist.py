@@ -14,19 +14,7 @@ qt.eventFilter
 qt.paint
 qt.paintEvent
 
-aio = Whitelist()  # adapters/som/asyncio_backend.py: asyncio calls the protocol's callbacks, httpcore the
-# backend's methods, by name; httpx reads the pool as ``_pool`` (set there: httpx 0.28 takes no backend).
-aio.connection_made
-aio.data_received
-aio.eof_received
-aio.connection_lost
-aio.pause_writing
-aio.resume_writing
-aio.connect_tcp
-aio.connect_unix_socket
-aio._pool
-# adapters/som/pool.py: httpcore's pool calls its own assignment pass, overridden there
-aio._assign_requests_to_connections
+aio = Whitelist()
 # adapters/som/transport.py: httpx's client and http.cookiejar call these of the jar it keeps (no-ops)
 aio.extract_cookies
 aio.set_cookie

@@ -286,8 +286,8 @@ def setup_logging(
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
     root.setLevel(numeric)
-    # httpx/httpcore at DEBUG dump headers; keep them at INFO unless someone asked for their debug.
-    for noisy in ("httpcore", "hpack"):
+    # HTTP libraries at DEBUG dump headers; keep them at INFO unless someone asked for their debug.
+    for noisy in ("httpcore", "hpack", "aiohttp"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.INFO))
     return log_file
 

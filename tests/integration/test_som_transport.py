@@ -1,19 +1,25 @@
-"""The SOM client's connections on asyncio (``adapters/som/transport.py``): keep-alive, TLS, timeouts,
-large answers and servers that close idle connections, against small local servers; and the reason it
-exists: pooled connections whose idle checks cost no socket calls beyond one ``poll``."""
+"""The SOM client's connections (``adapters/som/transport.py``, ``aiohttp_transport.py``): keep-alive,
+TLS, timeouts, large answers and servers that close idle connections, against small local servers; and
+the rule exactly-once rests on: a connect error only when the request cannot have left the station,
+whatever else a server does (drops the connection after reading the request, resets it, answers
+something that is not HTTP, breaks the body off)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 import ipaddress
+import socket
 import ssl
+import struct
 
 import httpx
 import pytest
 
+from packstation.adapters.som.aiohttp_transport import AiohttpTransport
 from packstation.adapters.som.client import SomClient
-from packstation.adapters.som.transport import TlsOnDemandTransport, asyncio_transport
+from packstation.adapters.som.errors import OutcomeUnknownError
+from packstation.adapters.som.transport import TlsOnDemandTransport
 
 
 class _Server:
@@ -232,7 +238,7 @@ def test_https_is_verified_and_kept_alive(tmp_path):
         server = await backend.start(server_context)
         async with server:
             url = f"https://127.0.0.1:{_port(server)}/"
-            responses = await _get(asyncio_transport(client_context), url, times=3)
+            responses = await _get(AiohttpTransport(client_context), url, times=3)
             # The station's own TLS transport trusts the CA bundle, not this certificate: refused.
             with pytest.raises(httpx.ConnectError):
                 await _get(TlsOnDemandTransport(), url)
@@ -243,56 +249,97 @@ def test_https_is_verified_and_kept_alive(tmp_path):
     assert connections == 1  # kept alive for the three (the refused one never finished its handshake)
 
 
-def test_pooled_connections_are_carried_by_asyncio_not_anyio():
-    """What the module is for: httpcore's per-request idle checks of every pooled connection went
-    through anyio's attribute table (a ``getpeername`` call each); here they read the protocol."""
+class _Misbehaving:
+    """A loopback server that reads each request whole, then does ``what`` instead of answering."""
 
-    async def main() -> list[object]:
-        backend = _Server(b"x")
-        server = await backend.start()
-        async with server:
-            transport = TlsOnDemandTransport()
-            async with httpx.AsyncClient(transport=transport) as client:
-                url = f"http://127.0.0.1:{_port(server)}/"
-                await asyncio.gather(*(client.get(url) for _ in range(3)))
-                pool = transport._plain._pool  # type: ignore[union-attr]
-                streams = [c._connection._network_stream for c in pool.connections]  # type: ignore[union-attr]
-        await backend.stop()
-        return streams
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.requests = 0
 
-    streams = asyncio.run(main())
-    assert streams and all(type(s).__module__ == "packstation.adapters.som.asyncio_backend" for s in streams)
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (int(h[15:]) for h in head.lower().split(b"\r\n") if h.startswith(b"content-length:")), 0
+        )
+        await reader.readexactly(length)
+        self.requests += 1  # received: whatever happens next, the server has it
+        if self.what == "reset":  # RST instead of FIN
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif self.what == "not http":
+            writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        elif self.what == "body broken off":
+            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"shipment":')
+        await writer.drain()
+        writer.close()
 
 
-def test_each_request_is_sent_once_on_a_connection_no_other_request_holds():
-    """8 in the air, as the outbox keeps them: httpcore's own pool handed one free connection to several
-    queued requests, all but one of which failed inside httpcore and went round again (``pool.py``)."""
+@pytest.mark.parametrize(
+    ("what", "error"),
+    [
+        ("drop", httpx.RemoteProtocolError),  # commit-then-drop: read the request, close, no answer
+        ("reset", httpx.ReadError),
+        ("not http", httpx.RemoteProtocolError),
+        ("body broken off", httpx.ReadError),
+    ],
+)
+def test_a_request_the_server_received_is_never_a_connect_error(what, error):
+    """httpx-aiohttp 0.2.0 maps aiohttp's ``ClientConnectionError`` (the base of the error for a
+    connection closed after the request went out) to ``ConnectTimeout``: "never sent", and a booking
+    sent again blind. Here each of these is an error that says the server may have it."""
+
+    async def main() -> tuple[BaseException, int]:
+        backend = _Misbehaving(what)
+        server = await asyncio.start_server(backend.handle, "127.0.0.1", 0)
+        async with server, httpx.AsyncClient(transport=TlsOnDemandTransport()) as client:
+            with pytest.raises(httpx.HTTPError) as caught:
+                await client.post(
+                    f"http://127.0.0.1:{_port(server)}/v1/som/shipments.bookParcels", content=b"{}"
+                )
+        return caught.value, backend.requests
+
+    raised, received = asyncio.run(main())
+    assert received == 1
+    assert isinstance(raised, error), repr(raised)
+    assert not isinstance(raised, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout), repr(raised)
+
+
+def test_a_booking_whose_connection_drops_after_sending_is_an_unknown_outcome():
+    """The same through the client: a write the server read and never answered is OutcomeUnknownError
+    (the outbox looks the shipment up before it books again), not a network error."""
+
+    async def main() -> BaseException:
+        backend = _Misbehaving("drop")
+        server = await asyncio.start_server(backend.handle, "127.0.0.1", 0)
+        async with server, SomClient(f"http://127.0.0.1:{_port(server)}", "secret-token") as client:
+            with pytest.raises(OutcomeUnknownError) as caught:
+                await client.cancel_delivery("TRACK-1")
+        assert backend.requests == 1
+        return caught.value
+
+    assert "may have been applied" in str(asyncio.run(main()))
+
+
+def test_https_through_the_plain_transport_is_refused_not_sent_unverified():
+    async def main() -> None:
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await _get(AiohttpTransport(), "https://127.0.0.1:9/")
+
+    asyncio.run(main())
+
+
+def test_each_request_is_sent_once_and_connections_are_kept_for_the_next():
+    """8 in the air, as the outbox keeps them: every request reaches the server once (httpcore's pool
+    used to hand one free connection to several queued requests, and all but one went round again),
+    on no more connections than are in the air."""
     in_the_air, requests = 8, 400
 
     async def main() -> tuple[int, int, list[bytes]]:
         backend = _Server(b"x", delay_s=0.002)
         server = await backend.start()
-        attempts = 0
         async with server:
-            transport = asyncio_transport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
-            pool = transport._pool
-            make = pool.create_connection
-
-            def counted(origin):  # each connection counts the requests started on it
-                connection = make(origin)
-                send = connection.handle_async_request
-
-                async def attempt(request):
-                    nonlocal attempts
-                    attempts += 1
-                    return await send(request)
-
-                connection.handle_async_request = attempt  # type: ignore[method-assign]
-                return connection
-
-            pool.create_connection = counted  # type: ignore[method-assign]
             slots = asyncio.Semaphore(in_the_air)
-            async with httpx.AsyncClient(transport=transport) as client:
+            async with httpx.AsyncClient(transport=TlsOnDemandTransport()) as client:
                 url = f"http://127.0.0.1:{_port(server)}/"
 
                 async def one() -> bytes:
@@ -301,9 +348,9 @@ def test_each_request_is_sent_once_on_a_connection_no_other_request_holds():
 
                 bodies = await asyncio.gather(*(one() for _ in range(requests)))
         await backend.stop()
-        return attempts, backend.connections, bodies
+        return len(backend.heads), backend.connections, bodies
 
-    attempts, connections, bodies = asyncio.run(main())
+    received, connections, bodies = asyncio.run(main())
     assert bodies == [b"x"] * requests
-    assert attempts == requests  # none sent to a connection another request had been given
+    assert received == requests
     assert connections <= in_the_air

@@ -140,9 +140,9 @@ def _plain_origin(url: str) -> tuple[str, str, int | None] | None:
 
 
 def warm_up() -> None:
-    """Import httpx now (the app does it on a worker thread once its window is up), so that the first
-    request does not wait for it; httpcore and the TLS set-up still come with the first connection."""
-    import httpx  # noqa: F401
+    """Import httpx and aiohttp now (the app does it on a worker thread once its window is up), so that
+    the first request does not wait for them; the TLS set-up still comes with the first https:// one."""
+    import packstation.adapters.som.transport  # noqa: F401  (httpx, aiohttp)
 
 
 class SomClient:
@@ -500,7 +500,7 @@ class SomClient:
                     )
                 chunks.append(chunk)
         finally:
-            # A download left half-read (cap, break) leaves httpx's and httpcore's async generators
+            # A download left half-read (cap, break) leaves httpx's and the transport's async generators
             # suspended. Dropped as they are, the garbage collector closes them while the connection
             # is still open; their clean-up then has to await, and where the loop installs no
             # async-generator hooks (qasync, the app's loop) that prints "RuntimeError: async
