@@ -683,8 +683,8 @@ def test_state_objects_are_readable_under_the_lock(emu):
 
 
 def test_a_client_that_aborts_before_its_answer_leaves_no_traceback(capfd):
-    """A client that times out closes its connection, often abortively (aiohttp's pool does): the
-    answer written afterwards fails with a broken pipe or a reset. That is what clients do; the
+    """A client that times out closes its connection or resets it: the answer written afterwards fails
+    with a broken pipe or a reset (here: a reset). That is what clients do; the
     emulator says so in a debug line and goes on serving, with nothing on stderr."""
     with Emulator(token=DEMO_TOKEN, host="127.0.0.1", port=0, latency_ms=200, seed_demo=False) as emu:
         host, port = emu.base_url.removeprefix("http://").rstrip("/").rsplit(":", 1)
